@@ -39,7 +39,7 @@ INSTANCES = {"Regular": 400, "Bold": 700}
 
 def find_source() -> Path:
     """Locate NotoSansSC[wght].ttf inside the installed justmytype_intl_cjk package."""
-    import justmytype_intl_cjk  # noqa: PLC0415 - only needed for the default source
+    import justmytype_intl_cjk
 
     pkg_dir = Path(justmytype_intl_cjk.__file__).resolve().parent
     matches = sorted(pkg_dir.rglob("NotoSansSC[[]wght[]].ttf"))
@@ -78,7 +78,7 @@ def make_instance(source: Path, out_dir: Path, style: str, weight: int) -> Path:
     font = TTFont(source)
     try:
         static = instantiateVariableFont(font, {"wght": weight}, updateFontNames=True)
-    except Exception as exc:  # noqa: BLE001 - fall back to plain instancing + manual names
+    except Exception as exc:
         print(f"  updateFontNames=True failed ({exc!r}); naming manually")
         font = TTFont(source)
         static = instantiateVariableFont(font, {"wght": weight})

@@ -1,0 +1,99 @@
+"""Composition root: language, fonts, the library, the services, and the main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop_app import APP_NAME, __version__
+from desktop_app.core import paths
+from desktop_app.core.errors import UserError
+from desktop_app.core.i18n import _, current_language, set_language
+from desktop_app.core.settings import Settings
+from desktop_app.storage.library import Library
+
+log = logging.getLogger(__name__)
+UI_FONT_FAMILY = "Noto Sans SC"
+
+
+def load_fonts(app: QApplication) -> None:
+    """Bundled CJK font, so Chinese never shows as boxes on a machine without CJK fonts."""
+    font_dir = paths.resources_dir() / "fonts"
+    for name in ("NotoSansSC-Regular.ttf", "NotoSansSC-Bold.ttf"):
+        if QFontDatabase.addApplicationFont(str(font_dir / name)) < 0:
+            log.warning("could not load font %s", name)
+    font = QFont(UI_FONT_FAMILY)
+    font.setPointSize(10)
+    app.setFont(font)
+
+
+def install_qt_translations(app: QApplication, lang: str) -> list[QTranslator]:
+    """Qt's own strings (standard buttons and dialogs) in the UI language."""
+    translators: list[QTranslator] = []
+    if lang == "en":
+        return translators
+    qt_lang = QLocale(lang)
+    for directory in (
+        paths.resources_dir() / "translations" / "qt",
+        Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
+    ):
+        translator = QTranslator(app)
+        if translator.load(qt_lang, "qtbase", "_", str(directory)):
+            app.installTranslator(translator)
+            translators.append(translator)
+            break
+    return translators
+
+
+def open_or_create_library(library_dir: Path) -> Library:
+    """Open the library; on first run of the default library, create it with the demo."""
+    if not (library_dir / paths.DATABASE_NAME).exists() and (
+        not library_dir.exists() or not any(library_dir.iterdir())
+    ):
+        from desktop_app.services.demo import fill_demo
+
+        library = Library.create(library_dir)
+        fill_demo(library)
+        return library
+    return Library.open(library_dir, write=True)
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv or sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setApplicationDisplayName(_("Jiangxin Classroom"))
+    icon = paths.resources_dir() / "icons" / "jiangxin.png"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    load_fonts(app)
+    return app
+
+
+def run_gui(library_option: str | None, lang: str | None) -> int:
+    settings = Settings()
+    set_language(lang or settings.get("language") or None)
+    app = create_application()
+    install_qt_translations(app, current_language())
+    library_dir = paths.resolve_library_dir(library_option)
+    try:
+        library = open_or_create_library(library_dir)
+    except UserError as exc:
+        QMessageBox.critical(None, _("Cannot open the library"), str(exc))
+        return 1
+    from desktop_app.ui.main_window import MainWindow
+
+    window = MainWindow(library, settings=settings)
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        library.close()

@@ -1,0 +1,71 @@
+"""What every command shares: opening the library, printing, failing with one line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from desktop_app.core import paths
+from desktop_app.storage.library import Library
+
+
+@dataclass
+class CliContext:
+    library_option: str | None
+    lang: str | None
+
+    @property
+    def library_dir(self) -> Path:
+        return paths.resolve_library_dir(self.library_option)
+
+    def open_library(self, *, write: bool = False) -> Library:
+        return Library.open(self.library_dir, write=write)
+
+
+def fail(message: str, code: int = 1) -> int:
+    print(f"jiangxin: {message}", file=sys.stderr)
+    return code
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def log_internal_error() -> Path:
+    """Write the current exception's traceback to the log file and return its path."""
+    log_dir = paths.log_dir()
+    log_path = log_dir / "jiangxin.log"
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        with log_path.open("a", encoding="utf-8") as handle:
+            handle.write(traceback.format_exc())
+    except OSError:
+        logging.getLogger("jiangxin").exception("internal error")
+    return log_path
+
+
+def display_width(text: str) -> int:
+    """Terminal columns taken by a string (CJK characters are two wide)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def print_table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [display_width(h) for h in headers]
+    for row in rows:
+        widths = [max(w, display_width(cell)) for w, cell in zip(widths, row, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            cell + " " * (w - display_width(cell)) for cell, w in zip(cells, widths, strict=True)
+        ).rstrip()
+
+    print(line(headers))
+    for row in rows:
+        print(line(row))

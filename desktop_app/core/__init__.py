@@ -1,0 +1,1 @@
+"""Plain-Python foundations: paths, settings, errors, translations. No Qt, no SQL."""

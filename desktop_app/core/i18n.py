@@ -1,0 +1,91 @@
+"""One translation system for the Qt-free core and the UI: gettext catalogs built with Babel.
+
+Source strings are English; `resources/translations/<lang>/LC_MESSAGES/jiangxin.po` holds the
+translations and the compiled `.mo` sits beside it. Use `_()` for strings translated on the
+spot and `N_()` to mark module-level constants that are translated when shown.
+
+Handouts render in their own language: `translator_for(lang)` gives a translation function that
+does not depend on the UI language.
+"""
+
+from __future__ import annotations
+
+import gettext
+import locale
+import os
+from collections.abc import Callable
+from functools import cache
+
+from desktop_app.core.paths import resources_dir
+
+DOMAIN = "jiangxin"
+SUPPORTED_LANGUAGES = ("zh_CN", "en")
+DEFAULT_LANGUAGE = "zh_CN"
+
+_current: gettext.NullTranslations = gettext.NullTranslations()
+_current_language = "en"
+
+
+def locale_dir() -> str:
+    return str(resources_dir() / "translations")
+
+
+@cache
+def _translations(lang: str) -> gettext.NullTranslations:
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, locale_dir(), languages=[lang], fallback=True)
+
+
+def system_language() -> str:
+    """zh_CN unless the system explicitly asks for another language.
+
+    The users are Chinese: a machine with no locale set (C/POSIX) gets Chinese too.
+    """
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var, "")
+        if value:
+            break
+    else:
+        value = locale.getlocale()[0] or ""
+    value = value.split(":")[0].split(".")[0]
+    if not value or value in ("C", "POSIX") or value.startswith("zh"):
+        return "zh_CN"
+    return "en"
+
+
+def set_language(lang: str | None) -> str:
+    """Switch the UI language (None: from the system). Returns the language now in use."""
+    global _current, _current_language
+    chosen = lang or system_language()
+    if chosen not in SUPPORTED_LANGUAGES:
+        chosen = "en"
+    _current = _translations(chosen)
+    _current_language = chosen
+    return chosen
+
+
+def current_language() -> str:
+    return _current_language
+
+
+def _(message: str) -> str:
+    """Translate into the current UI language."""
+    return _current.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _current.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it yet."""
+    return message
+
+
+def translator_for(lang: str) -> Callable[[str], str]:
+    """A translation function for a fixed language (handouts, reports)."""
+    return _translations(lang).gettext
+
+
+set_language(None)

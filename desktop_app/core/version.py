@@ -1,0 +1,21 @@
+"""The version has one source of truth: pyproject.toml (installed metadata when available)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+
+def read_version_from_pyproject() -> str:
+    """Read the version from pyproject.toml next to the package or inside a frozen bundle."""
+    candidates = [Path(__file__).resolve().parents[2] / "pyproject.toml"]
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        candidates.insert(0, Path(bundle) / "pyproject.toml")
+    for path in candidates:
+        if path.is_file():
+            match = re.search(r'^version\s*=\s*"([^"]+)"', path.read_text("utf-8"), re.M)
+            if match:
+                return match.group(1)
+    return "0.0.0"

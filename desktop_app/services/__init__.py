@@ -1,0 +1,1 @@
+"""What the product does. No Qt: the CLI and the UI both call these."""

@@ -1,0 +1,546 @@
+"""Catalog edits with validation: teams, members, guides and field sessions.
+
+Every save is one transaction: the previous version goes to the history table, the revision
+goes up by one, and child rows are replaced as a whole. Deletes are soft (`deleted_at`) so that
+they can travel to other laptops and be undone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop_app.core.errors import ValidationError
+from desktop_app.core.i18n import _
+from desktop_app.services.records import get_record, record_to_dict
+from desktop_app.storage.library import Library
+from desktop_app.storage.models import (
+    AGGREGATES,
+    AgendaItem,
+    FeedbackQuote,
+    FieldSession,
+    Guide,
+    GuideAuthor,
+    GuideStep,
+    GuideStepPhoto,
+    Member,
+    ParticipantGroup,
+    RecordHistory,
+    RecordMixin,
+    ServiceTeam,
+    SessionAttendee,
+    SessionGuide,
+    SessionPhoto,
+    SessionRole,
+    SessionTeam,
+    TeamKind,
+    TeamMembership,
+    TeamRole,
+    utcnow,
+)
+
+# Digits with optional +, spaces, dashes and brackets: 010-12345678, 138 0000 0000, +86 ...
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-()]{5,22}[0-9]$")
+
+
+def clean_list(values: list[str]) -> list[str]:
+    """Trimmed, non-empty entries in their order."""
+    return [v.strip() for v in values if v and v.strip()]
+
+
+# --- input data -----------------------------------------------------------------------------
+
+
+@dataclass
+class Honour:
+    title: str
+    year: int | None = None
+
+
+@dataclass
+class Membership:
+    member_id: str
+    role: str = TeamRole.MEMBER.value
+
+
+@dataclass
+class TeamData:
+    name: str
+    kind: str = TeamKind.OTHER.value
+    parent_union: str = ""
+    description: str = ""
+    expertise: list[str] = field(default_factory=list)
+    member_count_note: str = ""
+    members: list[Membership] = field(default_factory=list)
+
+
+@dataclass
+class MemberData:
+    name: str
+    honours: list[Honour] = field(default_factory=list)
+    specialty: str = ""
+    employer: str = ""
+    phone: str = ""
+    notes: str = ""
+    portrait_photo_id: str | None = None
+
+
+@dataclass
+class StepData:
+    text: str
+    photo_ids: list[str] = field(default_factory=list)
+    id: str | None = None
+
+
+@dataclass
+class GuideData:
+    title: str
+    category: str = ""
+    problem: str = ""
+    season: str = ""
+    materials: list[str] = field(default_factory=list)
+    key_points: list[str] = field(default_factory=list)
+    safety_notes: list[str] = field(default_factory=list)
+    common_mistakes: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    team_id: str | None = None
+    author_ids: list[str] = field(default_factory=list)
+    steps: list[StepData] = field(default_factory=list)
+    is_demo: bool = False
+
+
+@dataclass
+class AttendeeData:
+    member_id: str
+    role: str = SessionRole.LECTURE.value
+    note: str = ""
+
+
+@dataclass
+class GroupData:
+    name: str
+    count: int | None = None
+
+
+@dataclass
+class AgendaData:
+    title: str
+    time: str = ""
+    leader: str = ""
+
+
+@dataclass
+class FeedbackData:
+    text: str
+    speaker: str = ""
+    speaker_role: str = ""
+
+
+@dataclass
+class SessionData:
+    starts_at: datetime
+    theme: str = ""
+    venue: str = ""
+    ends_at: datetime | None = None
+    gps_lat: float | None = None
+    gps_lon: float | None = None
+    host_organisations: list[str] = field(default_factory=list)
+    summary: str = ""
+    follow_ups: list[str] = field(default_factory=list)
+    team_ids: list[str] = field(default_factory=list)
+    attendees: list[AttendeeData] = field(default_factory=list)
+    groups: list[GroupData] = field(default_factory=list)
+    agenda: list[AgendaData] = field(default_factory=list)
+    guide_ids: list[str] = field(default_factory=list)
+    feedback: list[FeedbackData] = field(default_factory=list)
+    photo_ids: list[str] = field(default_factory=list)
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def validate_team(s: Session, data: TeamData, team_id: str | None) -> None:
+    errors: dict[str, str] = {}
+    name = data.name.strip()
+    if not name:
+        errors["name"] = _("Enter the team's name.")
+    else:
+        clash = s.scalar(
+            select(ServiceTeam.id).where(
+                ServiceTeam.name == name,
+                ServiceTeam.deleted_at.is_(None),
+                ServiceTeam.id != (team_id or ""),
+            )
+        )
+        if clash:
+            errors["name"] = _("A team named “{name}” already exists.").format(name=name)
+    if data.kind not in {k.value for k in TeamKind}:
+        errors["kind"] = _("Choose the kind of team.")
+    roles = [m.role for m in data.members]
+    if roles.count(TeamRole.CAPTAIN.value) > 1:
+        errors["members"] = _("A team has at most one captain.")
+    elif any(r not in {x.value for x in TeamRole} for r in roles):
+        errors["members"] = _("Unknown role in the member list.")
+    ids = [m.member_id for m in data.members]
+    if len(set(ids)) != len(ids) and "members" not in errors:
+        errors["members"] = _("A member is listed twice.")
+    if ids and "members" not in errors:
+        live = set(
+            s.scalars(select(Member.id).where(Member.id.in_(ids), Member.deleted_at.is_(None)))
+        )
+        if live != set(ids):
+            errors["members"] = _("A listed member does not exist.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_member(data: MemberData) -> None:
+    errors: dict[str, str] = {}
+    if not data.name.strip():
+        errors["name"] = _("Enter the member's name.")
+    phone = data.phone.strip()
+    if phone and not PHONE_RE.match(phone):
+        errors["phone"] = _("“{phone}” is not a phone number.").format(phone=phone)
+    for honour in data.honours:
+        if not honour.title.strip():
+            errors["honours"] = _("Every honour needs a title.")
+        elif honour.year is not None and not 1949 <= honour.year <= 2100:
+            errors["honours"] = _("The year {year} is not a plausible year.").format(
+                year=honour.year
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_guide(data: GuideData) -> None:
+    errors: dict[str, str] = {}
+    if not data.title.strip():
+        errors["title"] = _("Enter the guide's title.")
+    if any(not step.text.strip() and not step.photo_ids for step in data.steps):
+        errors["steps"] = _("A step is empty; write what to do or remove it.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_session(data: SessionData) -> None:
+    errors: dict[str, str] = {}
+    if not data.theme.strip() and not data.venue.strip():
+        errors["theme"] = _("Enter a theme or a venue for the session.")
+    if data.ends_at is not None and data.ends_at < data.starts_at:
+        errors["ends_at"] = _("The session cannot end before it starts.")
+    if data.gps_lat is not None and not -90 <= data.gps_lat <= 90:
+        errors["gps"] = _("Latitude must be between -90 and 90.")
+    if data.gps_lon is not None and not -180 <= data.gps_lon <= 180:
+        errors["gps"] = _("Longitude must be between -180 and 180.")
+    if any(g.count is not None and g.count < 0 for g in data.groups):
+        errors["groups"] = _("A head count cannot be negative.")
+    if any(not g.name.strip() for g in data.groups):
+        errors["groups"] = _("Every participant group needs a name.")
+    if any(not f.text.strip() for f in data.feedback):
+        errors["feedback"] = _("A feedback quote is empty.")
+    if any(not a.title.strip() for a in data.agenda):
+        errors["agenda"] = _("Every agenda item needs a title.")
+    if any(a.role not in {r.value for r in SessionRole} for a in data.attendees):
+        errors["attendees"] = _("Unknown role in the attendee list.")
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- saving ---------------------------------------------------------------------------------
+
+
+def _bump(s: Session, kind: str, obj: RecordMixin, reason: str = "edit") -> None:
+    """Keep the version being replaced in history and advance the revision."""
+    s.add(
+        RecordHistory(
+            kind=kind,
+            record_id=obj.id,
+            revision=obj.revision,
+            data=record_to_dict(kind, obj),
+            reason=reason,
+        )
+    )
+    obj.revision += 1
+    obj.updated_at = utcnow()
+
+
+def _apply_team(team: ServiceTeam, data: TeamData) -> None:
+    team.name = data.name.strip()
+    team.kind = data.kind
+    team.parent_union = data.parent_union.strip()
+    team.description = data.description.strip()
+    team.expertise = clean_list(data.expertise)
+    team.member_count_note = data.member_count_note.strip()
+    team.memberships = [
+        TeamMembership(member_id=m.member_id, role=m.role, position=i)
+        for i, m in enumerate(data.members)
+    ]
+
+
+def _apply_member(member: Member, data: MemberData) -> None:
+    member.name = data.name.strip()
+    member.honours = [
+        {"title": h.title.strip(), "year": h.year} for h in data.honours if h.title.strip()
+    ]
+    member.specialty = data.specialty.strip()
+    member.employer = data.employer.strip()
+    member.phone = data.phone.strip()
+    member.notes = data.notes.strip()
+    member.portrait_photo_id = data.portrait_photo_id
+
+
+def _apply_guide(guide: Guide, data: GuideData) -> None:
+    guide.title = data.title.strip()
+    guide.category = data.category.strip()
+    guide.problem = data.problem.strip()
+    guide.season = data.season.strip()
+    guide.materials = clean_list(data.materials)
+    guide.key_points = clean_list(data.key_points)
+    guide.safety_notes = clean_list(data.safety_notes)
+    guide.common_mistakes = clean_list(data.common_mistakes)
+    guide.tags = clean_list(data.tags)
+    guide.team_id = data.team_id
+    guide.is_demo = data.is_demo
+    guide.authors = [
+        GuideAuthor(member_id=mid, position=i)
+        for i, mid in enumerate(dict.fromkeys(data.author_ids))
+    ]
+    steps = []
+    for i, step in enumerate(data.steps):
+        row = GuideStep(text=step.text.strip(), position=i)
+        if step.id:
+            row.id = step.id
+        row.photos = [
+            GuideStepPhoto(photo_id=pid, position=j)
+            for j, pid in enumerate(dict.fromkeys(step.photo_ids))
+        ]
+        steps.append(row)
+    guide.steps = steps
+
+
+def _apply_session(fs: FieldSession, data: SessionData) -> None:
+    fs.starts_at = data.starts_at
+    fs.ends_at = data.ends_at
+    fs.venue = data.venue.strip()
+    fs.gps_lat = data.gps_lat
+    fs.gps_lon = data.gps_lon
+    fs.host_organisations = clean_list(data.host_organisations)
+    fs.theme = data.theme.strip()
+    fs.summary = data.summary.strip()
+    fs.follow_ups = clean_list(data.follow_ups)
+    fs.teams = [
+        SessionTeam(team_id=t, position=i) for i, t in enumerate(dict.fromkeys(data.team_ids))
+    ]
+    fs.attendees = [
+        SessionAttendee(member_id=a.member_id, role=a.role, note=a.note.strip(), position=i)
+        for i, a in enumerate(data.attendees)
+    ]
+    fs.groups = [
+        ParticipantGroup(name=g.name.strip(), count=g.count, position=i)
+        for i, g in enumerate(data.groups)
+    ]
+    fs.agenda = [
+        AgendaItem(title=a.title.strip(), time=a.time.strip(), leader=a.leader.strip(), position=i)
+        for i, a in enumerate(data.agenda)
+    ]
+    fs.guides = [
+        SessionGuide(guide_id=g, position=i) for i, g in enumerate(dict.fromkeys(data.guide_ids))
+    ]
+    fs.feedback = [
+        FeedbackQuote(
+            text=f.text.strip(),
+            speaker=f.speaker.strip(),
+            speaker_role=f.speaker_role.strip(),
+            position=i,
+        )
+        for i, f in enumerate(data.feedback)
+    ]
+    fs.photos = [
+        SessionPhoto(photo_id=p, position=i) for i, p in enumerate(dict.fromkeys(data.photo_ids))
+    ]
+
+
+def save_team(library: Library, data: TeamData, team_id: str | None = None) -> str:
+    with library.transaction() as s:
+        validate_team(s, data, team_id)
+        if team_id is None:
+            team = ServiceTeam(name=data.name.strip())
+            s.add(team)
+        else:
+            team = get_record(s, "team", team_id)
+            _bump(s, "team", team)
+            team.memberships = []
+            s.flush()
+        _apply_team(team, data)
+        s.flush()
+        return team.id
+
+
+def save_member(library: Library, data: MemberData, member_id: str | None = None) -> str:
+    validate_member(data)
+    with library.transaction() as s:
+        if member_id is None:
+            member = Member(name=data.name.strip())
+            s.add(member)
+        else:
+            member = get_record(s, "member", member_id)
+            _bump(s, "member", member)
+        _apply_member(member, data)
+        s.flush()
+        return member.id
+
+
+def save_guide(library: Library, data: GuideData, guide_id: str | None = None) -> str:
+    validate_guide(data)
+    with library.transaction() as s:
+        if guide_id is None:
+            guide = Guide(title=data.title.strip())
+            s.add(guide)
+        else:
+            guide = get_record(s, "guide", guide_id)
+            _bump(s, "guide", guide)
+            guide.steps = []
+            guide.authors = []
+            s.flush()
+        _apply_guide(guide, data)
+        s.flush()
+        return guide.id
+
+
+def save_session(library: Library, data: SessionData, session_id: str | None = None) -> str:
+    validate_session(data)
+    with library.transaction() as s:
+        if session_id is None:
+            fs = FieldSession(starts_at=data.starts_at)
+            s.add(fs)
+        else:
+            fs = get_record(s, "session", session_id)
+            _bump(s, "session", fs)
+            for rel in ("teams", "attendees", "groups", "agenda", "guides", "feedback", "photos"):
+                setattr(fs, rel, [])
+            s.flush()
+        _apply_session(fs, data)
+        s.flush()
+        return fs.id
+
+
+def delete_record(library: Library, kind: str, record_id: str) -> None:
+    """Soft delete: the record disappears from lists; undo or a pack can bring it back."""
+    with library.transaction() as s:
+        obj = get_record(s, kind, record_id)
+        _bump(s, kind, obj, reason="delete")
+        obj.deleted_at = utcnow()
+
+
+def restore_record(library: Library, kind: str, record_id: str) -> None:
+    """Undo a soft delete (refused with a clear message if it would clash with a live name)."""
+    with library.transaction() as s:
+        obj = get_record(s, kind, record_id, include_deleted=True)
+        if obj.deleted_at is None:
+            return
+        if isinstance(obj, ServiceTeam):
+            clash = s.scalar(
+                select(func.count()).where(
+                    ServiceTeam.name == obj.name, ServiceTeam.deleted_at.is_(None)
+                )
+            )
+            if clash:
+                raise ValidationError(
+                    {"name": _("A team named “{name}” already exists.").format(name=obj.name)}
+                )
+        _bump(s, kind, obj, reason="restore")
+        obj.deleted_at = None
+
+
+# --- loading into input data (for forms and templates) --------------------------------------
+
+
+def load_team(library: Library, team_id: str) -> TeamData:
+    with library.session() as s:
+        t: ServiceTeam = get_record(s, "team", team_id)
+        return TeamData(
+            name=t.name,
+            kind=t.kind,
+            parent_union=t.parent_union,
+            description=t.description,
+            expertise=list(t.expertise),
+            member_count_note=t.member_count_note,
+            members=[Membership(m.member_id, m.role) for m in t.memberships],
+        )
+
+
+def load_member(library: Library, member_id: str) -> MemberData:
+    with library.session() as s:
+        m: Member = get_record(s, "member", member_id)
+        return MemberData(
+            name=m.name,
+            honours=[Honour(h.get("title", ""), h.get("year")) for h in m.honours],
+            specialty=m.specialty,
+            employer=m.employer,
+            phone=m.phone,
+            notes=m.notes,
+            portrait_photo_id=m.portrait_photo_id,
+        )
+
+
+def load_guide(library: Library, guide_id: str) -> GuideData:
+    with library.session() as s:
+        g: Guide = get_record(s, "guide", guide_id)
+        return GuideData(
+            title=g.title,
+            category=g.category,
+            problem=g.problem,
+            season=g.season,
+            materials=list(g.materials),
+            key_points=list(g.key_points),
+            safety_notes=list(g.safety_notes),
+            common_mistakes=list(g.common_mistakes),
+            tags=list(g.tags),
+            team_id=g.team_id,
+            author_ids=[a.member_id for a in g.authors],
+            steps=[
+                StepData(text=st.text, photo_ids=[p.photo_id for p in st.photos], id=st.id)
+                for st in g.steps
+            ],
+            is_demo=g.is_demo,
+        )
+
+
+def load_session(library: Library, session_id: str) -> SessionData:
+    with library.session() as s:
+        fs: FieldSession = get_record(s, "session", session_id)
+        return SessionData(
+            starts_at=fs.starts_at,
+            ends_at=fs.ends_at,
+            theme=fs.theme,
+            venue=fs.venue,
+            gps_lat=fs.gps_lat,
+            gps_lon=fs.gps_lon,
+            host_organisations=list(fs.host_organisations),
+            summary=fs.summary,
+            follow_ups=list(fs.follow_ups),
+            team_ids=[t.team_id for t in fs.teams],
+            attendees=[AttendeeData(a.member_id, a.role, a.note) for a in fs.attendees],
+            groups=[GroupData(g.name, g.count) for g in fs.groups],
+            agenda=[AgendaData(a.title, a.time, a.leader) for a in fs.agenda],
+            guide_ids=[g.guide_id for g in fs.guides],
+            feedback=[FeedbackData(f.text, f.speaker, f.speaker_role) for f in fs.feedback],
+            photo_ids=[p.photo_id for p in fs.photos],
+        )
+
+
+def revision_of(library: Library, kind: str, record_id: str) -> int:
+    with library.session() as s:
+        obj = get_record(s, kind, record_id, include_deleted=True)
+        return int(obj.revision)
+
+
+def live_count(library: Library, kind: str) -> int:
+    model: Any = AGGREGATES[kind]
+    with library.session() as s:
+        return int(s.scalar(select(func.count()).where(model.deleted_at.is_(None))) or 0)

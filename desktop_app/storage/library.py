@@ -1,0 +1,278 @@
+"""A library is a folder: the SQLite database, the photo store, a thumbnail cache, backups.
+
+`Library.open` refuses with a one-line `LibraryError` (and touches nothing) when the folder is
+missing, is not a library, is damaged, was written by a newer app, is read-only, or is open for
+writing in another instance. An older library is backed up and migrated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop_app.core import paths
+from desktop_app.core.errors import LibraryError, LibraryLockedError
+from desktop_app.core.i18n import _
+from desktop_app.storage import schema
+from desktop_app.storage.db import make_engine, make_session_factory
+from desktop_app.storage.models import LibraryMeta
+
+
+def _is_writable_dir(path: Path) -> bool:
+    probe = path / f".write-test-{uuid.uuid4().hex}"
+    try:
+        probe.touch()
+        probe.unlink()
+    except OSError:
+        return False
+    return True
+
+
+def backup_database(db_path: Path, target: Path) -> Path:
+    """Consistent copy of a live database with SQLite's online backup API."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
+    src = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    tmp.replace(target)
+    return target
+
+
+class Library:
+    """An open library folder. Use `Library.open`/`Library.create`; close when done."""
+
+    def __init__(
+        self, root: Path, engine: Engine, *, read_only: bool, lock: FileLock | None
+    ) -> None:
+        self.root = root
+        self.engine = engine
+        self.read_only = read_only
+        self._lock = lock
+        self.session_factory: sessionmaker[Session] = make_session_factory(engine)
+
+    # --- folder layout ----------------------------------------------------------------------
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / paths.DATABASE_NAME
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.root / paths.PHOTOS_DIR
+
+    @property
+    def thumbs_dir(self) -> Path:
+        return self.root / paths.THUMBS_DIR
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.root / paths.BACKUPS_DIR
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.root / paths.TMP_DIR
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session for reading; callers that write use `transaction()`."""
+        with self.session_factory() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One database transaction: committed on success, rolled back on any error."""
+        if self.read_only:
+            raise LibraryError(_("The library is open read-only; nothing can be changed."))
+        with self.session_factory() as session, session.begin():
+            yield session
+
+    def meta(self, key: str, default: str = "") -> str:
+        with self.session() as s:
+            value = s.scalar(select(LibraryMeta.value).where(LibraryMeta.key == key))
+        return default if value is None else value
+
+    @property
+    def library_id(self) -> str:
+        return self.meta("library_id")
+
+    @property
+    def name(self) -> str:
+        return self.meta("name") or self.root.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- opening ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _acquire_lock(root: Path) -> FileLock:
+        lock = FileLock(root / paths.LOCK_NAME, timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise LibraryLockedError(
+                _("The library {path} is already open in another Jiangxin window.").format(
+                    path=root
+                )
+            ) from None
+        return lock
+
+    @classmethod
+    def open(cls, root: Path, *, write: bool = True) -> Library:
+        root = Path(root).absolute()
+        db_path = root / paths.DATABASE_NAME
+        if not root.exists():
+            raise LibraryError(
+                _("There is no library at {path}; create one with “jiangxin init”.").format(
+                    path=root
+                )
+            )
+        if not root.is_dir() or not db_path.is_file():
+            raise LibraryError(_("{path} is not a Jiangxin library.").format(path=root))
+        writable = _is_writable_dir(root)
+        if write and not writable:
+            raise LibraryError(
+                _("The library folder {path} is read-only; it cannot be changed.").format(path=root)
+            )
+        revision = cls._read_revision(db_path, immutable=not writable)
+        if revision not in schema.REVISIONS:
+            raise LibraryError(
+                _(
+                    "The library {path} was made by a newer version of Jiangxin; "
+                    "update the app to open it."
+                ).format(path=root)
+            )
+        lock = cls._acquire_lock(root) if write else None
+        try:
+            if revision != schema.HEAD:
+                if not write:
+                    raise LibraryError(
+                        _(
+                            "The library {path} needs an update that only a writable "
+                            "open can do; open it in the app first."
+                        ).format(path=root)
+                    )
+                cls._migrate(root, db_path, revision)
+            engine = make_engine(db_path, read_only=not write, immutable=not writable)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        return cls(root, engine, read_only=not write, lock=lock)
+
+    @staticmethod
+    def _read_revision(db_path: Path, *, immutable: bool) -> str:
+        # A read-write connection (used only to SELECT) removes its -wal/-shm files on close,
+        # so a refused library is left exactly as it was; read-only media get immutable mode.
+        query = "?mode=ro&immutable=1" if immutable else ""
+        try:
+            conn = sqlite3.connect(f"{db_path.as_uri()}{query}", uri=True)
+            try:
+                revision = schema.current_revision(conn)
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError:
+            raise LibraryError(
+                _("The database {path} is damaged or not a Jiangxin database.").format(path=db_path)
+            ) from None
+        if revision is None:
+            raise LibraryError(_("{path} is not a Jiangxin library.").format(path=db_path.parent))
+        return revision
+
+    @staticmethod
+    def _migrate(root: Path, db_path: Path, revision: str) -> None:
+        from desktop_app.storage import migrate  # Alembic is slow to import: only when needed
+
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        backup_database(
+            db_path, root / paths.BACKUPS_DIR / f"pre-migrate-{revision}-{stamp}.sqlite3"
+        )
+        engine = make_engine(db_path)
+        try:
+            migrate.upgrade(engine)
+        finally:
+            engine.dispose()
+
+    @classmethod
+    def create(cls, root: Path, *, name: str | None = None) -> Library:
+        """Create a new library in an empty or missing folder and open it for writing."""
+        root = Path(root).absolute()
+        if (root / paths.DATABASE_NAME).exists():
+            raise LibraryError(_("There is already a library at {path}.").format(path=root))
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise LibraryError(
+                _("{path} is not an empty folder; choose a new or empty folder.").format(path=root)
+            )
+        created_root = not root.exists()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LibraryError(
+                _("Cannot create the folder {path}: {reason}").format(
+                    path=root, reason=exc.strerror or exc
+                )
+            ) from None
+        if not _is_writable_dir(root):
+            if created_root:
+                shutil.rmtree(root, ignore_errors=True)
+            raise LibraryError(
+                _("The folder {path} is read-only; a library cannot be created there.").format(
+                    path=root
+                )
+            )
+        try:
+            lock = cls._acquire_lock(root)
+            from desktop_app.storage import migrate
+
+            engine = make_engine(root / paths.DATABASE_NAME)
+            migrate.upgrade(engine)
+            for sub in (paths.PHOTOS_DIR, paths.THUMBS_DIR, paths.BACKUPS_DIR, paths.TMP_DIR):
+                (root / sub).mkdir(parents=True, exist_ok=True)
+            library = cls(root, engine, read_only=False, lock=lock)
+            with library.transaction() as s:
+                s.add(LibraryMeta(key="library_id", value=str(uuid.uuid4())))
+                s.add(LibraryMeta(key="name", value=name or root.name))
+                s.add(LibraryMeta(key="created_at", value=datetime.now(UTC).isoformat()))
+        except BaseException:
+            # Leave nothing behind: the folder is as it was (missing or empty).
+            with contextlib.suppress(Exception):
+                engine.dispose()
+            with contextlib.suppress(Exception):
+                lock.release()
+            if created_root:
+                shutil.rmtree(root, ignore_errors=True)
+            else:
+                for child in root.iterdir():
+                    if child.is_dir():
+                        shutil.rmtree(child, ignore_errors=True)
+                    else:
+                        child.unlink(missing_ok=True)
+            raise
+        return library

@@ -1,0 +1,108 @@
+"""Opening, creating and locking library folders, and refusing bad ones without changing them."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from desktop_app.core.errors import LibraryError, LibraryLockedError
+from desktop_app.storage import library as library_module
+from desktop_app.storage.library import Library
+
+
+def _tree_digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_create_makes_the_folder_layout(tmp_path: Path) -> None:
+    with Library.create(tmp_path / "lib", name="丰台") as library:
+        assert library.db_path.is_file()
+        assert library.photos_dir.is_dir()
+        assert library.thumbs_dir.is_dir()
+        assert library.name == "丰台"
+        assert len(library.library_id) == 36
+        with library.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_create_refuses_a_non_empty_folder_and_leaves_it_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "stuff"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    with pytest.raises(LibraryError, match="not an empty folder"):
+        Library.create(folder)
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+def test_second_writer_is_refused_with_a_clear_message(demo_dir: Path) -> None:
+    with Library.open(demo_dir, write=True):
+        with pytest.raises(LibraryLockedError, match="already open"):
+            Library.open(demo_dir, write=True)
+        # Readers are still welcome (the CLI can list while the window is open).
+        with Library.open(demo_dir, write=False) as reader:
+            assert reader.read_only
+    with Library.open(demo_dir, write=True):
+        pass  # the lock was released on close
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(LibraryError, match="no library"):
+        Library.open(tmp_path / "nowhere")
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_folder_that_is_not_a_library(tmp_path: Path) -> None:
+    (tmp_path / "photos").mkdir()
+    before = _tree_digest(tmp_path)
+    with pytest.raises(LibraryError, match="not a Jiangxin library"):
+        Library.open(tmp_path)
+    assert _tree_digest(tmp_path) == before
+
+
+def test_damaged_database_file(tmp_path: Path) -> None:
+    (tmp_path / "library.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    before = _tree_digest(tmp_path)
+    with pytest.raises(LibraryError, match="damaged or not a Jiangxin database"):
+        Library.open(tmp_path)
+    assert _tree_digest(tmp_path) == before
+
+
+def test_database_from_a_newer_version_is_refused_untouched(demo_dir: Path) -> None:
+    conn = sqlite3.connect(demo_dir / "library.sqlite3")
+    conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    conn.commit()
+    conn.close()
+    before = _tree_digest(demo_dir)
+    with pytest.raises(LibraryError, match="newer version"):
+        Library.open(demo_dir, write=True)
+    assert _tree_digest(demo_dir) == before
+
+
+def test_read_only_folder_refuses_writes_but_allows_reading(
+    demo_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tests run as root, where chmod cannot make a folder read-only; simulate the medium.
+    monkeypatch.setattr(library_module, "_is_writable_dir", lambda _path: False)
+    before = _tree_digest(demo_dir)
+    with pytest.raises(LibraryError, match="read-only"):
+        Library.open(demo_dir, write=True)
+    with Library.open(demo_dir, write=False) as library, library.session() as s:
+        assert s.execute(library_module.select(library_module.LibraryMeta)).first()
+    assert _tree_digest(demo_dir) == before
+
+
+def test_create_in_read_only_place_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(library_module, "_is_writable_dir", lambda _path: False)
+    with pytest.raises(LibraryError, match="read-only"):
+        Library.create(tmp_path / "new")
+    assert not (tmp_path / "new").exists()

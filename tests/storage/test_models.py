@@ -1,0 +1,74 @@
+"""Constraints the database itself enforces, whatever code writes to it."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from desktop_app.storage.library import Library
+from desktop_app.storage.models import (
+    Member,
+    Photo,
+    ServiceTeam,
+    TeamMembership,
+    utcnow,
+)
+
+
+def test_records_get_uuid_ids_and_audit_fields(empty_library: Library) -> None:
+    with empty_library.transaction() as s:
+        team = ServiceTeam(name="专业技术服务2队")
+        s.add(team)
+        s.flush()
+        assert uuid.UUID(team.id).version == 4
+        assert team.revision == 1
+        assert team.created_at.tzinfo is not None
+        assert team.deleted_at is None
+
+
+def test_live_team_names_are_unique_but_a_deleted_team_frees_its_name(
+    empty_library: Library,
+) -> None:
+    with empty_library.transaction() as s:
+        s.add(ServiceTeam(name="综合管理服务队"))
+    with pytest.raises(IntegrityError), empty_library.transaction() as s:
+        s.add(ServiceTeam(name="综合管理服务队"))
+    with empty_library.transaction() as s:
+        team = s.query(ServiceTeam).one()
+        team.deleted_at = utcnow()
+    with empty_library.transaction() as s:
+        s.add(ServiceTeam(name="综合管理服务队"))
+
+
+def test_database_refuses_a_second_captain(empty_library: Library) -> None:
+    with empty_library.transaction() as s:
+        team = ServiceTeam(name="A")
+        a, b = Member(name="甲"), Member(name="乙")
+        s.add_all([team, a, b])
+        s.flush()
+        s.add(TeamMembership(team_id=team.id, member_id=a.id, role="captain"))
+        team_id, b_id = team.id, b.id
+    with pytest.raises(IntegrityError), empty_library.transaction() as s:
+        s.add(TeamMembership(team_id=team_id, member_id=b_id, role="captain"))
+
+
+def test_unknown_team_kind_and_photo_rotation_are_refused(empty_library: Library) -> None:
+    with pytest.raises(IntegrityError), empty_library.transaction() as s:
+        s.add(ServiceTeam(name="X", kind="pirates"))
+    with pytest.raises(IntegrityError), empty_library.transaction() as s:
+        s.add(Photo(sha256="0" * 64, ext="jpg", rotation=45))
+
+
+def test_foreign_keys_are_enforced(empty_library: Library) -> None:
+    with pytest.raises(IntegrityError), empty_library.transaction() as s:
+        s.add(TeamMembership(team_id="nope", member_id="nope"))
+
+
+def test_json_lists_keep_chinese_readable_in_the_database(empty_library: Library) -> None:
+    with empty_library.transaction() as s:
+        s.add(ServiceTeam(name="T", expertise=["园林绿地规划建设"]))
+    with empty_library.engine.connect() as conn:
+        raw = conn.exec_driver_sql("SELECT expertise FROM service_team").scalar_one()
+    assert "园林绿地规划建设" in raw
