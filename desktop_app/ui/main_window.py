@@ -103,7 +103,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self._build_actions()
-        self.statusBar().addPermanentWidget(QLabel(_("Library: {path}").format(path=library.root)))
+        self.library_label = QLabel(_("Library: {path}").format(path=library.root))
+        self.statusBar().addPermanentWidget(self.library_label)
         self.count_label = QLabel()
         self.statusBar().addWidget(self.count_label)
 
