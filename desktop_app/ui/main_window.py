@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import importlib
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
@@ -31,7 +32,9 @@ from desktop_app.services import listing
 from desktop_app.services.describe import describe
 from desktop_app.services.records import get_record, record_to_dict
 from desktop_app.storage.library import Library
+from desktop_app.ui import extensions
 from desktop_app.ui.models import RecordTableModel
+from desktop_app.ui.workers import BackgroundRunner
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,16 @@ class RecordDetailView(QTextBrowser):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, library: Library, *, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        settings: Settings | None = None,
+        runner: BackgroundRunner | None = None,
+    ) -> None:
         super().__init__()
         self.library = library
+        self.runner = runner or BackgroundRunner(parent=self)
         self.settings = settings or Settings()
         self.qsettings = QSettings()
         self.setWindowTitle(_("Jiangxin Classroom — {name}").format(name=library.name))
@@ -114,6 +124,8 @@ class MainWindow(QMainWindow):
         self._filter_timer.timeout.connect(self._apply_filter)
 
         self.sidebar.currentRowChanged.connect(self._on_section_changed)
+        for module_name in extensions.INSTALLERS:
+            importlib.import_module(module_name).install(self)
         self._restore_state()
         if self.sidebar.currentRow() < 0:
             self.sidebar.setCurrentRow(0)
@@ -153,6 +165,15 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("main_toolbar")
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
+        self.toolbar = toolbar
+        bar = self.menuBar()
+        self.menus = {
+            "file": bar.addMenu(_("&File")),
+            "edit": bar.addMenu(_("&Edit")),
+            "record": bar.addMenu(_("&Record")),
+            "tools": bar.addMenu(_("&Tools")),
+            "help": bar.addMenu(_("&Help")),
+        }
 
         self.search_box = QLineEdit()
         self.search_box.setObjectName("search_box")
@@ -175,8 +196,11 @@ class MainWindow(QMainWindow):
         self.about_action = QAction(_("About Jiangxin"), self)
         self.about_action.triggered.connect(self.show_about)
 
-        menu = self.menuBar().addMenu(_("&Help"))
-        menu.addAction(self.about_action)
+        self.menus["help"].addAction(self.about_action)
+        self.quit_action = QAction(_("Quit"), self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.menus["file"].addAction(self.quit_action)
 
         toolbar.addWidget(QLabel(" "))
         toolbar.addWidget(self.search_box)
@@ -192,6 +216,21 @@ class MainWindow(QMainWindow):
 
     def current_table(self) -> QTableView:
         return self.tables[self.current_kind]
+
+    def current_selection(self) -> tuple[str, list[str]]:
+        """The current section's kind and the ids of the selected rows, in row order."""
+        table = self.current_table()
+        model = self.current_model()
+        rows = sorted({index.row() for index in table.selectionModel().selectedRows()})
+        ids = [rid for rid in (model.id_at(r) for r in rows) if rid is not None]
+        return self.current_kind, ids
+
+    def refresh(self, kind: str | None = None) -> None:
+        """Reload lists after the library changed (all kinds when `kind` is None)."""
+        for k, model in self.models.items():
+            if kind is None or k == kind:
+                model.reload()
+        self._on_current_changed(self.current_kind, self.current_table().currentIndex())
 
     def _on_section_changed(self, row: int) -> None:
         if row < 0:
