@@ -3,6 +3,7 @@
     python packaging/tools/i18n.py update    # extract + merge into resources/translations/*/.po
     python packaging/tools/i18n.py compile   # .po -> .mo (the app loads the .mo)
     python packaging/tools/i18n.py missing   # list msgids without a translation
+    python packaging/tools/i18n.py apply zh_CN FILE.json   # merge {msgid: msgstr} into the .po
 
 Strings are marked in the code with `_()`, `N_()` and `ngettext()` (desktop_app.core.i18n).
 """
@@ -92,6 +93,23 @@ def missing() -> list[str]:
     return out
 
 
+def apply(lang: str, json_path: Path) -> int:
+    """Fill translations from a JSON object {msgid: msgstr}; returns how many were set."""
+    import json
+
+    translations = json.loads(json_path.read_text("utf-8"))
+    catalog = read(lang)
+    count = 0
+    for message in catalog:
+        if message.id and message.id in translations:
+            message.string = translations[message.id]
+            message.flags.discard("fuzzy")
+            count += 1
+    with po_path(lang).open("wb") as handle:
+        write_po(handle, catalog, sort_output=False, width=100, ignore_obsolete=True)
+    return count
+
+
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "update"
     if command == "update":
@@ -102,5 +120,7 @@ if __name__ == "__main__":
         items = missing()
         print("\n".join(items) or "all translated")
         sys.exit(1 if items else 0)
+    elif command == "apply":
+        print(apply(sys.argv[2], Path(sys.argv[3])), "translations applied")
     else:
         sys.exit(__doc__)
