@@ -78,11 +78,37 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def install_error_hook() -> None:
+    """Unexpected exceptions: traceback to the log file, one plain sentence to the user."""
+    import traceback
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: object) -> None:
+        if isinstance(exc, UserError):
+            QMessageBox.warning(QApplication.activeWindow(), _("Jiangxin Classroom"), str(exc))
+            return
+        log_dir = paths.log_dir()
+        log_path = log_dir / "jiangxin.log"
+        try:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            with log_path.open("a", encoding="utf-8") as handle:
+                handle.write("".join(traceback.format_exception(exc_type, exc, tb)))  # type: ignore[arg-type]
+        except OSError:
+            pass
+        QMessageBox.critical(
+            QApplication.activeWindow(),
+            _("Jiangxin Classroom"),
+            _("Internal error; details are in {path}").format(path=log_path),
+        )
+
+    sys.excepthook = hook
+
+
 def run_gui(library_option: str | None, lang: str | None) -> int:
     settings = Settings()
     set_language(lang or settings.get("language") or None)
     app = create_application()
     install_qt_translations(app, current_language())
+    install_error_hook()
     library_dir = paths.resolve_library_dir(library_option)
     try:
         library = open_or_create_library(library_dir)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from desktop_app.cli.common import CliContext, print_json, print_table
+from desktop_app.cli.common import CliContext, display_width, print_json, print_table
 from desktop_app.core.i18n import _
 from desktop_app.services import listing
 from desktop_app.services.demo import fill_demo
@@ -102,9 +102,9 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
             print_json(data)
             return 0
         lines = describe(library, args.kind, data)
-    width = max(len(k) for k, _v in lines)
+    width = max(display_width(k) for k, _v in lines)
     for key, value in lines:
-        print(f"{key:<{width}}  {value}")
+        print(key + " " * (width - display_width(key)) + "  " + value)
     return 0
 
 
