@@ -35,6 +35,10 @@ def _isolated_environment(
     monkeypatch.setenv("JIANGXIN_CONFIG_DIR", str(config))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config / "xdg"))
     monkeypatch.delenv("JIANGXIN_LIBRARY", raising=False)
+    # Messages in English unless a test asks for Chinese (the CLI follows the system locale).
+    for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
     set_language("en")
     yield
     set_language("en")
