@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Text, and_, cast, false, func, or_, select
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from desktop_app.core.i18n import N_
 from desktop_app.services.labels import TEAM_KIND_LABELS, label
+from desktop_app.storage import searchindex
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import (
     AGGREGATES,
@@ -117,12 +118,22 @@ class ListFilter:
     guide_id: str | None = None  # sessions that covered a guide
     date_from: Any = None  # aware datetimes, sessions only
     date_to: Any = None
+    # True: `text` goes through the full-text index (all indexed fields, 1-character Chinese
+    # words, ４５ == 45) instead of LIKE over the list's own columns.
+    fts: bool = False
 
 
 def _conditions(kind: str, flt: ListFilter) -> list[ColumnElement[bool]]:
     model: Any = AGGREGATES[kind]
     conds: list[ColumnElement[bool]] = [model.deleted_at.is_(None)]
-    for word in flt.text.split():
+    if flt.fts and flt.text.strip():
+        expression = searchindex.match_expression(flt.text)
+        conds.append(
+            false()
+            if expression is None
+            else model.id.in_(searchindex.matching_ids(kind, expression))
+        )
+    for word in [] if flt.fts else flt.text.split():
         pattern = f"%{word}%"
         conds.append(or_(*[cast(col, Text).like(pattern) for col in FILTER_COLUMNS[kind]]))
     if flt.team_id and kind == "session":

@@ -23,6 +23,7 @@ from desktop_app.core import paths
 from desktop_app.core.errors import LibraryError, LibraryLockedError
 from desktop_app.core.i18n import _
 from desktop_app.storage import schema
+from desktop_app.storage import searchindex as _searchindex  # noqa: F401  keeps search current
 from desktop_app.storage.db import make_engine, make_session_factory
 from desktop_app.storage.models import LibraryMeta
 

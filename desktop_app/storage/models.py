@@ -203,7 +203,7 @@ class TeamMembership(Base):
     __tablename__ = "team_membership"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     team_id: Mapped[str] = mapped_column(ForeignKey("service_team.id", ondelete="CASCADE"))
-    member_id: Mapped[str] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16), default=TeamRole.MEMBER.value)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -256,7 +256,7 @@ class Guide(RecordMixin, Base):
 class GuideStep(Base):
     __tablename__ = "guide_step"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    guide_id: Mapped[str] = mapped_column(ForeignKey("guide.id", ondelete="CASCADE"))
+    guide_id: Mapped[str] = mapped_column(ForeignKey("guide.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     text: Mapped[str] = mapped_column(Text, default="")
 
@@ -272,7 +272,9 @@ class GuideStepPhoto(Base):
         ForeignKey("guide_step.id", ondelete="CASCADE"), primary_key=True
     )
     photo_id: Mapped[str] = mapped_column(
-        ForeignKey("photo.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("photo.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -340,7 +342,9 @@ class SessionTeam(Base):
         ForeignKey("field_session.id", ondelete="CASCADE"), primary_key=True
     )
     team_id: Mapped[str] = mapped_column(
-        ForeignKey("service_team.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("service_team.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -352,7 +356,9 @@ class SessionAttendee(Base):
 
     __tablename__ = "session_attendee"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    session_id: Mapped[str] = mapped_column(ForeignKey("field_session.id", ondelete="CASCADE"))
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("field_session.id", ondelete="CASCADE"), index=True
+    )
     member_id: Mapped[str] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(16), default=SessionRole.LECTURE.value)
     note: Mapped[str] = mapped_column(Text, default="")
@@ -370,7 +376,9 @@ class ParticipantGroup(Base):
 
     __tablename__ = "participant_group"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    session_id: Mapped[str] = mapped_column(ForeignKey("field_session.id", ondelete="CASCADE"))
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("field_session.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(Text)
     count: Mapped[int | None] = mapped_column(Integer, default=None)
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -381,7 +389,9 @@ class ParticipantGroup(Base):
 class AgendaItem(Base):
     __tablename__ = "agenda_item"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    session_id: Mapped[str] = mapped_column(ForeignKey("field_session.id", ondelete="CASCADE"))
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("field_session.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(Text)
     time: Mapped[str] = mapped_column(Text, default="")  # "14:00" or "14:00–15:00"
     leader: Mapped[str] = mapped_column(Text, default="")
@@ -394,7 +404,9 @@ class SessionGuide(Base):
         ForeignKey("field_session.id", ondelete="CASCADE"), primary_key=True
     )
     guide_id: Mapped[str] = mapped_column(
-        ForeignKey("guide.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("guide.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -406,7 +418,9 @@ class FeedbackQuote(Base):
 
     __tablename__ = "feedback_quote"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    session_id: Mapped[str] = mapped_column(ForeignKey("field_session.id", ondelete="CASCADE"))
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("field_session.id", ondelete="CASCADE"), index=True
+    )
     text: Mapped[str] = mapped_column(Text)
     speaker: Mapped[str] = mapped_column(Text, default="")
     speaker_role: Mapped[str] = mapped_column(Text, default="")  # e.g. 学员代表
@@ -419,7 +433,9 @@ class SessionPhoto(Base):
         ForeignKey("field_session.id", ondelete="CASCADE"), primary_key=True
     )
     photo_id: Mapped[str] = mapped_column(
-        ForeignKey("photo.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("photo.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -1,0 +1,289 @@
+"""Full-text search over teams, members, guides, sessions and photo captions.
+
+The index lives in the library database (`desktop_app.storage.searchindex`, kept current in
+the same transaction as every write). Here: ranked queries, snippets with the matching text
+highlighted on the *original* text (the index only holds the folded, tokenised form), the
+`check` hook that verifies and rebuilds the index, and the owner of a photo so a photo hit
+can open the record that shows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from desktop_app.core.i18n import N_, _
+from desktop_app.services import integrity
+from desktop_app.storage import searchindex as idx
+from desktop_app.storage.library import Library
+from desktop_app.storage.models import GuideStep, GuideStepPhoto, Member, SessionPhoto
+
+# Snippets mark highlighted text with these two control characters (never in user text):
+# "…剪掉\x02修剪\x03过的枝条…". `to_html` and `strip_marks` turn them into something visible.
+HL_START = "\x02"
+HL_END = "\x03"
+
+KIND_LABELS = {
+    "team": N_("Service teams"),
+    "member": N_("Model workers"),
+    "guide": N_("Skill guides"),
+    "session": N_("Field sessions"),
+    "photo": N_("Photos"),
+}
+KINDS = idx.KINDS
+SNIPPET_CHARS = 60  # characters of context around the first match
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str
+    id: str
+    title: str  # the record's label: name, title, "date theme", caption
+    snippet: str  # original text around the match, matches wrapped in HL_START/HL_END
+    rank: float  # bm25 score: lower is better (FTS5 convention)
+
+
+# --- highlighting ---------------------------------------------------------------------------
+
+
+def _fold_with_map(text: str) -> tuple[str, list[int]]:
+    """Folded text and, for each folded character, the index of its original character."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        folded = idx.fold(ch)
+        out.append(folded)
+        where.extend([i] * len(folded))
+    return "".join(out), where
+
+
+def _word_pattern(tokens: list[str]) -> str:
+    # Tokens may be separated in the text by anything that is not a token character (spaces,
+    # punctuation), as the phrase query allows; Latin tokens start at a token boundary.
+    parts = []
+    for i, token in enumerate(tokens):
+        piece = re.escape(token)
+        if i == 0 and not idx.is_cjk(token):
+            piece = f"(?<![^\\W_{idx.CJK_RANGES}])" + piece
+        parts.append(piece)
+    return r"[\W_]*".join(parts)
+
+
+def highlight_pattern(query: str) -> re.Pattern[str] | None:
+    words = idx.query_words(query)
+    if not words:
+        return None
+    # Longest first, so "修剪技术" wins over "修剪" where both match.
+    alternatives = sorted((_word_pattern(w) for w in words), key=len, reverse=True)
+    return re.compile("|".join(f"(?:{a})" for a in alternatives))
+
+
+def match_spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Spans (in the original text) of every match of the folded query."""
+    folded, where = _fold_with_map(text)
+    spans = []
+    for m in pattern.finditer(folded):
+        if m.end() > m.start():
+            spans.append((where[m.start()], where[m.end() - 1] + 1))
+    return spans
+
+
+def mark(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    out = []
+    pos = 0
+    for start, end in spans:
+        if start < pos:
+            continue
+        out.append(text[pos:start])
+        out.append(HL_START + text[start:end] + HL_END)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def make_snippet(title: str, body: str, query: str, width: int = SNIPPET_CHARS) -> str:
+    """The body line with the most matched words, cut around its first match and marked.
+
+    Falls back to the marked title when only the title matches.
+    """
+    pattern = highlight_pattern(query)
+    if pattern is None:
+        return body.split("\n", 1)[0][:width]
+    best_line = ""
+    best_spans: list[tuple[int, int]] = []
+    best_score = (0, 0, 0)
+    for line in body.split("\n"):
+        spans = match_spans(line, pattern)
+        if not spans:
+            continue
+        # Most distinct words, then most matches, then enough text around them to read.
+        words = len({idx.fold(line[s:e]) for s, e in spans})
+        score = (words, len(spans), min(len(line), width))
+        if score > best_score:
+            best_line, best_spans, best_score = line, spans, score
+    if not best_spans:
+        return mark(title, match_spans(title, pattern))
+    first = best_spans[0][0]
+    start = max(0, first - width // 3)
+    end = min(len(best_line), start + width)
+    start = max(0, min(start, end - width))
+    window = [(s - start, e - start) for s, e in best_spans if s >= start and e <= end]
+    text = mark(best_line[start:end], window)
+    return ("…" if start > 0 else "") + text + ("…" if end < len(best_line) else "")
+
+
+def strip_marks(snippet: str, start: str = "", end: str = "") -> str:
+    return snippet.replace(HL_START, start).replace(HL_END, end)
+
+
+def to_html(snippet: str, style: str = "background:#ffe58f;font-weight:bold") -> str:
+    import html
+
+    escaped = html.escape(snippet)
+    return escaped.replace(HL_START, f"<span style='{style}'>").replace(HL_END, "</span>")
+
+
+def mark_spans(snippet: str) -> tuple[str, list[tuple[int, int]]]:
+    """The plain snippet and the highlighted spans in it (for JSON output)."""
+    plain: list[str] = []
+    spans: list[tuple[int, int]] = []
+    start = 0
+    n = 0
+    for ch in snippet:
+        if ch == HL_START:
+            start = n
+        elif ch == HL_END:
+            spans.append((start, n))
+        else:
+            plain.append(ch)
+            n += 1
+    return "".join(plain), spans
+
+
+# --- querying -------------------------------------------------------------------------------
+
+
+def search(
+    library: Library, query: str, kinds: Iterable[str] | None = None, limit: int = 50
+) -> list[SearchHit]:
+    """Hits grouped by kind (in `KINDS` order), best first within each kind.
+
+    `limit` caps the hits per kind. Words are ANDed; each word matches as a phrase of
+    adjacent characters, so 1- and 2-character Chinese words work.
+    """
+    expression = idx.match_expression(query)
+    chosen = idx.kinds_or_all(kinds)
+    if expression is None or not chosen or limit <= 0:
+        return []
+    kind_list = ",".join(f"'{k}'" for k in chosen)  # from the fixed KINDS tuple, not user text
+    sql = f"""
+        SELECT kind, rid, label, title_raw, body_raw, score FROM (
+            SELECT m.kind AS kind, m.rid AS rid, m.label AS label, m.title_raw AS title_raw,
+                   m.body_raw AS body_raw, s.score AS score,
+                   row_number() OVER (PARTITION BY m.kind ORDER BY s.score, m.docid) AS n
+            FROM (
+                SELECT rowid AS docid, bm25({idx.FTS_TABLE}, ?, ?) AS score
+                FROM {idx.FTS_TABLE} WHERE {idx.FTS_TABLE} MATCH ?
+            ) s JOIN {idx.MAP_TABLE} m ON m.docid = s.docid
+            WHERE m.kind IN ({kind_list})
+        ) WHERE n <= ?
+        ORDER BY score
+    """
+    with library.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            sql, (idx.TITLE_WEIGHT, idx.BODY_WEIGHT, expression, limit)
+        ).all()
+    hits = [
+        SearchHit(
+            kind,
+            rid,
+            idx.display_label(kind, label),
+            make_snippet(title, body, query),
+            float(score),
+        )
+        for kind, rid, label, title, body, score in rows
+    ]
+    order = {k: i for i, k in enumerate(KINDS)}
+    hits.sort(key=lambda h: (order[h.kind], h.rank))
+    return hits
+
+
+def group_by_kind(hits: Sequence[SearchHit]) -> dict[str, list[SearchHit]]:
+    groups: dict[str, list[SearchHit]] = {}
+    for hit in hits:
+        groups.setdefault(hit.kind, []).append(hit)
+    return groups
+
+
+def photo_owner(library: Library, photo_id: str) -> tuple[str, str] | None:
+    """The session (or else guide, or member portrait) that shows a photo, for opening it."""
+    with library.session() as s:
+        sid = s.scalar(
+            select(SessionPhoto.session_id).where(SessionPhoto.photo_id == photo_id).limit(1)
+        )
+        if sid:
+            return ("session", sid)
+        gid = s.scalar(
+            select(GuideStep.guide_id)
+            .join(GuideStepPhoto, GuideStepPhoto.step_id == GuideStep.id)
+            .where(GuideStepPhoto.photo_id == photo_id)
+            .limit(1)
+        )
+        if gid:
+            return ("guide", gid)
+        mid = s.scalar(select(Member.id).where(Member.portrait_photo_id == photo_id).limit(1))
+        if mid:
+            return ("member", mid)
+    return None
+
+
+# --- check and repair -----------------------------------------------------------------------
+
+
+def verify_index(library: Library) -> idx.IndexProblems:
+    with library.engine.connect() as conn:
+        # FTS5's integrity-check is written as an INSERT; a read-only library skips it.
+        problems = idx.verify(conn, fts_check=not library.read_only)
+        conn.rollback()
+    return problems
+
+
+def rebuild_index(library: Library) -> int:
+    """Rebuild the whole index in one transaction; returns the number of records indexed."""
+    with library.transaction() as s:
+        conn: Connection = s.connection()
+        return idx.rebuild(conn)
+
+
+def _check_search_index(library: Library, report: integrity.CheckReport, repair: bool) -> None:
+    problems = verify_index(library)
+    if problems.ok:
+        return
+    details = []
+    if problems.missing:
+        details.append(_("{n} records missing").format(n=len(problems.missing)))
+    if problems.outdated:
+        details.append(_("{n} records out of date").format(n=len(problems.outdated)))
+    if problems.extra:
+        details.append(_("{n} entries for deleted records").format(n=len(problems.extra)))
+    if problems.queued:
+        details.append(_("{n} changes not yet indexed").format(n=problems.queued))
+    if problems.fts_damaged:
+        details.append(_("the index itself is damaged"))
+    problem = integrity.Problem(
+        "search_index",
+        _("The search index does not match the records: {details}.").format(
+            details=", ".join(details)
+        ),
+    )
+    if repair and not library.read_only:
+        rebuild_index(library)
+        problem.repaired = True
+    report.problems.append(problem)
+
+
+if _check_search_index not in integrity.EXTRA_CHECKS:
+    integrity.EXTRA_CHECKS.append(_check_search_index)

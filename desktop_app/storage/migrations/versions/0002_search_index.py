@@ -1,0 +1,53 @@
+"""full-text search index and foreign-key indexes for large libraries
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-24
+
+The FTS5 table, its record map, its queue and the triggers that fill the queue are made by
+`desktop_app.storage.searchindex` (one place knows their shape); existing records are indexed
+here so an upgraded library searches at once. The child tables get indexes on the column that
+points to their aggregate: opening a session or re-indexing it must not scan every agenda item
+of a 20,000-session library.
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from desktop_app.storage import searchindex
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# (table, column): the index is named ix_<table>_<column> as the models' naming convention says.
+FK_INDEXES = [
+    ("agenda_item", "session_id"),
+    ("feedback_quote", "session_id"),
+    ("participant_group", "session_id"),
+    ("session_attendee", "session_id"),
+    ("session_team", "team_id"),
+    ("session_guide", "guide_id"),
+    ("session_photo", "photo_id"),
+    ("guide_step", "guide_id"),
+    ("guide_step_photo", "photo_id"),
+    ("team_membership", "member_id"),
+]
+
+
+def upgrade() -> None:
+    for table, column in FK_INDEXES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_index(f"ix_{table}_{column}", [column], unique=False)
+    conn = op.get_bind()
+    searchindex.create_schema(conn)
+    searchindex.rebuild(conn)
+
+
+def downgrade() -> None:
+    searchindex.drop_schema(op.get_bind())
+    for table, column in reversed(FK_INDEXES):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(f"ix_{table}_{column}")

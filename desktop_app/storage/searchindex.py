@@ -1,0 +1,488 @@
+"""The full-text search index: an FTS5 table in the library database, never stale.
+
+Chinese has no spaces, and FTS5's trigram tokenizer cannot find 1- or 2-character words
+(天牛, 蜂). So text is folded (NFKC, so ４５ == 45 and ＡＢ == ab; casefold) and every CJK
+character becomes its own token before the `unicode61` tokenizer sees it. A query becomes,
+word by word, a phrase of adjacent tokens: 修剪 -> "修 剪", 45度 -> "45 度", 3到5个 ->
+"3 到 5 个"; several words are ANDed.
+
+Keeping it current without every writer knowing about it: triggers on the indexed tables
+(migration 0002) note the touched aggregate in `search_fts_queue` on every insert, update or
+delete, whether it comes from the ORM, a Core bulk insert or a pack merge. A `before_commit`
+listener on every SQLAlchemy `Session` re-indexes the queued aggregates inside the same
+transaction, so the index commits (or rolls back) together with the edit. Importing this
+module registers the listener; `storage/library.py` imports it, so any open `Library` has it.
+
+Tables (created by migration 0002; all names contain "fts"):
+- `search_fts(title, body)`: the FTS5 table of tokenised text, rowid = docid;
+- `search_fts_map(docid, kind, rid, label, title_raw, body_raw)`: which record a document is,
+  its display label and the original text the highlighted snippets are cut from;
+- `search_fts_queue(kind, rid)`: aggregates waiting to be re-indexed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, String, TextualSelect, event, text
+from sqlalchemy.orm import Session
+
+FTS_TABLE = "search_fts"
+MAP_TABLE = "search_fts_map"
+QUEUE_TABLE = "search_fts_queue"
+KINDS: tuple[str, ...] = ("team", "member", "guide", "session", "photo")
+
+# Title matches count ten times a body match in bm25 (columns: title, body).
+TITLE_WEIGHT = 10.0
+BODY_WEIGHT = 1.0
+
+# Tables whose rows change an aggregate's document: table -> (kind, column holding its id).
+TRIGGER_SOURCES: dict[str, tuple[str, str]] = {
+    "service_team": ("team", "id"),
+    "member": ("member", "id"),
+    "guide": ("guide", "id"),
+    "guide_step": ("guide", "guide_id"),
+    "field_session": ("session", "id"),
+    "agenda_item": ("session", "session_id"),
+    "feedback_quote": ("session", "session_id"),
+    "participant_group": ("session", "session_id"),
+    "photo": ("photo", "id"),
+}
+
+# CJK ideographs (with extensions and compatibility forms), kana, bopomofo and Hangul.
+CJK_RANGES = (
+    "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\ua960-\ua97f\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+)
+_CJK_RE = re.compile(f"([{CJK_RANGES}])")
+_CJK_CHAR_RE = re.compile(f"[{CJK_RANGES}]")
+# What unicode61 keeps as token characters: letters and numbers (not "_").
+_TOKEN_RE = re.compile(r"[^\W_]+")
+
+
+# --- text folding and tokens ----------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """Compatibility-normalised, case-folded text (full-width ４５ -> 45, ＡＢ -> ab)."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def index_text(text: str) -> str:
+    """Text as stored in the FTS table: folded, each CJK character a separate token."""
+    return _CJK_RE.sub(r" \1 ", fold(text))
+
+
+def query_tokens(word: str) -> list[str]:
+    """The tokens of one query word, in order (CJK characters one by one)."""
+    return _TOKEN_RE.findall(index_text(word))
+
+
+def is_cjk(token: str) -> bool:
+    return bool(_CJK_CHAR_RE.fullmatch(token))
+
+
+def query_words(query: str) -> list[list[str]]:
+    """Whitespace-separated words of a query as token lists (empty words dropped)."""
+    words = [query_tokens(w) for w in fold(query).split()]
+    return [w for w in words if w]
+
+
+def match_expression(query: str) -> str | None:
+    """An FTS5 MATCH expression: each word a phrase of adjacent tokens, words ANDed.
+
+    A word ending in Latin letters or digits matches as a prefix (typing "pyth" finds
+    "python"); CJK characters match exactly. None when the query has no searchable token.
+    """
+    parts = []
+    for tokens in query_words(query):
+        phrase = '"' + " ".join(tokens) + '"'  # tokens hold only letters/digits: no quotes
+        if not is_cjk(tokens[-1]):
+            phrase += " *"
+        parts.append(phrase)
+    return " AND ".join(parts) if parts else None
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str
+    rid: str
+    label: str  # how a hit is named in result lists
+    title: str  # original text of the title field(s)
+    body: list[str]  # original text of every other field, one entry per field or child row
+
+    @property
+    def body_raw(self) -> str:
+        return "\n".join(self.body)
+
+
+def _json_list(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
+    return value if isinstance(value, list) else []
+
+
+def _strings(value: Any) -> list[str]:
+    out = []
+    for item in _json_list(value):
+        if isinstance(item, dict):
+            text = item.get("title") or item.get("name") or ""
+            year = item.get("year")
+            out.append(f"{text} {year}" if year else str(text))
+        elif item is not None:
+            out.append(str(item))
+    return [s for s in out if s.strip()]
+
+
+def _utc_iso(value: Any) -> str:
+    """A stored (naive UTC) time as ISO text; labels show it in local time at query time."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat()
+    return "" if value is None else str(value)
+
+
+def display_label(kind: str, label: str) -> str:
+    """A stored label as shown: sessions get their local date in front of the theme."""
+    if kind != "session" or "\t" not in label:
+        return label
+    stamp, theme = label.split("\t", 1)
+    try:
+        when = datetime.fromisoformat(stamp).replace(tzinfo=UTC).astimezone()
+    except ValueError:
+        return theme
+    return f"{when:%Y-%m-%d} {theme}".strip()
+
+
+def _in_list(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def _children(
+    conn: Connection, table: str, key: str, columns: str, ids: Sequence[str]
+) -> dict[str, list[tuple[Any, ...]]]:
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    rows = conn.exec_driver_sql(
+        f"SELECT {key}, {columns} FROM {table} WHERE {key} IN ({_in_list(len(ids))})"
+        f" ORDER BY {key}, position",
+        tuple(ids),
+    ).all()
+    for row in rows:
+        out.setdefault(row[0], []).append(tuple(row[1:]))
+    return out
+
+
+def build_documents(conn: Connection, kind: str, ids: Sequence[str]) -> dict[str, Document]:
+    """Documents of the live records among `ids` (deleted or missing ids are left out)."""
+    if not ids:
+        return {}
+    marks = _in_list(len(ids))
+    params = tuple(ids)
+    docs: dict[str, Document] = {}
+    live = "deleted_at IS NULL"
+    if kind == "team":
+        for rid, name, description, expertise, union in conn.exec_driver_sql(
+            "SELECT id, name, description, expertise, parent_union FROM service_team"
+            f" WHERE id IN ({marks}) AND {live}",
+            params,
+        ):
+            body = [description, *_strings(expertise), union]
+            docs[rid] = Document(kind, rid, name, name, [b for b in body if b])
+    elif kind == "member":
+        for rid, name, honours, specialty in conn.exec_driver_sql(
+            f"SELECT id, name, honours, specialty FROM member WHERE id IN ({marks}) AND {live}",
+            params,
+        ):
+            body = [*_strings(honours), specialty]
+            docs[rid] = Document(kind, rid, name, name, [b for b in body if b])
+    elif kind == "guide":
+        steps = _children(conn, "guide_step", "guide_id", "text", ids)
+        for row in conn.exec_driver_sql(
+            "SELECT id, title, category, problem, season, materials, key_points, safety_notes,"
+            f" common_mistakes, tags FROM guide WHERE id IN ({marks}) AND {live}",
+            params,
+        ):
+            rid, title, category, problem, season = row[:5]
+            body = [category, problem, season]
+            for col in row[5:]:
+                body.extend(_strings(col))
+            body.extend(text for (text,) in steps.get(rid, []))
+            docs[rid] = Document(kind, rid, title, title, [b for b in body if b])
+    elif kind == "session":
+        agenda = _children(conn, "agenda_item", "session_id", "title, leader", ids)
+        feedback = _children(conn, "feedback_quote", "session_id", "text, speaker", ids)
+        groups = _children(conn, "participant_group", "session_id", "name", ids)
+        for rid, theme, venue, summary, hosts, follow_ups, starts_at in conn.exec_driver_sql(
+            "SELECT id, theme, venue, summary, host_organisations, follow_ups, starts_at"
+            f" FROM field_session WHERE id IN ({marks}) AND {live}",
+            params,
+        ):
+            body = [venue, summary, *_strings(hosts), *_strings(follow_ups)]
+            body.extend(" ".join(p for p in item if p) for item in agenda.get(rid, []))
+            body.extend(name for (name,) in groups.get(rid, []))
+            body.extend(
+                f"{text}（{speaker}）" if speaker else text
+                for text, speaker in feedback.get(rid, [])
+            )
+            label = f"{_utc_iso(starts_at)}\t{theme or venue}"
+            docs[rid] = Document(kind, rid, label, theme, [b for b in body if b])
+    elif kind == "photo":
+        for rid, caption, original_name in conn.exec_driver_sql(
+            f"SELECT id, caption, original_name FROM photo WHERE id IN ({marks}) AND {live}",
+            params,
+        ):
+            docs[rid] = Document(
+                kind,
+                rid,
+                caption or original_name,
+                caption,
+                [original_name] if original_name else [],
+            )
+    else:
+        raise ValueError(f"unknown kind {kind!r}")
+    return docs
+
+
+# --- writing the index ----------------------------------------------------------------------
+
+CHUNK = 500
+
+
+def _has_index(conn: Connection) -> bool:
+    return (
+        conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (QUEUE_TABLE,)
+        ).first()
+        is not None
+    )
+
+
+def reindex(conn: Connection, kind: str, ids: Sequence[str]) -> None:
+    """Replace the documents of these records (removing those no longer live)."""
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start : start + CHUNK])
+        marks = _in_list(len(chunk))
+        old = [
+            (docid,)
+            for (docid,) in conn.exec_driver_sql(
+                f"SELECT docid FROM {MAP_TABLE} WHERE kind = ? AND rid IN ({marks})",
+                (kind, *chunk),
+            )
+        ]
+        if old:
+            conn.exec_driver_sql(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", old)
+            conn.exec_driver_sql(f"DELETE FROM {MAP_TABLE} WHERE docid = ?", old)
+        docs = build_documents(conn, kind, chunk)
+        if not docs:
+            continue
+        next_id = int(
+            conn.exec_driver_sql(f"SELECT COALESCE(MAX(docid), 0) + 1 FROM {MAP_TABLE}").scalar()
+            or 1
+        )
+        map_rows = []
+        fts_rows = []
+        for offset, doc in enumerate(docs.values()):
+            docid = next_id + offset
+            map_rows.append((docid, doc.kind, doc.rid, doc.label, doc.title, doc.body_raw))
+            fts_rows.append((docid, index_text(doc.title), index_text(doc.body_raw)))
+        conn.exec_driver_sql(
+            f"INSERT INTO {MAP_TABLE} (docid, kind, rid, label, title_raw, body_raw)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            map_rows,
+        )
+        conn.exec_driver_sql(
+            f"INSERT INTO {FTS_TABLE} (rowid, title, body) VALUES (?, ?, ?)", fts_rows
+        )
+
+
+def process_queue(conn: Connection) -> int:
+    """Re-index every queued aggregate and empty the queue; returns how many were queued."""
+    rows = conn.exec_driver_sql(f"SELECT kind, rid FROM {QUEUE_TABLE}").all()
+    if not rows:
+        return 0
+    by_kind: dict[str, list[str]] = {}
+    for kind, rid in rows:
+        by_kind.setdefault(kind, []).append(rid)
+    for kind, ids in by_kind.items():
+        if kind in KINDS:
+            reindex(conn, kind, ids)
+    conn.exec_driver_sql(f"DELETE FROM {QUEUE_TABLE}")
+    return len(rows)
+
+
+_AGGREGATE_TABLES = {"team": "service_team", "member": "member", "guide": "guide"}
+_AGGREGATE_TABLES.update(session="field_session", photo="photo")
+
+
+def rebuild(conn: Connection) -> int:
+    """Throw the whole index away and index every live record again; returns the count."""
+    # Dropping the FTS table (rather than deleting its rows) also clears a damaged index.
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+    _create_fts(conn)
+    conn.exec_driver_sql(f"DELETE FROM {MAP_TABLE}")
+    conn.exec_driver_sql(f"DELETE FROM {QUEUE_TABLE}")
+    for kind in KINDS:
+        conn.exec_driver_sql(
+            f"INSERT INTO {QUEUE_TABLE} (kind, rid) SELECT ?, id FROM {_AGGREGATE_TABLES[kind]}"
+            " WHERE deleted_at IS NULL",
+            (kind,),
+        )
+    count = process_queue(conn)
+    conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+    return count
+
+
+@dataclass
+class IndexProblems:
+    missing: list[tuple[str, str]]  # live records without a document
+    extra: list[tuple[str, str]]  # documents of deleted or missing records
+    outdated: list[tuple[str, str]]  # documents whose text differs from the record
+    queued: int  # aggregates waiting in the queue (written outside a Session)
+    fts_damaged: str  # FTS5's own integrity-check message, "" when fine
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.extra or self.outdated or self.queued or self.fts_damaged)
+
+
+def verify(conn: Connection, *, fts_check: bool = True) -> IndexProblems:
+    """Compare the index with what the records say it should hold."""
+    stored: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for kind, rid, label, title, body in conn.exec_driver_sql(
+        f"SELECT m.kind, m.rid, m.label, f.title, f.body FROM {MAP_TABLE} m"
+        f" LEFT JOIN {FTS_TABLE} f ON f.rowid = m.docid"
+    ):
+        stored[(kind, rid)] = (label, title or "", body or "")
+    orphan_docs = int(
+        conn.exec_driver_sql(
+            f"SELECT COUNT(*) FROM {FTS_TABLE} WHERE rowid NOT IN (SELECT docid FROM {MAP_TABLE})"
+        ).scalar()
+        or 0
+    )
+    missing: list[tuple[str, str]] = []
+    outdated: list[tuple[str, str]] = []
+    expected: set[tuple[str, str]] = set()
+    for kind in KINDS:
+        ids = [
+            rid
+            for (rid,) in conn.exec_driver_sql(
+                f"SELECT id FROM {_AGGREGATE_TABLES[kind]} WHERE deleted_at IS NULL"
+            )
+        ]
+        for start in range(0, len(ids), CHUNK):
+            for rid, doc in build_documents(conn, kind, ids[start : start + CHUNK]).items():
+                key = (kind, rid)
+                expected.add(key)
+                have = stored.get(key)
+                if have is None:
+                    missing.append(key)
+                elif have != (doc.label, index_text(doc.title), index_text(doc.body_raw)):
+                    outdated.append(key)
+    extra = sorted(set(stored) - expected)
+    if orphan_docs:
+        extra.append(("?", f"{orphan_docs} unmapped"))
+    queued = int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM {QUEUE_TABLE}").scalar() or 0)
+    damaged = ""
+    if fts_check:
+        try:
+            conn.exec_driver_sql(
+                f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('integrity-check', 1)"
+            )
+        except Exception as exc:  # sqlite3.DatabaseError: "database disk image is malformed"
+            damaged = str(getattr(exc, "orig", exc))
+    return IndexProblems(missing, extra, outdated, queued, damaged)
+
+
+# --- schema (used by migration 0002) --------------------------------------------------------
+
+
+def _create_fts(conn: Connection) -> None:
+    # remove_diacritics 2: é == e; tokenchars stay default so "_" and punctuation separate.
+    conn.exec_driver_sql(
+        f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+        "title, body, tokenize = 'unicode61 remove_diacritics 2')"
+    )
+
+
+def create_schema(conn: Connection) -> None:
+    _create_fts(conn)
+    conn.exec_driver_sql(
+        f"CREATE TABLE {MAP_TABLE} (docid INTEGER PRIMARY KEY, kind VARCHAR(16) NOT NULL,"
+        " rid VARCHAR(36) NOT NULL, label TEXT NOT NULL, title_raw TEXT NOT NULL,"
+        " body_raw TEXT NOT NULL, UNIQUE (kind, rid))"
+    )
+    conn.exec_driver_sql(
+        f"CREATE TABLE {QUEUE_TABLE} (kind VARCHAR(16) NOT NULL, rid VARCHAR(36) NOT NULL,"
+        " PRIMARY KEY (kind, rid)) WITHOUT ROWID"
+    )
+    for table, (kind, column) in TRIGGER_SOURCES.items():
+        for op, rows in (("insert", ("NEW",)), ("update", ("NEW", "OLD")), ("delete", ("OLD",))):
+            inserts = " ".join(
+                f"INSERT OR IGNORE INTO {QUEUE_TABLE} (kind, rid) VALUES ('{kind}', {r}.{column});"
+                for r in rows
+            )
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER trg_{table}_{op}_fts AFTER {op.upper()} ON {table}"
+                f" BEGIN {inserts} END"
+            )
+
+
+def drop_schema(conn: Connection) -> None:
+    for table in TRIGGER_SOURCES:
+        for op in ("insert", "update", "delete"):
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS trg_{table}_{op}_fts")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {QUEUE_TABLE}")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {MAP_TABLE}")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+
+
+# --- keeping it current ---------------------------------------------------------------------
+
+
+def _before_commit(session: Session) -> None:
+    # Flush first: the commit's own flush comes after this hook, and its rows must be indexed.
+    session.flush()
+    conn = session.connection()
+    if _has_index(conn):
+        process_queue(conn)
+
+
+def flush_pending(conn: Connection) -> int:
+    """Index what is queued, for writers that use a bare Connection instead of a Session."""
+    return process_queue(conn) if _has_index(conn) else 0
+
+
+def installed() -> bool:
+    return event.contains(Session, "before_commit", _before_commit)
+
+
+if not installed():
+    event.listen(Session, "before_commit", _before_commit)
+
+
+def kinds_or_all(kinds: Iterable[str] | None) -> list[str]:
+    chosen = list(KINDS) if kinds is None else [k for k in KINDS if k in set(kinds)]
+    return chosen
+
+
+def matching_ids(kind: str, expression: str) -> TextualSelect:
+    """A subquery of the ids of `kind` whose document matches an FTS5 expression."""
+    return (
+        text(
+            f"SELECT m.rid FROM {FTS_TABLE} JOIN {MAP_TABLE} m ON m.docid = {FTS_TABLE}.rowid"
+            f" WHERE {FTS_TABLE} MATCH :fts_expression AND m.kind = :fts_kind"
+        )
+        .bindparams(fts_expression=expression, fts_kind=kind)
+        .columns(rid=String)
+    )
