@@ -1,0 +1,205 @@
+"""PDF handouts: the guide handout, the session report, the take-home pack and guide booklets.
+
+This module is the light façade the UI and the CLI call: it checks the request, loads the
+records and only then imports the ReportLab builders (`build.py`), so nothing heavy is loaded
+when the app starts. Every build writes its PDF atomically (a failed or cancelled build leaves
+no file at the target) and reports progress through `core.progress.Progress`.
+
+Handouts are printed in their own language (setting `handout.language`, Chinese by default),
+not in the UI language. A guide without safety notes is refused with `SafetyNotesMissing`
+unless the caller confirms (`HandoutOptions.confirm_missing_safety`): the GUI asks the user, the
+CLI wants `--force`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_app.core.errors import UserError
+from desktop_app.core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, _
+from desktop_app.core.progress import NullProgress, Progress
+from desktop_app.core.settings import Settings
+from desktop_app.storage.library import Library
+
+PAPER_SIZES = ("A4", "A5")
+
+
+class SafetyNotesMissing(UserError):
+    """One or more guides have no 安全提示; printing them needs the user's confirmation."""
+
+    def __init__(self, titles: list[str]) -> None:
+        self.titles = list(titles)
+        names = "、".join(f"“{t}”" for t in self.titles)
+        super().__init__(
+            _("{guides} has no safety notes; add them, or confirm to print without them.").format(
+                guides=names
+            )
+        )
+
+
+@dataclass(frozen=True)
+class HandoutOptions:
+    paper: str = "A4"
+    language: str = DEFAULT_LANGUAGE
+    confirm_missing_safety: bool = False
+
+    def checked(self) -> HandoutOptions:
+        if self.paper not in PAPER_SIZES:
+            raise UserError(
+                _("Unknown paper size “{paper}”; use A4 or A5.").format(paper=self.paper)
+            )
+        if self.language not in SUPPORTED_LANGUAGES:
+            return HandoutOptions(self.paper, DEFAULT_LANGUAGE, self.confirm_missing_safety)
+        return self
+
+
+@dataclass(frozen=True)
+class HandoutResult:
+    path: Path
+    pages: int
+    size: int  # bytes
+
+
+def options_from_settings(
+    settings: Settings, *, paper: str | None = None, confirm_missing_safety: bool = False
+) -> HandoutOptions:
+    """Paper and language from the settings; an explicit paper (the CLI's --paper) wins."""
+    return HandoutOptions(
+        paper=(paper or str(settings.get("handout.paper"))).upper(),
+        language=str(settings.get("handout.language")) or DEFAULT_LANGUAGE,
+        confirm_missing_safety=confirm_missing_safety,
+    ).checked()
+
+
+def guides_missing_safety(library: Library, guide_ids: list[str]) -> list[str]:
+    """Titles of the given guides that have no safety notes (in the given order)."""
+    from desktop_app.services.handouts.data import load_guide_docs
+
+    return [g.title for g in load_guide_docs(library, guide_ids) if not g.safety_notes]
+
+
+def session_guide_ids(library: Library, session_id: str) -> list[str]:
+    """The live guides a session covered, in the session's order."""
+    from desktop_app.services.handouts.data import load_session_doc
+
+    return [g.id for g in load_session_doc(library, session_id).guides]
+
+
+def _result(target: Path, pages: int) -> HandoutResult:
+    return HandoutResult(Path(target), pages, Path(target).stat().st_size)
+
+
+def _check_safety(titles_missing: list[str], options: HandoutOptions) -> None:
+    if titles_missing and not options.confirm_missing_safety:
+        raise SafetyNotesMissing(titles_missing)
+
+
+def build_guide_handout(
+    library: Library,
+    guide_id: str,
+    target: Path,
+    options: HandoutOptions | None = None,
+    progress: Progress | None = None,
+) -> HandoutResult:
+    from desktop_app.services.handouts.data import load_guide_docs
+
+    opts = (options or HandoutOptions()).checked()
+    (guide,) = load_guide_docs(library, [guide_id])
+    _check_safety([] if guide.safety_notes else [guide.title], opts)
+    from desktop_app.services.handouts.build import render_guide
+
+    pages = render_guide(
+        guide,
+        Path(target),
+        paper=opts.paper,
+        lang=opts.language,
+        library_name=library.name,
+        progress=progress or NullProgress(),
+    )
+    return _result(target, pages)
+
+
+def build_session_report(
+    library: Library,
+    session_id: str,
+    target: Path,
+    options: HandoutOptions | None = None,
+    progress: Progress | None = None,
+) -> HandoutResult:
+    """The union's record of a session (no safety check: trainees do not work from it)."""
+    from desktop_app.services.handouts.data import load_session_doc
+
+    opts = (options or HandoutOptions()).checked()
+    session = load_session_doc(library, session_id)
+    from desktop_app.services.handouts.build import render_session_report
+
+    pages = render_session_report(
+        session,
+        Path(target),
+        paper=opts.paper,
+        lang=opts.language,
+        library_name=library.name,
+        progress=progress or NullProgress(),
+    )
+    return _result(target, pages)
+
+
+def build_session_pack(
+    library: Library,
+    session_id: str,
+    target: Path,
+    options: HandoutOptions | None = None,
+    progress: Progress | None = None,
+) -> HandoutResult:
+    from desktop_app.services.handouts.data import load_session_doc
+
+    opts = (options or HandoutOptions()).checked()
+    session = load_session_doc(library, session_id)
+    if not session.guides:
+        raise UserError(_("This session covered no guides, so there is no pack to print."))
+    _check_safety([g.title for g in session.guides if not g.safety_notes], opts)
+    from desktop_app.services.handouts.build import render_session_pack
+
+    pages = render_session_pack(
+        session,
+        Path(target),
+        paper=opts.paper,
+        lang=opts.language,
+        library_name=library.name,
+        progress=progress or NullProgress(),
+    )
+    return _result(target, pages)
+
+
+def build_booklet(
+    library: Library,
+    guide_ids: list[str],
+    title: str,
+    target: Path,
+    options: HandoutOptions | None = None,
+    progress: Progress | None = None,
+) -> HandoutResult:
+    """A booklet of the given guides in the given order, under the given title."""
+    from desktop_app.services.handouts.data import load_guide_docs
+
+    opts = (options or HandoutOptions()).checked()
+    if not title.strip():
+        raise UserError(_("Give the booklet a title."))
+    ids = list(dict.fromkeys(guide_ids))
+    if not ids:
+        raise UserError(_("Choose at least one guide for the booklet."))
+    guides = load_guide_docs(library, ids)
+    _check_safety([g.title for g in guides if not g.safety_notes], opts)
+    from desktop_app.services.handouts.build import render_booklet
+
+    pages = render_booklet(
+        title.strip(),
+        guides,
+        Path(target),
+        paper=opts.paper,
+        lang=opts.language,
+        library_name=library.name,
+        progress=progress or NullProgress(),
+    )
+    return _result(target, pages)

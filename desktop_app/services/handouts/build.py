@@ -1,0 +1,177 @@
+"""Typesetting entry points (ReportLab is imported here and below, never at app start-up).
+
+Each build loads its records, plans its photos, prepares them on two threads, typesets, and
+writes the PDF atomically. `desktop_app.services.handouts` is the light façade that the UI and
+the CLI call; it imports this module only when a handout is actually built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reportlab.platypus import Flowable
+
+from desktop_app.core.i18n import N_, translator_for
+from desktop_app.core.progress import Progress
+from desktop_app.services.handouts.data import GuideDoc, SessionDoc
+from desktop_app.services.handouts.document import PageInfo, write_pdf
+from desktop_app.services.handouts.guide import guide_story
+from desktop_app.services.handouts.pack import booklet_story, session_pack_story
+from desktop_app.services.handouts.photos import PhotoPlanner
+from desktop_app.services.handouts.session import session_story
+from desktop_app.services.handouts.styles import Styles, make_styles
+from desktop_app.services.handouts.text import Translator, format_date
+
+PAGE_LABEL = N_("Page {page} of {pages}")
+LIBRARY_LINE = N_("{library} · printed on {date}")
+TYPESETTING = N_("Typesetting…")
+
+StoryMaker = Callable[[Styles, Translator, PhotoPlanner, PageInfo], list[Flowable]]
+
+
+def _render(
+    target: Path,
+    *,
+    paper: str,
+    lang: str,
+    library_name: str,
+    title: str,
+    author: str,
+    make_story: StoryMaker,
+    progress: Progress,
+    multi_pass: bool = False,
+    cover_first: bool = False,
+) -> int:
+    tr = translator_for(lang)
+    styles = make_styles(paper)
+    now = datetime.now(UTC)
+    info = PageInfo(
+        library_line=tr(LIBRARY_LINE).format(library=library_name, date=format_date(now, lang)),
+        page_label=tr(PAGE_LABEL),
+    )
+    planner = PhotoPlanner(tr)
+    story = make_story(styles, tr, planner, info)
+    progress.check_cancelled()
+    planner.prepare_all(progress)
+    progress.step(0, 1, tr(TYPESETTING))
+    return write_pdf(
+        target,
+        story,
+        styles,
+        info,
+        title=title,
+        author=author,
+        progress=progress,
+        progress_text=tr(TYPESETTING),
+        tr=tr,
+        multi_pass=multi_pass,
+        cover_first=cover_first,
+    )
+
+
+def render_guide(
+    guide: GuideDoc, target: Path, *, paper: str, lang: str, library_name: str, progress: Progress
+) -> int:
+    def make(
+        styles: Styles, tr: Translator, planner: PhotoPlanner, info: PageInfo
+    ) -> list[Flowable]:
+        return guide_story(guide, styles, tr, lang, planner, info)
+
+    author = guide.team.name if guide.team else library_name
+    return _render(
+        target,
+        paper=paper,
+        lang=lang,
+        library_name=library_name,
+        title=guide.title,
+        author=author,
+        make_story=make,
+        progress=progress,
+    )
+
+
+def render_session_report(
+    session: SessionDoc,
+    target: Path,
+    *,
+    paper: str,
+    lang: str,
+    library_name: str,
+    progress: Progress,
+) -> int:
+    def make(
+        styles: Styles, tr: Translator, planner: PhotoPlanner, info: PageInfo
+    ) -> list[Flowable]:
+        return session_story(session, styles, tr, lang, planner, info)
+
+    return _render(
+        target,
+        paper=paper,
+        lang=lang,
+        library_name=library_name,
+        title=session.theme or session.venue,
+        author="、".join(t.name for t in session.teams) or library_name,
+        make_story=make,
+        progress=progress,
+    )
+
+
+def render_session_pack(
+    session: SessionDoc,
+    target: Path,
+    *,
+    paper: str,
+    lang: str,
+    library_name: str,
+    progress: Progress,
+) -> int:
+    def make(
+        styles: Styles, tr: Translator, planner: PhotoPlanner, info: PageInfo
+    ) -> list[Flowable]:
+        return session_pack_story(session, styles, tr, lang, planner, info)
+
+    return _render(
+        target,
+        paper=paper,
+        lang=lang,
+        library_name=library_name,
+        title=session.theme or session.venue,
+        author="、".join(t.name for t in session.teams) or library_name,
+        make_story=make,
+        progress=progress,
+        multi_pass=True,
+        cover_first=True,
+    )
+
+
+def render_booklet(
+    title: str,
+    guides: list[GuideDoc],
+    target: Path,
+    *,
+    paper: str,
+    lang: str,
+    library_name: str,
+    progress: Progress,
+) -> int:
+    now = datetime.now(UTC)
+
+    def make(
+        styles: Styles, tr: Translator, planner: PhotoPlanner, info: PageInfo
+    ) -> list[Flowable]:
+        return booklet_story(title, guides, styles, tr, lang, planner, info, now)
+
+    return _render(
+        target,
+        paper=paper,
+        lang=lang,
+        library_name=library_name,
+        title=title,
+        author=library_name,
+        make_story=make,
+        progress=progress,
+        multi_pass=True,
+        cover_first=True,
+    )

@@ -1,0 +1,209 @@
+"""What a handout prints, read from the library into plain values (no ReportLab, no SQL later).
+
+Loading happens in one short read session; the typesetting that follows never touches the
+database, so a long build in the background does not hold a connection open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from desktop_app.services.records import get_record
+from desktop_app.storage.library import Library
+from desktop_app.storage.models import FieldSession, Guide, Member, Photo, ServiceTeam, TeamRole
+from desktop_app.storage.photostore import photo_path
+
+
+@dataclass(frozen=True)
+class PhotoRef:
+    """One photo to print: where its original is and how to turn it upright."""
+
+    path: Path
+    name: str
+    rotation: int = 0
+    caption: str = ""
+    width: int = 0
+    height: int = 0
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    honours: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    name: str
+    parent_union: str = ""
+    captain: str = ""
+    captain_phone: str = ""
+
+
+@dataclass(frozen=True)
+class StepDoc:
+    text: str
+    photos: list[PhotoRef] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GuideDoc:
+    id: str
+    title: str
+    category: str
+    problem: str
+    season: str
+    materials: list[str]
+    key_points: list[str]
+    safety_notes: list[str]
+    common_mistakes: list[str]
+    steps: list[StepDoc]
+    team: TeamInfo | None
+    authors: list[Person]
+    revision: int
+    updated_at: datetime
+    is_demo: bool
+
+
+@dataclass(frozen=True)
+class AttendeeDoc:
+    name: str
+    honours: list[str]
+    role: str  # SessionRole value
+    note: str
+    team: str
+
+
+@dataclass(frozen=True)
+class SessionDoc:
+    id: str
+    theme: str
+    venue: str
+    starts_at: datetime
+    ends_at: datetime | None
+    host_organisations: list[str]
+    summary: str
+    teams: list[TeamInfo]
+    attendees: list[AttendeeDoc]
+    groups: list[tuple[str, int | None]]
+    agenda: list[tuple[str, str, str]]  # time, title, leader
+    guides: list[GuideDoc]
+    feedback: list[tuple[str, str, str]]  # text, speaker, speaker role
+    follow_ups: list[str]
+    photos: list[PhotoRef]
+
+
+def _honours(member: Member) -> list[str]:
+    result = []
+    for h in member.honours:
+        title = str(h.get("title", "")).strip() if isinstance(h, dict) else str(h).strip()
+        if title:
+            result.append(title)
+    return result
+
+
+def _photo(library: Library, photo: Photo) -> PhotoRef:
+    return PhotoRef(
+        path=photo_path(library.photos_dir, photo.sha256, photo.ext),
+        name=photo.original_name or f"{photo.sha256[:12]}.{photo.ext}",
+        rotation=photo.rotation,
+        caption=photo.caption,
+        width=photo.width,
+        height=photo.height,
+    )
+
+
+def _team(team: ServiceTeam) -> TeamInfo:
+    captain = next((m.member for m in team.memberships if m.role == TeamRole.CAPTAIN.value), None)
+    live_captain = captain if captain is not None and captain.deleted_at is None else None
+    return TeamInfo(
+        name=team.name,
+        parent_union=team.parent_union,
+        captain=live_captain.name if live_captain else "",
+        captain_phone=live_captain.phone if live_captain else "",
+    )
+
+
+def _guide_doc(library: Library, g: Guide) -> GuideDoc:
+    team = g.team if g.team is not None and g.team.deleted_at is None else None
+    return GuideDoc(
+        id=g.id,
+        title=g.title,
+        category=g.category,
+        problem=g.problem,
+        season=g.season,
+        materials=[str(x) for x in g.materials],
+        key_points=[str(x) for x in g.key_points],
+        safety_notes=[str(x) for x in g.safety_notes],
+        common_mistakes=[str(x) for x in g.common_mistakes],
+        steps=[
+            StepDoc(
+                text=st.text,
+                photos=[
+                    _photo(library, link.photo)
+                    for link in st.photos
+                    if link.photo.deleted_at is None
+                ],
+            )
+            for st in g.steps
+        ],
+        team=_team(team) if team is not None else None,
+        authors=[
+            Person(a.member.name, _honours(a.member))
+            for a in g.authors
+            if a.member.deleted_at is None
+        ],
+        revision=g.revision,
+        updated_at=g.updated_at,
+        is_demo=g.is_demo,
+    )
+
+
+def load_guide_docs(library: Library, guide_ids: list[str]) -> list[GuideDoc]:
+    """The guides in the given order; an unknown id raises `RecordNotFoundError`."""
+    with library.session() as s:
+        return [_guide_doc(library, get_record(s, "guide", gid)) for gid in guide_ids]
+
+
+def _session_doc(library: Library, s: Session, fs: FieldSession) -> SessionDoc:
+    teams_by_member: dict[str, str] = {}
+    session_teams = [t.team for t in fs.teams if t.team.deleted_at is None]
+    for team in session_teams:
+        for m in team.memberships:
+            teams_by_member.setdefault(m.member_id, team.name)
+    return SessionDoc(
+        id=fs.id,
+        theme=fs.theme,
+        venue=fs.venue,
+        starts_at=fs.starts_at,
+        ends_at=fs.ends_at,
+        host_organisations=[str(x) for x in fs.host_organisations],
+        summary=fs.summary,
+        teams=[_team(t) for t in session_teams],
+        attendees=[
+            AttendeeDoc(
+                name=a.member.name,
+                honours=_honours(a.member),
+                role=a.role,
+                note=a.note,
+                team=teams_by_member.get(a.member_id, ""),
+            )
+            for a in fs.attendees
+            if a.member.deleted_at is None
+        ],
+        groups=[(g.name, g.count) for g in fs.groups],
+        agenda=[(a.time, a.title, a.leader) for a in fs.agenda],
+        guides=[_guide_doc(library, sg.guide) for sg in fs.guides if sg.guide.deleted_at is None],
+        feedback=[(f.text, f.speaker, f.speaker_role) for f in fs.feedback],
+        follow_ups=[str(x) for x in fs.follow_ups],
+        photos=[_photo(library, p.photo) for p in fs.photos if p.photo.deleted_at is None],
+    )
+
+
+def load_session_doc(library: Library, session_id: str) -> SessionDoc:
+    with library.session() as s:
+        return _session_doc(library, s, get_record(s, "session", session_id))

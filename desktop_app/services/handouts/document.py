@@ -1,0 +1,279 @@
+"""The page frame shared by every handout: margins, running footer, page X / Y, outline, write.
+
+The footer carries the page number out of the total, the team a page belongs to (with its
+captain and phone when known) and the library's name. A pack changes team from guide to guide,
+so the team line is set by an invisible flowable at the start of each guide and drawn when the
+page ends. The total page count is only known at the end, so pages are kept until `save()` and
+numbered then (the usual ReportLab recipe).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, NextPageTemplate, PageTemplate
+from reportlab.platypus.tableofcontents import TableOfContents
+
+from desktop_app.core.errors import UserError
+from desktop_app.core.fsutil import atomic_writer
+from desktop_app.core.i18n import N_
+from desktop_app.core.progress import Progress
+from desktop_app.services.handouts.flowables import Bookmark, Invisible
+from desktop_app.services.handouts.fonts import BOLD, REGULAR
+from desktop_app.services.handouts.styles import ACCENT, INK, MUTED, RULE, Styles
+
+
+@dataclass
+class PageInfo:
+    """What the footer says; `team_line` changes as the document moves from guide to guide."""
+
+    team_line: str = ""
+    library_line: str = ""
+    page_label: str = "{page} / {pages}"  # translated "Page {page} of {pages}"
+
+
+def set_team_line(info: PageInfo, text: str) -> Flowable:
+    def apply(_canvas: Any) -> None:
+        info.team_line = text
+
+    return Invisible(apply)
+
+
+class _NumberedCanvas(Canvas):  # type: ignore[misc]
+    """Keeps every page until save() so that each can show the total page count."""
+
+    page_label = "{page} / {pages}"
+    footer_font = (REGULAR, 8.5)
+    footer_right = 0.0
+    footer_y = 0.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved_pages: list[dict[str, Any]] = []
+        self._jx_footer = False
+
+    def showPage(self) -> None:
+        self._saved_pages.append(dict(self.__dict__))
+        self._startPage()
+        self._jx_footer = False
+
+    def save(self) -> None:
+        total = len(self._saved_pages)
+        for state in self._saved_pages:
+            self.__dict__.update(state)
+            if self._jx_footer:
+                self.saveState()
+                self.setFont(BOLD, self.footer_font[1])
+                self.setFillColor(MUTED)
+                label = self.page_label.format(page=self._pageNumber, pages=total)
+                self.drawRightString(self.footer_right, self.footer_y, label)
+                self.restoreState()
+            super().showPage()
+        super().save()
+
+
+class HandoutDoc(BaseDocTemplate):  # type: ignore[misc]
+    def __init__(
+        self,
+        target: Any,
+        styles: Styles,
+        info: PageInfo,
+        *,
+        title: str,
+        author: str,
+        progress: Progress,
+        total_flowables: int,
+        progress_text: str,
+        cover_first: bool = False,
+    ) -> None:
+        layout = styles.layout
+        super().__init__(
+            target,
+            pagesize=(layout.page_width, layout.page_height),
+            leftMargin=layout.left,
+            rightMargin=layout.right,
+            topMargin=layout.top,
+            bottomMargin=layout.bottom,
+            title=title,
+            author=author,
+            subject=title,
+            creator="Jiangxin",
+            initialFontName=REGULAR,
+            initialFontSize=11,
+            initialLeading=16,
+            lang="zh-CN",
+        )
+        self.styles = styles
+        self.info = info
+        self.progress = progress
+        self.total_flowables = max(1, total_flowables)
+        self.progress_text = progress_text
+        self._placed = 0
+        frame = Frame(
+            layout.left,
+            layout.bottom,
+            layout.frame_width,
+            layout.frame_height,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        cover = PageTemplate("cover", [frame], onPage=self._cover_page, onPageEnd=self._no_footer)
+        body = PageTemplate("body", [frame], onPageEnd=self._footer)
+        # The first template is the one page 1 uses.
+        self.addPageTemplates([cover, body] if cover_first else [body, cover])
+
+    def _cover_page(self, canvas: Any, doc: Any) -> None:
+        """A solid band across the top and the library's line at the foot of the cover."""
+        layout = self.styles.layout
+        canvas.saveState()
+        canvas.setFillColor(ACCENT)
+        band = 16 * mm if layout.paper == "A4" else 11 * mm
+        canvas.rect(0, layout.page_height - band, layout.page_width, band, stroke=0, fill=1)
+        canvas.setFillColor(INK)
+        canvas.rect(
+            0, layout.page_height - band - 1.5 * mm, layout.page_width, 1.5 * mm, stroke=0, fill=1
+        )
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.5)
+        y = layout.bottom - 8
+        canvas.line(layout.left, y, layout.page_width - layout.right, y)
+        canvas.setFillColor(MUTED)
+        size = self.styles.footer.fontSize + 1
+        canvas.setFont(REGULAR, size)
+        canvas.drawString(layout.left, y - size - 4, self.info.library_line)
+        canvas.restoreState()
+
+    def _no_footer(self, canvas: Any, doc: Any) -> None:
+        canvas._jx_footer = False
+
+    def _footer(self, canvas: Any, doc: Any) -> None:
+        layout = self.styles.layout
+        left = layout.left
+        right = layout.page_width - layout.right
+        y_rule = layout.bottom - 8
+        canvas.saveState()
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.5)
+        canvas.line(left, y_rule, right, y_rule)
+        canvas.setFillColor(MUTED)
+        size = self.styles.footer.fontSize
+        canvas.setFont(REGULAR, size)
+        y1 = y_rule - size - 3
+        team = _fit(canvas, self.info.team_line, REGULAR, size, right - left - 70)
+        canvas.drawString(left, y1, team)
+        canvas.drawString(
+            left,
+            y1 - size - 3,
+            _fit(canvas, self.info.library_line, REGULAR, size, right - left - 70),
+        )
+        canvas.restoreState()
+        canvas._jx_footer = True
+        canvas.page_label = self.info.page_label
+        canvas.footer_font = (BOLD, size)
+        canvas.footer_right = right
+        canvas.footer_y = y1
+
+    def afterFlowable(self, flowable: Flowable) -> None:
+        self._placed += 1
+        if self._placed % 8 == 0:
+            self.progress.step(
+                min(self._placed, self.total_flowables), self.total_flowables, self.progress_text
+            )
+            self.progress.check_cancelled()
+        if isinstance(flowable, Bookmark) and flowable.toc:
+            self.notify("TOCEntry", (flowable.level, flowable.title, self.page, flowable.key))
+
+
+def _fit(canvas: Any, text: str, font: str, size: float, width: float) -> str:
+    """Cut a footer line with an ellipsis rather than letting it run into the page number."""
+    if canvas.stringWidth(text, font, size) <= width:
+        return text
+    while text and canvas.stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def make_toc(styles: Styles) -> TableOfContents:
+    toc = TableOfContents(dotsMinLevel=0)
+    toc.levelStyles = [
+        styles.toc_entry.clone("toc0", firstLineIndent=0, leftIndent=0),
+        styles.toc_entry.clone("toc1", fontSize=10.5, leading=17, leftIndent=18),
+    ]
+    return toc
+
+
+class _LastWrite:
+    """A file-like sink that keeps only the last PDF written: a multi-pass build (table of
+    contents) saves once per pass, and only the final pass is the document."""
+
+    name = "handout.pdf"
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def write(self, data: bytes) -> int:
+        self.data = bytes(data)
+        return len(data)
+
+
+CANNOT_WRITE = N_("Cannot write {path}: {reason}")
+
+
+def write_pdf(
+    target: Path,
+    story: list[Flowable],
+    styles: Styles,
+    info: PageInfo,
+    *,
+    title: str,
+    author: str,
+    progress: Progress,
+    progress_text: str,
+    tr: Callable[[str], str],
+    multi_pass: bool = False,
+    cover_first: bool = False,
+) -> int:
+    """Typeset `story` into `target` atomically; returns the number of pages."""
+    total = len(story)
+    sink = _LastWrite()
+    doc = HandoutDoc(
+        sink,
+        styles,
+        info,
+        title=title,
+        author=author,
+        progress=progress,
+        total_flowables=total,
+        progress_text=progress_text,
+        cover_first=cover_first,
+    )
+    if multi_pass:
+        doc.multiBuild(list(story), canvasmaker=_NumberedCanvas)
+    else:
+        doc.build(list(story), canvasmaker=_NumberedCanvas)
+    pages = int(doc.page)
+    progress.check_cancelled()
+    try:
+        with atomic_writer(Path(target)) as handle:
+            handle.write(sink.data)
+    except OSError as exc:
+        raise UserError(tr(CANNOT_WRITE).format(path=target, reason=exc.strerror or exc)) from None
+    return pages
+
+
+__all__ = [
+    "HandoutDoc",
+    "NextPageTemplate",
+    "PageInfo",
+    "make_toc",
+    "set_team_line",
+    "write_pdf",
+]

@@ -1,0 +1,421 @@
+"""Building blocks shared by the guide handout, the session report and the packs.
+
+Everything the user typed goes through `esc()` (or `emphasise()`) before it reaches a
+`Paragraph`, so `<`, `&`, `<b>` or `</para>` print literally instead of being read as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from io import BytesIO
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus.flowables import _listWrapOn
+
+from desktop_app.services.handouts.fonts import BOLD
+from desktop_app.services.handouts.photos import PhotoSlot
+from desktop_app.services.handouts.styles import INK, MUTED, RULE, TINT, WHITE, Styles
+
+# A number, a range (3到5, 0.5至1, 3∶1, 6–9) and its unit or measure word: the figures a trainee
+# must remember. They are set in bold so they survive a grey photocopy.
+_NUMBER = r"\d+(?:\.\d+)?"
+_KEY_NUMBER = re.compile(
+    rf"{_NUMBER}(?:\s*(?:到|至|~|～|-|–|—|∶|:|/|比)\s*{_NUMBER})?"
+    r"\s*(?:个|根|株|枝|片|次|遍|倍|度|°|℃|%|％|‰|厘米|毫米|公分|米|cm|mm|m|克|千克|公斤|"
+    r"毫升|升|天|日|周|个月|月|年|小时|分钟|秒|头|只|管|人|级)?"
+)
+
+
+def esc(text: str) -> str:
+    """User text made safe for a Paragraph; line breaks are kept."""
+    return escape(text.strip()).replace("\r\n", "\n").replace("\n", "<br/>")
+
+
+def emphasise(text: str) -> str:
+    """Escaped text with its key numbers in bold."""
+    return _KEY_NUMBER.sub(lambda m: f"<b>{m.group(0)}</b>", esc(text))
+
+
+def para(text: str, style: Any, *, bullet: str | None = None) -> Paragraph:
+    return Paragraph(text, style, bulletText=bullet)
+
+
+class Spacer(Flowable):  # type: ignore[misc]
+    """Vertical space that is dropped at the top of a page (ReportLab's own is kept)."""
+
+    def __init__(self, height: float) -> None:
+        super().__init__()
+        self.height = height
+        self.width = 0
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return 0, min(self.height, availHeight)
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        return []
+
+    def draw(self) -> None:
+        pass
+
+
+class Rule(Flowable):  # type: ignore[misc]
+    """A horizontal line across the frame."""
+
+    def __init__(self, thickness: float = 0.6, color: Any = RULE, space: float = 4) -> None:
+        super().__init__()
+        self.thickness = thickness
+        self.color = color
+        self.space = space
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.width = availWidth
+        return availWidth, self.thickness + 2 * self.space
+
+    def draw(self) -> None:
+        self.canv.setStrokeColor(self.color)
+        self.canv.setLineWidth(self.thickness)
+        y = self.space + self.thickness / 2
+        self.canv.line(0, y, self.width, y)
+
+
+class SectionHeading(Flowable):  # type: ignore[misc]
+    """A section title with a short heavy bar before it; never left alone at a page bottom."""
+
+    def __init__(self, text: str, styles: Styles, *, marker: str = "") -> None:
+        super().__init__()
+        self.styles = styles
+        label = f"{marker} {escape(text)}" if marker else escape(text)
+        self.para = Paragraph(label, styles.h1)
+        self.keepWithNext = True
+        self.text = text
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        _w, h = self.para.wrap(availWidth - 10, availHeight)
+        self.width = availWidth
+        self.height = h + 4
+        return availWidth, self.height
+
+    def getSpaceBefore(self) -> float:
+        return float(self.styles.h1.spaceBefore)
+
+    def getSpaceAfter(self) -> float:
+        return float(self.styles.h1.spaceAfter)
+
+    def draw(self) -> None:
+        c = self.canv
+        size = self.styles.h1.fontSize
+        c.setFillColor(INK)
+        c.rect(0, 4 + (self.height - 4 - size) / 2 - 1, 4, size + 2, stroke=0, fill=1)
+        c.setStrokeColor(RULE)
+        c.setLineWidth(0.5)
+        c.line(10, 0.5, self.width, 0.5)
+        self.para.drawOn(c, 10, 4)
+
+
+class Boxed(Flowable):  # type: ignore[misc]
+    """Flowables inside a bordered, tinted box that can continue on the next page.
+
+    Used for 要点 and 安全提示: the border (not the colour) marks the box, so it still stands
+    out on a black-and-white copy.
+    """
+
+    def __init__(
+        self,
+        content: Sequence[Flowable],
+        *,
+        border: float = 1.6,
+        padding: float = 9,
+        background: Any = TINT,
+        double: bool = False,
+        continued: bool = False,
+        left_bar: bool = False,
+        framed: bool = True,
+        keep: int = 0,
+    ) -> None:
+        super().__init__()
+        self.left_bar = left_bar
+        self.framed = framed
+        # How many leading items may not end a page on their own (a heading: 1).
+        self.keep = keep
+        self.content = list(content)
+        self.border = border
+        self.padding = padding
+        self.background = background
+        self.double = double
+        self.continued = continued
+        self._heights: list[float] = []
+
+    def _inner(self, availWidth: float) -> float:
+        return availWidth - 2 * (self.padding + self.border)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        inner = self._inner(availWidth)
+        _w, h = _listWrapOn(self.content, inner, self.canv)
+        self.width = availWidth
+        self.height = h + 2 * (self.padding + self.border)
+        return availWidth, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        inner_w = self._inner(availWidth)
+        room = availHeight - 2 * (self.padding + self.border)
+        if room <= 30:
+            return []
+        first: list[Flowable] = []
+        used = 0.0
+        partial = False
+        rest = list(self.content)
+        while rest:
+            f = rest[0]
+            _w, h = f.wrapOn(self.canv, inner_w, room - used)
+            gap = f.getSpaceBefore() if first else 0
+            if used + gap + h <= room:
+                first.append(f)
+                used += gap + h + f.getSpaceAfter()
+                rest.pop(0)
+                continue
+            parts = f.splitOn(self.canv, inner_w, room - used - gap)
+            if parts and len(parts) > 1:
+                first.append(parts[0])
+                rest = list(parts[1:]) + rest[1:]
+                partial = True
+            break
+        if not first or not rest or (len(first) <= self.keep and not partial):
+            return []
+        return [
+            self._copy(first, self.continued),
+            self._copy(rest, True),
+        ]
+
+    def _copy(self, content: list[Flowable], continued: bool) -> Boxed:
+        return Boxed(
+            content,
+            border=self.border,
+            padding=self.padding,
+            background=self.background,
+            double=self.double,
+            continued=continued,
+            left_bar=self.left_bar,
+            framed=self.framed,
+            keep=self.keep if not continued else 0,
+        )
+
+    def getSpaceBefore(self) -> float:
+        if not self.framed and self.content:
+            return float(self.content[0].getSpaceBefore())
+        return float(super().getSpaceBefore())
+
+    def getSpaceAfter(self) -> float:
+        if not self.framed and self.content:
+            return float(self.content[-1].getSpaceAfter())
+        return float(super().getSpaceAfter())
+
+    def draw(self) -> None:
+        c = self.canv
+        if not self.framed:
+            self._draw_content()
+            return
+        if self.left_bar:
+            c.saveState()
+            c.setFillColor(RULE)
+            c.rect(0, 0, self.border, self.height, stroke=0, fill=1)
+            c.restoreState()
+            self._draw_content()
+            return
+        c.saveState()
+        c.setFillColor(self.background)
+        c.setStrokeColor(INK)
+        c.setLineWidth(self.border)
+        half = self.border / 2
+        c.roundRect(
+            half, half, self.width - self.border, self.height - self.border, 3, stroke=1, fill=1
+        )
+        if self.double:
+            c.setLineWidth(0.5)
+            inset = self.border + 2.2
+            c.roundRect(
+                inset, inset, self.width - 2 * inset, self.height - 2 * inset, 2, stroke=1, fill=0
+            )
+        c.restoreState()
+        self._draw_content()
+
+    def _draw_content(self) -> None:
+        c = self.canv
+        inner = self._inner(self.width)
+        y = self.height - self.border - self.padding
+        for i, f in enumerate(self.content):
+            _w, h = f.wrapOn(c, inner, y)
+            if i:
+                y -= f.getSpaceBefore()
+            y -= h
+            f.drawOn(c, self.border + self.padding, y)
+            y -= f.getSpaceAfter()
+
+
+def with_heading(heading: Flowable, first: Flowable) -> Boxed:
+    """A heading and the start of what follows it: they move to the next page together, but
+    a long text after the heading still begins on this page and runs on (orphan control that,
+    unlike ReportLab's keepWithNext, does not push a very long section to a new page)."""
+    return Boxed([heading, first], border=0, padding=0, framed=False, keep=1)
+
+
+def section(heading: Flowable, body: list[Flowable]) -> list[Flowable]:
+    """A heading followed by its flowables, the heading never alone at the foot of a page."""
+    if not body:
+        return [heading]
+    return [with_heading(heading, body[0]), *body[1:]]
+
+
+class NumberedStep(Paragraph):  # type: ignore[misc]
+    """A step paragraph whose number sits in a dark badge in the left margin."""
+
+    badge_width = 22.0
+
+    def draw(self) -> None:
+        if self.bulletText:
+            style = self.style
+            c = self.canv
+            c.saveState()
+            c.setFillColor(INK)
+            top = self.height + 1
+            c.roundRect(
+                0, top - style.leading, self.badge_width, style.leading - 1, 3, stroke=0, fill=1
+            )
+            c.restoreState()
+        super().draw()
+
+
+def step_paragraph(number: int, text: str, styles: Styles) -> NumberedStep:
+    style = styles.step.clone(
+        "step_n",
+        leftIndent=NumberedStep.badge_width + 8,
+        bulletIndent=0,
+        bulletFontName=BOLD,
+        bulletFontSize=12,
+        bulletColor=WHITE,
+    )
+    label = f"{number:>2}" if number < 10 else str(number)
+    return NumberedStep(emphasise(text), style, bulletText=label.replace(" ", " "))
+
+
+class PhotoRow(Flowable):  # type: ignore[misc]
+    """Up to N photos side by side, each in a cell of fixed width, captions underneath."""
+
+    def __init__(
+        self,
+        slots: Sequence[PhotoSlot],
+        styles: Styles,
+        *,
+        columns: int,
+        indent: float = 0,
+        gap: float = 8,
+        captions: bool = True,
+    ) -> None:
+        super().__init__()
+        self.slots = list(slots)
+        self.styles = styles
+        self.columns = columns
+        self.indent = indent
+        self.gap = gap
+        self.captions = captions
+        self._caption_paras: list[Paragraph | None] = []
+
+    def cell_width(self, availWidth: float) -> float:
+        return (availWidth - self.indent - self.gap * (self.columns - 1)) / self.columns
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        cell = self.cell_width(availWidth)
+        self._caption_paras = []
+        height = 0.0
+        for slot in self.slots:
+            _w, h = slot.display_size(cell)
+            cap_h = 0.0
+            cap: Paragraph | None = None
+            text = slot.caption_text() if self.captions else ""
+            if text:
+                cap = Paragraph(esc(text), self.styles.caption)
+                _cw, cap_h = cap.wrap(cell, availHeight)
+                cap_h += 3
+            self._caption_paras.append(cap)
+            height = max(height, h + cap_h)
+        self.width = availWidth
+        self.height = height + 4
+        return availWidth, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        cell = self.cell_width(self.width)
+        for i, slot in enumerate(self.slots):
+            x0 = self.indent + i * (cell + self.gap)
+            w, h = slot.display_size(cell)
+            x = x0 + (cell - w) / 2
+            y = self.height - h
+            if slot.prepared is not None and slot.prepared.jpeg is not None:
+                reader = ImageReader(BytesIO(slot.prepared.jpeg))
+                c.drawImage(reader, x, y, w, h)
+                c.setStrokeColor(RULE)
+                c.setLineWidth(0.4)
+                c.rect(x, y, w, h, stroke=1, fill=0)
+            else:
+                self._placeholder(x, y, w, h, slot)
+            cap = self._caption_paras[i] if i < len(self._caption_paras) else None
+            if cap is not None:
+                _cw, ch = cap.wrap(cell, self.height)
+                cap.drawOn(c, x0, y - 3 - ch)
+
+    def _placeholder(self, x: float, y: float, w: float, h: float, slot: PhotoSlot) -> None:
+        c = self.canv
+        c.saveState()
+        c.setFillColor(WHITE)
+        c.setStrokeColor(MUTED)
+        c.setLineWidth(1)
+        c.setDash(4, 3)
+        c.rect(x, y, w, h, stroke=1, fill=1)
+        c.setDash()
+        c.line(x, y, x + w, y + h)
+        c.line(x, y + h, x + w, y)
+        c.restoreState()
+        label = Paragraph(
+            f"<b>{escape(slot.missing_label)}</b><br/>{escape(slot.ref.name)}",
+            self.styles.placeholder.clone("ph", backColor=WHITE),
+        )
+        _lw, lh = label.wrap(w - 16, h)
+        label.drawOn(c, x + 8, y + (h - lh) / 2)
+
+
+class Invisible(Flowable):  # type: ignore[misc]
+    """A zero-size flowable that runs a callback with the canvas when it is placed."""
+
+    def __init__(self, on_draw: Any) -> None:
+        super().__init__()
+        self.on_draw = on_draw
+        self.width = self.height = 0
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.on_draw(self.canv)
+
+
+class Bookmark(Flowable):  # type: ignore[misc]
+    """An outline (bookmark) entry pointing at this place; also feeds the table of contents."""
+
+    def __init__(self, title: str, key: str, level: int = 0, toc: bool = True) -> None:
+        super().__init__()
+        self.title = title
+        self.key = key
+        self.level = level
+        self.toc = toc
+        self.width = self.height = 0
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        c = self.canv
+        c.bookmarkHorizontal(self.key, 0, 20)
+        c.addOutlineEntry(self.title, self.key, level=self.level, closed=self.level > 0)
