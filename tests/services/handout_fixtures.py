@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
@@ -50,24 +51,55 @@ def add_photo(
         return photo.id
 
 
-def camera_like_jpeg(path: Path, seed: int, size: tuple[int, int] = (4000, 3000)) -> Path:
-    """A 12-megapixel JPEG with photo-like detail (gradients, shapes, fine noise).
+def _camera_like_base(size: tuple[int, int]) -> Image.Image:
+    """Photo-like detail (soft shapes plus grain) at full camera size.
 
-    Pure noise would not compress like a photo and flat colour would compress far better, so
-    this mixes soft shapes with grain, which gives a file size close to a real 12 MP photo.
+    Pure noise would not compress like a photo and flat colour would compress far better; this
+    mix gives files of about 3 MB at 12 MP, as real camera JPEGs are.
     """
     small = (size[0] // 8, size[1] // 8)
     base = Image.linear_gradient("L").resize(small).convert("RGB")
     draw = ImageDraw.Draw(base)
-    rng = _Lcg(seed)
+    rng = _Lcg(7)
     for _ in range(60):
         x, y = rng.next() % small[0], rng.next() % small[1]
         r = 5 + rng.next() % 60
-        colour = (rng.next() % 256, rng.next() % 256, rng.next() % 256)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=_colour(rng))
     img = base.filter(ImageFilter.GaussianBlur(2)).resize(size, Image.Resampling.BICUBIC)
     noise = Image.effect_noise(size, 28).convert("RGB")
-    img = Image.blend(img, noise, 0.18)
+    return Image.blend(img, noise, 0.18)
+
+
+def _colour(rng: _Lcg) -> tuple[int, int, int]:
+    return (rng.next() % 256, rng.next() % 256, rng.next() % 256)
+
+
+def camera_like_jpegs(folder: Path, count: int, size: tuple[int, int] = (4000, 3000)) -> list[Path]:
+    """`count` different 12-megapixel JPEGs (distinct pictures, not just distinct bytes)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = _camera_like_base(size)
+
+    def one(i: int) -> Path:
+        img = base.copy()
+        draw = ImageDraw.Draw(img)
+        rng = _Lcg(100 + i)
+        for _ in range(12):
+            x, y = rng.next() % size[0], rng.next() % size[1]
+            r = 100 + rng.next() % 500
+            draw.ellipse((x - r, y - r, x + r, y + r), outline=_colour(rng), width=40)
+        path = folder / f"camera-{i:02d}.jpg"
+        img.save(path, "JPEG", quality=90)
+        return path
+
+    # JPEG encoding releases the GIL: two threads use both cores.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def camera_like_jpeg(path: Path, seed: int, size: tuple[int, int] = (4000, 3000)) -> Path:
+    """One photo-like JPEG (see `camera_like_jpegs`)."""
+    img = _camera_like_base(size)
+    ImageDraw.Draw(img).text((10, 10), str(seed), fill=(255, 255, 255))
     img.save(path, "JPEG", quality=90)
     return path
 

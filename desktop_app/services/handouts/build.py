@@ -41,7 +41,6 @@ def _render(
     author: str,
     make_story: StoryMaker,
     progress: Progress,
-    multi_pass: bool = False,
     cover_first: bool = False,
 ) -> int:
     tr = translator_for(lang)
@@ -66,7 +65,6 @@ def _render(
         progress=progress,
         progress_text=tr(TYPESETTING),
         tr=tr,
-        multi_pass=multi_pass,
         cover_first=cover_first,
     )
 
@@ -141,7 +139,6 @@ def render_session_pack(
         author="、".join(t.name for t in session.teams) or library_name,
         make_story=make,
         progress=progress,
-        multi_pass=True,
         cover_first=True,
     )
 
@@ -172,6 +169,5 @@ def render_booklet(
         author=library_name,
         make_story=make,
         progress=progress,
-        multi_pass=True,
         cover_first=True,
     )

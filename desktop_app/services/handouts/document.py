@@ -3,8 +3,10 @@
 The footer carries the page number out of the total, the team a page belongs to (with its
 captain and phone when known) and the library's name. A pack changes team from guide to guide,
 so the team line is set by an invisible flowable at the start of each guide and drawn when the
-page ends. The total page count is only known at the end, so pages are kept until `save()` and
-numbered then (the usual ReportLab recipe).
+page ends. The total page count is only known at the end, so every document is typeset twice
+(ReportLab's multiBuild with a `PageCount` indexing flowable): the second pass prints the total
+the first one found. (Keeping pages back until `save()`, the other usual recipe, breaks the
+outline: every bookmark would point at page 1.)
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, NextPageTemplate, PageTemplate
+from reportlab.platypus.doctemplate import IndexingFlowable
 from reportlab.platypus.tableofcontents import TableOfContents
+from reportlab.platypus.tables import TableStyle
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.fsutil import atomic_writer
@@ -35,6 +38,30 @@ class PageInfo:
     team_line: str = ""
     library_line: str = ""
     page_label: str = "{page} / {pages}"  # translated "Page {page} of {pages}"
+    total_pages: int | None = None  # known from the second pass on
+    pages_seen: int = 0
+
+
+class PageCount(IndexingFlowable):  # type: ignore[misc]
+    """Makes multiBuild typeset until the page total printed in the footers is the real one."""
+
+    def __init__(self, info: PageInfo) -> None:
+        super().__init__()
+        self.info = info
+        self.width = self.height = 0
+
+    def beforeBuild(self) -> None:
+        self.info.total_pages = self.info.pages_seen or None
+        self.info.pages_seen = 0
+
+    def isSatisfied(self) -> bool:
+        return self.info.total_pages == self.info.pages_seen
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        pass
 
 
 def set_team_line(info: PageInfo, text: str) -> Flowable:
@@ -42,39 +69,6 @@ def set_team_line(info: PageInfo, text: str) -> Flowable:
         info.team_line = text
 
     return Invisible(apply)
-
-
-class _NumberedCanvas(Canvas):  # type: ignore[misc]
-    """Keeps every page until save() so that each can show the total page count."""
-
-    page_label = "{page} / {pages}"
-    footer_font = (REGULAR, 8.5)
-    footer_right = 0.0
-    footer_y = 0.0
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._saved_pages: list[dict[str, Any]] = []
-        self._jx_footer = False
-
-    def showPage(self) -> None:
-        self._saved_pages.append(dict(self.__dict__))
-        self._startPage()
-        self._jx_footer = False
-
-    def save(self) -> None:
-        total = len(self._saved_pages)
-        for state in self._saved_pages:
-            self.__dict__.update(state)
-            if self._jx_footer:
-                self.saveState()
-                self.setFont(BOLD, self.footer_font[1])
-                self.setFillColor(MUTED)
-                label = self.page_label.format(page=self._pageNumber, pages=total)
-                self.drawRightString(self.footer_right, self.footer_y, label)
-                self.restoreState()
-            super().showPage()
-        super().save()
 
 
 class HandoutDoc(BaseDocTemplate):  # type: ignore[misc]
@@ -152,7 +146,7 @@ class HandoutDoc(BaseDocTemplate):  # type: ignore[misc]
         canvas.restoreState()
 
     def _no_footer(self, canvas: Any, doc: Any) -> None:
-        canvas._jx_footer = False
+        self.info.pages_seen = max(self.info.pages_seen, int(doc.page))
 
     def _footer(self, canvas: Any, doc: Any) -> None:
         layout = self.styles.layout
@@ -174,12 +168,12 @@ class HandoutDoc(BaseDocTemplate):  # type: ignore[misc]
             y1 - size - 3,
             _fit(canvas, self.info.library_line, REGULAR, size, right - left - 70),
         )
+        canvas.setFont(BOLD, size)
+        total = self.info.total_pages
+        label = self.info.page_label.format(page=doc.page, pages=total if total else "?")
+        canvas.drawRightString(right, y1, label)
         canvas.restoreState()
-        canvas._jx_footer = True
-        canvas.page_label = self.info.page_label
-        canvas.footer_font = (BOLD, size)
-        canvas.footer_right = right
-        canvas.footer_y = y1
+        self.info.pages_seen = max(self.info.pages_seen, int(doc.page))
 
     def afterFlowable(self, flowable: Flowable) -> None:
         self._placed += 1
@@ -202,7 +196,20 @@ def _fit(canvas: Any, text: str, font: str, size: float, width: float) -> str:
 
 
 def make_toc(styles: Styles) -> TableOfContents:
-    toc = TableOfContents(dotsMinLevel=0)
+    toc = TableOfContents(
+        dotsMinLevel=0,
+        # The TOC is a Table: without this it leaves an unembedded Helvetica reference.
+        tableStyle=TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        ),
+    )
     toc.levelStyles = [
         styles.toc_entry.clone("toc0", firstLineIndent=0, leftIndent=0),
         styles.toc_entry.clone("toc1", fontSize=10.5, leading=17, leftIndent=18),
@@ -238,7 +245,6 @@ def write_pdf(
     progress: Progress,
     progress_text: str,
     tr: Callable[[str], str],
-    multi_pass: bool = False,
     cover_first: bool = False,
 ) -> int:
     """Typeset `story` into `target` atomically; returns the number of pages."""
@@ -255,10 +261,7 @@ def write_pdf(
         progress_text=progress_text,
         cover_first=cover_first,
     )
-    if multi_pass:
-        doc.multiBuild(list(story), canvasmaker=_NumberedCanvas)
-    else:
-        doc.build(list(story), canvasmaker=_NumberedCanvas)
+    doc.multiBuild([PageCount(info), *story])
     pages = int(doc.page)
     progress.check_cancelled()
     try:

@@ -23,6 +23,7 @@ from desktop_app.services.handouts.flowables import (
     esc,
     section,
 )
+from desktop_app.services.handouts.fonts import REGULAR
 from desktop_app.services.handouts.photos import PhotoPlanner
 from desktop_app.services.handouts.styles import INK, RULE, TINT, Styles
 from desktop_app.services.handouts.text import (
@@ -67,6 +68,9 @@ def table(
 ) -> Table:
     t = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1, hAlign="LEFT")
     commands: list[tuple[object, ...]] = [
+        # Cells hold Paragraphs, but Table still sets its own default font (Helvetica, which
+        # would be an unembedded font reference) unless told otherwise.
+        ("FONTNAME", (0, 0), (-1, -1), REGULAR),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 5),
         ("RIGHTPADDING", (0, 0), (-1, -1), 5),
