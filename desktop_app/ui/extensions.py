@@ -9,5 +9,5 @@ Each listed module has `install(window: MainWindow) -> None`. It adds actions to
 from __future__ import annotations
 
 INSTALLERS: list[str] = [
-    # "desktop_app.ui.handout_actions",
+    "desktop_app.ui.handout_actions",
 ]

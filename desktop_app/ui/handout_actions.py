@@ -1,0 +1,633 @@
+"""PDF handouts in the window: "Export PDF…", "Print…" and "Booklet from selected guides…".
+
+For the selected guide this makes its handout; for a selected session, its report or its
+take-home pack (chosen in the dialog). The dialog also picks the paper size, which is
+remembered in the settings. The PDF is built by `services.handouts` on the background runner
+with a progress dialog that can cancel; the window stays responsive.
+
+Printing builds the same PDF into a temporary folder, renders its pages (PDFium, in the
+background) into Qt's print preview, and prints from there through Qt's print dialog (printer,
+copies, pages). Each page is rasterised again at the printer's resolution (at most 300 dpi) as
+it is printed, so the paper copy is as sharp as the PDF.
+
+A guide without safety notes asks for confirmation before anything is built.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMarginsF, QObject, QRectF, QSettings, QSizeF, QStandardPaths, Qt
+from PySide6.QtGui import (
+    QAction,
+    QImage,
+    QKeySequence,
+    QPageLayout,
+    QPageSize,
+    QPaintEngine,
+    QPainter,
+)
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.errors import UserError
+from desktop_app.core.i18n import N_, _
+from desktop_app.core.progress import Cancelled, Progress
+from desktop_app.services import handouts, listing
+from desktop_app.services.handouts import raster
+
+log = logging.getLogger(__name__)
+
+GUIDE, REPORT, PACK, BOOKLET = "guide", "report", "pack", "booklet"
+KIND_LABELS = {
+    GUIDE: N_("Guide handout"),
+    REPORT: N_("Session report (for the union's records)"),
+    PACK: N_("Take-home pack (cover and every guide covered)"),
+    BOOKLET: N_("Guide booklet"),
+}
+PREVIEW_DPI = 120
+PRINT_DPI_MAX = 300
+LAST_DIR_KEY = "handouts/last_dir"
+
+
+@dataclass
+class Request:
+    """What to build: the kind, the record ids, and a booklet's title."""
+
+    kind: str
+    ids: list[str]
+    title: str = ""
+    name: str = ""  # for the default file name
+    choices: list[str] = field(default_factory=list)
+
+
+def safe_file_name(name: str) -> str:
+    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", name).strip().strip(".")
+    return (cleaned or "handout")[:80]
+
+
+# --- dialogs --------------------------------------------------------------------------------
+
+
+class PaperBox(QComboBox):
+    def __init__(self, paper: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("paper")
+        self.addItem(_("A4 (standard)"), "A4")
+        self.addItem(_("A5 (booklet size)"), "A5")
+        self.setCurrentIndex(max(0, self.findData(paper)))
+
+    def paper(self) -> str:
+        return str(self.currentData())
+
+
+class PathRow(QWidget):
+    """A file name with a "Choose…" button that opens the save dialog."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit(str(path))
+        self.edit.setObjectName("path")
+        self.edit.setMinimumWidth(360)
+        button = QPushButton(_("Choose…"))
+        button.clicked.connect(self._choose)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(button)
+
+    def _choose(self) -> None:
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self, _("Save the PDF as"), self.edit.text(), _("PDF files (*.pdf)")
+        )
+        if chosen:
+            self.edit.setText(chosen)
+
+    def path(self) -> Path | None:
+        text = self.edit.text().strip()
+        if not text:
+            return None
+        path = Path(text).expanduser()
+        return path if path.suffix.lower() == ".pdf" else path.with_name(path.name + ".pdf")
+
+
+class ExportDialog(QDialog):
+    """Which document (for a session), which paper, and where (export) — or just print."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        *,
+        choices: list[str],
+        paper: str,
+        target: Path | None,
+        printing: bool,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Print") if printing else _("Export PDF"))
+        form = QFormLayout()
+        self.kind_group = QButtonGroup(self)
+        self.kind_buttons: dict[str, QRadioButton] = {}
+        if len(choices) > 1:
+            column = QVBoxLayout()
+            for i, kind in enumerate(choices):
+                button = QRadioButton(_(KIND_LABELS[kind]))
+                button.setObjectName(f"kind_{kind}")
+                button.setChecked(i == 0)
+                self.kind_group.addButton(button, i)
+                self.kind_buttons[kind] = button
+                column.addWidget(button)
+            form.addRow(_("Document:"), column)
+        else:
+            form.addRow(_("Document:"), QLabel(_(KIND_LABELS[choices[0]])))
+        self.choices = choices
+        self.paper_box = PaperBox(paper)
+        form.addRow(_("Paper:"), self.paper_box)
+        self.path_row: PathRow | None = None
+        if not printing and target is not None:
+            self.path_row = PathRow(target)
+            form.addRow(_("File:"), self.path_row)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(_("Preview…") if printing else _("Export"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def kind(self) -> str:
+        for kind, button in self.kind_buttons.items():
+            if button.isChecked():
+                return kind
+        return self.choices[0]
+
+    def target(self) -> Path | None:
+        return self.path_row.path() if self.path_row else None
+
+
+class BookletDialog(QDialog):
+    """Pick guides, put them in order, give the booklet a title; then export or print."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        *,
+        guides: list[tuple[str, str]],
+        selected: list[str],
+        paper: str,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Booklet from selected guides"))
+        self.resize(520, 480)
+        self.title_edit = QLineEdit()
+        self.title_edit.setObjectName("title")
+        self.title_edit.setPlaceholderText(_("e.g. Pruning flowering shrubs"))
+        self.list = QListWidget()
+        self.list.setObjectName("guides")
+        self.list.setDragDropMode(QListWidget.DragDropMode.InternalMove)
+        titles = dict(guides)
+        # Chosen guides first, in the order they were selected, then the others.
+        ordered = [g for g in selected if g in titles] + [
+            g for g, _t in guides if g not in selected
+        ]
+        for guide_id in ordered:
+            item = QListWidgetItem(titles[guide_id])
+            item.setData(Qt.ItemDataRole.UserRole, guide_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            checked = guide_id in selected
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        up = QPushButton(_("Move up"))
+        up.setObjectName("up")
+        down = QPushButton(_("Move down"))
+        down.setObjectName("down")
+        up.clicked.connect(lambda: self.move(-1))
+        down.clicked.connect(lambda: self.move(1))
+        side = QVBoxLayout()
+        side.addWidget(up)
+        side.addWidget(down)
+        side.addStretch(1)
+        middle = QHBoxLayout()
+        middle.addWidget(self.list, 1)
+        middle.addLayout(side)
+        self.paper_box = PaperBox(paper)
+        form = QFormLayout()
+        form.addRow(_("Title:"), self.title_edit)
+        form.addRow(_("Paper:"), self.paper_box)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button = self.buttons.addButton(
+            _("Export PDF…"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.print_button = self.buttons.addButton(
+            _("Print…"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.printing = False
+        self.export_button.clicked.connect(lambda: self._finish(False))
+        self.print_button.clicked.connect(lambda: self._finish(True))
+        self.buttons.rejected.connect(self.reject)
+        self.message = QLabel()
+        self.message.setObjectName("message")
+        self.message.setStyleSheet("color: #a01c16")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel(_("Tick the guides to include and put them in order:")))
+        layout.addLayout(middle, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+
+    def move(self, delta: int) -> None:
+        row = self.list.currentRow()
+        target = row + delta
+        if row < 0 or not 0 <= target < self.list.count():
+            return
+        item = self.list.takeItem(row)
+        self.list.insertItem(target, item)
+        self.list.setCurrentRow(target)
+
+    def chosen_ids(self) -> list[str]:
+        ids = []
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.checkState() == Qt.CheckState.Checked:
+                ids.append(str(item.data(Qt.ItemDataRole.UserRole)))
+        return ids
+
+    def title(self) -> str:
+        return self.title_edit.text().strip()
+
+    def _finish(self, printing: bool) -> None:
+        if not self.chosen_ids():
+            self.message.setText(_("Tick at least one guide."))
+            return
+        if not self.title():
+            self.message.setText(_("Give the booklet a title."))
+            self.title_edit.setFocus()
+            return
+        self.printing = printing
+        self.accept()
+
+
+# --- printing -------------------------------------------------------------------------------
+
+
+class PdfPrinter(QObject):
+    """Feeds a handout PDF's pages to Qt's print preview and to the printer."""
+
+    def __init__(self, pdf: Path, preview_pages: list[raster.PageImage], parent: QObject) -> None:
+        super().__init__(parent)
+        self.pdf = pdf
+        self.preview_pages = preview_pages
+
+    def configure(self, printer: QPrinter) -> None:
+        if self.preview_pages:
+            first = self.preview_pages[0]
+            size = QPageSize(QSizeF(first.width_pt, first.height_pt), QPageSize.Unit.Point)
+            printer.setPageLayout(
+                QPageLayout(size, QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0))
+            )
+        printer.setFullPage(True)
+        printer.setDocName(self.pdf.stem)
+
+    def paint(self, printer: QPrinter) -> None:
+        """Draw every page: the prepared images for the preview, fresh ones for the printer."""
+        # Qt's preview records pages through a picture engine; a real printer has its own.
+        is_preview = printer.paintEngine().type() == QPaintEngine.Type.Picture
+        painter = QPainter()
+        if not painter.begin(printer):
+            return
+        try:
+            count = len(self.preview_pages) if is_preview else raster.page_count(self.pdf)
+            dpi = min(PRINT_DPI_MAX, max(printer.resolution(), 150))
+            for index in range(count):
+                if index:
+                    printer.newPage()
+                if is_preview:
+                    page = self.preview_pages[index]
+                else:
+                    (page,) = raster.render_pages(self.pdf, dpi, first=index, last=index)
+                image = QImage(
+                    page.rgb, page.width, page.height, page.stride, QImage.Format.Format_RGB888
+                )
+                target = printer.paperRect(QPrinter.Unit.DevicePixel)
+                painter.drawImage(QRectF(0, 0, target.width(), target.height()), image)
+        finally:
+            painter.end()
+
+
+# --- the actions ----------------------------------------------------------------------------
+
+
+class HandoutActions(QObject):
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.busy = False
+        self.printers: list[PdfPrinter] = []
+        self.export_action = QAction(_("Export PDF…"), window)
+        self.export_action.setObjectName("handout_export")
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setStatusTip(
+            _("Save the selected guide's handout, or a session's report or pack, as a PDF")
+        )
+        self.export_action.triggered.connect(lambda: self.start_from_selection(printing=False))
+        self.print_action = QAction(_("Print…"), window)
+        self.print_action.setObjectName("handout_print")
+        self.print_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_action.triggered.connect(lambda: self.start_from_selection(printing=True))
+        self.booklet_action = QAction(_("Booklet from selected guides…"), window)
+        self.booklet_action.setObjectName("handout_booklet")
+        self.booklet_action.triggered.connect(self.booklet)
+        menu = window.menus["file"]
+        first = menu.actions()[0] if menu.actions() else None
+        for action in (self.export_action, self.print_action, self.booklet_action):
+            menu.insertAction(first, action)
+        if first is not None:
+            menu.insertSeparator(first)
+        window.toolbar.addAction(self.print_action)
+
+    # --- choosing what to build -------------------------------------------------------------
+
+    def request_from_selection(self) -> Request | None:
+        kind, ids = self.window.current_selection()
+        if kind not in ("guide", "session") or not ids:
+            return None
+        rows = listing.fetch_rows(self.window.library, kind, ids[:1])
+        row = rows.get(ids[0], {})
+        if kind == "guide":
+            return Request(GUIDE, ids[:1], name=str(row.get("title", "")), choices=[GUIDE])
+        name = str(row.get("theme") or row.get("venue") or "")
+        return Request(REPORT, ids[:1], name=name, choices=[REPORT, PACK])
+
+    def start_from_selection(self, *, printing: bool) -> None:
+        if self.busy:
+            return
+        request = self.request_from_selection()
+        if request is None:
+            QMessageBox.information(
+                self.window,
+                _("Nothing to print"),
+                _("Select a guide, or a field session, in the list first."),
+            )
+            return
+        paper = str(self.window.settings.get("handout.paper"))
+        dialog = ExportDialog(
+            self.window,
+            choices=request.choices,
+            paper=paper,
+            target=self.default_target(request),
+            printing=printing,
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        request.kind = dialog.kind()
+        target = None if printing else dialog.target()
+        if not printing and target is None:
+            return
+        self.run(request, dialog.paper_box.paper(), target)
+
+    def booklet(self) -> None:
+        if self.busy:
+            return
+        library = self.window.library
+        all_ids = listing.list_ids(library, "guide")
+        titles = listing.fetch_rows(library, "guide", all_ids)
+        guides = [(g, str(titles[g].get("title", ""))) for g in all_ids if g in titles]
+        kind, ids = self.window.current_selection()
+        dialog = BookletDialog(
+            self.window,
+            guides=guides,
+            selected=ids if kind == "guide" else [],
+            paper=str(self.window.settings.get("handout.paper")),
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        request = Request(BOOKLET, dialog.chosen_ids(), title=dialog.title(), name=dialog.title())
+        target = None
+        if not dialog.printing:
+            chosen, _filter = QFileDialog.getSaveFileName(
+                self.window,
+                _("Save the PDF as"),
+                str(self.default_target(request)),
+                _("PDF files (*.pdf)"),
+            )
+            if not chosen:
+                return
+            target = Path(chosen)
+        self.run(request, dialog.paper_box.paper(), target)
+
+    def default_target(self, request: Request) -> Path:
+        folder = QSettings().value(LAST_DIR_KEY, "")
+        if not folder or not Path(str(folder)).is_dir():
+            folder = QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.DocumentsLocation
+            ) or str(Path.home())
+        name = request.name or _(KIND_LABELS[request.kind])
+        if request.kind == PACK:
+            name = _("{name} – take-home pack").format(name=name)
+        elif request.kind == REPORT:
+            name = _("{name} – session report").format(name=name)
+        return Path(str(folder)) / f"{safe_file_name(name)}.pdf"
+
+    # --- building ---------------------------------------------------------------------------
+
+    def confirm_safety(self, request: Request) -> bool | None:
+        """None: cancelled; otherwise whether guides without safety notes were confirmed."""
+        library = self.window.library
+        if request.kind == REPORT:
+            return False
+        ids = (
+            handouts.session_guide_ids(library, request.ids[0])
+            if request.kind == PACK
+            else request.ids
+        )
+        missing = handouts.guides_missing_safety(library, ids)
+        if not missing:
+            return False
+        names = "、".join(f"“{t}”" for t in missing)
+        answer = QMessageBox.warning(
+            self.window,
+            _("No safety notes"),
+            _(
+                "{guides} has no safety notes. Pruning tools, ladders and biological agents "
+                "carry real risks: trainees should read the safety notes on paper.\n\n"
+                "Print without safety notes anyway?"
+            ).format(guides=names),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return True if answer == QMessageBox.StandardButton.Yes else None
+
+    def run(self, request: Request, paper: str, target: Path | None) -> None:
+        """Build `request` in the background; export to `target`, or print when it is None."""
+        try:
+            confirmed = self.confirm_safety(request)
+        except UserError as exc:
+            QMessageBox.warning(self.window, _("Cannot print"), str(exc))
+            return
+        if confirmed is None:
+            return
+        self.window.settings.set("handout.paper", paper)
+        if target is not None:
+            QSettings().setValue(LAST_DIR_KEY, str(target.parent))
+        options = handouts.options_from_settings(
+            self.window.settings, paper=paper, confirm_missing_safety=confirmed
+        )
+        library = self.window.library
+        temp_dir: Path | None = None
+        if target is None:
+            temp_dir = Path(tempfile.mkdtemp(prefix="jiangxin-print-"))
+            pdf = temp_dir / f"{safe_file_name(request.name)}.pdf"
+        else:
+            pdf = target
+
+        def op(progress: Progress) -> tuple[handouts.HandoutResult, list[raster.PageImage]]:
+            result = build(library, request, pdf, options, progress)
+            pages: list[raster.PageImage] = []
+            if target is None:
+                pages = raster.render_pages(pdf, PREVIEW_DPI, progress=progress)
+            return result, pages
+
+        dialog = QProgressDialog(_("Preparing the PDF…"), _("Cancel"), 0, 0, self.window)
+        dialog.setObjectName("handout_progress")
+        dialog.setWindowTitle(_("Handout"))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+        self.busy = True
+        self._set_enabled(False)
+
+        def cleanup() -> None:
+            self.busy = False
+            self._set_enabled(True)
+            dialog.reset()
+            dialog.deleteLater()
+
+        def on_progress(done: int, total: int, text: str) -> None:
+            dialog.setMaximum(max(total, 0))
+            dialog.setValue(min(done, total))
+            if text:
+                dialog.setLabelText(text)
+
+        def on_done(value: tuple[handouts.HandoutResult, list[raster.PageImage]]) -> None:
+            cleanup()
+            result, pages = value
+            if target is None:
+                self.preview(result.path, pages, temp_dir)
+            else:
+                self.window.statusBar().showMessage(
+                    _("Saved {path} ({pages} pages).").format(path=result.path, pages=result.pages),
+                    10000,
+                )
+
+        def on_error(exc: BaseException) -> None:
+            cleanup()
+            if temp_dir is not None:
+                shutil.rmtree(temp_dir, ignore_errors=True)
+            if isinstance(exc, Cancelled):
+                self.window.statusBar().showMessage(_("Cancelled."), 5000)
+            elif isinstance(exc, UserError):
+                QMessageBox.warning(self.window, _("Cannot make the PDF"), str(exc))
+            else:
+                log.error("handout build failed", exc_info=exc)
+                QMessageBox.critical(
+                    self.window,
+                    _("Cannot make the PDF"),
+                    _("Internal error; details are in the log file."),
+                )
+
+        job = self.window.runner.run(
+            op, on_done=on_done, on_error=on_error, on_progress=on_progress
+        )
+        dialog.canceled.connect(job.cancel)
+        self.job = job
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for action in (self.export_action, self.print_action, self.booklet_action):
+            action.setEnabled(enabled)
+
+    # --- printing ---------------------------------------------------------------------------
+
+    def make_preview(
+        self, pdf: Path, pages: list[raster.PageImage]
+    ) -> tuple[QPrintPreviewDialog, PdfPrinter]:
+        feeder = PdfPrinter(pdf, pages, self)
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        feeder.configure(printer)
+        preview = QPrintPreviewDialog(printer, self.window)
+        preview.setWindowTitle(_("Print preview – {name}").format(name=pdf.stem))
+        preview.resize(900, 700)
+        preview.paintRequested.connect(feeder.paint)
+        preview.printer_ref = printer  # type: ignore[attr-defined]  # keep it alive
+        return preview, feeder
+
+    def preview(self, pdf: Path, pages: list[raster.PageImage], temp_dir: Path | None) -> None:
+        preview, feeder = self.make_preview(pdf, pages)
+        self.printers.append(feeder)
+
+        def finished(_result: int) -> None:
+            with contextlib.suppress(ValueError):
+                self.printers.remove(feeder)
+            if temp_dir is not None:
+                shutil.rmtree(temp_dir, ignore_errors=True)
+            preview.deleteLater()
+
+        preview.finished.connect(finished)
+        preview.open()
+
+
+def build(
+    library: Any,
+    request: Request,
+    target: Path,
+    options: handouts.HandoutOptions,
+    progress: Progress,
+) -> handouts.HandoutResult:
+    builders: dict[str, Callable[[], handouts.HandoutResult]] = {
+        GUIDE: lambda: handouts.build_guide_handout(
+            library, request.ids[0], target, options, progress
+        ),
+        REPORT: lambda: handouts.build_session_report(
+            library, request.ids[0], target, options, progress
+        ),
+        PACK: lambda: handouts.build_session_pack(
+            library, request.ids[0], target, options, progress
+        ),
+        BOOKLET: lambda: handouts.build_booklet(
+            library, request.ids, request.title, target, options, progress
+        ),
+    }
+    return builders[request.kind]()
+
+
+def install(window: Any) -> None:
+    window.handout_actions = HandoutActions(window)

@@ -1,0 +1,210 @@
+"""Export PDF…, Print… and Booklet… in the window (offscreen, background work run inline)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
+
+from desktop_app.core.progress import Cancelled
+from desktop_app.core.settings import Settings
+from desktop_app.services import catalog as c
+from desktop_app.services import listing
+from desktop_app.storage.library import Library
+from desktop_app.ui import handout_actions as ha
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.workers import SynchronousRunner
+
+
+@pytest.fixture
+def window(demo_library: Library, qtbot: Any) -> MainWindow:
+    w = MainWindow(demo_library, runner=SynchronousRunner(), settings=Settings())
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def guide_id(library: Library, title: str) -> str:
+    rows = listing.list_rows(library, "guide")
+    return next(str(r["id"]) for r in rows if r["title"] == title)
+
+
+def pages(pdf: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[-1] for line in out.splitlines() if line.startswith("Pages:")))
+
+
+def accept_export(path: Path, paper: str, kind: str | None = None) -> Any:
+    def fake_exec(dialog: ha.ExportDialog) -> int:
+        dialog.paper_box.setCurrentIndex(dialog.paper_box.findData(paper))
+        if kind:
+            dialog.kind_buttons[kind].setChecked(True)
+        if dialog.path_row is not None:
+            dialog.path_row.edit.setText(str(path))
+        return QDialog.DialogCode.Accepted
+
+    return fake_exec
+
+
+def test_actions_are_in_the_file_menu(window: MainWindow) -> None:
+    names = {a.objectName() for a in window.menus["file"].actions()}
+    assert {"handout_export", "handout_print", "handout_booklet"} <= names
+
+
+def test_export_guide_remembers_paper(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.select_record("guide", guide_id(demo_library, "月季修剪"))
+    target = tmp_path / "out" / "rose"  # ".pdf" is added
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(target, "A5"))
+    window.handout_actions.export_action.trigger()
+    pdf = target.with_name("rose.pdf")
+    assert pdf.exists() and pages(pdf) >= 2
+    assert Settings().get("handout.paper") == "A5"  # remembered for next time
+    assert "rose.pdf" in window.statusBar().currentMessage()
+    assert window.handout_actions.export_action.isEnabled()
+
+
+def test_export_session_pack(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_id = listing.list_ids(demo_library, "session")[0]
+    window.select_record("session", session_id)
+    target = tmp_path / "pack.pdf"
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(target, "A4", ha.PACK))
+    window.handout_actions.export_action.trigger()
+    doc = pdfium.PdfDocument(str(target))
+    try:
+        titles = [item.get_title() for item in doc.get_toc()]
+    finally:
+        doc.close()
+    assert "月季修剪" in titles and "管氏肿腿蜂防治光肩星天牛" in titles
+
+
+def test_guide_without_safety_notes_asks_first(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gid = c.save_guide(demo_library, c.GuideData(title="登梯修剪", steps=[c.StepData("扶梯。")]))
+    window.refresh()
+    window.select_record("guide", gid)
+    target = tmp_path / "ladder.pdf"
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(target, "A4"))
+    asked: list[str] = []
+
+    def answer(reply: QMessageBox.StandardButton) -> Any:
+        def warning(_parent: Any, _title: str, text: str, *args: Any) -> Any:
+            asked.append(text)
+            return reply
+
+        return warning
+
+    monkeypatch.setattr(QMessageBox, "warning", answer(QMessageBox.StandardButton.No))
+    window.handout_actions.export_action.trigger()
+    assert not target.exists() and "登梯修剪" in asked[0]
+    monkeypatch.setattr(QMessageBox, "warning", answer(QMessageBox.StandardButton.Yes))
+    window.handout_actions.export_action.trigger()
+    assert target.exists()
+
+
+def test_print_preview_shows_every_page_and_prints_them(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.select_record("guide", guide_id(demo_library, "管氏肿腿蜂防治光肩星天牛"))
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(tmp_path / "unused.pdf", "A4"))
+    window.handout_actions.print_action.trigger()
+    previews = [w for w in QApplication.topLevelWidgets() if isinstance(w, QPrintPreviewDialog)]
+    assert len(previews) == 1
+    preview = previews[0]
+    feeder = window.handout_actions.printers[0]
+    expected = pages(feeder.pdf)
+    assert preview.findChild(QPrintPreviewWidget).pageCount() == expected
+    # What the print button sends to a printer: here a PDF printer, checked with poppler.
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    feeder.configure(printer)
+    printer.setResolution(150)
+    printed = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(printed))
+    feeder.paint(printer)
+    assert pages(printed) == expected
+    info = subprocess.run(["pdfinfo", str(printed)], capture_output=True, text=True).stdout
+    assert "595 x 842 pts (A4)" in info
+    temp_pdf = feeder.pdf
+    preview.reject()
+    QApplication.processEvents()
+    assert not temp_pdf.exists() and not window.handout_actions.printers
+
+
+def test_booklet_dialog_orders_and_validates(
+    window: MainWindow, demo_library: Library, qtbot: Any
+) -> None:
+    ids = listing.list_ids(demo_library, "guide")
+    rows = listing.fetch_rows(demo_library, "guide", ids)
+    guides = [(g, str(rows[g]["title"])) for g in ids]
+    dialog = ha.BookletDialog(window, guides=guides, selected=[ids[2], ids[0]], paper="A4")
+    qtbot.addWidget(dialog)
+    assert dialog.chosen_ids() == [ids[2], ids[0]]
+    dialog.list.setCurrentRow(1)
+    dialog.move(-1)
+    assert dialog.chosen_ids() == [ids[0], ids[2]]
+    dialog.print_button.click()
+    assert dialog.result() != QDialog.DialogCode.Accepted and dialog.message.text()
+    dialog.title_edit.setText("修剪手册")
+    dialog.print_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted and dialog.printing
+
+
+def test_booklet_export(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chosen = [guide_id(demo_library, "榆叶梅修剪"), guide_id(demo_library, "花后修剪")]
+    window.select_record("guide", chosen[0])
+
+    def fake_exec(dialog: ha.BookletDialog) -> int:
+        for row in range(dialog.list.count()):
+            item = dialog.list.item(row)
+            wanted = item.data(Qt.ItemDataRole.UserRole) in chosen
+            item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
+        dialog.title_edit.setText("花灌木修剪")
+        dialog.printing = False
+        return QDialog.DialogCode.Accepted
+
+    target = tmp_path / "booklet.pdf"
+    monkeypatch.setattr(ha.BookletDialog, "exec", fake_exec)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.handout_actions.booklet_action.trigger()
+    doc = pdfium.PdfDocument(str(target))
+    try:
+        titles = [item.get_title() for item in doc.get_toc()]
+    finally:
+        doc.close()
+    assert [t for t in titles if t in ("榆叶梅修剪", "花后修剪")] == ["榆叶梅修剪", "花后修剪"]
+
+
+def test_cancel_leaves_nothing_and_reenables(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.select_record("guide", guide_id(demo_library, "月季修剪"))
+    target = tmp_path / "x.pdf"
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(target, "A4"))
+
+    def cancelled(*_args: Any) -> Any:
+        raise Cancelled()
+
+    monkeypatch.setattr(ha, "build", cancelled)
+    window.handout_actions.export_action.trigger()
+    assert not target.exists()
+    assert window.handout_actions.export_action.isEnabled() and not window.handout_actions.busy
+
+
+def test_nothing_selected_explains(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
+    window.sidebar.setCurrentRow(0)  # teams: no handout for a team
+    window.handout_actions.print_action.trigger()
+    assert shown
