@@ -477,6 +477,22 @@ class MergeConflict(Base):
     __table_args__ = (Index("ix_merge_conflict_record", "kind", "record_id"),)
 
 
+class RecordAncestry(Base):
+    """Versions of an aggregate this library knows to be superseded by what it holds.
+
+    A version is named by a tag, `"<revision>:<content sha256>"`. Tags learned from packs (the
+    other library's history of a record) and from resolved conflicts live here; the tags of
+    versions that were current in this library are derived from `record_history`. Packs use
+    both to tell "changed on one side since they last met" from "changed on both sides".
+    A row may name a record this library does not hold (a deletion learned from a pack).
+    """
+
+    __tablename__ = "record_ancestry"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+
 AGGREGATES: dict[str, type[RecordMixin]] = {
     "team": ServiceTeam,
     "member": Member,

@@ -1,0 +1,296 @@
+"""Backups: one zip file with a consistent database snapshot and the photos it uses.
+
+`create_backup` is safe while the app has the library open: the database is copied with
+SQLite's online backup API (one consistent snapshot even while another connection writes),
+then the photos that snapshot refers to are added. The photo store only ever gains files, so
+every photo the snapshot names is there. `restore_backup` unpacks into a new or empty folder,
+checking every file's hash, and opens the result as a library (migrating an older one).
+
+Automatic backups (`automatic_backup`) copy only the database into the library's `backups/`
+folder, before a pack import changes records: imports only add photo files, so the database
+copy is all it takes to go back. The newest `backups.keep` of them are kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from desktop_app import __version__
+from desktop_app.core import paths
+from desktop_app.core.errors import ImportRejectedError, LibraryError, UserError
+from desktop_app.core.fsutil import atomic_writer, fsync_dir
+from desktop_app.core.i18n import _
+from desktop_app.core.progress import NullProgress, Progress
+from desktop_app.core.settings import Settings
+from desktop_app.services.pack_format import (
+    BACKUP_MANIFEST_NAME,
+    CHUNK,
+    PHOTO_MEMBER_RE,
+    SHA_RE,
+    SafeZip,
+    open_safe_zip,
+    parse_json,
+    parse_manifest_files,
+)
+from desktop_app.storage import schema
+from desktop_app.storage.library import Library, backup_database
+from desktop_app.storage.photostore import photo_path, photo_relpath
+
+BACKUP_FORMAT = "jiangxin-backup"
+BACKUP_FORMAT_VERSION = 1
+DB_MEMBER = "library.sqlite3"
+AUTO_PREFIX = "pre-"  # pre-import-..., pre-migrate-... (written by storage.library)
+
+
+@dataclass
+class BackupResult:
+    path: Path
+    photos: int
+    bytes: int
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _backup_member_allowed(name: str) -> bool:
+    if name in (BACKUP_MANIFEST_NAME, DB_MEMBER):
+        return True
+    parts = name.split("/")
+    return (
+        len(parts) == 3
+        and parts[0] == "photos"
+        and PHOTO_MEMBER_RE.match(f"photos/{parts[2]}") is not None
+        and parts[1] == parts[2][:2]
+    )
+
+
+def _snapshot_photos(db_file: Path) -> list[tuple[str, str]]:
+    conn = sqlite3.connect(f"{db_file.absolute().as_uri()}?mode=ro", uri=True)
+    try:
+        return [(str(sha), str(ext)) for sha, ext in conn.execute("SELECT sha256, ext FROM photo")]
+    finally:
+        conn.close()
+
+
+def create_backup(
+    library: Library, target: Path, *, progress: Progress | None = None
+) -> BackupResult:
+    """Write a backup zip of `library` to `target` (atomically: all or nothing)."""
+    progress = progress or NullProgress()
+    target = Path(target).absolute()
+    if target.suffix.lower() != ".zip":
+        target = target.with_name(target.name + ".zip")
+    if library.photos_dir in target.parents or library.tmp_dir in target.parents:
+        raise UserError(_("Choose a place outside the photo store for the backup."))
+    workdir = Path(tempfile.mkdtemp(prefix="jiangxin-backup-"))
+    try:
+        snapshot = backup_database(library.db_path, workdir / DB_MEMBER)
+        with contextlib.suppress(OSError):
+            # The copy keeps WAL mode in its header; a restored library sets it again.
+            conn = sqlite3.connect(snapshot)
+            conn.execute("PRAGMA journal_mode = DELETE")
+            conn.close()
+        photos = _snapshot_photos(snapshot)
+        files: dict[str, dict[str, object]] = {}
+        total = len(photos) + 1
+        with atomic_writer(target) as handle, zipfile.ZipFile(handle, "w") as zf:
+            files[DB_MEMBER] = _add_file(zf, snapshot, DB_MEMBER, compress=True)
+            progress.step(1, total, _("Backing up the database…"))
+            for done, (sha, ext) in enumerate(photos, start=2):
+                progress.check_cancelled()
+                source = photo_path(library.photos_dir, sha, ext)
+                if not source.is_file():
+                    raise UserError(
+                        _(
+                            "The photo file {name} is missing; run “jiangxin check” before "
+                            "backing up."
+                        ).format(name=source.name)
+                    )
+                name = "photos/" + photo_relpath(sha, ext).as_posix()
+                files[name] = _add_file(zf, source, name, compress=False)
+                if files[name]["sha256"] != sha:
+                    raise UserError(
+                        _(
+                            "The photo file {name} is damaged; run “jiangxin check” before "
+                            "backing up."
+                        ).format(name=source.name)
+                    )
+                if done % 20 == 0 or done == total:
+                    progress.step(done, total, _("Backing up photos…"))
+            manifest = {
+                "format": BACKUP_FORMAT,
+                "format_version": BACKUP_FORMAT_VERSION,
+                "app_version": __version__,
+                "created_at": datetime.now(UTC).isoformat(),
+                "library": {"id": library.library_id, "name": library.name},
+                "schema_revision": schema.HEAD,
+                "files": files,
+            }
+            zf.writestr(
+                BACKUP_MANIFEST_NAME,
+                json.dumps(manifest, ensure_ascii=False, indent=1),
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return BackupResult(target, len(photos), target.stat().st_size)
+
+
+def _add_file(zf: zipfile.ZipFile, source: Path, name: str, *, compress: bool) -> dict[str, object]:
+    digest = hashlib.sha256()
+    size = 0
+    info = zipfile.ZipInfo(name, date_time=datetime.now().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    info.external_attr = 0o644 << 16
+    with source.open("rb") as src, zf.open(info, "w", force_zip64=True) as dst:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            dst.write(chunk)
+            size += len(chunk)
+    return {"sha256": digest.hexdigest(), "size": size}
+
+
+def read_backup_manifest(zf: SafeZip) -> dict[str, object]:
+    if BACKUP_MANIFEST_NAME not in zf.members or DB_MEMBER not in zf.members:
+        raise ImportRejectedError(_("{path} is not a Jiangxin backup.").format(path=zf.path.name))
+    info = zf.members[BACKUP_MANIFEST_NAME]
+    if info.file_size > zf.limits.max_json_size:
+        raise ImportRejectedError(_("The backup's manifest is too large."))
+    with zf.zip.open(info) as handle:
+        data = handle.read(zf.limits.max_json_size + 1)
+    manifest = parse_json(data, BACKUP_MANIFEST_NAME, zf.what)
+    if not isinstance(manifest, dict) or manifest.get("format") != BACKUP_FORMAT:
+        raise ImportRejectedError(_("{path} is not a Jiangxin backup.").format(path=zf.path.name))
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or version > BACKUP_FORMAT_VERSION:
+        raise ImportRejectedError(
+            _("The backup was made by a newer version of Jiangxin; update the app to restore it.")
+        )
+    return manifest
+
+
+def restore_backup(source: Path, target_dir: Path, *, progress: Progress | None = None) -> Path:
+    """Unpack a backup into a new or empty folder and open it once (migrating if older).
+
+    On any failure the folder is left as it was (missing or empty).
+    """
+    progress = progress or NullProgress()
+    target_dir = Path(target_dir).absolute()
+    if (target_dir / paths.DATABASE_NAME).exists():
+        raise LibraryError(_("There is already a library at {path}.").format(path=target_dir))
+    if target_dir.exists() and (not target_dir.is_dir() or any(target_dir.iterdir())):
+        raise LibraryError(
+            _("{path} is not an empty folder; choose a new or empty folder.").format(
+                path=target_dir
+            )
+        )
+    what = _("backup")
+    with open_safe_zip(Path(source), allowed=_backup_member_allowed, what=what) as zf:
+        manifest = read_backup_manifest(zf)
+        hashes = parse_manifest_files(manifest, zf)
+        needed = zf.total_size()
+        created = not target_dir.exists()
+        try:
+            target_dir.mkdir(parents=True, exist_ok=True)
+            free = shutil.disk_usage(target_dir).free
+            if free < needed + 32 * 1024**2:
+                raise UserError(
+                    _("Not enough free disk space at {path} to restore the backup.").format(
+                        path=target_dir
+                    )
+                )
+            names = sorted(hashes)
+            for done, name in enumerate(names, start=1):
+                progress.check_cancelled()
+                if name != DB_MEMBER:
+                    sha = name.rsplit("/", 1)[1].split(".", 1)[0]
+                    if not SHA_RE.match(sha) or hashes[name] != sha:
+                        raise ImportRejectedError(
+                            _(
+                                "The file “{name}” in the backup does not match its checksum; "
+                                "the file is damaged or was altered."
+                            ).format(name=name)
+                        )
+                # Names were checked against the allow-list: they stay inside target_dir.
+                dest = target_dir.joinpath(*name.split("/"))
+                with atomic_writer(dest) as handle:
+                    zf.copy_member(name, hashes[name], handle)
+                if done % 20 == 0 or done == len(names):
+                    progress.step(done, len(names), _("Restoring…"))
+            for sub in (paths.PHOTOS_DIR, paths.THUMBS_DIR, paths.BACKUPS_DIR, paths.TMP_DIR):
+                (target_dir / sub).mkdir(parents=True, exist_ok=True)
+            fsync_dir(target_dir)
+            try:
+                Library.open(target_dir, write=True).close()
+            except LibraryError as exc:
+                raise ImportRejectedError(
+                    _("The backup cannot be restored: {reason}").format(reason=exc)
+                ) from None
+        except BaseException:
+            if created:
+                shutil.rmtree(target_dir, ignore_errors=True)
+            else:
+                for child in list(target_dir.iterdir()):
+                    if child.is_dir():
+                        shutil.rmtree(child, ignore_errors=True)
+                    else:
+                        child.unlink(missing_ok=True)
+            raise
+    return target_dir
+
+
+# --- automatic backups ----------------------------------------------------------------------
+
+
+def automatic_backups(library: Library) -> list[Path]:
+    """The automatic database copies in `backups/`, oldest first."""
+    if not library.backups_dir.is_dir():
+        return []
+    found = [
+        p
+        for p in library.backups_dir.glob(f"{AUTO_PREFIX}*.sqlite3")
+        if p.is_file() and not p.name.endswith(".part")
+    ]
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def prune_automatic_backups(library: Library, keep: int) -> list[Path]:
+    """Remove all but the newest `keep` automatic backups; returns what was removed."""
+    keep = max(1, keep)
+    existing = automatic_backups(library)
+    removed = existing[: max(0, len(existing) - keep)]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def automatic_backup(library: Library, reason: str, *, keep: int | None = None) -> Path:
+    """Copy the database to `backups/pre-<reason>-<time>.sqlite3` and prune old copies."""
+    if keep is None:
+        keep = int(Settings().get("backups.keep"))
+    target = library.backups_dir / f"{AUTO_PREFIX}{reason}-{_stamp()}.sqlite3"
+    try:
+        backup_database(library.db_path, target)
+    except (OSError, sqlite3.Error) as exc:
+        raise UserError(
+            _("Could not back up the library before changing it: {reason}").format(reason=exc)
+        ) from None
+    with contextlib.suppress(OSError):
+        os.utime(target)
+    prune_automatic_backups(library, keep)
+    return target
+
+
+def describe_backup_size(result: BackupResult) -> str:
+    return _("{photos} photos, {mb:.1f} MB").format(photos=result.photos, mb=result.bytes / 1024**2)

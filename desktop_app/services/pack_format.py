@@ -1,0 +1,911 @@
+"""Reading and writing the zip files that carry libraries between laptops: packs and backups.
+
+Nothing from outside is trusted. `SafeZip` checks a whole archive before a single byte is
+used: it must be a zip, every entry name must be on an allow-list (no `../`, no absolute
+paths, no backslashes, no symlinks), sizes and compression ratios are bounded (zip bombs),
+entries may not overlap, and every member's SHA-256 must match the manifest when it is read.
+Packs are read into validated plain dictionaries (`read_pack`); the records inside are
+normalised to the exact shapes `services.records` produces, so the merge can hash and store
+them as they are. Every refusal is an `ImportRejectedError` with one translated sentence.
+
+The format is documented in `docs/pack-format.md`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import itertools
+import json
+import re
+import stat
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from desktop_app.core.errors import ImportRejectedError
+from desktop_app.core.i18n import _
+from desktop_app.storage.models import SessionRole, TeamKind, TeamRole
+
+PACK_FORMAT = "jiangxin-pack"
+PACK_FORMAT_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+TOMBSTONES_NAME = "tombstones.json"
+KINDS: tuple[str, ...] = ("photo", "member", "team", "guide", "session")  # dependency order
+RECORD_FILES: dict[str, str] = {kind: f"records/{kind}s.json" for kind in KINDS}
+PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {"member": ("phone", "notes")}
+
+SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+EXT_RE = re.compile(r"^[a-z0-9]{1,8}$")
+ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
+TAG_RE = re.compile(r"^[0-9]{1,9}:[0-9a-f]{64}$")
+PHOTO_MEMBER_RE = re.compile(r"^photos/([0-9a-f]{64})\.([a-z0-9]{1,8})$")
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """Bounds that make a zip bomb harmless: refused before anything is decompressed."""
+
+    max_entries: int = 200_000
+    max_member_size: int = 512 * 1024**2  # one photo or one JSON file
+    max_total_size: int = 64 * 1024**3
+    max_ratio: float = 100.0  # uncompressed / compressed, for members larger than ratio_floor
+    ratio_floor: int = 1 << 20
+    max_json_size: int = 256 * 1024**2
+
+
+DEFAULT_LIMITS = ZipLimits()
+
+
+def reject(message: str) -> ImportRejectedError:
+    return ImportRejectedError(message)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- the safe archive -------------------------------------------------------------------------
+
+
+def _unsafe_name(name: str) -> bool:
+    if not name or "\\" in name or "\x00" in name:
+        return True
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return True
+    return any(part in ("..", ".") for part in name.split("/"))
+
+
+class SafeZip:
+    """A zip archive whose structure has been checked; members are read with their hash checked.
+
+    `allowed(name)` says which member names may appear (directory entries are ignored).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        allowed: Callable[[str], bool],
+        what: str,
+        limits: ZipLimits = DEFAULT_LIMITS,
+    ) -> None:
+        self.path = Path(path)
+        self.limits = limits
+        self.what = what  # "knowledge pack" / "backup", already translated
+        self._allowed = allowed
+        try:
+            is_zip = self.path.is_file() and zipfile.is_zipfile(self.path)
+        except OSError:
+            is_zip = False
+        if not self.path.is_file():
+            raise reject(_("There is no file at {path}.").format(path=self.path))
+        if not is_zip:
+            raise reject(
+                _("{path} is not a {what} (it is not a zip file).").format(
+                    path=self.path.name, what=what
+                )
+            )
+        try:
+            self.zip = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise reject(
+                _("{path} is not a {what}: {reason}").format(
+                    path=self.path.name, what=what, reason=exc
+                )
+            ) from None
+        try:
+            self.members: dict[str, zipfile.ZipInfo] = self._check()
+        except BaseException:
+            self.zip.close()
+            raise
+
+    def _check(self) -> dict[str, zipfile.ZipInfo]:
+        infos = self.zip.infolist()
+        limits = self.limits
+        if len(infos) > limits.max_entries:
+            raise reject(_("The {what} has too many files.").format(what=self.what))
+        members: dict[str, zipfile.ZipInfo] = {}
+        total = 0
+        for info in infos:
+            name = info.filename
+            if _unsafe_name(name.rstrip("/")):
+                raise reject(
+                    _("The {what} contains an unsafe file path “{name}”; it was refused.").format(
+                        what=self.what, name=name
+                    )
+                )
+            mode = info.external_attr >> 16
+            if info.create_system == 3 and stat.S_ISLNK(mode):
+                raise reject(
+                    _("The {what} contains a symbolic link “{name}”; it was refused.").format(
+                        what=self.what, name=name
+                    )
+                )
+            if info.is_dir():
+                continue
+            if info.flag_bits & 0x1:
+                raise reject(_("The {what} is encrypted.").format(what=self.what))
+            if not self._allowed(name):
+                raise reject(
+                    _("The {what} contains an unexpected file “{name}”; it was refused.").format(
+                        what=self.what, name=name
+                    )
+                )
+            if name in members:
+                raise reject(
+                    _("The {what} contains “{name}” twice; it was refused.").format(
+                        what=self.what, name=name
+                    )
+                )
+            if info.file_size > limits.max_member_size:
+                raise reject(
+                    _("The file “{name}” in the {what} is too large.").format(
+                        name=name, what=self.what
+                    )
+                )
+            if info.file_size > limits.ratio_floor and (
+                info.compress_size == 0 or info.file_size / info.compress_size > limits.max_ratio
+            ):
+                raise reject(
+                    _(
+                        "The {what} looks like a zip bomb (“{name}” expands too much); "
+                        "it was refused."
+                    ).format(what=self.what, name=name)
+                )
+            total += info.file_size
+            members[name] = info
+        if total > limits.max_total_size:
+            raise reject(
+                _("The {what} would unpack to more than {gb} GB; it was refused.").format(
+                    what=self.what, gb=limits.max_total_size // 1024**3
+                )
+            )
+        # Entries sharing their compressed bytes are the trick of non-recursive zip bombs.
+        spans = sorted((i.header_offset, i.compress_size, i.filename) for i in infos)
+        for (start, size, _name), (next_start, _s, _n) in itertools.pairwise(spans):
+            if start + size > next_start:
+                raise reject(
+                    _("The {what} has overlapping entries (a zip bomb); it was refused.").format(
+                        what=self.what
+                    )
+                )
+        return members
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def __enter__(self) -> SafeZip:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def total_size(self, names: list[str] | None = None) -> int:
+        infos = self.members.values() if names is None else [self.members[n] for n in names]
+        return sum(i.file_size for i in infos)
+
+    @contextlib.contextmanager
+    def _open(self, name: str) -> Iterator[IO[bytes]]:
+        try:
+            with self.zip.open(self.members[name]) as handle:
+                yield handle
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+            raise reject(
+                _("The file “{name}” in the {what} is damaged: {reason}").format(
+                    name=name, what=self.what, reason=exc
+                )
+            ) from None
+
+    def read_bytes(self, name: str, expected_sha: str, *, max_size: int | None = None) -> bytes:
+        """The whole member, refused if it is larger than allowed or its hash differs."""
+        limit = self.limits.max_json_size if max_size is None else max_size
+        if self.members[name].file_size > limit:
+            raise reject(
+                _("The file “{name}” in the {what} is too large.").format(name=name, what=self.what)
+            )
+        with self._open(name) as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise reject(
+                _("The file “{name}” in the {what} is too large.").format(name=name, what=self.what)
+            )
+        self._check_hash(name, sha256_bytes(data), expected_sha)
+        return data
+
+    def copy_member(
+        self,
+        name: str,
+        expected_sha: str,
+        target: IO[bytes] | None,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> int:
+        """Stream a member into `target` (or nowhere) checking its hash; returns its size."""
+        digest = hashlib.sha256()
+        size = 0
+        limit = self.members[name].file_size
+        with self._open(name) as handle:
+            while chunk := handle.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise reject(
+                        _("The file “{name}” in the {what} is damaged.").format(
+                            name=name, what=self.what
+                        )
+                    )
+                digest.update(chunk)
+                if target is not None:
+                    target.write(chunk)
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
+        self._check_hash(name, digest.hexdigest(), expected_sha)
+        return size
+
+    def _check_hash(self, name: str, actual: str, expected: str) -> None:
+        if actual != expected:
+            raise reject(
+                _(
+                    "The file “{name}” in the {what} does not match its checksum; "
+                    "the file is damaged or was altered."
+                ).format(name=name, what=self.what)
+            )
+
+
+def open_safe_zip(
+    path: Path,
+    *,
+    allowed: Callable[[str], bool],
+    what: str,
+    limits: ZipLimits = DEFAULT_LIMITS,
+) -> SafeZip:
+    """Open and check an archive; see `SafeZip`."""
+    return SafeZip(path, allowed=allowed, what=what, limits=limits)
+
+
+def parse_json(data: bytes, name: str, what: str) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise reject(
+            _("The file “{name}” in the {what} is not valid JSON: {reason}").format(
+                name=name, what=what, reason=exc
+            )
+        ) from None
+
+
+def parse_manifest_files(manifest: dict[str, Any], zf: SafeZip) -> dict[str, str]:
+    """The manifest's `files` table (name -> sha256), which must list exactly the members."""
+    what = zf.what
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        raise reject(_("The {what}'s manifest has no file list.").format(what=what))
+    hashes: dict[str, str] = {}
+    for name, entry in files.items():
+        sha = entry.get("sha256") if isinstance(entry, dict) else None
+        if not isinstance(sha, str) or not SHA_RE.match(sha):
+            raise reject(
+                _("The {what}'s manifest has no valid checksum for “{name}”.").format(
+                    what=what, name=name
+                )
+            )
+        hashes[str(name)] = sha
+    present = set(zf.members) - {MANIFEST_NAME, BACKUP_MANIFEST_NAME}
+    missing = sorted(set(hashes) - present)
+    if missing:
+        raise reject(
+            _("The {what} is incomplete: “{name}” is missing.").format(what=what, name=missing[0])
+        )
+    unlisted = sorted(present - set(hashes))
+    if unlisted:
+        raise reject(
+            _("The {what} contains “{name}”, which its manifest does not list.").format(
+                what=what, name=unlisted[0]
+            )
+        )
+    return hashes
+
+
+BACKUP_MANIFEST_NAME = "backup-manifest.json"
+
+
+# --- record validation and normalisation ------------------------------------------------------
+
+
+class _Bad(Exception):
+    """A field of a record is not what the format says (turned into a translated refusal)."""
+
+
+def _str(v: Any) -> str:
+    if not isinstance(v, str):
+        raise _Bad
+    return v
+
+
+def _int(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise _Bad
+    return v
+
+
+def _opt_int(v: Any) -> int | None:
+    return None if v is None else _int(v)
+
+
+def _opt_float(v: Any) -> float | None:
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise _Bad
+    return float(v) if isinstance(v, int) else v
+
+
+def _bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise _Bad
+    return v
+
+
+def _id(v: Any) -> str:
+    if not isinstance(v, str) or not ID_RE.match(v):
+        raise _Bad
+    return v
+
+
+def _opt_id(v: Any) -> str | None:
+    return None if v is None else _id(v)
+
+
+def _list(item: Callable[[Any], Any]) -> Callable[[Any], list[Any]]:
+    def check(v: Any) -> list[Any]:
+        if not isinstance(v, list):
+            raise _Bad
+        return [item(x) for x in v]
+
+    return check
+
+
+def _enum(values: set[Any]) -> Callable[[Any], Any]:
+    def check(v: Any) -> Any:
+        if isinstance(v, bool) or v not in values:
+            raise _Bad
+        return v
+
+    return check
+
+
+def iso_utc(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def _datetime(v: Any) -> str:
+    """An ISO 8601 time with an offset, normalised to UTC as `records` writes it."""
+    if not isinstance(v, str):
+        raise _Bad
+    try:
+        parsed = datetime.fromisoformat(v)
+    except ValueError:
+        raise _Bad from None
+    if parsed.tzinfo is None:
+        raise _Bad
+    return iso_utc(parsed)
+
+
+def _opt_datetime(v: Any) -> str | None:
+    return None if v is None else _datetime(v)
+
+
+def _sha(v: Any) -> str:
+    if not isinstance(v, str) or not SHA_RE.match(v):
+        raise _Bad
+    return v
+
+
+def _ext(v: Any) -> str:
+    if not isinstance(v, str) or not EXT_RE.match(v):
+        raise _Bad
+    return v
+
+
+def _obj(fields: dict[str, Callable[[Any], Any]]) -> Callable[[Any], dict[str, Any]]:
+    def check(v: Any) -> dict[str, Any]:
+        if not isinstance(v, dict):
+            raise _Bad
+        out: dict[str, Any] = {}
+        for name, checker in fields.items():
+            if name not in v:
+                raise _Bad(name)
+            try:
+                out[name] = checker(v[name])
+            except _Bad:
+                raise _Bad(name) from None
+        return out
+
+    return check
+
+
+def _honour(v: Any) -> dict[str, Any]:
+    if not isinstance(v, dict):
+        raise _Bad
+    return {"title": _str(v.get("title")), "year": _opt_int(v.get("year"))}
+
+
+def _positive(v: Any) -> int:
+    n = _int(v)
+    if n < 1:
+        raise _Bad
+    return n
+
+
+def _non_negative(v: Any) -> int | None:
+    n = _opt_int(v)
+    if n is not None and n < 0:
+        raise _Bad
+    return n
+
+
+_COMMON: dict[str, Callable[[Any], Any]] = {
+    "id": _id,
+    "created_at": _datetime,
+    "updated_at": _datetime,
+    "revision": _positive,
+    "deleted_at": _opt_datetime,
+}
+
+RECORD_SCHEMAS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "team": {
+        "name": _str,
+        "kind": _enum({k.value for k in TeamKind}),
+        "parent_union": _str,
+        "description": _str,
+        "expertise": _list(_str),
+        "member_count_note": _str,
+        "members": _list(
+            _obj({"id": _id, "member_id": _id, "role": _enum({r.value for r in TeamRole})})
+        ),
+    },
+    "member": {
+        "name": _str,
+        "honours": _list(_honour),
+        "specialty": _str,
+        "employer": _str,
+        "portrait_photo_id": _opt_id,
+    },
+    "guide": {
+        "title": _str,
+        "category": _str,
+        "problem": _str,
+        "season": _str,
+        "materials": _list(_str),
+        "key_points": _list(_str),
+        "safety_notes": _list(_str),
+        "common_mistakes": _list(_str),
+        "tags": _list(_str),
+        "team_id": _opt_id,
+        "is_demo": _bool,
+        "author_ids": _list(_id),
+        "steps": _list(_obj({"id": _id, "text": _str, "photo_ids": _list(_id)})),
+    },
+    "session": {
+        "starts_at": _datetime,
+        "ends_at": _opt_datetime,
+        "venue": _str,
+        "gps_lat": _opt_float,
+        "gps_lon": _opt_float,
+        "host_organisations": _list(_str),
+        "theme": _str,
+        "summary": _str,
+        "follow_ups": _list(_str),
+        "team_ids": _list(_id),
+        "attendees": _list(
+            _obj(
+                {
+                    "id": _id,
+                    "member_id": _id,
+                    "role": _enum({r.value for r in SessionRole}),
+                    "note": _str,
+                }
+            )
+        ),
+        "groups": _list(_obj({"id": _id, "name": _str, "count": _non_negative})),
+        "agenda": _list(_obj({"id": _id, "title": _str, "time": _str, "leader": _str})),
+        "guide_ids": _list(_id),
+        "feedback": _list(_obj({"id": _id, "text": _str, "speaker": _str, "speaker_role": _str})),
+        "photo_ids": _list(_id),
+    },
+    "photo": {
+        "sha256": _sha,
+        "ext": _ext,
+        "original_name": _str,
+        "byte_size": _int,
+        "width": _int,
+        "height": _int,
+        "taken_at": _opt_datetime,
+        "camera": _str,
+        "gps_lat": _opt_float,
+        "gps_lon": _opt_float,
+        "orientation": _int,
+        "rotation": _enum({0, 90, 180, 270}),
+        "caption": _str,
+    },
+}
+
+# Which fields point to other aggregates: (field, kind, shape) with shape "one", "list", or
+# "children:<list field>:<id field or ids field>".
+REFERENCES: dict[str, list[tuple[str, str]]] = {
+    "team": [("members[].member_id", "member")],
+    "member": [("portrait_photo_id", "photo")],
+    "guide": [("team_id", "team"), ("author_ids", "member"), ("steps[].photo_ids", "photo")],
+    "session": [
+        ("team_ids", "team"),
+        ("attendees[].member_id", "member"),
+        ("guide_ids", "guide"),
+        ("photo_ids", "photo"),
+    ],
+    "photo": [],
+}
+
+
+def references(kind: str, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(kind, id) of every aggregate a record dictionary points to."""
+    for path, ref_kind in REFERENCES[kind]:
+        if "[]." in path:
+            outer, inner = path.split("[].")
+            for child in data.get(outer, []):
+                value = child.get(inner)
+                for ref in value if isinstance(value, list) else [value]:
+                    if ref:
+                        yield ref_kind, ref
+        else:
+            value = data.get(path)
+            for ref in value if isinstance(value, list) else [value]:
+                if ref:
+                    yield ref_kind, ref
+
+
+def map_references(
+    kind: str, data: dict[str, Any], ref_kind: str, fn: Callable[[str], str]
+) -> dict[str, Any]:
+    """A copy of `data` with every reference to `ref_kind` passed through `fn`."""
+    out = copy.deepcopy(data)
+    for path, rk in REFERENCES[kind]:
+        if rk != ref_kind:
+            continue
+        if "[]." in path:
+            outer, inner = path.split("[].")
+            for child in out.get(outer, []):
+                value = child.get(inner)
+                if isinstance(value, list):
+                    child[inner] = [fn(x) for x in value]
+                elif value:
+                    child[inner] = fn(value)
+        else:
+            value = out.get(path)
+            if isinstance(value, list):
+                out[path] = [fn(x) for x in value]
+            elif value:
+                out[path] = fn(value)
+    return out
+
+
+def normalise_record(kind: str, raw: Any) -> dict[str, Any]:
+    """A record from a pack in exactly the shape `records.record_to_dict` gives (or `_Bad`).
+
+    Personal fields are kept only when present (a pack without contact details omits them).
+    """
+    if not isinstance(raw, dict):
+        raise _Bad
+    out: dict[str, Any] = {}
+    for name, checker in {**_COMMON, **RECORD_SCHEMAS[kind]}.items():
+        if name not in raw:
+            raise _Bad(name)
+        try:
+            out[name] = checker(raw[name])
+        except _Bad:
+            raise _Bad(name) from None
+    for name in PERSONAL_FIELDS.get(kind, ()):
+        if name in raw:
+            try:
+                out[name] = _str(raw[name])
+            except _Bad:
+                raise _Bad(name) from None
+    return out
+
+
+# --- a pack read into memory ------------------------------------------------------------------
+
+
+@dataclass
+class PackEntry:
+    """One record of a pack: in full (`data`) or as a tombstone (`data` is None)."""
+
+    kind: str
+    id: str
+    data: dict[str, Any] | None
+    revision: int
+    ancestry: list[str]
+    deleted_at: str | None = None
+
+
+@dataclass
+class Pack:
+    """A checked pack: manifest facts, records by kind, tombstones, and photo members."""
+
+    path: Path
+    zip: SafeZip
+    manifest: dict[str, Any]
+    hashes: dict[str, str]
+    entries: dict[str, list[PackEntry]] = field(default_factory=dict)
+    photo_members: dict[str, str] = field(default_factory=dict)  # sha256 -> member name
+
+    @property
+    def source_id(self) -> str:
+        return str(self.manifest.get("source_library", {}).get("id", ""))
+
+    @property
+    def source_name(self) -> str:
+        return str(self.manifest.get("source_library", {}).get("name", ""))
+
+    @property
+    def include_contacts(self) -> bool:
+        return bool(self.manifest.get("include_contacts", False))
+
+    def close(self) -> None:
+        self.zip.close()
+
+
+def _pack_member_allowed(name: str) -> bool:
+    return (
+        name in (MANIFEST_NAME, TOMBSTONES_NAME)
+        or name in RECORD_FILES.values()
+        or PHOTO_MEMBER_RE.match(name) is not None
+    )
+
+
+def _kind_label(kind: str) -> str:
+    from desktop_app.services.records import KIND_NAMES
+
+    return _(KIND_NAMES[kind])
+
+
+def read_pack(path: Path, limits: ZipLimits = DEFAULT_LIMITS) -> Pack:
+    """Open and check a pack; records are validated, photo bytes are checked when copied."""
+    what = _("knowledge pack")
+    zf = open_safe_zip(Path(path), allowed=_pack_member_allowed, what=what, limits=limits)
+    try:
+        return _read_pack(zf, what)
+    except BaseException:
+        zf.close()
+        raise
+
+
+def _read_pack(zf: SafeZip, what: str) -> Pack:
+    if MANIFEST_NAME not in zf.members:
+        raise reject(
+            _("{path} is not a knowledge pack (it has no manifest).").format(path=zf.path.name)
+        )
+    manifest_bytes = _read_manifest(zf)
+    manifest = parse_json(manifest_bytes, MANIFEST_NAME, what)
+    if not isinstance(manifest, dict) or manifest.get("format") != PACK_FORMAT:
+        raise reject(_("{path} is not a knowledge pack.").format(path=zf.path.name))
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise reject(_("The knowledge pack's manifest has no valid format version."))
+    if version > PACK_FORMAT_VERSION:
+        raise reject(
+            _(
+                "The knowledge pack was made by a newer version of Jiangxin (format {version}); "
+                "update the app to import it."
+            ).format(version=version)
+        )
+    source = manifest.get("source_library")
+    if not isinstance(source, dict):
+        raise reject(_("The knowledge pack's manifest does not name its library."))
+    hashes = parse_manifest_files(manifest, zf)
+    pack = Pack(path=zf.path, zip=zf, manifest=manifest, hashes=hashes)
+
+    for name in hashes:
+        match = PHOTO_MEMBER_RE.match(name)
+        if match:
+            if hashes[name] != match.group(1):
+                raise reject(
+                    _(
+                        "The photo “{name}” in the knowledge pack does not match its checksum; "
+                        "the file is damaged or was altered."
+                    ).format(name=name)
+                )
+            if match.group(1) in pack.photo_members:
+                raise reject(_("The knowledge pack contains the same photo twice."))
+            pack.photo_members[match.group(1)] = name
+
+    seen: set[tuple[str, str]] = set()
+    child_ids: set[str] = set()
+    for kind in KINDS:
+        pack.entries[kind] = []
+        name = RECORD_FILES[kind]
+        if name not in zf.members:
+            continue
+        items = parse_json(zf.read_bytes(name, hashes[name]), name, what)
+        if not isinstance(items, list):
+            raise reject(
+                _("The file “{name}” in the knowledge pack is malformed.").format(name=name)
+            )
+        for index, item in enumerate(items):
+            entry = _parse_entry(kind, item, name, index)
+            key = (kind, entry.id)
+            if key in seen:
+                raise reject(
+                    _("The knowledge pack lists the {kind} {id} twice.").format(
+                        kind=_kind_label(kind), id=entry.id
+                    )
+                )
+            seen.add(key)
+            assert entry.data is not None
+            for child_list in ("members", "steps", "attendees", "groups", "agenda", "feedback"):
+                for child in entry.data.get(child_list, []):
+                    if child["id"] in child_ids:
+                        raise reject(
+                            _("The knowledge pack uses the row id {id} twice.").format(
+                                id=child["id"]
+                            )
+                        )
+                    child_ids.add(child["id"])
+            pack.entries[kind].append(entry)
+
+    if TOMBSTONES_NAME in zf.members:
+        items = parse_json(
+            zf.read_bytes(TOMBSTONES_NAME, hashes[TOMBSTONES_NAME]), TOMBSTONES_NAME, what
+        )
+        if not isinstance(items, list):
+            raise reject(
+                _("The file “{name}” in the knowledge pack is malformed.").format(
+                    name=TOMBSTONES_NAME
+                )
+            )
+        for index, item in enumerate(items):
+            entry = _parse_tombstone(item, index)
+            key = (entry.kind, entry.id)
+            if key in seen:
+                raise reject(
+                    _("The knowledge pack lists the {kind} {id} twice.").format(
+                        kind=_kind_label(entry.kind), id=entry.id
+                    )
+                )
+            seen.add(key)
+            pack.entries[entry.kind].append(entry)
+
+    _check_complete(pack)
+    return pack
+
+
+def _read_manifest(zf: SafeZip) -> bytes:
+    """The manifest cannot carry its own hash; it is still read within the size bounds."""
+    info = zf.members[MANIFEST_NAME]
+    if info.file_size > zf.limits.max_json_size:
+        raise reject(_("The knowledge pack's manifest is too large."))
+    try:
+        with zf.zip.open(info) as handle:
+            return handle.read(zf.limits.max_json_size + 1)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise reject(
+            _("The knowledge pack's manifest is damaged: {reason}").format(reason=exc)
+        ) from None
+
+
+def _malformed(name: str, index: int, field_name: str = "") -> ImportRejectedError:
+    where = f"{name} #{index + 1}" + (f" ({field_name})" if field_name else "")
+    return reject(_("The knowledge pack has a malformed record: {where}.").format(where=where))
+
+
+def _ancestry(raw: Any) -> list[str]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(t, str) and TAG_RE.match(t) for t in raw):
+        raise _Bad("ancestry")
+    return list(dict.fromkeys(raw))
+
+
+def _parse_entry(kind: str, item: Any, name: str, index: int) -> PackEntry:
+    try:
+        if not isinstance(item, dict):
+            raise _Bad
+        data = normalise_record(kind, item.get("record"))
+        ancestry = _ancestry(item.get("ancestry"))
+    except _Bad as exc:
+        raise _malformed(name, index, str(exc.args[0]) if exc.args else "") from None
+    return PackEntry(
+        kind=kind,
+        id=str(data["id"]),
+        data=data,
+        revision=int(data["revision"]),
+        ancestry=ancestry,
+        deleted_at=data["deleted_at"],
+    )
+
+
+def _parse_tombstone(item: Any, index: int) -> PackEntry:
+    try:
+        if not isinstance(item, dict):
+            raise _Bad
+        kind = item.get("kind")
+        if kind not in KINDS:
+            raise _Bad("kind")
+        record_id = _id(item.get("id"))
+        revision = _int(item.get("revision"))
+        deleted_at = _datetime(item.get("deleted_at"))
+        ancestry = _ancestry(item.get("ancestry"))
+    except _Bad as exc:
+        raise _malformed(TOMBSTONES_NAME, index, str(exc.args[0]) if exc.args else "") from None
+    return PackEntry(
+        kind=str(kind),
+        id=record_id,
+        data=None,
+        revision=revision,
+        ancestry=ancestry,
+        deleted_at=deleted_at,
+    )
+
+
+def _check_complete(pack: Pack) -> None:
+    """Every reference resolves inside the pack, and every photo record has its file."""
+    full: dict[str, set[str]] = {
+        kind: {e.id for e in entries if e.data is not None}
+        for kind, entries in pack.entries.items()
+    }
+    shas: set[str] = set()
+    for entry in pack.entries["photo"]:
+        if entry.data is None:
+            continue
+        sha = entry.data["sha256"]
+        if sha in shas:
+            raise reject(_("The knowledge pack contains the same photo twice."))
+        shas.add(sha)
+        member = pack.photo_members.get(sha)
+        if member is None or not member.endswith("." + entry.data["ext"]):
+            raise reject(
+                _("The knowledge pack is incomplete: the file of photo {id} is missing.").format(
+                    id=entry.id[:8]
+                )
+            )
+    for kind, entries in pack.entries.items():
+        for entry in entries:
+            if entry.data is None:
+                continue
+            for ref_kind, ref_id in references(kind, entry.data):
+                if ref_id not in full[ref_kind]:
+                    raise reject(
+                        _(
+                            "The knowledge pack is incomplete: {kind} {id} refers to "
+                            "{ref_kind} {ref_id}, which it does not contain."
+                        ).format(
+                            kind=_kind_label(kind),
+                            id=entry.id[:8],
+                            ref_kind=_kind_label(ref_kind),
+                            ref_id=ref_id[:8],
+                        )
+                    )

@@ -1,0 +1,505 @@
+"""Knowledge packs (.jxpack): export a library or a selection, preview and import a pack.
+
+Export takes what was chosen (the whole library, teams with their members and guides, guides,
+or sessions with the guides they cover) and everything those records refer to, so a pack is
+always complete on its own; deleted records travel as tombstones. Members' personal fields
+stay home unless `include_contacts` is set.
+
+Import is all or nothing. The pack is checked first (`pack_format.read_pack`); the records'
+fate is planned (`merge.plan_merge`); the database is copied to `backups/`; then every photo
+is verified while it is written to a temporary file, the new ones are renamed into the store,
+and all records are written in one transaction. If anything fails, the records are exactly
+as before and the photo files placed by this import are removed (after a crash they are
+orphans that `jiangxin check --repair` removes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from desktop_app import __version__
+from desktop_app.core.errors import ImportRejectedError, UserError
+from desktop_app.core.fsutil import atomic_writer, fsync_dir
+from desktop_app.core.i18n import _
+from desktop_app.core.progress import NullProgress, Progress
+from desktop_app.services import merge
+from desktop_app.services.backup import automatic_backup
+from desktop_app.services.pack_format import (
+    CHUNK,
+    KINDS,
+    MANIFEST_NAME,
+    PACK_FORMAT,
+    PACK_FORMAT_VERSION,
+    PERSONAL_FIELDS,
+    RECORD_FILES,
+    TOMBSTONES_NAME,
+    Pack,
+    read_pack,
+    references,
+    sha256_bytes,
+)
+from desktop_app.services.records import get_record, record_to_dict
+from desktop_app.storage.library import Library
+from desktop_app.storage.models import AGGREGATES, Guide
+from desktop_app.storage.photostore import photo_path
+
+PACK_SUFFIX = ".jxpack"
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    counts: dict[str, int]  # records in full, by kind
+    tombstones: int
+    photo_files: int
+    bytes: int
+
+
+def _resolve_ids(s: Any, kind: str, ids: Iterable[str]) -> list[str]:
+    """Full ids for ids or 8+ character prefixes (deleted records too)."""
+    return [get_record(s, kind, rid, include_deleted=True).id for rid in ids]
+
+
+def collect_export(
+    s: Any,
+    *,
+    teams: Iterable[str] = (),
+    guides: Iterable[str] = (),
+    sessions: Iterable[str] = (),
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[Any]]]:
+    """What goes into a pack: records in full (kind -> id -> object) and tombstones.
+
+    No selection means the whole library. Everything a record in full refers to is in full too
+    (deleted or not), so the pack never points outside itself.
+    """
+    team_ids = _resolve_ids(s, "team", teams)
+    guide_ids = _resolve_ids(s, "guide", guides)
+    session_ids = _resolve_ids(s, "session", sessions)
+    whole = not (team_ids or guide_ids or session_ids)
+    seeds: dict[str, set[str]] = {kind: set() for kind in KINDS}
+    if whole:
+        for kind in KINDS:
+            model: Any = AGGREGATES[kind]
+            seeds[kind] = set(s.scalars(select(model.id)))
+    else:
+        seeds["team"] |= set(team_ids)
+        seeds["guide"] |= set(guide_ids)
+        seeds["session"] |= set(session_ids)
+        if team_ids:
+            # A team travels with its guides (its members come as references).
+            seeds["guide"] |= set(
+                s.scalars(
+                    select(Guide.id).where(Guide.team_id.in_(team_ids), Guide.deleted_at.is_(None))
+                )
+            )
+    full: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+    tombstones: dict[str, list[Any]] = {kind: [] for kind in KINDS}
+    pending = seeds
+    referenced: set[tuple[str, str]] = set()
+    first = True
+    while any(pending.values()):
+        next_pending: dict[str, set[str]] = {kind: set() for kind in KINDS}
+        for kind in KINDS:
+            ids = sorted(pending[kind] - set(full[kind]))
+            if not ids:
+                continue
+            for rid, obj in merge.load_records(s, kind, ids).items():
+                if obj.deleted_at is not None and (kind, rid) not in referenced:
+                    if first:
+                        tombstones[kind].append(obj)
+                    continue
+                full[kind][rid] = obj
+                for ref_kind, ref_id in references(kind, record_to_dict(kind, obj)):
+                    if ref_id not in full[ref_kind]:
+                        referenced.add((ref_kind, ref_id))
+                        next_pending[ref_kind].add(ref_id)
+        pending = next_pending
+        first = False
+    for kind in KINDS:
+        tombstones[kind] = [t for t in tombstones[kind] if t.id not in full[kind]]
+    return full, tombstones
+
+
+def export_pack(
+    library: Library,
+    target: Path,
+    *,
+    teams: Iterable[str] = (),
+    guides: Iterable[str] = (),
+    sessions: Iterable[str] = (),
+    include_contacts: bool = False,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Write a pack to `target` (all or nothing). See the module docstring for what goes in."""
+    progress = progress or NullProgress()
+    target = Path(target).absolute()
+    if not target.suffix:
+        target = target.with_name(target.name + PACK_SUFFIX)
+    if library.root in target.parents and (
+        library.photos_dir in target.parents or library.tmp_dir in target.parents
+    ):
+        raise UserError(_("Choose a place outside the library's photo store for the pack."))
+    progress.step(0, 1, _("Collecting records…"))
+    with library.session() as s:
+        selection = {
+            "teams": _resolve_ids(s, "team", teams),
+            "guides": _resolve_ids(s, "guide", guides),
+            "sessions": _resolve_ids(s, "session", sessions),
+        }
+        full, tombstones = collect_export(s, **selection)
+        sha = merge.photo_sha_map(s)
+
+        def sha_of(pid: str) -> str:
+            return sha.get(pid, pid)
+
+        records: dict[str, list[dict[str, Any]]] = {}
+        for kind in KINDS:
+            progress.check_cancelled()
+            ids = sorted(full[kind])
+            ancestry = merge.load_ancestry(s, kind, ids, sha_of)
+            items = []
+            for rid in ids:
+                data = record_to_dict(kind, full[kind][rid])
+                if not include_contacts:
+                    for name in PERSONAL_FIELDS.get(kind, ()):
+                        data.pop(name, None)
+                items.append({"record": data, "ancestry": sorted(ancestry.get(rid, ()))})
+            records[kind] = items
+        tomb_items: list[dict[str, Any]] = []
+        for kind in KINDS:
+            objs = tombstones[kind]
+            ancestry = merge.load_ancestry(s, kind, [o.id for o in objs], sha_of)
+            for obj in objs:
+                assert obj.deleted_at is not None
+                tomb_items.append(
+                    {
+                        "kind": kind,
+                        "id": obj.id,
+                        "revision": obj.revision,
+                        "deleted_at": obj.deleted_at.isoformat(),
+                        "ancestry": sorted(ancestry.get(obj.id, ())),
+                    }
+                )
+        photos = [
+            (obj.sha256, obj.ext, obj.id)
+            for obj in (full["photo"][i] for i in sorted(full["photo"]))
+        ]
+        library_id, library_name = library.library_id, library.name
+
+    files: dict[str, dict[str, Any]] = {}
+    total_bytes = sum(
+        photo_path(library.photos_dir, sha_, ext).stat().st_size
+        for sha_, ext, _pid in photos
+        if photo_path(library.photos_dir, sha_, ext).is_file()
+    )
+    done_bytes = 0
+    with atomic_writer(target) as handle, zipfile.ZipFile(handle, "w", allowZip64=True) as zf:
+        for kind in KINDS:
+            if records[kind]:
+                _write_json(zf, RECORD_FILES[kind], records[kind], files)
+        if tomb_items:
+            _write_json(zf, TOMBSTONES_NAME, tomb_items, files)
+        for sha_, ext, pid in photos:
+            progress.check_cancelled()
+            source = photo_path(library.photos_dir, sha_, ext)
+            name = f"photos/{sha_}.{ext}"
+            if not source.is_file():
+                raise UserError(
+                    _("Photo {id} is missing its file; run “jiangxin check”.").format(id=pid[:8])
+                )
+            entry = _write_file(zf, source, name)
+            if entry["sha256"] != sha_:
+                raise UserError(
+                    _("The file of photo {id} is damaged; run “jiangxin check”.").format(id=pid[:8])
+                )
+            files[name] = entry
+            done_bytes += int(entry["size"])
+            progress.step(done_bytes, max(total_bytes, 1), _("Packing photos…"))
+        manifest = {
+            "format": PACK_FORMAT,
+            "format_version": PACK_FORMAT_VERSION,
+            "app_version": __version__,
+            "created_at": datetime.now(UTC).isoformat(),
+            "source_library": {"id": library_id, "name": library_name},
+            "selection": {
+                "scope": "selection" if any(selection.values()) else "library",
+                **selection,
+            },
+            "include_contacts": include_contacts,
+            "contents": {
+                **{kind: len(records[kind]) for kind in KINDS},
+                "tombstones": len(tomb_items),
+                "photo_files": len(photos),
+                "photo_bytes": done_bytes,
+            },
+            "files": files,
+        }
+        zf.writestr(
+            MANIFEST_NAME,
+            json.dumps(manifest, ensure_ascii=False, indent=1),
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
+    return ExportResult(
+        path=target,
+        counts={kind: len(records[kind]) for kind in KINDS},
+        tombstones=len(tomb_items),
+        photo_files=len(photos),
+        bytes=target.stat().st_size,
+    )
+
+
+def _zipinfo(name: str, compress: bool) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=datetime.now().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _write_json(
+    zf: zipfile.ZipFile, name: str, items: list[dict[str, Any]], files: dict[str, dict[str, Any]]
+) -> None:
+    data = json.dumps(items, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    zf.writestr(_zipinfo(name, compress=True), data)
+    files[name] = {"sha256": sha256_bytes(data), "size": len(data)}
+
+
+def _write_file(zf: zipfile.ZipFile, source: Path, name: str) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    size = 0
+    with source.open("rb") as src, zf.open(_zipinfo(name, compress=False), "w") as dst:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            dst.write(chunk)
+            size += len(chunk)
+    return {"sha256": digest.hexdigest(), "size": size}
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ChangeItem:
+    kind: str
+    id: str
+    label: str
+    reason: str = ""
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a preview, would do)."""
+
+    source_name: str
+    source_id: str
+    created_at: str
+    dry_run: bool
+    added: list[ChangeItem] = field(default_factory=list)
+    updated: list[ChangeItem] = field(default_factory=list)
+    conflicts: list[ChangeItem] = field(default_factory=list)
+    deleted: list[ChangeItem] = field(default_factory=list)
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+    new_photo_files: int = 0
+    new_photo_bytes: int = 0
+    backup: str | None = None
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.added or self.updated or self.conflicts or self.deleted)
+
+    def to_json(self) -> dict[str, Any]:
+        def items(values: list[ChangeItem]) -> list[dict[str, str]]:
+            return [v.__dict__ for v in values]
+
+        return {
+            "source_library": {"id": self.source_id, "name": self.source_name},
+            "created_at": self.created_at,
+            "dry_run": self.dry_run,
+            "added": items(self.added),
+            "updated": items(self.updated),
+            "conflicts": items(self.conflicts),
+            "deleted": items(self.deleted),
+            "unchanged": self.unchanged,
+            "notes": self.notes,
+            "new_photo_files": self.new_photo_files,
+            "new_photo_bytes": self.new_photo_bytes,
+            "backup": self.backup,
+        }
+
+
+def _report(plan: merge.MergePlan, pack: Pack, *, dry_run: bool, photos: list[str]) -> ImportReport:
+    report = ImportReport(
+        source_name=pack.source_name,
+        source_id=pack.source_id,
+        created_at=str(pack.manifest.get("created_at", "")),
+        dry_run=dry_run,
+        notes=list(plan.notes),
+        new_photo_files=len(photos),
+        new_photo_bytes=sum(pack.zip.members[pack.photo_members[sha]].file_size for sha in photos),
+    )
+    lists = {
+        merge.ADD: report.added,
+        merge.UPDATE: report.updated,
+        merge.CONFLICT: report.conflicts,
+        merge.DELETE: report.deleted,
+    }
+    for d in plan.decisions:
+        target = lists.get(d.action)
+        if target is None:
+            report.unchanged += 1
+        else:
+            target.append(ChangeItem(d.kind, d.id, d.label, d.reason))
+    return report
+
+
+def _photos_to_write(library: Library, plan: merge.MergePlan) -> list[str]:
+    """SHA-256 of the pack's photos whose files this import adds to the store."""
+    needed: list[str] = []
+    for d in plan.decisions:
+        if d.kind != "photo" or d.data is None or d.id in plan.photo_map:
+            continue
+        if d.action != merge.ADD and not d.local_tag:
+            continue  # not here and not coming: e.g. deleted here already
+        path = photo_path(library.photos_dir, d.data["sha256"], d.data["ext"])
+        if not path.exists() and d.data["sha256"] not in needed:
+            needed.append(d.data["sha256"])
+    return needed
+
+
+def preview_import(
+    library: Library, path: Path, *, progress: Progress | None = None
+) -> ImportReport:
+    """What importing `path` would add, update, put in conflict and delete; changes nothing."""
+    progress = progress or NullProgress()
+    progress.step(0, 1, _("Checking the pack…"))
+    pack = read_pack(Path(path))
+    try:
+        _verify_photos(pack, set(), None, progress)
+        with library.session() as s:
+            plan = merge.plan_merge(s, pack)
+        return _report(plan, pack, dry_run=True, photos=_photos_to_write(library, plan))
+    finally:
+        pack.close()
+
+
+def import_pack(
+    library: Library,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    backup: bool = True,
+    keep_backups: int | None = None,
+) -> ImportReport:
+    """Merge a pack into the library: all of it, or (on any error) nothing."""
+    progress = progress or NullProgress()
+    if library.read_only:
+        raise UserError(_("The library is open read-only; nothing can be changed."))
+    progress.step(0, 1, _("Checking the pack…"))
+    pack = read_pack(Path(path))
+    placed: list[Path] = []
+    try:
+        with library.transaction() as s:
+            plan = merge.plan_merge(s, pack)
+            needed = _photos_to_write(library, plan)
+            report = _report(plan, pack, dry_run=False, photos=needed)
+            if plan.changes and backup:
+                progress.step(0, 1, _("Backing up the library…"))
+                report.backup = str(automatic_backup(library, "import", keep=keep_backups))
+            _check_space(library, pack, needed)
+            library.tmp_dir.mkdir(parents=True, exist_ok=True)
+            staged = _verify_photos(pack, set(needed), library.tmp_dir, progress)
+            try:
+                for sha, temp in staged.items():
+                    member = pack.photo_members[sha]
+                    ext = member.rsplit(".", 1)[1]
+                    final = photo_path(library.photos_dir, sha, ext)
+                    final.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(temp, final)
+                    placed.append(final)
+                for folder in {p.parent for p in placed}:
+                    fsync_dir(folder)
+            finally:
+                for temp in staged.values():
+                    temp.unlink(missing_ok=True)
+            try:
+                merge.apply_plan(s, plan, progress)
+                s.flush()
+            except IntegrityError as exc:
+                raise ImportRejectedError(
+                    _(
+                        "The pack's records do not fit this library ({reason}); "
+                        "nothing was imported."
+                    ).format(reason=str(exc.orig).splitlines()[0])
+                ) from None
+    except BaseException:
+        for final in placed:
+            with contextlib.suppress(OSError):
+                final.unlink()
+        raise
+    finally:
+        pack.close()
+    return report
+
+
+def _check_space(library: Library, pack: Pack, needed: list[str]) -> None:
+    required = sum(pack.zip.members[pack.photo_members[sha]].file_size for sha in needed)
+    try:
+        free = shutil.disk_usage(library.root).free
+    except OSError:
+        return
+    if free < required + 64 * 1024**2:
+        raise UserError(
+            _(
+                "Not enough free disk space for the pack's photos ({mb:.0f} MB needed); "
+                "nothing was imported."
+            ).format(mb=required / 1024**2)
+        )
+
+
+def _verify_photos(
+    pack: Pack, write: set[str], tmp_dir: Path | None, progress: Progress
+) -> dict[str, Path]:
+    """Check every photo's bytes against its name; copy those in `write` to temporary files.
+
+    Returns sha -> temporary file (fsynced). On failure no temporary file is left.
+    """
+    staged: dict[str, Path] = {}
+    total = max(1, pack.zip.total_size(list(pack.photo_members.values())))
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+
+    try:
+        for sha, member in sorted(pack.photo_members.items()):
+            progress.check_cancelled()
+            if sha in write and tmp_dir is not None:
+                temp = tmp_dir / f".import-{sha}.part"
+                with atomic_writer(temp) as handle:
+                    pack.zip.copy_member(member, sha, handle, advance)
+                staged[sha] = temp
+            else:
+                pack.zip.copy_member(member, sha, None, advance)
+            progress.step(done, total, _("Checking photos…"))
+    except BaseException:
+        for temp in staged.values():
+            temp.unlink(missing_ok=True)
+        raise
+    return staged
