@@ -1,0 +1,134 @@
+"""Backups: a consistent snapshot while the library is being written, restore, and refusals."""
+
+from __future__ import annotations
+
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from desktop_app.core.errors import ImportRejectedError, LibraryError
+from desktop_app.services import catalog
+from desktop_app.services.backup import (
+    automatic_backup,
+    automatic_backups,
+    create_backup,
+    restore_backup,
+)
+from desktop_app.services.integrity import check_library
+from desktop_app.storage.library import Library
+from desktop_app.storage.models import Guide, ServiceTeam
+from tests.services.packkit import illustrate, photo_bytes, read_members, records
+
+
+def test_backup_and_restore_give_the_same_library(demo_library: Library, tmp_path: Path) -> None:
+    illustrate(demo_library)
+    result = create_backup(demo_library, tmp_path / "backup")
+    assert result.path.name == "backup.zip" and result.photos == 7
+    target = restore_backup(result.path, tmp_path / "restored")
+    with Library.open(target, write=True) as restored:
+        assert records(restored) == records(demo_library)
+        assert photo_bytes(restored) == photo_bytes(demo_library)
+        assert restored.library_id == demo_library.library_id
+        assert not check_library(restored).damaged
+
+
+def test_backup_while_a_write_is_in_progress(demo_library: Library, tmp_path: Path) -> None:
+    illustrate(demo_library)
+    committed = len(records(demo_library))
+    stop = threading.Event()
+    saved: list[str] = []
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            n = 0
+            while not stop.is_set():
+                saved.append(catalog.save_guide(demo_library, catalog.GuideData(title=f"写入{n}")))
+                n += 1
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        result = create_backup(demo_library, tmp_path / "busy.zip")
+        second = create_backup(demo_library, tmp_path / "busy2.zip")
+    finally:
+        stop.set()
+        thread.join()
+    # A transaction that has written but not committed while the snapshot is taken.
+    with demo_library.transaction() as s:
+        s.add(ServiceTeam(name="未提交的服务队"))
+        s.flush()
+        third = create_backup(demo_library, tmp_path / "busy3.zip")
+    assert not errors
+    assert saved, "the writer never got to write"
+    for n, backup in enumerate((result.path, second.path, third.path)):
+        target = restore_backup(backup, tmp_path / f"restored{n}")
+        with Library.open(target, write=True) as restored:
+            assert not check_library(restored).damaged
+            names = {v.get("name") for v in records(restored).values()}
+            assert "未提交的服务队" not in names
+            count = len(records(restored))
+            assert committed <= count <= committed + len(saved)
+            with restored.session() as s:
+                # Every guide in the snapshot is whole (the writer's saves are atomic).
+                assert all(g.title for g in s.query(Guide))
+
+
+def test_restore_refuses_a_folder_that_is_not_empty(demo_library: Library, tmp_path: Path) -> None:
+    backup = create_backup(demo_library, tmp_path / "b.zip").path
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "keep.txt").write_text("mine")
+    with pytest.raises(LibraryError, match="not an empty folder"):
+        restore_backup(backup, busy)
+    assert [p.name for p in busy.iterdir()] == ["keep.txt"]
+    with pytest.raises(LibraryError, match="already a library"):
+        restore_backup(backup, demo_library.root)
+
+
+def _rewrite(source: Path, target: Path, edit: dict[str, bytes]) -> Path:
+    members = read_members(source)
+    members.update(edit)
+    with zipfile.ZipFile(target, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return target
+
+
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        ({"library.sqlite3": b"SQLite format 3\x00 but damaged"}, "checksum"),
+        ({"../../escape.txt": b"x"}, "unsafe file path"),
+        ({"photos/zz/readme.txt": b"x"}, "unexpected file"),
+    ],
+)
+def test_restore_refuses_damaged_or_hostile_backups(
+    demo_library: Library, tmp_path: Path, edit: dict[str, bytes], message: str
+) -> None:
+    illustrate(demo_library)
+    good = create_backup(demo_library, tmp_path / "good.zip").path
+    bad = _rewrite(good, tmp_path / "bad.zip", edit)
+    with pytest.raises(ImportRejectedError, match=message):
+        restore_backup(bad, tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+    assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_restore_refuses_a_pack_or_random_file(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"nope")
+    with pytest.raises(ImportRejectedError, match="not a zip"):
+        restore_backup(junk, tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+
+
+def test_automatic_backups_are_pruned(demo_library: Library) -> None:
+    made = [automatic_backup(demo_library, "import", keep=3) for _ in range(5)]
+    kept = automatic_backups(demo_library)
+    assert kept == made[-3:]
+    assert all(p.stat().st_size > 0 for p in kept)
