@@ -124,6 +124,11 @@ class HandoutDoc(BaseDocTemplate):  # type: ignore[misc]
         # The first template is the one page 1 uses.
         self.addPageTemplates([cover, body] if cover_first else [body, cover])
 
+    @property
+    def first_pass(self) -> bool:
+        """The first of the passes only counts pages: photos need not be embedded yet."""
+        return self.info.total_pages is None
+
     def _cover_page(self, canvas: Any, doc: Any) -> None:
         """A solid band across the top and the library's line at the foot of the cover."""
         layout = self.styles.layout

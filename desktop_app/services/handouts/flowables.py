@@ -354,8 +354,9 @@ class PhotoRow(Flowable):  # type: ignore[misc]
             x = x0 + (cell - w) / 2
             y = self.height - h
             if slot.prepared is not None and slot.prepared.jpeg is not None:
-                reader = ImageReader(BytesIO(slot.prepared.jpeg))
-                c.drawImage(reader, x, y, w, h)
+                doc = getattr(c, "_doctemplate", None)
+                if not getattr(doc, "first_pass", False):
+                    c.drawImage(ImageReader(BytesIO(slot.prepared.jpeg)), x, y, w, h)
                 c.setStrokeColor(RULE)
                 c.setLineWidth(0.4)
                 c.rect(x, y, w, h, stroke=1, fill=0)
