@@ -27,7 +27,7 @@ TEAMS = N_("Service teams: {teams}")
 PRINTED = N_("Printed on {date}")
 
 
-def _guides(
+def _contents_and_guides(
     guides: list[GuideDoc],
     styles: Styles,
     tr: Translator,
@@ -35,11 +35,14 @@ def _guides(
     planner: PhotoPlanner,
     info: PageInfo,
 ) -> list[Flowable]:
+    # The table of contents sits on the cover, under the title: one sheet less to copy for
+    # every trainee. A long list simply runs on to the next page.
     story: list[Flowable] = [
-        Bookmark(tr(CONTENTS), "contents", level=0, toc=False),
+        NextPageTemplate("body"),
+        Spacer(28),
         Paragraph(esc(tr(CONTENTS)), styles.toc_heading),
-        Rule(thickness=1.2, color=INK, space=4),
-        Spacer(6),
+        Rule(thickness=0.8, color=INK, space=3),
+        Spacer(4),
         make_toc(styles),
     ]
     for i, guide in enumerate(guides):
@@ -51,7 +54,7 @@ def _guides(
 def _cover(
     kicker: str, title: str, lines: list[str], styles: Styles, tr: Translator
 ) -> list[Flowable]:
-    top = styles.layout.frame_height * 0.22
+    top = styles.layout.frame_height * 0.12
     story: list[Flowable] = [
         Bookmark(tr(COVER), "cover", level=0, toc=False),
         Spacer(top),
@@ -61,7 +64,6 @@ def _cover(
         Rule(thickness=3, color=INK, space=10),
     ]
     story += [Paragraph(esc(line), styles.cover_meta) for line in lines if line.strip()]
-    story += [NextPageTemplate("body"), PageBreak()]
     return story
 
 
@@ -84,7 +86,7 @@ def session_pack_story(
     if session.teams:
         lines.append(tr(TEAMS).format(teams=sep.join(t.name for t in session.teams)))
     title = session.theme or session.venue
-    return _cover(tr(PACK_KICKER), title, lines, styles, tr) + _guides(
+    return _cover(tr(PACK_KICKER), title, lines, styles, tr) + _contents_and_guides(
         session.guides, styles, tr, lang, planner, info
     )
 
@@ -103,6 +105,6 @@ def booklet_story(
         tr(GUIDE_COUNT).format(n=len(guides)),
         tr(PRINTED).format(date=format_date(now, lang)),
     ]
-    return _cover(tr(BOOKLET_KICKER), title, lines, styles, tr) + _guides(
+    return _cover(tr(BOOKLET_KICKER), title, lines, styles, tr) + _contents_and_guides(
         guides, styles, tr, lang, planner, info
     )

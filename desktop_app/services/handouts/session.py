@@ -79,10 +79,7 @@ def table(
         ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
     ]
     if header:
-        commands += [
-            ("LINEABOVE", (0, 0), (-1, 0), 1.2, INK),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.9, INK),
-        ]
+        commands.append(("LINEBELOW", (0, 0), (-1, 0), 0.9, INK))
         if zebra:
             commands.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [None, TINT]))
     t.setStyle(TableStyle(commands))
@@ -179,16 +176,15 @@ def session_story(
 
     if session.agenda:
         heading = SectionHeading(tr(AGENDA), styles)
-        rows = [[Paragraph(esc(tr(h)), head) for h in (TIME, ITEM, LEADER)]]
+        # The time column only when some item has a time.
+        timed = any(time.strip() for time, _t, _l in session.agenda)
+        headers = (TIME, ITEM, LEADER) if timed else (ITEM, LEADER)
+        rows = [[Paragraph(esc(tr(h)), head) for h in headers]]
         for time, title, leader in session.agenda:
-            rows.append(
-                [
-                    Paragraph(esc(time), cell),
-                    Paragraph(esc(title), cell),
-                    Paragraph(esc(leader), cell),
-                ]
-            )
-        story += section(heading, [table(rows, [width * 0.16, width * 0.54, width * 0.3])])
+            cells = [Paragraph(esc(title), cell), Paragraph(esc(leader), cell)]
+            rows.append([Paragraph(esc(time), cell), *cells] if timed else cells)
+        widths = [0.16, 0.54, 0.3] if timed else [0.64, 0.36]
+        story += section(heading, [table(rows, [width * w for w in widths])])
 
     if session.guides:
         items: list[Flowable] = []
