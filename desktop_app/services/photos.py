@@ -1,0 +1,787 @@
+"""The photo pipeline: import, thumbnails and previews, captions and rotation, session photo
+lists, clean-up and export. No Qt: the CLI and the GUI both call these functions.
+
+Import, file by file, so that a crash or a power cut never loses a photo reported imported and
+never leaves a record pointing at a missing file:
+
+1. a worker process copies the source into the library's `tmp/` folder while hashing it,
+   fsyncs the copy and re-reads it to check the hash; it then decodes the copy (bounded
+   pixels, JPEG draft mode), reads EXIF and writes the thumbnail and preview into the cache;
+2. the calling thread renames the verified copy to `photos/ab/<sha256>.<ext>` and fsyncs the
+   folder;
+3. only then the photo record (and its link to the session, guide step or member) is committed
+   in its own transaction, and the database's write-ahead log is fsynced.
+
+One transaction per file (not per batch) is deliberate: each photo is durable the moment it is
+reported, cancelling keeps what was finished, and a crash loses at most the file in flight. A
+crash between 2 and 3 leaves a store file that no record uses; `jiangxin check --repair`
+removes it (and a later import of the same photo adopts it). The owner's revision goes up once
+per import, with the version before the import kept in history.
+
+Two cores are used through a process pool (Pillow decodes with the GIL held for some
+formats, and processes also isolate a decoder crash on a hostile file to that one file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import re
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from desktop_app.core.errors import LibraryError, UserError, ValidationError
+from desktop_app.core.fsutil import fsync_dir
+from desktop_app.core.i18n import _
+from desktop_app.core.progress import Cancelled, Progress
+from desktop_app.services import imaging
+from desktop_app.services.catalog import _bump
+from desktop_app.services.records import get_record
+from desktop_app.storage.library import Library
+from desktop_app.storage.models import (
+    FieldSession,
+    Guide,
+    GuideStep,
+    GuideStepPhoto,
+    Member,
+    Photo,
+    SessionPhoto,
+    utcnow,
+)
+from desktop_app.storage.photostore import photo_path
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+IMPORTED = "imported"
+DUPLICATE = "duplicate"
+REJECTED = "rejected"
+ROTATIONS = (0, 90, 180, 270)
+EXPORT_QUALITY = 90
+
+
+# --- public data -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportTarget:
+    """Where imported photos go; exactly one of these is set (or none: just into the store)."""
+
+    session_id: str | None = None
+    guide_id: str | None = None
+    step_index: int | None = None  # 0-based step of guide_id; None = first step
+    member_id: str | None = None  # sets the member's portrait
+
+
+@dataclass
+class ImportResult:
+    path: str
+    status: str  # "imported" | "duplicate" | "rejected"
+    reason: str  # translated; empty for a plain import
+    photo_id: str | None
+
+
+class ImportCancelled(Cancelled):
+    """The user cancelled; `results` are the files finished before that (all consistent)."""
+
+    def __init__(self, results: list[ImportResult]) -> None:
+        super().__init__()
+        self.results = results
+
+
+@dataclass
+class PhotoInfo:
+    id: str
+    sha256: str
+    ext: str
+    caption: str
+    taken_at: datetime | None
+    width: int  # upright, before the user's rotation
+    height: int
+    original_name: str
+    camera: str
+    gps_lat: float | None
+    gps_lon: float | None
+    orientation: int
+    rotation: int
+    byte_size: int
+    revision: int = 1
+    path: Path = field(default_factory=Path)
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """Width and height as shown, the user's rotation included."""
+        if self.rotation in (90, 270):
+            return self.height, self.width
+        return self.width, self.height
+
+
+def _info(library: Library, p: Photo) -> PhotoInfo:
+    return PhotoInfo(
+        id=p.id,
+        sha256=p.sha256,
+        ext=p.ext,
+        caption=p.caption,
+        taken_at=p.taken_at,
+        width=p.width,
+        height=p.height,
+        original_name=p.original_name,
+        camera=p.camera,
+        gps_lat=p.gps_lat,
+        gps_lon=p.gps_lon,
+        orientation=p.orientation,
+        rotation=p.rotation,
+        byte_size=p.byte_size,
+        revision=p.revision,
+        path=photo_path(library.photos_dir, p.sha256, p.ext),
+    )
+
+
+# --- the worker pool ---------------------------------------------------------------------------
+
+_pool_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+def worker_count() -> int:
+    """One worker per core (the target laptops have two), at most four."""
+    return max(1, min(4, os.cpu_count() or 2))
+
+
+def _get_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            # forkserver: safe to start from a thread of a Qt app (plain fork is not).
+            method = (
+                "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+            )
+            ctx = multiprocessing.get_context(method)
+            if method == "forkserver":
+                ctx.set_forkserver_preload(["desktop_app.services.imaging"])
+            _pool = ProcessPoolExecutor(
+                max_workers=worker_count(), mp_context=ctx, initializer=imaging.worker_init
+            )
+        return _pool
+
+
+def _drop_pool(broken: ProcessPoolExecutor) -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is broken:
+            _pool = None
+    broken.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown_pool() -> None:
+    """Stop the worker processes (they are also stopped at exit)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_in_pool(fn: Callable[..., Any], *args: Any) -> tuple[ProcessPoolExecutor, Future[Any]]:
+    pool = _get_pool()
+    try:
+        return pool, pool.submit(fn, *args)
+    except (BrokenProcessPool, RuntimeError):
+        _drop_pool(pool)
+        pool = _get_pool()
+        return pool, pool.submit(fn, *args)
+
+
+# --- finding files -----------------------------------------------------------------------------
+
+
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files as given, and the files in folders (recursively, sorted, hidden ones skipped)."""
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found: list[Path] = []
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                found.extend(Path(dirpath) / f for f in filenames if not f.startswith("."))
+            candidates = sorted(found, key=lambda p: (str(p.parent), p.name.lower()))
+        else:
+            candidates = [path]
+        for candidate in candidates:
+            key = candidate.absolute()
+            if key not in seen:
+                seen.add(key)
+                files.append(candidate)
+    return files
+
+
+# --- targets -----------------------------------------------------------------------------------
+
+
+class _Linker:
+    """Links each imported photo to the target; bumps the owner's revision once per import."""
+
+    def __init__(self, library: Library, target: ImportTarget | None) -> None:
+        self.target = target or ImportTarget()
+        self.bumped = False
+        t = self.target
+        chosen = [x for x in (t.session_id, t.guide_id, t.member_id) if x]
+        if len(chosen) > 1:
+            raise UserError(_("Import into one session, guide step or member at a time."))
+        if t.step_index is not None and not t.guide_id:
+            raise UserError(_("A step number needs a guide."))
+        with library.session() as s:
+            if t.session_id:
+                t.session_id = get_record(s, "session", t.session_id).id
+            elif t.member_id:
+                t.member_id = get_record(s, "member", t.member_id).id
+            elif t.guide_id:
+                guide: Guide = get_record(s, "guide", t.guide_id)
+                t.guide_id = guide.id
+                index = t.step_index or 0
+                if index < 0 or (guide.steps and index >= len(guide.steps)):
+                    raise UserError(
+                        _("The guide has {n} steps; there is no step {step}.").format(
+                            n=len(guide.steps), step=index + 1
+                        )
+                    )
+                if not guide.steps and index != 0:
+                    raise UserError(_("The guide has no steps yet."))
+
+    def check_count(self, count: int) -> None:
+        if self.target.member_id and count > 1:
+            raise UserError(_("A member has one portrait; choose one photo."))
+
+    def _touch(self, s: Session, kind: str, obj: Any) -> None:
+        if not self.bumped:
+            _bump(s, kind, obj)
+        else:
+            obj.updated_at = utcnow()
+
+    def link(self, s: Session, photo_id: str) -> bool:
+        """Add the link in `s`; True when the owner was bumped in this transaction."""
+        t = self.target
+        first = not self.bumped
+        if t.session_id:
+            fs: FieldSession = get_record(s, "session", t.session_id)
+            if photo_id in {p.photo_id for p in fs.photos}:
+                return False
+            self._touch(s, "session", fs)
+            fs.photos.append(SessionPhoto(photo_id=photo_id, position=len(fs.photos)))
+        elif t.guide_id:
+            guide: Guide = get_record(s, "guide", t.guide_id)
+            if not guide.steps:
+                self._touch(s, "guide", guide)
+                guide.steps.append(GuideStep(text="", position=0))
+                s.flush()
+            step = guide.steps[t.step_index or 0]
+            if photo_id in {p.photo_id for p in step.photos}:
+                return False
+            self._touch(s, "guide", guide)
+            step.photos.append(GuideStepPhoto(photo_id=photo_id, position=len(step.photos)))
+        elif t.member_id:
+            member: Member = get_record(s, "member", t.member_id)
+            if member.portrait_photo_id == photo_id:
+                return False
+            self._touch(s, "member", member)
+            member.portrait_photo_id = photo_id
+        else:
+            return False
+        return first
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+def _fsync_wal(library: Library) -> None:
+    """Make the last commit survive a power cut (the library runs WAL with synchronous=NORMAL)."""
+    wal = library.db_path.with_name(library.db_path.name + "-wal")
+    with contextlib.suppress(FileNotFoundError):
+        fd = os.open(wal, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _translated(reason: str, params: dict[str, Any]) -> str:
+    return _(reason).format(**params) if params else _(reason)
+
+
+class _Importer:
+    def __init__(self, library: Library, linker: _Linker) -> None:
+        self.library = library
+        self.linker = linker
+        self.tmp_dir = library.tmp_dir
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        library.thumbs_dir.mkdir(parents=True, exist_ok=True)
+
+    def submit(self, path: Path) -> tuple[ProcessPoolExecutor, Future[Any]]:
+        return _run_in_pool(
+            imaging.prepare_import,
+            str(path),
+            str(self.tmp_dir),
+            str(self.library.thumbs_dir),
+            True,
+        )
+
+    def result(self, path: Path, pool: ProcessPoolExecutor, fut: Future[Any]) -> imaging.Prepared:
+        """The worker's result; a crashed worker gets its file one retry on its own."""
+        try:
+            prepared: imaging.Prepared = fut.result()
+            return prepared
+        except BrokenProcessPool:
+            _drop_pool(pool)
+        pool, fut = self.submit(path)
+        try:
+            prepared = fut.result()
+            return prepared
+        except BrokenProcessPool:
+            _drop_pool(pool)
+            return imaging.Prepared(str(path), False, reason=imaging.DECODER_CRASH)
+
+    def store(self, path: Path, prepared: imaging.Prepared) -> ImportResult:
+        if not prepared.ok:
+            return ImportResult(
+                str(path), REJECTED, _translated(prepared.reason, prepared.params), None
+            )
+        temp = Path(prepared.temp_path)
+        try:
+            return self._store(path, prepared, temp)
+        except imaging.BadImage as bad:
+            return ImportResult(str(path), REJECTED, _translated(bad.reason, bad.params), None)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def _store(self, path: Path, prepared: imaging.Prepared, temp: Path) -> ImportResult:
+        library = self.library
+        sha = prepared.sha256
+        with library.session() as s:
+            existing = s.scalar(select(Photo).where(Photo.sha256 == sha))
+        if existing is not None:
+            final = photo_path(library.photos_dir, existing.sha256, existing.ext)
+            if not final.is_file() or final.stat().st_size != prepared.byte_size:
+                imaging.place_file(temp, final)  # heals a store file that went missing
+            with library.transaction() as s:
+                photo: Photo = s.get(Photo, existing.id)  # type: ignore[assignment]
+                if photo.deleted_at is not None:
+                    _bump(s, "photo", photo, reason="restore")
+                    photo.deleted_at = None
+                bumped = self.linker.link(s, photo.id)
+            _fsync_wal(library)
+            self.linker.bumped = self.linker.bumped or bumped
+            return ImportResult(
+                str(path), DUPLICATE, _("Already in the library; linked."), existing.id
+            )
+
+        facts = prepared.facts
+        if facts is None:  # the worker skipped decoding because a cache was left over
+            facts = imaging.analyse(temp, library.thumbs_dir, sha)
+        final = photo_path(library.photos_dir, sha, facts.ext)
+        existed = final.exists()
+        imaging.place_file(temp, final)
+        try:
+            with library.transaction() as s:
+                photo = Photo(
+                    sha256=sha,
+                    ext=facts.ext,
+                    original_name=path.name,
+                    byte_size=prepared.byte_size,
+                    width=facts.width,
+                    height=facts.height,
+                    taken_at=datetime.fromisoformat(facts.taken_at) if facts.taken_at else None,
+                    camera=facts.camera,
+                    gps_lat=facts.gps_lat,
+                    gps_lon=facts.gps_lon,
+                    orientation=facts.orientation,
+                )
+                s.add(photo)
+                s.flush()
+                photo_id = photo.id
+                bumped = self.linker.link(s, photo_id)
+        except BaseException:
+            if not existed:
+                final.unlink(missing_ok=True)
+            raise
+        _fsync_wal(library)
+        self.linker.bumped = self.linker.bumped or bumped
+        return ImportResult(str(path), IMPORTED, "", photo_id)
+
+
+def import_photos(
+    library: Library,
+    paths: Sequence[Path],
+    target: ImportTarget | None = None,
+    progress: Progress | None = None,
+) -> list[ImportResult]:
+    """Import files and folders (recursively); one result per file, in the order found.
+
+    Bad files are rejected with a translated reason and do not stop the rest. Raises
+    `ImportCancelled` (with the results so far) when `progress` is cancelled; everything
+    reported before that is imported completely, nothing else is.
+    """
+    if library.read_only:
+        raise LibraryError(_("The library is open read-only; nothing can be changed."))
+    progress = progress or Progress()
+    linker = _Linker(library, target)
+    files = expand_paths(paths)
+    linker.check_count(len(files))
+    if not files:
+        return []
+    importer = _Importer(library, linker)
+    results: list[ImportResult] = []
+    total = len(files)
+    progress.step(0, total, _("Importing photos…"))
+    queue = deque(files)
+    window = worker_count() * 2
+    pending: deque[tuple[Path, ProcessPoolExecutor, Future[Any]]] = deque()
+
+    def refill() -> None:
+        while queue and len(pending) < window:
+            path = queue.popleft()
+            pool, fut = importer.submit(path)
+            pending.append((path, pool, fut))
+
+    try:
+        refill()
+        while pending:
+            path, pool, fut = pending.popleft()
+            prepared = importer.result(path, pool, fut)
+            if progress.cancelled:
+                _discard(prepared)
+                raise ImportCancelled(results)
+            results.append(importer.store(path, prepared))
+            progress.step(len(results), total, path.name)
+            refill()
+    finally:
+        # Cancelled or failed: nothing queued starts, and finished copies are removed.
+        for _path, _pool, fut in pending:
+            fut.cancel()
+        for _path, _pool, fut in pending:
+            if not fut.cancelled():
+                with contextlib.suppress(Exception):
+                    _discard(fut.result())
+    return results
+
+
+def _discard(prepared: imaging.Prepared) -> None:
+    if prepared.temp_path:
+        Path(prepared.temp_path).unlink(missing_ok=True)
+
+
+# --- thumbnails and previews -------------------------------------------------------------------
+
+
+def _photo(library: Library, photo_id: str) -> PhotoInfo:
+    with library.session() as s:
+        return _info(library, get_record(s, "photo", photo_id))
+
+
+def _missing(info: PhotoInfo) -> UserError:
+    return UserError(
+        _("The file of photo {id} is missing from the library; run “jiangxin check”.").format(
+            id=info.id[:8]
+        )
+    )
+
+
+def _base_cache(library: Library, info: PhotoInfo, edge: int) -> Path:
+    """The upright, unrotated cache file of one edge, rendered when missing."""
+    target = imaging.cache_path(library.thumbs_dir, info.sha256, edge)
+    if target.is_file():
+        return target
+    source = imaging.cache_path(library.thumbs_dir, info.sha256, imaging.PREVIEW_EDGE)
+    if edge <= imaging.PREVIEW_EDGE and source.is_file():
+        img = imaging.render(source, edge)
+    else:
+        if not info.path.is_file():
+            raise _missing(info)
+        try:
+            img = imaging.render(info.path, edge)
+        except imaging.BadImage as bad:
+            raise UserError(_translated(bad.reason, bad.params)) from None
+    imaging.save_jpeg(img, target)
+    return target
+
+
+def thumbnail_file(library: Library, photo_id: str, size: int = imaging.THUMB_EDGE) -> Path:
+    """A JPEG of the photo, upright with the user's rotation, long edge `size` (cached)."""
+    info = _photo(library, photo_id)
+    target = imaging.cache_path(library.thumbs_dir, info.sha256, size, info.rotation)
+    if target.is_file():
+        return target
+    base = _base_cache(library, info, size)
+    if info.rotation == 0:
+        return base
+    with imaging.open_image(base) as img:
+        rotated = imaging.decode_upright(img, None, info.rotation)
+    imaging.save_jpeg(rotated, target)
+    return target
+
+
+def render_preview(library: Library, photo_id: str, long_edge: int = 1600) -> Image.Image:
+    """The photo upright (user's rotation included), RGB, long edge at most `long_edge`."""
+    info = _photo(library, photo_id)
+    cached = imaging.cache_path(library.thumbs_dir, info.sha256, imaging.PREVIEW_EDGE)
+    try:
+        if long_edge <= imaging.PREVIEW_EDGE and cached.is_file():
+            return imaging.render(cached, long_edge, info.rotation)
+        if not info.path.is_file():
+            raise _missing(info)
+        return imaging.render(info.path, long_edge, info.rotation)
+    except imaging.BadImage as bad:
+        raise UserError(_translated(bad.reason, bad.params)) from None
+
+
+def _drop_rotated_cache(library: Library, sha256: str) -> None:
+    folder = library.thumbs_dir / sha256[:2]
+    if folder.is_dir():
+        for path in folder.glob(f"{sha256}_*_r*.jpg"):
+            path.unlink(missing_ok=True)
+
+
+# --- captions and rotation ---------------------------------------------------------------------
+
+
+def set_caption(library: Library, photo_id: str, caption: str) -> None:
+    caption = " ".join(caption.split())  # one line: captions become file names and print lines
+    with library.transaction() as s:
+        photo: Photo = get_record(s, "photo", photo_id)
+        if photo.caption == caption:
+            return
+        _bump(s, "photo", photo)
+        photo.caption = caption
+
+
+def set_rotation(library: Library, photo_id: str, degrees: int) -> None:
+    """The user's clockwise quarter turns; the original is untouched, thumbnails re-rendered."""
+    degrees = int(degrees) % 360
+    if degrees not in ROTATIONS:
+        raise ValidationError({"rotation": _("A photo can only be turned by quarter turns.")})
+    with library.transaction() as s:
+        photo: Photo = get_record(s, "photo", photo_id)
+        if photo.rotation == degrees:
+            return
+        _bump(s, "photo", photo)
+        photo.rotation = degrees
+        sha = photo.sha256
+        photo_id = photo.id
+    _drop_rotated_cache(library, sha)
+    with contextlib.suppress(UserError):
+        thumbnail_file(library, photo_id)  # the grid shows the new one at once
+
+
+# --- session photo lists -----------------------------------------------------------------------
+
+
+def session_photos(library: Library, session_id: str) -> list[PhotoInfo]:
+    """The session's photos in their order."""
+    with library.session() as s:
+        fs: FieldSession = get_record(s, "session", session_id)
+        return [_info(library, link.photo) for link in fs.photos]
+
+
+def _session_for_edit(s: Session, session_id: str) -> FieldSession:
+    fs: FieldSession = get_record(s, "session", session_id)
+    return fs
+
+
+def _set_session_list(s: Session, fs: FieldSession, photo_ids: list[str]) -> None:
+    _bump(s, "session", fs)
+    fs.photos = []
+    s.flush()
+    fs.photos = [SessionPhoto(photo_id=pid, position=i) for i, pid in enumerate(photo_ids)]
+
+
+def reorder_session_photos(library: Library, session_id: str, photo_ids: Sequence[str]) -> None:
+    """Put the session's photos in this order (it must list exactly the session's photos)."""
+    wanted = list(photo_ids)
+    with library.transaction() as s:
+        fs = _session_for_edit(s, session_id)
+        current = [p.photo_id for p in fs.photos]
+        if sorted(current) != sorted(wanted) or len(set(wanted)) != len(wanted):
+            raise UserError(_("The photo list changed meanwhile; reload and try again."))
+        if current == wanted:
+            return
+        _set_session_list(s, fs, wanted)
+
+
+def remove_from_session(library: Library, session_id: str, photo_id: str) -> None:
+    """Unlink a photo from a session; the original stays in the store."""
+    with library.transaction() as s:
+        fs = _session_for_edit(s, session_id)
+        current = [p.photo_id for p in fs.photos]
+        if photo_id not in current:
+            return
+        _set_session_list(s, fs, [p for p in current if p != photo_id])
+
+
+def add_to_session(
+    library: Library, session_id: str, photo_ids: Sequence[str], position: int | None = None
+) -> None:
+    """Link photos already in the library to a session at `position` (None: at the end)."""
+    with library.transaction() as s:
+        fs = _session_for_edit(s, session_id)
+        for pid in photo_ids:
+            get_record(s, "photo", pid)
+        current = [p.photo_id for p in fs.photos]
+        new = [pid for pid in dict.fromkeys(photo_ids) if pid not in current]
+        if not new:
+            return
+        at = len(current) if position is None else max(0, min(position, len(current)))
+        _set_session_list(s, fs, current[:at] + new + current[at:])
+
+
+def gps_of_session_photos(library: Library, session_id: str) -> tuple[float, float] | None:
+    """The GPS position of the first of the session's photos that has one."""
+    for info in session_photos(library, session_id):
+        if info.gps_lat is not None and info.gps_lon is not None:
+            return info.gps_lat, info.gps_lon
+    return None
+
+
+# --- unused photos -----------------------------------------------------------------------------
+
+
+def unused_photos(library: Library) -> list[str]:
+    """Photos nothing refers to: no session, guide step or portrait (deleted ones included,
+    since undo or a restore can bring those back)."""
+    with library.session() as s:
+        portraits = select(Member.portrait_photo_id).where(Member.portrait_photo_id.is_not(None))
+        query = (
+            select(Photo.id)
+            .where(
+                Photo.id.not_in(select(SessionPhoto.photo_id)),
+                Photo.id.not_in(select(GuideStepPhoto.photo_id)),
+                Photo.id.not_in(portraits),
+            )
+            .order_by(Photo.id)
+        )
+        return list(s.scalars(query))
+
+
+def cleanup_unused(library: Library) -> int:
+    """Remove the records, files and thumbnails of unused photos; returns how many.
+
+    The records go first (one transaction), then the files: a crash in between leaves only
+    orphan files, which `check --repair` removes; never a record without its file.
+    """
+    ids = unused_photos(library)
+    if not ids:
+        return 0
+    with library.transaction() as s:
+        rows = s.execute(select(Photo.id, Photo.sha256, Photo.ext).where(Photo.id.in_(ids))).all()
+        s.execute(delete(Photo).where(Photo.id.in_([r[0] for r in rows])))
+    _fsync_wal(library)
+    for _id, sha, ext in rows:
+        photo_path(library.photos_dir, sha, ext).unlink(missing_ok=True)
+        folder = library.thumbs_dir / sha[:2]
+        if folder.is_dir():
+            for cached in folder.glob(f"{sha}_*.jpg"):
+                cached.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        fsync_dir(library.photos_dir)
+    return len(rows)
+
+
+# --- export ------------------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+
+
+def safe_filename_part(text: str, limit: int = 60) -> str:
+    """A caption made fit for a file name on Windows, macOS and Linux."""
+    cleaned = _UNSAFE.sub(" ", text)
+    cleaned = " ".join(cleaned.split()).strip(" .")
+    return cleaned[:limit].rstrip(" .")
+
+
+def export_name(index: int, count: int, date: datetime, caption: str) -> str:
+    """`2024-05-18_03_修剪示范.jpg`: date, place in the session, caption."""
+    digits = max(2, len(str(count)))
+    parts = [date.astimezone().strftime("%Y-%m-%d"), f"{index:0{digits}d}"]
+    caption_part = safe_filename_part(caption)
+    if caption_part:
+        parts.append(caption_part)
+    return "_".join(parts) + ".jpg"
+
+
+def export_session_photos(
+    library: Library,
+    session_id: str,
+    out_dir: Path,
+    long_edge: int = 1600,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Upright JPEGs of the session's photos, resized to `long_edge`, named by date and caption."""
+    if not 64 <= long_edge <= 20000:
+        raise ValidationError({"long_edge": _("Choose a long edge between 64 and 20000 pixels.")})
+    progress = progress or Progress()
+    with library.session() as s:
+        fs: FieldSession = get_record(s, "session", session_id)
+        session_date = fs.starts_at
+    photos = session_photos(library, session_id)
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            _("Cannot create the folder {path}: {reason}").format(
+                path=out_dir, reason=exc.strerror or exc
+            )
+        ) from None
+    missing = [p for p in photos if not p.path.is_file()]
+    if missing:
+        raise _missing(missing[0])
+    total = len(photos)
+    progress.step(0, total, _("Exporting photos…"))
+    jobs: list[tuple[Path, ProcessPoolExecutor, Future[Any]]] = []
+    done: list[Path] = []
+    try:
+        for index, info in enumerate(photos, start=1):
+            name = export_name(index, total, info.taken_at or session_date, info.caption)
+            target = out_dir / name
+            pool, fut = _run_in_pool(
+                imaging.export_one,
+                str(info.path),
+                str(target),
+                long_edge,
+                info.rotation,
+                EXPORT_QUALITY,
+            )
+            jobs.append((target, pool, fut))
+        for target, _pool, fut in jobs:
+            progress.check_cancelled()
+            try:
+                fut.result()
+            except imaging.BadImage as bad:
+                raise UserError(
+                    _("{name}: {reason}").format(
+                        name=target.name, reason=_translated(bad.reason, bad.params)
+                    )
+                ) from None
+            except OSError as exc:
+                raise UserError(
+                    _("Cannot write {path}: {reason}").format(
+                        path=target, reason=exc.strerror or exc
+                    )
+                ) from None
+            done.append(target)
+            progress.step(len(done), total, target.name)
+    finally:
+        for _target, _pool, fut in jobs:
+            fut.cancel()
+    return done
