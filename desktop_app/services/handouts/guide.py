@@ -149,7 +149,7 @@ def _steps(
 ) -> list[Flowable]:
     layout = styles.layout
     indent = NumberedStep.badge_width + 8
-    gap = 8.0
+    gap = 10.0
     columns = 2
     cell = (layout.frame_width - indent - gap * (columns - 1)) / columns
     box_height = min(cell * 0.75, layout.frame_height * 0.4)
