@@ -117,7 +117,9 @@ def open_image(path: Path) -> Iterator[Image.Image]:
         with warnings.catch_warnings():
             # We enforce our own pixel limit below; Pillow's warning would only be noise.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(path, formats=SUPPORTED_FORMATS)
+            Image.init()
+            formats = [f for f in SUPPORTED_FORMATS if f in Image.OPEN]  # HEIF: once registered
+            img = Image.open(path, formats=formats)
     except Image.DecompressionBombError as exc:
         raise BadImage(TOO_LARGE, **_bomb_params(str(exc))) from None
     except UnidentifiedImageError:
@@ -500,7 +502,12 @@ def prepare_import(source: str, tmp_dir: str, thumbs_dir: str, known_cache: bool
             thumbs = Path(thumbs_dir)
             facts = None
             if not (known_cache and cache_path(thumbs, sha, THUMB_EDGE).is_file()):
-                facts = analyse(temp, thumbs, sha)
+                try:
+                    facts = analyse(temp, thumbs, sha)
+                except (BadImage, OSError):
+                    raise
+                except Exception:  # a decoder bug hit by a hostile file: refuse that file only
+                    raise BadImage(DAMAGED) from None
         except BaseException:
             temp.unlink(missing_ok=True)
             raise

@@ -341,6 +341,14 @@ class _Importer:
     def result(self, path: Path, pool: ProcessPoolExecutor, fut: Future[Any]) -> imaging.Prepared:
         """The worker's result; a crashed worker gets its file one retry on its own."""
         try:
+            return self._result(path, pool, fut)
+        except OSError as exc:  # the library's disk, not the photo: stop the import
+            raise UserError(
+                _("Cannot write into the library: {reason}").format(reason=exc.strerror or exc)
+            ) from None
+
+    def _result(self, path: Path, pool: ProcessPoolExecutor, fut: Future[Any]) -> imaging.Prepared:
+        try:
             prepared: imaging.Prepared = fut.result()
             return prepared
         except BrokenProcessPool:
