@@ -1,0 +1,1 @@
+"""Record forms for the main window's right pane (teams, members, guides, sessions)."""

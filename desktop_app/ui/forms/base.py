@@ -1,0 +1,345 @@
+"""The base of every record form: load, edit, dirty tracking, validated save with undo.
+
+A form works on the catalog's input dataclasses (`TeamData`, `GuideData`...): `populate()` puts
+one into the widgets and `collect()` reads it back. The form is dirty when what the widgets
+say differs from what was loaded, so typing a letter and deleting it again is not a change.
+
+`save()` calls the catalog service. A `ValidationError` is shown next to the fields it names
+(a red line under each field, keyed by the field name in `err.fields`); any other `UserError`
+appears at the top of the form. Nothing is ever dropped silently, and no traceback reaches the
+user. A successful save is pushed on the undo stack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QUndoStack
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.errors import UserError, ValidationError
+from desktop_app.core.i18n import _
+from desktop_app.services import catalog
+from desktop_app.storage.library import Library
+from desktop_app.ui.forms.widgets import TableEditor
+from desktop_app.ui.undo import LOADERS, SAVERS, Notify, Report, SaveCommand
+
+ERROR_STYLE = "color: #c62828;"
+GENERAL = ""  # key of the error line at the top of the form
+
+
+def _ignore(*_args: Any) -> None:
+    return None
+
+
+class RecordForm(QWidget):
+    """Edit one record of `kind`; subclasses build the widgets and map data to them."""
+
+    kind = ""
+    dirtyChanged = Signal(bool)
+    saved = Signal(str)
+
+    def __init__(
+        self,
+        library: Library,
+        *,
+        undo_stack: QUndoStack | None = None,
+        notify: Notify | None = None,
+        report: Report | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.undo_stack = undo_stack
+        self.notify: Notify = notify or _ignore
+        self.report: Report = report or _ignore
+        self._id: str | None = None
+        self._stored: Any = None  # the data as loaded from the library (None for a new record)
+        self._baseline: Any = None  # what collect() said right after loading
+        self._dirty = False
+        self._loading = False
+        self.error_labels: dict[str, QLabel] = {}
+        self.field_widgets: dict[str, QWidget] = {}
+
+        self.heading = QLabel()
+        font = QFont(self.heading.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.heading.setMinimumWidth(50)
+        self.revision_label = QLabel()
+        self.revision_label.setObjectName("revision_label")
+        self.revision_label.setStyleSheet("color: #666;")
+        header = QHBoxLayout()
+        header.addWidget(self.heading, 1)
+        header.addWidget(self.revision_label)
+
+        self.general_error = self._error_label()
+        self.error_labels[GENERAL] = self.general_error
+
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        self.body_layout.setContentsMargins(4, 4, 12, 4)
+        self.form = self.new_form_layout()
+        self.body_layout.addLayout(self.form)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.body)
+
+        self.save_button = QPushButton(_("Save"))
+        self.save_button.setObjectName("form_save")
+        self.revert_button = QPushButton(_("Discard changes"))
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.revert)
+        footer = QHBoxLayout()
+        footer.addStretch(1)
+        footer.addWidget(self.revert_button)
+        footer.addWidget(self.save_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 4, 6)
+        layout.addLayout(header)
+        layout.addWidget(self.general_error)
+        layout.addWidget(self.scroll, 1)
+        layout.addLayout(footer)
+
+        self.build()
+        self.body_layout.addStretch(1)
+        self._update_buttons()
+
+    # --- for subclasses ---------------------------------------------------------------------
+
+    def build(self) -> None:
+        """Create the fields (call `add_field` for each)."""
+        raise NotImplementedError
+
+    def empty_data(self) -> Any:
+        raise NotImplementedError
+
+    def populate(self, data: Any) -> None:
+        raise NotImplementedError
+
+    def collect(self) -> Any:
+        """The data the widgets hold; raise `ValidationError` for input that cannot be read."""
+        raise NotImplementedError
+
+    def title_of(self, data: Any) -> str:
+        raise NotImplementedError
+
+    def new_title(self) -> str:
+        raise NotImplementedError
+
+    # --- building helpers -------------------------------------------------------------------
+
+    @staticmethod
+    def new_form_layout() -> QFormLayout:
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        return form
+
+    @staticmethod
+    def _error_label() -> QLabel:
+        label = QLabel()
+        label.setStyleSheet(ERROR_STYLE)
+        label.setWordWrap(True)
+        label.hide()
+        return label
+
+    def add_field(
+        self,
+        label: str,
+        widget: QWidget,
+        key: str | None = None,
+        *,
+        form: QFormLayout | None = None,
+    ) -> QWidget:
+        """Add a labelled field with an error line under it (keyed by `key`)."""
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        if key is not None:
+            error = self._error_label()
+            error.setObjectName(f"error_{key}")
+            column.addWidget(error)
+            self.error_labels[key] = error
+            self.field_widgets[key] = widget
+        (form or self.form).addRow(label, box)
+        self.watch(widget)
+        return box
+
+    def watch(self, widget: QWidget) -> None:
+        """Recompute the dirty flag whenever `widget` changes."""
+        if isinstance(widget, (QLineEdit, QPlainTextEdit)):
+            widget.textChanged.connect(self._edited)
+        elif isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(self._edited)
+        elif isinstance(widget, QDateTimeEdit):
+            widget.dateTimeChanged.connect(self._edited)
+        elif isinstance(widget, QCheckBox):
+            widget.toggled.connect(self._edited)
+        elif isinstance(widget, QSpinBox):
+            widget.valueChanged.connect(self._edited)
+        elif isinstance(widget, TableEditor):
+            widget.changed.connect(self._edited)
+
+    # --- state ------------------------------------------------------------------------------
+
+    def record_id(self) -> str | None:
+        return self._id
+
+    def is_new(self) -> bool:
+        return self._id is None
+
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def load(self, record_id: str | None) -> None:
+        """Show a record from the library, or an empty new one for None."""
+        self._id = record_id
+        if record_id is None:
+            data = self.empty_data()
+            self._stored = None
+        else:
+            data = LOADERS[self.kind](self.library, record_id)
+            self._stored = data
+        self._fill(data)
+        self._baseline = self._collect_or_none()
+        self.clear_errors()
+        self._update_header(data)
+        self._set_dirty(False)
+
+    def load_draft(self, data: Any) -> None:
+        """A new record prefilled with `data` (from a template): dirty until saved."""
+        self.load(None)
+        self._fill(data)
+        self._edited()
+
+    def revert(self) -> None:
+        self.load(self._id)
+
+    def _fill(self, data: Any) -> None:
+        self._loading = True
+        try:
+            self.populate(data)
+        finally:
+            self._loading = False
+
+    def _collect_or_none(self) -> Any:
+        try:
+            return self.collect()
+        except ValidationError:
+            return None
+
+    def _edited(self, *_args: Any) -> None:
+        if self._loading:
+            return
+        current = self._collect_or_none()
+        self._set_dirty(current is None or current != self._baseline)
+
+    def _set_dirty(self, dirty: bool) -> None:
+        changed = dirty != self._dirty
+        self._dirty = dirty
+        self._update_buttons()
+        if changed:
+            self.dirtyChanged.emit(dirty)
+
+    def _update_buttons(self) -> None:
+        self.save_button.setEnabled(self._dirty or self._id is None)
+        self.revert_button.setEnabled(self._dirty)
+
+    def _update_header(self, data: Any) -> None:
+        if self._id is None:
+            self.heading.setText(self.new_title())
+            self.revision_label.setText(_("Not saved yet"))
+        else:
+            self.heading.setText(self.title_of(data))
+            revision = catalog.revision_of(self.library, self.kind, self._id)
+            self.revision_label.setText(_("Revision {n}").format(n=revision))
+
+    # --- errors -----------------------------------------------------------------------------
+
+    def clear_errors(self) -> None:
+        for label in self.error_labels.values():
+            label.clear()
+            label.hide()
+
+    def show_errors(self, fields: dict[str, str]) -> None:
+        """Each message next to its field; a message for an unknown field at the top."""
+        self.clear_errors()
+        first: QWidget | None = None
+        for key, message in fields.items():
+            label = self.error_labels.get(key, self.general_error)
+            text = f"{label.text()} {message}".strip() if label.text() else message
+            label.setText(text)
+            label.show()
+            if first is None:
+                first = self.field_widgets.get(key, label)
+        if first is not None:
+            self.scroll.ensureWidgetVisible(first)
+
+    def error_text(self, key: str) -> str:
+        label = self.error_labels.get(key)
+        return label.text() if label is not None and not label.isHidden() else ""
+
+    # --- saving -----------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Validate and save through the catalog; False (errors shown) when refused."""
+        self.clear_errors()
+        try:
+            data = self.collect()
+            record_id = SAVERS[self.kind](self.library, data, self._id)
+        except ValidationError as err:
+            self.show_errors(err.fields)
+            return False
+        except UserError as err:
+            self.show_errors({GENERAL: str(err)})
+            return False
+        if self.undo_stack is not None:
+            if self._stored is None:
+                text = _("Create “{name}”").format(name=self.title_of(data))
+            else:
+                text = _("Edit “{name}”").format(name=self.title_of(data))
+            self.undo_stack.push(
+                SaveCommand(
+                    self.library,
+                    self.kind,
+                    record_id,
+                    before=self._stored,
+                    after=data,
+                    text=text,
+                    notify=self.notify,
+                    report=self.report,
+                )
+            )
+        self.load(record_id)
+        self.saved.emit(record_id)
+        return True
+
+
+def names_of(rows: list[dict[str, Any]], key: str = "name") -> dict[str, str]:
+    """id -> display name from `listing.list_rows` rows."""
+    return {str(r["id"]): str(r.get(key) or "") for r in rows}
