@@ -1,0 +1,311 @@
+"""The field-session form: when and where, who came and what each did, what was covered.
+
+The "Photos" group box (`photos_box`) is filled by the photo feature with its grid; the form
+keeps the session's photo ids in `photo_ids` and saves them unchanged unless that feature
+updates the list.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateTimeEdit,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.errors import ValidationError
+from desktop_app.core.i18n import _
+from desktop_app.services import catalog, listing
+from desktop_app.services.labels import SESSION_ROLE_LABELS, label
+from desktop_app.storage.models import SessionRole
+from desktop_app.ui.forms import widgets
+from desktop_app.ui.forms.base import RecordForm, names_of
+from desktop_app.ui.forms.widgets import Col, StringListEditor, TableEditor
+
+DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
+
+
+def now_to_minute() -> datetime:
+    return datetime.now().astimezone().replace(second=0, microsecond=0)
+
+
+def to_qdatetime(value: datetime) -> QDateTime:
+    return QDateTime(value.astimezone().replace(tzinfo=None))
+
+
+def from_qdatetime(value: QDateTime) -> datetime:
+    naive: datetime = value.toPython()
+    return naive.astimezone()  # the laptop's local time zone, as the user typed it
+
+
+def template_from(library: Any, session_id: str) -> catalog.SessionData:
+    """A new session with the teams, venue and guides of an earlier one (dated now)."""
+    earlier = catalog.load_session(library, session_id)
+    return catalog.SessionData(
+        starts_at=now_to_minute(),
+        venue=earlier.venue,
+        gps_lat=earlier.gps_lat,
+        gps_lon=earlier.gps_lon,
+        team_ids=list(earlier.team_ids),
+        guide_ids=list(earlier.guide_ids),
+    )
+
+
+class SessionForm(RecordForm):
+    kind = "session"
+
+    def build(self) -> None:
+        self.photo_ids: list[str] = []
+
+        # When and where.
+        when = self._group(_("When and where"))
+        self.starts_edit = QDateTimeEdit()
+        self.starts_edit.setObjectName("session_starts")
+        self.starts_edit.setCalendarPopup(True)
+        self.starts_edit.setDisplayFormat(DATETIME_FORMAT)
+        self.has_end = QCheckBox(_("Ends at"))
+        self.ends_edit = QDateTimeEdit()
+        self.ends_edit.setCalendarPopup(True)
+        self.ends_edit.setDisplayFormat(DATETIME_FORMAT)
+        self.ends_edit.setEnabled(False)
+        self.has_end.toggled.connect(self.ends_edit.setEnabled)
+        end_row = QWidget()
+        end_layout = QHBoxLayout(end_row)
+        end_layout.setContentsMargins(0, 0, 0, 0)
+        end_layout.addWidget(self.has_end)
+        end_layout.addWidget(self.ends_edit, 1)
+        self.watch(self.has_end)
+        self.watch(self.ends_edit)
+        self.venue_edit = QLineEdit()
+        self.venue_edit.setObjectName("session_venue")
+        self.lat_edit = QLineEdit()
+        self.lat_edit.setPlaceholderText(_("Latitude, e.g. 39.8687"))
+        self.lon_edit = QLineEdit()
+        self.lon_edit.setPlaceholderText(_("Longitude, e.g. 116.1825"))
+        gps_row = QWidget()
+        gps_layout = QHBoxLayout(gps_row)
+        gps_layout.setContentsMargins(0, 0, 0, 0)
+        gps_layout.addWidget(self.lat_edit)
+        gps_layout.addWidget(self.lon_edit)
+        self.watch(self.lat_edit)
+        self.watch(self.lon_edit)
+        self.hosts = StringListEditor(_("Host organisation"))
+        self.add_field(_("Starts at"), self.starts_edit, "starts_at", form=when)
+        self.add_field(_("End"), end_row, "ends_at", form=when)
+        self.add_field(_("Venue"), self.venue_edit, "venue", form=when)
+        self.add_field(_("GPS (optional)"), gps_row, "gps", form=when)
+        self.add_field(_("Hosts"), self.hosts, "host_organisations", form=when)
+
+        # What.
+        what = self._group(_("Theme and content"))
+        self.theme_edit = QLineEdit()
+        self.theme_edit.setObjectName("session_theme")
+        self.summary_edit = QPlainTextEdit()
+        self.summary_edit.setMinimumHeight(70)
+        self.summary_edit.setMaximumHeight(120)
+        self.guides = TableEditor(
+            [Col("guide_id", _("Guide"), "choice", stretch=True)],
+            on_add=self._pick_guides,
+            add_text=_("Add guides…"),
+            min_rows_visible=2,
+        )
+        self.guides.view.horizontalHeader().setVisible(False)
+        self.agenda = TableEditor(
+            [
+                Col("time", _("Time")),
+                Col("title", _("Segment"), stretch=True),
+                Col("leader", _("Led by")),
+            ],
+            add_text=_("Add segment"),
+        )
+        self.add_field(_("Theme"), self.theme_edit, "theme", form=what)
+        self.add_field(_("Summary"), self.summary_edit, "summary", form=what)
+        self.add_field(_("Guides covered"), self.guides, "guides", form=what)
+        self.add_field(_("Agenda"), self.agenda, "agenda", form=what)
+
+        # Who.
+        who = self._group(_("Teams and people"))
+        self.teams = TableEditor(
+            [Col("team_id", _("Team"), "choice", stretch=True)],
+            on_add=self._pick_teams,
+            add_text=_("Add teams…"),
+            min_rows_visible=2,
+        )
+        self.teams.view.horizontalHeader().setVisible(False)
+        self.attendees = TableEditor(
+            [
+                Col("member_id", _("Member"), "choice"),
+                Col("role", _("Did"), "choice"),
+                Col("note", _("Note"), stretch=True),
+            ],
+            on_add=self._pick_attendees,
+            add_text=_("Add members…"),
+        )
+        self.groups = TableEditor(
+            [Col("name", _("Participant group"), stretch=True), Col("count", _("Count"), "int")],
+            add_text=_("Add group"),
+        )
+        self.add_field(_("Teams"), self.teams, "teams", form=who)
+        self.add_field(_("Members present"), self.attendees, "attendees", form=who)
+        self.add_field(_("Participants"), self.groups, "groups", form=who)
+
+        # Afterwards.
+        after = self._group(_("Feedback and follow-ups"))
+        self.feedback = TableEditor(
+            [
+                Col("text", _("Quote"), stretch=True),
+                Col("speaker", _("Said by")),
+                Col("speaker_role", _("Who they are")),
+            ],
+            add_text=_("Add quote"),
+        )
+        self.follow_ups = StringListEditor(_("Follow-up"))
+        self.add_field(_("Trainee feedback"), self.feedback, "feedback", form=after)
+        self.add_field(_("Follow-ups"), self.follow_ups, "follow_ups", form=after)
+
+        # Filled by the photo feature with its grid.
+        self.photos_box = QGroupBox(_("Photos"))
+        self.photos_box.setObjectName("photos_box")
+        self.photos_box.setLayout(QVBoxLayout())
+        self.body_layout.addWidget(self.photos_box)
+
+    def _group(self, title: str) -> Any:
+        box = QGroupBox(title)
+        form = self.new_form_layout()
+        box.setLayout(form)
+        self.body_layout.addWidget(box)
+        return form
+
+    # --- pickers ----------------------------------------------------------------------------
+
+    def _options(self) -> dict[str, dict[str, str]]:
+        return {
+            "team_id": names_of(listing.list_rows(self.library, "team")),
+            "member_id": names_of(listing.list_rows(self.library, "member")),
+            "guide_id": names_of(listing.list_rows(self.library, "guide"), "title"),
+            "role": {r.value: label(SESSION_ROLE_LABELS, r) for r in SessionRole},
+        }
+
+    def _pick(self, editor: TableEditor, key: str, title: str) -> list[str]:
+        present = [str(r[key]) for r in editor.rows()]
+        return widgets.pick_records(self, title, self._options()[key], exclude=present)
+
+    def _pick_teams(self) -> list[dict[str, Any]]:
+        return [{"team_id": t} for t in self._pick(self.teams, "team_id", _("Add teams"))]
+
+    def _pick_guides(self) -> list[dict[str, Any]]:
+        return [{"guide_id": g} for g in self._pick(self.guides, "guide_id", _("Add guides"))]
+
+    def _pick_attendees(self) -> list[dict[str, Any]]:
+        picked = self._pick(self.attendees, "member_id", _("Add members present"))
+        return [{"member_id": m, "role": SessionRole.LECTURE.value, "note": ""} for m in picked]
+
+    # --- data -------------------------------------------------------------------------------
+
+    def empty_data(self) -> catalog.SessionData:
+        return catalog.SessionData(starts_at=now_to_minute())
+
+    def populate(self, data: catalog.SessionData) -> None:
+        options = self._options()
+        for editor in (self.teams, self.attendees, self.guides):
+            editor.model.options = options
+        self.starts_edit.setDateTime(to_qdatetime(data.starts_at))
+        self.has_end.setChecked(data.ends_at is not None)
+        self.ends_edit.setDateTime(to_qdatetime(data.ends_at or data.starts_at))
+        self.venue_edit.setText(data.venue)
+        self.lat_edit.setText("" if data.gps_lat is None else f"{data.gps_lat:.6f}")
+        self.lon_edit.setText("" if data.gps_lon is None else f"{data.gps_lon:.6f}")
+        self.hosts.set_values(data.host_organisations)
+        self.theme_edit.setText(data.theme)
+        self.summary_edit.setPlainText(data.summary)
+        self.guides.set_rows([{"guide_id": g} for g in data.guide_ids])
+        self.agenda.set_rows(
+            [{"time": a.time, "title": a.title, "leader": a.leader} for a in data.agenda]
+        )
+        self.teams.set_rows([{"team_id": t} for t in data.team_ids])
+        self.attendees.set_rows(
+            [{"member_id": a.member_id, "role": a.role, "note": a.note} for a in data.attendees]
+        )
+        self.groups.set_rows([{"name": g.name, "count": g.count} for g in data.groups])
+        self.feedback.set_rows(
+            [
+                {"text": f.text, "speaker": f.speaker, "speaker_role": f.speaker_role}
+                for f in data.feedback
+            ]
+        )
+        self.follow_ups.set_values(data.follow_ups)
+        self.photo_ids = list(data.photo_ids)
+
+    def _gps(self) -> tuple[float | None, float | None]:
+        lat_text = self.lat_edit.text().strip().replace("，", ".")
+        lon_text = self.lon_edit.text().strip().replace("，", ".")
+        if not lat_text and not lon_text:
+            return None, None
+        if not lat_text or not lon_text:
+            raise ValidationError({"gps": _("Enter both the latitude and the longitude.")})
+        try:
+            return float(lat_text), float(lon_text)
+        except ValueError:
+            raise ValidationError(
+                {"gps": _("Enter GPS as decimal degrees, e.g. 39.8687 and 116.1825.")}
+            ) from None
+
+    @staticmethod
+    def _text(row: dict[str, Any], key: str) -> str:
+        return str(row.get(key) or "")
+
+    def collect(self) -> catalog.SessionData:
+        lat, lon = self._gps()
+        t = self._text
+        return catalog.SessionData(
+            starts_at=from_qdatetime(self.starts_edit.dateTime()),
+            ends_at=from_qdatetime(self.ends_edit.dateTime()) if self.has_end.isChecked() else None,
+            theme=self.theme_edit.text(),
+            venue=self.venue_edit.text(),
+            gps_lat=lat,
+            gps_lon=lon,
+            host_organisations=self.hosts.values(),
+            summary=self.summary_edit.toPlainText(),
+            follow_ups=self.follow_ups.values(),
+            team_ids=[t(r, "team_id") for r in self.teams.rows()],
+            attendees=[
+                catalog.AttendeeData(t(r, "member_id"), t(r, "role"), t(r, "note"))
+                for r in self.attendees.rows()
+            ],
+            groups=[
+                catalog.GroupData(t(r, "name"), r.get("count"))
+                for r in self.groups.rows()
+                if t(r, "name").strip() or r.get("count") is not None
+            ],
+            agenda=[
+                catalog.AgendaData(t(r, "title"), t(r, "time"), t(r, "leader"))
+                for r in self.agenda.rows()
+                if any(t(r, k).strip() for k in ("title", "time", "leader"))
+            ],
+            guide_ids=[t(r, "guide_id") for r in self.guides.rows()],
+            feedback=[
+                catalog.FeedbackData(t(r, "text"), t(r, "speaker"), t(r, "speaker_role"))
+                for r in self.feedback.rows()
+                if any(t(r, k).strip() for k in ("text", "speaker", "speaker_role"))
+            ],
+            photo_ids=list(self.photo_ids),
+        )
+
+    def title_of(self, data: catalog.SessionData) -> str:
+        when = data.starts_at.astimezone().strftime("%Y-%m-%d")
+        return f"{when} {data.theme.strip() or data.venue.strip()}".strip()
+
+    def new_title(self) -> str:
+        return _("New field session")
+
+    def load_template(self, session_id: str) -> None:
+        self.load_draft(template_from(self.library, session_id))
