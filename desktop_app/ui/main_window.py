@@ -1,4 +1,13 @@
-"""The main window: sections in a sidebar, a lazy list, and the selected record beside it."""
+"""The main window: sections in a sidebar, a lazy list, and the selected record's form beside it.
+
+The right pane is the editable form of the record selected in the list (or a new one). Every
+change goes through the forms' validated saves or soft deletes and lands on one `QUndoStack`.
+Leaving a form with unsaved changes (another record, another section, closing the window)
+asks Save / Discard / Cancel first.
+
+Feature modules listed in `extensions.INSTALLERS` add to `menus`, `toolbar`, use `runner`,
+`current_selection()` and call `refresh()` after they changed the library.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,7 @@ import importlib
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -20,20 +29,26 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTableView,
-    QTextBrowser,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
 from desktop_app import __version__
+from desktop_app.core.errors import RecordNotFoundError, UserError
 from desktop_app.core.i18n import N_, _
 from desktop_app.core.settings import Settings
 from desktop_app.services import listing
-from desktop_app.services.describe import describe
-from desktop_app.services.records import get_record, record_to_dict
 from desktop_app.storage.library import Library
 from desktop_app.ui import extensions
+from desktop_app.ui.forms.base import RecordForm
+from desktop_app.ui.forms.guide import GuideForm
+from desktop_app.ui.forms.member import MemberForm
+from desktop_app.ui.forms.session import SessionForm
+from desktop_app.ui.forms.team import TeamForm
 from desktop_app.ui.models import RecordTableModel
+from desktop_app.ui.session_filters import SessionFilterBar
+from desktop_app.ui.undo import DeleteCommand, delete_text
 from desktop_app.ui.workers import BackgroundRunner
 
 
@@ -50,28 +65,20 @@ SECTIONS = [
     Section("session", N_("Field sessions")),
 ]
 
+# Starting column widths that fit the list pane at 1366×768 (the user's own are remembered).
+COLUMN_WIDTHS: dict[str, list[int]] = {
+    "team": [150, 110, 110, 60],
+    "member": [80, 150, 120, 120],
+    "guide": [170, 80, 120, 50, 120],
+    "session": [125, 90, 130, 110, 50],
+}
 
-class RecordDetailView(QTextBrowser):
-    """The selected record, read-only, as labelled lines."""
-
-    def __init__(self, library: Library, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.library = library
-        self.setOpenExternalLinks(False)
-
-    def show_record(self, kind: str, record_id: str | None) -> None:
-        if record_id is None:
-            self.setHtml(f"<p style='color:#666'>{html.escape(_('Nothing selected.'))}</p>")
-            return
-        with self.library.session() as s:
-            data = record_to_dict(kind, get_record(s, kind, record_id))
-        rows = "".join(
-            f"<tr><th align='left' valign='top' style='padding-right:12px;color:#555'>"
-            f"{html.escape(key)}</th><td>{html.escape(value)}</td></tr>"
-            for key, value in describe(self.library, kind, data)
-            if key != "ID"
-        )
-        self.setHtml(f"<table cellspacing='4'>{rows}</table>")
+FORM_CLASSES: dict[str, type[RecordForm]] = {
+    "team": TeamForm,
+    "member": MemberForm,
+    "guide": GuideForm,
+    "session": SessionForm,
+}
 
 
 class MainWindow(QMainWindow):
@@ -87,8 +94,15 @@ class MainWindow(QMainWindow):
         self.runner = runner or BackgroundRunner(parent=self)
         self.settings = settings or Settings()
         self.qsettings = QSettings()
-        self.setWindowTitle(_("Jiangxin Classroom — {name}").format(name=library.name))
+        self.undo_stack = QUndoStack(self)
+        stack = self.undo_stack
+        # The stack is destroyed with the window and announces its last state on the way out;
+        # by then the actions it would update are gone.
+        self.destroyed.connect(lambda _obj=None: stack.blockSignals(True))
+        self.setWindowTitle(_("Jiangxin Classroom — {name}").format(name=library.name) + "[*]")
         self.resize(1280, 720)
+        self._syncing = False  # True while the window itself moves selections around
+        self._section_row = -1
 
         self.models: dict[str, RecordTableModel] = {}
         self.tables: dict[str, QTableView] = {}
@@ -99,17 +113,46 @@ class MainWindow(QMainWindow):
         for section in SECTIONS:
             QListWidgetItem(_(section.title), self.sidebar)
 
+        self.session_filters = SessionFilterBar(library)
+        self.session_filters.changed.connect(self._apply_filter)
         self.list_stack = QStackedWidget()
         for section in SECTIONS:
-            self.list_stack.addWidget(self._make_table(section.kind))
+            table = self._make_table(section.kind)
+            if section.kind == "session":
+                page = QWidget()
+                column = QVBoxLayout(page)
+                column.setContentsMargins(0, 0, 0, 0)
+                column.addWidget(self.session_filters)
+                column.addWidget(table, 1)
+                self.list_stack.addWidget(page)
+            else:
+                self.list_stack.addWidget(table)
 
-        self.detail = RecordDetailView(library)
+        self.empty_page = QLabel(_("Select a record in the list, or press Ctrl+N for a new one."))
+        self.empty_page.setObjectName("empty_page")
+        self.empty_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_page.setWordWrap(True)
+        self.empty_page.setStyleSheet("color: #777;")
+        self.detail_stack = QStackedWidget()
+        self.detail_stack.addWidget(self.empty_page)
+        self.forms: dict[str, RecordForm] = {}
+        for kind, form_class in FORM_CLASSES.items():
+            form = form_class(
+                library, undo_stack=self.undo_stack, notify=self._after_change, report=self._report
+            )
+            form.setObjectName(f"form_{kind}")
+            form.saved.connect(lambda record_id, k=kind: self._on_saved(k, record_id))
+            form.dirtyChanged.connect(self._on_dirty_changed)
+            self.forms[kind] = form
+            self.detail_stack.addWidget(form)
+
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(self.list_stack)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setStretchFactor(2, 2)
+        self.splitter.addWidget(self.detail_stack)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(2, 3)
         self.setCentralWidget(self.splitter)
 
         self._build_actions()
@@ -146,24 +189,39 @@ class MainWindow(QMainWindow):
         view.setSortingEnabled(True)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         view.setAlternatingRowColors(True)
         view.verticalHeader().setVisible(False)
         view.verticalHeader().setDefaultSectionSize(26)
         view.horizontalHeader().setStretchLastSection(True)
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        view.horizontalHeader().setDefaultSectionSize(140)
+        view.horizontalHeader().setDefaultSectionSize(120)
         view.horizontalHeader().setSortIndicatorShown(True)
+        for column, width in enumerate(COLUMN_WIDTHS.get(kind, [])):
+            view.setColumnWidth(column, width)
         view.selectionModel().currentRowChanged.connect(
             lambda current, _previous, k=kind: self._on_current_changed(k, current)
         )
+        view.selectionModel().selectionChanged.connect(lambda *_args: self._update_actions())
         self.models[kind] = model
         self.tables[kind] = view
         return view
+
+    def _action(
+        self, text: str, slot: object, shortcuts: list[QKeySequence] | None = None
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts(shortcuts)
+        action.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
+        self.addAction(action)
+        return action
 
     def _build_actions(self) -> None:
         toolbar = QToolBar(_("Main"))
         toolbar.setObjectName("main_toolbar")
         toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
         bar = self.menuBar()
@@ -182,11 +240,36 @@ class MainWindow(QMainWindow):
         self.search_box.setMaximumWidth(320)
         self.search_box.textChanged.connect(lambda _text: self._filter_timer.start())
 
-        self.find_action = QAction(_("Find"), self)
-        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
-        self.find_action.triggered.connect(self._focus_search)
-        self.addAction(self.find_action)
+        self.new_action = self._action(_("New"), self.new_record, [QKeySequence.StandardKey.New])
+        self.template_action = self._action(
+            _("New session from template"),
+            self.new_session_from_template,
+            [QKeySequence("Ctrl+Shift+N")],
+        )
+        self.template_action.setToolTip(
+            _("A new session with the teams, venue and guides of the selected one")
+        )
+        self.save_action = self._action(
+            _("Save"), self.save_record, [QKeySequence.StandardKey.Save]
+        )
+        # Delete only from the list: the Del key in a form's own tables must not delete the record.
+        self.delete_action = QAction(_("Delete…"), self)
+        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.delete_action.triggered.connect(lambda _checked=False: self.delete_records())
+        self.list_stack.addAction(self.delete_action)
+        self.undo_action = self._action(_("Undo"), self.undo, [QKeySequence("Ctrl+Z")])
+        self.redo_action = self._action(
+            _("Redo"), self.redo, [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
+        )
+        self.undo_stack.canUndoChanged.connect(lambda _c: self._update_actions())
+        self.undo_stack.canRedoChanged.connect(lambda _c: self._update_actions())
+        self.undo_stack.undoTextChanged.connect(lambda _t: self._update_actions())
+        self.undo_stack.redoTextChanged.connect(lambda _t: self._update_actions())
 
+        self.find_action = self._action(
+            _("Find"), self._focus_search, [QKeySequence.StandardKey.Find]
+        )
         for i, _section in enumerate(SECTIONS):
             action = QAction(self)
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
@@ -195,17 +278,33 @@ class MainWindow(QMainWindow):
 
         self.about_action = QAction(_("About Jiangxin"), self)
         self.about_action.triggered.connect(self.show_about)
-
-        self.menus["help"].addAction(self.about_action)
         self.quit_action = QAction(_("Quit"), self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
-        self.menus["file"].addAction(self.quit_action)
 
+        self.menus["file"].addAction(self.quit_action)
+        for action in (self.undo_action, self.redo_action):
+            self.menus["edit"].addAction(action)
+        self.menus["edit"].addSeparator()
+        self.menus["edit"].addAction(self.find_action)
+        for action in (self.new_action, self.template_action, self.save_action):
+            self.menus["record"].addAction(action)
+        self.menus["record"].addSeparator()
+        self.menus["record"].addAction(self.delete_action)
+        self.menus["help"].addAction(self.about_action)
+
+        for action in (self.new_action, self.save_action, self.delete_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.undo_action)
+        toolbar.addAction(self.redo_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.template_action)
         toolbar.addWidget(QLabel(" "))
         toolbar.addWidget(self.search_box)
+        self._update_actions()
 
-    # --- behaviour --------------------------------------------------------------------------
+    # --- where we are -----------------------------------------------------------------------
 
     @property
     def current_kind(self) -> str:
@@ -217,6 +316,14 @@ class MainWindow(QMainWindow):
     def current_table(self) -> QTableView:
         return self.tables[self.current_kind]
 
+    def current_form(self) -> RecordForm:
+        return self.forms[self.current_kind]
+
+    def shown_form(self) -> RecordForm | None:
+        """The form on screen (None when the right pane shows no record)."""
+        widget = self.detail_stack.currentWidget()
+        return widget if isinstance(widget, RecordForm) else None
+
     def current_selection(self) -> tuple[str, list[str]]:
         """The current section's kind and the ids of the selected rows, in row order."""
         table = self.current_table()
@@ -225,41 +332,36 @@ class MainWindow(QMainWindow):
         ids = [rid for rid in (model.id_at(r) for r in rows) if rid is not None]
         return self.current_kind, ids
 
+    # --- lists ------------------------------------------------------------------------------
+
     def refresh(self, kind: str | None = None) -> None:
-        """Reload lists after the library changed (all kinds when `kind` is None)."""
-        for k, model in self.models.items():
-            if kind is None or k == kind:
+        """Reload lists after the library changed (all kinds when `kind` is None).
+
+        Selections are kept, and the form on screen is reloaded unless it has unsaved edits.
+        """
+        self._reload_lists(None if kind is None else [kind])
+        form = self.shown_form()
+        if form is not None and not form.is_dirty() and form.record_id() is not None:
+            self._show_record(form.kind, form.record_id())
+
+    def _reload_lists(self, kinds: list[str] | None = None) -> None:
+        self.session_filters.reload_options()
+        self._syncing = True
+        try:
+            for kind, model in self.models.items():
+                if kinds is not None and kind not in kinds:
+                    continue
+                table = self.tables[kind]
+                index = table.currentIndex()
+                keep = model.id_at(index.row()) if index.isValid() else None
                 model.reload()
-        self._on_current_changed(self.current_kind, self.current_table().currentIndex())
+                if keep is not None:
+                    self._select_row(kind, keep)
+        finally:
+            self._syncing = False
+        self._update_count()
 
-    def _on_section_changed(self, row: int) -> None:
-        if row < 0:
-            return
-        self.list_stack.setCurrentIndex(row)
-        self._apply_filter()
-        table = self.current_table()
-        index = table.currentIndex()
-        self._on_current_changed(self.current_kind, index)
-
-    def _on_current_changed(self, kind: str, current: QModelIndex) -> None:
-        if kind != self.current_kind:
-            return
-        record_id = self.models[kind].id_at(current.row()) if current.isValid() else None
-        self.detail.show_record(kind, record_id)
-
-    def _apply_filter(self) -> None:
-        model = self.current_model()
-        text = self.search_box.text().strip()
-        if model.filter.text != text:
-            model.set_filter(listing.ListFilter(text=text))
-        self.count_label.setText(_("{n} records").format(n=model.total_count()))
-
-    def _focus_search(self) -> None:
-        self.search_box.setFocus()
-        self.search_box.selectAll()
-
-    def select_record(self, kind: str, record_id: str) -> bool:
-        self.sidebar.setCurrentRow([s.kind for s in SECTIONS].index(kind))
+    def _select_row(self, kind: str, record_id: str) -> bool:
         row = self.models[kind].row_of(record_id)
         if row < 0:
             return False
@@ -272,6 +374,296 @@ class MainWindow(QMainWindow):
         )
         table.scrollTo(index)
         return True
+
+    def _clear_list_selection(self) -> None:
+        self._syncing = True
+        try:
+            table = self.current_table()
+            table.selectionModel().clearSelection()
+            table.selectionModel().setCurrentIndex(
+                QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+        finally:
+            self._syncing = False
+
+    def _apply_filter(self) -> None:
+        kind = self.current_kind
+        model = self.models[kind]
+        text = self.search_box.text().strip()
+        if kind == "session":
+            flt = self.session_filters.filter_for(text)
+        else:
+            flt = listing.ListFilter(text=text)
+        if model.filter != flt:
+            form = self.shown_form()
+            shown = form.record_id() if form is not None and form.kind == kind else None
+            self._syncing = True
+            try:
+                model.set_filter(flt)
+                if shown is not None:
+                    self._select_row(kind, shown)
+            finally:
+                self._syncing = False
+        self._update_count()
+
+    def _update_count(self) -> None:
+        self.count_label.setText(_("{n} records").format(n=self.current_model().total_count()))
+
+    def _focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    # --- showing records --------------------------------------------------------------------
+
+    def _on_section_changed(self, row: int) -> None:
+        if row < 0 or self._syncing or row == self._section_row:
+            return
+        if not self.confirm_leave():
+            self.sidebar.blockSignals(True)
+            self.sidebar.setCurrentRow(self._section_row)
+            self.sidebar.blockSignals(False)
+            return
+        self._section_row = row
+        self.list_stack.setCurrentIndex(row)
+        self._apply_filter()
+        index = self.current_table().currentIndex()
+        record_id = self.current_model().id_at(index.row()) if index.isValid() else None
+        if record_id is None:
+            self._show_empty()
+        else:
+            self._show_record(self.current_kind, record_id)
+        self._update_actions()
+
+    def _on_current_changed(self, kind: str, current: QModelIndex) -> None:
+        if self._syncing or kind != self.current_kind:
+            return
+        record_id = self.models[kind].id_at(current.row()) if current.isValid() else None
+        form = self.forms[kind]
+        on_screen = self.shown_form() is form
+        if on_screen and record_id is not None and form.record_id() == record_id:
+            return
+        if record_id is None:
+            if not (on_screen and (form.is_dirty() or form.is_new())):
+                self._show_empty()
+            return
+        if not self.confirm_leave():
+            self._reselect_shown()
+            return
+        self._show_record(kind, record_id)
+
+    def _reselect_shown(self) -> None:
+        """Put the list selection back on the record whose edits the user kept."""
+        form = self.shown_form()
+        self._syncing = True
+        try:
+            if form is not None and form.record_id() is not None:
+                self._select_row(form.kind, form.record_id() or "")
+            else:
+                self.current_table().selectionModel().clearSelection()
+        finally:
+            self._syncing = False
+
+    def _show_record(self, kind: str, record_id: str | None) -> None:
+        form = self.forms[kind]
+        try:
+            form.load(record_id)
+        except RecordNotFoundError:
+            self._show_empty()
+            return
+        self.detail_stack.setCurrentWidget(form)
+        self._update_actions()
+
+    def _show_empty(self) -> None:
+        self.detail_stack.setCurrentWidget(self.empty_page)
+        self.setWindowModified(False)
+        self._update_actions()
+
+    def select_record(self, kind: str, record_id: str) -> bool:
+        """Go to a record's section and select it (the form shows it)."""
+        self.sidebar.setCurrentRow([s.kind for s in SECTIONS].index(kind))
+        if self.current_kind != kind:
+            return False
+        return self._select_row(kind, record_id)
+
+    # --- unsaved changes --------------------------------------------------------------------
+
+    def confirm_leave(self) -> bool:
+        """True when the form on screen may be left: saved, discarded or never changed."""
+        form = self.shown_form()
+        if form is None or not form.is_dirty():
+            return True
+        Button = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self,
+            _("Unsaved changes"),
+            _("Save the changes to “{name}”?").format(name=form.heading.text()),
+            Button.Save | Button.Discard | Button.Cancel,
+            Button.Save,
+        )
+        if answer == Button.Save:
+            return form.save()
+        if answer == Button.Discard:
+            form.revert()
+            return True
+        return False
+
+    def _on_dirty_changed(self, _dirty: bool) -> None:
+        form = self.shown_form()
+        self.setWindowModified(form is not None and form.is_dirty())
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def _update_actions(self) -> None:
+        form = self.shown_form()
+        kind, ids = self.current_selection() if self.models else ("", [])
+        has_record = bool(ids) or (form is not None and form.record_id() is not None)
+        self.save_action.setEnabled(form is not None)
+        self.delete_action.setEnabled(has_record)
+        self.template_action.setEnabled(kind == "session" and len(ids) == 1)
+        self.template_action.setVisible(kind == "session")
+        self.undo_action.setEnabled(self.undo_stack.canUndo())
+        self.redo_action.setEnabled(self.undo_stack.canRedo())
+        undo_text = self.undo_stack.undoText()
+        redo_text = self.undo_stack.redoText()
+        self.undo_action.setText(
+            _("Undo {what}").format(what=undo_text) if undo_text else _("Undo")
+        )
+        self.redo_action.setText(
+            _("Redo {what}").format(what=redo_text) if redo_text else _("Redo")
+        )
+        # Tool buttons stay short; the full text is in the Edit menu and the tooltip.
+        self.undo_action.setIconText(_("Undo"))
+        self.redo_action.setIconText(_("Redo"))
+
+    def new_record(self) -> None:
+        if not self.confirm_leave():
+            return
+        self._clear_list_selection()
+        self._show_record(self.current_kind, None)
+        form = self.current_form()
+        first = next(iter(form.field_widgets.values()), None)
+        if first is not None:
+            first.setFocus()
+
+    def new_session_from_template(self) -> None:
+        kind, ids = self.current_selection()
+        if kind != "session" or len(ids) != 1:
+            return
+        if not self.confirm_leave():
+            return
+        form = self.forms["session"]
+        assert isinstance(form, SessionForm)
+        self._clear_list_selection()
+        form.load_template(ids[0])
+        self.detail_stack.setCurrentWidget(form)
+        self._on_dirty_changed(True)
+        self._update_actions()
+
+    def save_record(self) -> bool:
+        form = self.shown_form()
+        return form.save() if form is not None else False
+
+    def _on_saved(self, kind: str, record_id: str) -> None:
+        self._reload_lists()
+        self._syncing = True
+        try:
+            if kind == self.current_kind and not self._select_row(kind, record_id):
+                # Saved but hidden by the current filter: say so rather than lose it silently.
+                self.statusBar().showMessage(
+                    _("Saved. The record is hidden by the current filter."), 8000
+                )
+            else:
+                self.statusBar().showMessage(_("Saved."), 4000)
+        finally:
+            self._syncing = False
+        self._on_dirty_changed(False)
+        self._update_actions()
+
+    def delete_records(self) -> None:
+        kind, ids = self.current_selection()
+        form = self.shown_form()
+        if not ids and form is not None and form.record_id() is not None:
+            ids = [form.record_id() or ""]
+        if not ids:
+            return
+        model = self.models[kind]
+        name = form.heading.text() if form is not None and form.record_id() == ids[0] else ""
+        if not name:
+            row = model.row_of(ids[0])
+            name = str(model.data(model.index(row, 0))) if row >= 0 else ""
+        Button = QMessageBox.StandardButton
+        question = (
+            _("Delete “{name}”? You can undo this with Ctrl+Z.").format(name=name)
+            if len(ids) == 1
+            else _("Delete {n} records? You can undo this with Ctrl+Z.").format(n=len(ids))
+        )
+        answer = QMessageBox.question(
+            self, _("Delete"), question, Button.Yes | Button.No, Button.No
+        )
+        if answer != Button.Yes:
+            return
+        if form is not None and form.record_id() in ids:
+            form.revert()  # its edits go with the record
+        self.undo_stack.push(
+            DeleteCommand(
+                self.library,
+                kind,
+                ids,
+                text=delete_text(len(ids), name),
+                notify=self._after_change,
+                report=self._report,
+            )
+        )
+
+    def _history_allowed(self) -> bool:
+        """Undo/redo replace what the library holds: unsaved form edits would be lost."""
+        form = self.shown_form()
+        if form is None or not form.is_dirty():
+            return True
+        Button = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self,
+            _("Unsaved changes"),
+            _(
+                "Undo and redo work on saved changes. Discard the unsaved changes to “{name}”?"
+            ).format(name=form.heading.text()),
+            Button.Discard | Button.Cancel,
+            Button.Cancel,
+        )
+        if answer != Button.Discard:
+            return False
+        form.revert()
+        return True
+
+    def undo(self) -> None:
+        if self.undo_stack.canUndo() and self._history_allowed():
+            self.undo_stack.undo()
+
+    def redo(self) -> None:
+        if self.undo_stack.canRedo() and self._history_allowed():
+            self.undo_stack.redo()
+
+    def _after_change(self, kind: str, record_id: str) -> None:
+        """An undo command changed a record: update the lists and show the record."""
+        self._reload_lists()
+        form = self.shown_form()
+        if kind != self.current_kind:
+            if form is not None and form.record_id() == record_id and not form.is_dirty():
+                self._show_record(form.kind, record_id)
+            return
+        self._syncing = True
+        try:
+            visible = self._select_row(kind, record_id)
+        finally:
+            self._syncing = False
+        if visible:
+            self._show_record(kind, record_id)
+        elif form is not None and form.record_id() == record_id:
+            self._show_empty()
+        self._update_actions()
+
+    def _report(self, err: UserError) -> None:
+        QMessageBox.warning(self, _("Cannot do that"), str(err))
 
     def show_about(self) -> None:
         QMessageBox.about(
@@ -294,7 +686,7 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
         else:
-            self.splitter.setSizes([150, 700, 430])
+            self.splitter.setSizes([130, 500, 650])
         for kind, table in self.tables.items():
             header = self.qsettings.value(f"tables/{kind}")
             if isinstance(header, QByteArray):
@@ -310,5 +702,8 @@ class MainWindow(QMainWindow):
             self.qsettings.setValue(f"tables/{kind}", table.horizontalHeader().saveState())
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.confirm_leave():
+            event.ignore()
+            return
         self.save_state()
         event.accept()
