@@ -307,11 +307,11 @@ def test_cancel_keeps_what_was_finished_and_nothing_else(
             empty_library, [source], photos.ImportTarget(session_id=session_id), _CancelAfter(3)
         )
     done = caught.value.results
-    assert len(done) == 3
+    assert 3 <= len(done) < 12  # the group being committed when Cancel came is kept whole
     assert [p.id for p in photos.session_photos(empty_library, session_id)] == [
         r.photo_id for r in done
     ]
-    assert len(_store_files(empty_library)) == 3
+    assert len(_store_files(empty_library)) == len(done)
     assert not any(empty_library.tmp_dir.iterdir())
     assert not check_library(empty_library).problems
 
