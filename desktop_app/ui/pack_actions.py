@@ -1,0 +1,670 @@
+"""Knowledge packs and backups in the window.
+
+File menu: "Export knowledge pack…" (the whole library or the selected teams, guides or
+sessions; contact details only when ticked), "Import knowledge pack…" (the pack is checked and
+the merge planned in the background, then a preview lists what would be added, updated, put
+in conflict and deleted; nothing changes until the user presses Import), and "Back up
+library…". Tools menu: "Conflicts…", a window listing open conflicts with both versions side
+by side and Keep mine / Take theirs.
+
+All slow work (export, checking and importing a pack, backups) runs on `window.runner` with a
+progress dialog that can cancel; the services leave the library unchanged when cancelled.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt
+from PySide6.QtGui import QAction, QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QRadioButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.errors import UserError
+from desktop_app.core.i18n import N_, _, ngettext
+from desktop_app.core.progress import Cancelled, Progress
+from desktop_app.services import backup as backup_service
+from desktop_app.services import merge, packs
+from desktop_app.services.describe import describe
+from desktop_app.services.records import KIND_NAMES
+
+log = logging.getLogger(__name__)
+
+LAST_DIR_KEY = "packs/last_dir"
+PACK_FILTER = N_("Knowledge packs (*.jxpack)")
+BACKUP_FILTER = N_("Backups (*.zip)")
+EXPORTABLE = {"team": "teams", "guide": "guides", "session": "sessions"}
+SELECTION_TEXT = {
+    "team": N_("The selected teams ({n}), with their members and guides"),
+    "guide": N_("The selected guides ({n})"),
+    "session": N_("The selected field sessions ({n}), with the guides they cover"),
+}
+DIFF_BRUSH = QBrush(QColor("#fff1c2"))
+
+
+def last_dir() -> Path:
+    folder = QSettings().value(LAST_DIR_KEY, "")
+    if folder and Path(str(folder)).is_dir():
+        return Path(str(folder))
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(docs or str(Path.home()))
+
+
+def remember_dir(path: Path) -> None:
+    QSettings().setValue(LAST_DIR_KEY, str(path.parent))
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+class PathRow(QWidget):
+    """A file name with a "Choose…" button that opens the save dialog."""
+
+    def __init__(self, path: Path, title: str, file_filter: str, suffix: str) -> None:
+        super().__init__()
+        self.title = title
+        self.file_filter = file_filter
+        self.suffix = suffix
+        self.edit = QLineEdit(str(path))
+        self.edit.setObjectName("path")
+        self.edit.setMinimumWidth(340)
+        button = QPushButton(_("Choose…"))
+        button.clicked.connect(self._choose)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(button)
+
+    def _choose(self) -> None:
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self, self.title, self.edit.text(), self.file_filter
+        )
+        if chosen:
+            self.edit.setText(chosen)
+
+    def path(self) -> Path | None:
+        text = self.edit.text().strip()
+        if not text:
+            return None
+        path = Path(text).expanduser()
+        return (
+            path if path.suffix.lower() == self.suffix else path.with_name(path.name + self.suffix)
+        )
+
+
+class ExportPackDialog(QDialog):
+    """What to put in the pack, whether contact details go too, and where to write it."""
+
+    def __init__(
+        self, parent: QWidget | None, *, kind: str, selected: list[str], target: Path
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Export knowledge pack"))
+        self.kind = kind
+        self.selected = selected
+        self.whole = QRadioButton(_("The whole library"))
+        self.whole.setObjectName("scope_library")
+        self.some = QRadioButton()
+        self.some.setObjectName("scope_selection")
+        group = QButtonGroup(self)
+        group.addButton(self.whole)
+        group.addButton(self.some)
+        if kind in EXPORTABLE and selected:
+            self.some.setText(_(SELECTION_TEXT[kind]).format(n=len(selected)))
+            self.some.setChecked(True)
+        else:
+            self.some.setText(_("Selected teams, guides or sessions (select them in the list)"))
+            self.some.setEnabled(False)
+            self.whole.setChecked(True)
+        self.contacts = QCheckBox(_("Include contact details (members' phone numbers and notes)"))
+        self.contacts.setObjectName("include_contacts")
+        hint = QLabel(
+            _(
+                "Photos the records use always go with them. Without contact details, "
+                "the other laptop keeps whatever it already knows."
+            )
+        )
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555")
+        self.path_row = PathRow(
+            target, _("Save the knowledge pack as"), _(PACK_FILTER), packs.PACK_SUFFIX
+        )
+        form = QFormLayout()
+        scope = QVBoxLayout()
+        scope.addWidget(self.whole)
+        scope.addWidget(self.some)
+        form.addRow(_("What:"), scope)
+        form.addRow("", self.contacts)
+        form.addRow(_("File:"), self.path_row)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Export"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(buttons)
+
+    def selection(self) -> dict[str, list[str]]:
+        """Keyword arguments for `packs.export_pack` (empty: the whole library)."""
+        if self.some.isChecked() and self.kind in EXPORTABLE:
+            return {EXPORTABLE[self.kind]: list(self.selected)}
+        return {}
+
+    def target(self) -> Path | None:
+        return self.path_row.path()
+
+
+# --- import preview -------------------------------------------------------------------------
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_NAMES[kind])
+
+
+class ImportPreviewDialog(QDialog):
+    """What an import would change, before anything changes."""
+
+    def __init__(self, parent: QWidget | None, report: packs.ImportReport, path: Path) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Import knowledge pack"))
+        self.resize(640, 460)
+        made = report.created_at[:16].replace("T", " ")
+        header = QLabel(
+            "<b>{}</b><br>{}".format(
+                html.escape(path.name),
+                html.escape(
+                    _("From the library “{name}”, made {time}.").format(
+                        name=report.source_name, time=made
+                    )
+                ),
+            )
+        )
+        header.setWordWrap(True)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("changes")
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels([_("Record"), _("Kind"), _("Why")])
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.groups: dict[str, QTreeWidgetItem] = {}
+        sections = [
+            ("added", _("Added"), report.added),
+            ("updated", _("Updated (changed only on the other laptop)"), report.updated),
+            ("conflicts", _("Conflicts (changed on both; yours is kept)"), report.conflicts),
+            ("deleted", _("Deleted"), report.deleted),
+        ]
+        for key, title, items in sections:
+            group = QTreeWidgetItem([f"{title}: {len(items)}"])
+            font = group.font(0)
+            font.setBold(True)
+            group.setFont(0, font)
+            for item in items:
+                QTreeWidgetItem(group, [item.label, kind_label(item.kind), item.reason])
+            self.tree.addTopLevelItem(group)
+            group.setFirstColumnSpanned(True)
+            group.setExpanded(bool(items) and len(items) <= 50)
+            self.groups[key] = group
+        lines = [_("Unchanged: {n}").format(n=report.unchanged)]
+        if report.new_photo_files:
+            lines.append(
+                _("New photo files: {n} ({mb:.1f} MB)").format(
+                    n=report.new_photo_files, mb=report.new_photo_bytes / 1024**2
+                )
+            )
+        lines += report.notes
+        if report.changes:
+            lines.append(_("The library is backed up before the import."))
+        else:
+            lines.append(_("Nothing in this pack is new to this library."))
+        footer = QLabel("\n".join(lines))
+        footer.setObjectName("footer")
+        footer.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.import_button = buttons.addButton(_("Import"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button.setObjectName("import")
+        self.import_button.setEnabled(report.changes)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(header)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(footer)
+        layout.addWidget(buttons)
+
+
+# --- conflicts ------------------------------------------------------------------------------
+
+
+def _describe_lines(window: Any, kind: str, data: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if data is None:
+        return []
+    full = dict(data)
+    for key in ("phone", "notes"):
+        full.setdefault(key, "")
+    return [(k, v) for k, v in describe(window.library, kind, full) if k != "ID"]
+
+
+def side_by_side(
+    mine: list[tuple[str, str]], theirs: list[tuple[str, str]]
+) -> list[tuple[str, str, str]]:
+    """Rows (field, mine, theirs), matching repeated labels (Step 1, Member...) in order."""
+
+    def keyed(lines: list[tuple[str, str]]) -> dict[tuple[str, int], str]:
+        seen: dict[str, int] = {}
+        out: dict[tuple[str, int], str] = {}
+        for label, value in lines:
+            n = seen.get(label, 0)
+            seen[label] = n + 1
+            out[(label, n)] = value
+        return out
+
+    a, b = keyed(mine), keyed(theirs)
+    order = list(a) + [k for k in b if k not in a]
+    return [(label, a.get((label, n), ""), b.get((label, n), "")) for label, n in order]
+
+
+class ConflictsDialog(QDialog):
+    """Open conflicts, both versions side by side, and the two ways out."""
+
+    def __init__(self, window: Any, on_resolved: Callable[[], None]) -> None:
+        super().__init__(window)
+        self.window = window
+        self.on_resolved = on_resolved
+        self.setWindowTitle(_("Conflicts"))
+        self.resize(1000, 560)
+        self.list = QListWidget()
+        self.list.setObjectName("conflict_list")
+        self.list.setMinimumWidth(240)
+        self.list.currentRowChanged.connect(self._show)
+        self.title = QLabel()
+        self.title.setObjectName("conflict_title")
+        self.title.setWordWrap(True)
+        self.table = QTableWidget(0, 3)
+        self.table.setObjectName("side_by_side")
+        self.table.setHorizontalHeaderLabels([_("Field"), _("Mine (this laptop)"), _("Theirs")])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.keep_mine = QPushButton(_("Keep mine"))
+        self.keep_mine.setObjectName("keep_mine")
+        self.take_theirs = QPushButton(_("Take theirs"))
+        self.take_theirs.setObjectName("take_theirs")
+        self.keep_mine.clicked.connect(lambda: self.resolve("mine"))
+        self.take_theirs.clicked.connect(lambda: self.resolve("theirs"))
+        self.empty = QLabel(_("No open conflicts. Everything merged cleanly."))
+        self.empty.setObjectName("empty")
+        buttons = QHBoxLayout()
+        hint = QLabel(_("Either way, the next exchange carries your decision to the other laptop."))
+        hint.setStyleSheet("color: #555")
+        hint.setWordWrap(True)
+        buttons.addWidget(hint, 1)
+        buttons.addWidget(self.keep_mine)
+        buttons.addWidget(self.take_theirs)
+        close = QPushButton(_("Close"))
+        close.clicked.connect(self.accept)
+        buttons.addWidget(close)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.title)
+        right_layout.addWidget(self.table, 1)
+        right_layout.addWidget(self.empty)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.list)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(buttons)
+        self.conflicts: list[merge.ConflictInfo] = []
+        self.reload()
+
+    def reload(self) -> None:
+        self.conflicts = merge.list_conflicts(self.window.library)
+        self.list.blockSignals(True)
+        self.list.clear()
+        for c in self.conflicts:
+            item = QListWidgetItem(f"{c.label}\n{c.kind_label} · {c.reason}")
+            item.setToolTip(_("From “{name}”").format(name=c.source_library))
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        has = bool(self.conflicts)
+        self.empty.setVisible(not has)
+        self.table.setVisible(has)
+        self.title.setVisible(has)
+        self.keep_mine.setEnabled(has)
+        self.take_theirs.setEnabled(has)
+        if has:
+            self.list.setCurrentRow(0)
+            self._show(0)
+
+    def current(self) -> merge.ConflictInfo | None:
+        row = self.list.currentRow()
+        return self.conflicts[row] if 0 <= row < len(self.conflicts) else None
+
+    def _show(self, row: int) -> None:
+        if not 0 <= row < len(self.conflicts):
+            return
+        c = self.conflicts[row]
+        self.title.setText(
+            "<b>{}</b> — {}<br><span style='color:#555'>{}</span>".format(
+                html.escape(c.label),
+                html.escape(c.kind_label),
+                html.escape(
+                    _("{why} From “{name}”, {time}.").format(
+                        why=c.reason,
+                        name=c.source_library,
+                        time=c.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                    )
+                ),
+            )
+        )
+        rows = side_by_side(
+            _describe_lines(self.window, c.kind, c.mine),
+            _describe_lines(self.window, c.kind, c.theirs),
+        )
+        if c.mine is None:
+            rows.insert(0, (_("State"), _("Deleted on this laptop"), ""))
+        if c.theirs is None:
+            rows.insert(0, (_("State"), "", _("Deleted on the other laptop")))
+        self.table.setRowCount(len(rows))
+        for r, (label, mine, theirs) in enumerate(rows):
+            cells = [QTableWidgetItem(label), QTableWidgetItem(mine), QTableWidgetItem(theirs)]
+            if mine != theirs:
+                for cell in cells[1:]:
+                    cell.setBackground(DIFF_BRUSH)
+            for col, cell in enumerate(cells):
+                self.table.setItem(r, col, cell)
+        self.table.resizeRowsToContents()
+
+    def resolve(self, keep: str) -> None:
+        c = self.current()
+        if c is None:
+            return
+        try:
+            merge.resolve_conflict(self.window.library, c.id, keep)
+        except UserError as exc:
+            QMessageBox.warning(self, _("Cannot resolve"), str(exc))
+            return
+        self.reload()
+        self.on_resolved()
+
+
+# --- the actions ----------------------------------------------------------------------------
+
+
+class PackActions(QObject):
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.busy = False
+        self.job: Any = None
+        self.conflicts_dialog: ConflictsDialog | None = None
+        self.export_action = self._action("pack_export", _("Export knowledge pack…"), self.export)
+        self.export_action.setStatusTip(
+            _("Write the library, or the selected records, to a .jxpack file for another laptop")
+        )
+        self.import_action = self._action("pack_import", _("Import knowledge pack…"), self.import_)
+        self.import_action.setStatusTip(_("Merge a .jxpack file from another laptop"))
+        self.backup_action = self._action("backup", _("Back up library…"), self.backup)
+        self.backup_action.setStatusTip(_("Save the database and every photo into one file"))
+        self.conflicts_action = self._action("conflicts", _("Conflicts…"), self.show_conflicts)
+        menu = window.menus["file"]
+        quit_action = getattr(window, "quit_action", None)
+        before = quit_action if quit_action in menu.actions() else None
+        for action in (self.export_action, self.import_action, self.backup_action):
+            menu.insertAction(before, action)
+        if before is not None:
+            menu.insertSeparator(before)
+        window.menus["tools"].addAction(self.conflicts_action)
+        self.update_conflict_count()
+
+    def _action(self, name: str, text: str, slot: Callable[[], None]) -> QAction:
+        action = QAction(text, self.window)
+        action.setObjectName(name)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    # --- asking (tests replace these) -------------------------------------------------------
+
+    def ask_open_pack(self) -> Path | None:
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self.window, _("Import knowledge pack"), str(last_dir()), _(PACK_FILTER)
+        )
+        return Path(chosen) if chosen else None
+
+    def ask_backup_target(self) -> Path | None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M")
+        default = last_dir() / f"{self.window.library.name}-{stamp}.zip"
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self.window, _("Back up the library to"), str(default), _(BACKUP_FILTER)
+        )
+        return Path(chosen) if chosen else None
+
+    # --- running ----------------------------------------------------------------------------
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        for action in (self.export_action, self.import_action, self.backup_action):
+            action.setEnabled(not busy)
+
+    def run(
+        self,
+        title: str,
+        op: Callable[[Progress], Any],
+        on_done: Callable[[Any], None],
+        failure_title: str,
+    ) -> None:
+        dialog = QProgressDialog(title, _("Cancel"), 0, 0, self.window)
+        dialog.setObjectName("pack_progress")
+        dialog.setWindowTitle(title)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+        self._set_busy(True)
+
+        def cleanup() -> None:
+            self._set_busy(False)
+            dialog.reset()
+            dialog.deleteLater()
+
+        def progressed(done: int, total: int, text: str) -> None:
+            scale = max(1, total // 1_000_000)  # QProgressDialog counts in int
+            dialog.setMaximum(max(total // scale, 0))
+            dialog.setValue(min(done, total) // scale)
+            if text:
+                dialog.setLabelText(text)
+
+        def done(result: Any) -> None:
+            cleanup()
+            on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            cleanup()
+            if isinstance(exc, Cancelled):
+                self.window.statusBar().showMessage(_("Cancelled; nothing was changed."), 5000)
+            elif isinstance(exc, UserError):
+                QMessageBox.warning(self.window, failure_title, str(exc))
+            else:
+                log.error("pack or backup job failed", exc_info=exc)
+                QMessageBox.critical(
+                    self.window, failure_title, _("Internal error; details are in the log file.")
+                )
+
+        self.job = self.window.runner.run(op, on_done=done, on_error=failed, on_progress=progressed)
+        dialog.canceled.connect(self.job.cancel)
+
+    # --- export -----------------------------------------------------------------------------
+
+    def export(self) -> None:
+        if self.busy:
+            return
+        kind, ids = self.window.current_selection()
+        name = self.window.library.name
+        dialog = ExportPackDialog(
+            self.window,
+            kind=kind,
+            selected=ids,
+            target=last_dir() / f"{name}{packs.PACK_SUFFIX}",
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        target = dialog.target()
+        if target is None:
+            return
+        remember_dir(target)
+        library = self.window.library
+        selection = dialog.selection()
+        contacts = dialog.contacts.isChecked()
+
+        def op(progress: Progress) -> packs.ExportResult:
+            return packs.export_pack(
+                library, target, include_contacts=contacts, progress=progress, **selection
+            )
+
+        def done(result: packs.ExportResult) -> None:
+            records = sum(result.counts.values())
+            self.window.statusBar().showMessage(
+                _("Saved {path}: {records} records, {mb:.1f} MB.").format(
+                    path=result.path, records=records, mb=result.bytes / 1024**2
+                ),
+                10000,
+            )
+
+        self.run(_("Exporting the knowledge pack…"), op, done, _("Cannot export"))
+
+    # --- import -----------------------------------------------------------------------------
+
+    def import_(self) -> None:
+        if self.busy:
+            return
+        path = self.ask_open_pack()
+        if path is None:
+            return
+        remember_dir(path)
+        library = self.window.library
+
+        def op(progress: Progress) -> packs.ImportReport:
+            return packs.preview_import(library, path, progress=progress)
+
+        self.run(
+            _("Checking the knowledge pack…"),
+            op,
+            lambda report: self._preview(path, report),
+            _("Cannot import"),
+        )
+
+    def _preview(self, path: Path, report: packs.ImportReport) -> None:
+        dialog = ImportPreviewDialog(self.window, report, path)
+        self.preview_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        library = self.window.library
+        keep = int(self.window.settings.get("backups.keep"))
+
+        def op(progress: Progress) -> packs.ImportReport:
+            return packs.import_pack(library, path, progress=progress, keep_backups=keep)
+
+        self.run(_("Importing the knowledge pack…"), op, self._imported, _("Cannot import"))
+
+    def _imported(self, report: packs.ImportReport) -> None:
+        self.window.refresh()
+        self.update_conflict_count()
+        message = _("Imported: {added} added, {updated} updated, {deleted} deleted.").format(
+            added=len(report.added), updated=len(report.updated), deleted=len(report.deleted)
+        )
+        self.window.statusBar().showMessage(message, 10000)
+        if report.conflicts:
+            answer = QMessageBox.question(
+                self.window,
+                _("Conflicts"),
+                ngettext(
+                    "{n} record was changed on both laptops. Your version is kept; "
+                    "look at the other one now?",
+                    "{n} records were changed on both laptops. Your versions are kept; "
+                    "look at the others now?",
+                    len(report.conflicts),
+                ).format(n=len(report.conflicts)),
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self.show_conflicts()
+
+    # --- conflicts --------------------------------------------------------------------------
+
+    def update_conflict_count(self) -> None:
+        try:
+            n = merge.open_conflict_count(self.window.library)
+        except Exception:  # a library too old to have the table: nothing to show
+            n = 0
+        self.conflicts_action.setText(_("Conflicts ({n})…").format(n=n) if n else _("Conflicts…"))
+
+    def show_conflicts(self) -> None:
+        def resolved() -> None:
+            self.window.refresh()
+            self.update_conflict_count()
+
+        dialog = ConflictsDialog(self.window, resolved)
+        self.conflicts_dialog = dialog
+        dialog.open()
+
+    # --- backup -----------------------------------------------------------------------------
+
+    def backup(self) -> None:
+        if self.busy:
+            return
+        target = self.ask_backup_target()
+        if target is None:
+            return
+        remember_dir(target)
+        library = self.window.library
+
+        def op(progress: Progress) -> backup_service.BackupResult:
+            return backup_service.create_backup(library, target, progress=progress)
+
+        def done(result: backup_service.BackupResult) -> None:
+            self.window.statusBar().showMessage(
+                _("Backed up to {path} ({size}).").format(
+                    path=result.path, size=backup_service.describe_backup_size(result)
+                ),
+                10000,
+            )
+
+        self.run(_("Backing up the library…"), op, done, _("Cannot back up"))
+
+
+def install(window: Any) -> None:
+    window.pack_actions = PackActions(window)
