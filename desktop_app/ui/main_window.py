@@ -69,7 +69,7 @@ SECTIONS = [
 COLUMN_WIDTHS: dict[str, list[int]] = {
     "team": [150, 110, 110, 60],
     "member": [80, 150, 120, 120],
-    "guide": [170, 80, 120, 50, 120],
+    "guide": [165, 65, 100, 60, 125],
     "session": [125, 90, 130, 110, 50],
 }
 
@@ -145,6 +145,9 @@ class MainWindow(QMainWindow):
             form.dirtyChanged.connect(self._on_dirty_changed)
             self.forms[kind] = form
             self.detail_stack.addWidget(form)
+        member_form = self.forms["member"]
+        assert isinstance(member_form, MemberForm)
+        member_form.runner = self.runner
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
@@ -686,7 +689,7 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
         else:
-            self.splitter.setSizes([130, 500, 650])
+            self.splitter.setSizes([130, 540, 696])
         for kind, table in self.tables.items():
             header = self.qsettings.value(f"tables/{kind}")
             if isinstance(header, QByteArray):

@@ -389,3 +389,49 @@ def test_rows_model_passes_the_model_tester(qtmodeltester: Any, qapp: Any) -> No
     assert [r["member_id"] for r in model.rows()] == ["a", "b", "zz"]
     assert not model.moveRows(QModelIndex(), 0, 1, QModelIndex(), 1)  # no-op move refused
     qtmodeltester.check(model)
+
+
+def test_member_portrait_is_imported_shown_and_undoable(
+    demo_library: Library,
+    qtbot: Any,
+    testdata: Any,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop_app.ui.forms import member as member_form
+    from desktop_app.ui.workers import SynchronousRunner
+
+    win = MainWindow(demo_library, runner=SynchronousRunner())
+    qtbot.addWidget(win)
+    win.show()
+    member_id = ids_by_name(demo_library, "member")["李佳"]
+    win.select_record("member", member_id)
+    form = win.forms["member"]
+    assert isinstance(form, member_form.MemberForm)
+    assert form.portrait_label.text() == "No picture"
+
+    # A file that is not an image is refused next to the portrait; nothing changes.
+    fake = tmp_path / "照片.jpg"
+    fake.write_text("not a photo")
+    monkeypatch.setattr(member_form, "choose_image", lambda _parent: str(fake))
+    form.choose_portrait.click()
+    assert form.error_text("portrait")
+    assert not form.is_dirty()
+
+    monkeypatch.setattr(
+        member_form, "choose_image", lambda _parent: str(testdata / "landscape_6.jpg")
+    )
+    form.choose_portrait.click()
+    assert form.error_text("portrait") == ""
+    pixmap = form.portrait_label.pixmap()
+    assert not pixmap.isNull() and max(pixmap.width(), pixmap.height()) == 118
+    assert form.is_dirty()
+    assert catalog.load_member(demo_library, member_id).portrait_photo_id is None  # not yet
+    win.save_action.trigger()
+    photo_id = catalog.load_member(demo_library, member_id).portrait_photo_id
+    assert photo_id is not None
+    win.undo_action.trigger()
+    assert catalog.load_member(demo_library, member_id).portrait_photo_id is None
+    assert form.portrait_label.text() == "No picture"
+    win.redo_action.trigger()
+    assert catalog.load_member(demo_library, member_id).portrait_photo_id == photo_id

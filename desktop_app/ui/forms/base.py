@@ -246,6 +246,8 @@ class RecordForm(QWidget):
             self.populate(data)
         finally:
             self._loading = False
+        # List editors changed their heights: lay the form out now, not after the first paint.
+        self.body_layout.activate()
 
     def _collect_or_none(self) -> Any:
         try:

@@ -42,9 +42,11 @@ class GuideForm(RecordForm):
             [Col("member_id", _("Author"), "choice", stretch=True)],
             on_add=self._pick_authors,
             add_text=_("Add authors…"),
-            min_rows_visible=2,
+            min_rows=1,
+            max_rows=5,
         )
         self.authors.view.horizontalHeader().setVisible(False)
+        self.authors._fit_height()
 
         self.add_field(_("Title"), self.title_edit, "title")
         self.add_field(_("Category"), self.category_edit, "category")
@@ -61,7 +63,8 @@ class GuideForm(RecordForm):
                 Col("photos", _("Photos"), "int", editable=False),
             ],
             add_text=_("Add step"),
-            min_rows_visible=5,
+            min_rows=4,
+            max_rows=10,
         )
         self.steps.setObjectName("guide_steps")
         self.steps.view.setEditTriggers(self.steps.view.EditTrigger.NoEditTriggers)
@@ -118,6 +121,8 @@ class GuideForm(RecordForm):
                 text = str(self.steps.model.row_dict(row).get("text") or "")
                 if self.step_text.toPlainText() != text:
                     self.step_text.setPlainText(text)
+                if not self._loading:
+                    self.scroll.ensureWidgetVisible(self.step_text)
         finally:
             self._showing_step = False
 

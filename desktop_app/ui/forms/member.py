@@ -1,13 +1,62 @@
-"""The model-worker form: name, honours (title + optional year), specialty, employer, phone."""
+"""The model-worker form: name, honours (title + optional year), specialty, employer, phone,
+and a portrait.
+
+Picking a portrait imports the image into the photo store in the background (the photo
+pipeline checks and copies it) and shows its thumbnail; the member points at it once the form
+is saved, so the change is undoable like any other edit and works for a member not saved yet.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+import logging
+from pathlib import Path
+from typing import Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
+from desktop_app.core.progress import Progress
 from desktop_app.services import catalog
 from desktop_app.ui.forms.base import RecordForm
 from desktop_app.ui.forms.widgets import Col, TableEditor
+from desktop_app.ui.workers import BackgroundRunner, SynchronousRunner
+
+log = logging.getLogger(__name__)
+PORTRAIT_EDGE = 120
+IMAGE_FILTER = "*.jpg *.jpeg *.png *.tif *.tiff *.webp *.heic *.heif"
+
+
+def choose_image(parent: QWidget | None) -> str:
+    """The image file the user picked, or "" (tests monkeypatch this)."""
+    path, _selected = QFileDialog.getOpenFileName(
+        parent, _("Choose a portrait"), "", _("Images ({patterns})").format(patterns=IMAGE_FILTER)
+    )
+    return path
+
+
+def _import_portrait(library: Any, path: str, progress: Progress) -> tuple[str, str, str | None]:
+    from desktop_app.services import photos
+
+    (result,) = photos.import_photos(library, [Path(path)], photos.ImportTarget(), progress)
+    return result.status, result.reason, result.photo_id
+
+
+def _thumbnail(library: Any, photo_id: str) -> str:
+    from desktop_app.services import photos
+
+    return str(photos.thumbnail_file(library, photo_id))
 
 
 class MemberForm(RecordForm):
@@ -26,13 +75,107 @@ class MemberForm(RecordForm):
         self.phone_edit.setPlaceholderText(_("e.g. 010-12345678 or 138 0000 0000"))
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setMaximumHeight(110)
-        self.add_field(_("Name"), self.name_edit, "name")
+        self.add_field(_("Full name"), self.name_edit, "name")
         self.add_field(_("Honours"), self.honours, "honours")
         self.add_field(_("Specialty"), self.specialty_edit, "specialty")
         self.add_field(_("Employer"), self.employer_edit, "employer")
         self.add_field(_("Phone"), self.phone_edit, "phone")
         self.add_field(_("Notes"), self.notes_edit, "notes")
+        self.runner: BackgroundRunner = SynchronousRunner()  # the window gives its own
         self._portrait_id: str | None = None
+        self.portrait_label = QLabel()
+        self.portrait_label.setObjectName("portrait")
+        self.portrait_label.setFixedSize(PORTRAIT_EDGE, PORTRAIT_EDGE)
+        self.portrait_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.portrait_label.setStyleSheet("border: 1px solid #bbb; color: #888;")
+        self.portrait_label.setWordWrap(True)
+        self.choose_portrait = QPushButton(_("Choose picture…"))
+        self.remove_portrait = QPushButton(_("Remove picture"))
+        self.choose_portrait.clicked.connect(self.pick_portrait)
+        self.remove_portrait.clicked.connect(lambda: self._set_portrait(None))
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.choose_portrait)
+        buttons.addWidget(self.remove_portrait)
+        buttons.addStretch(1)
+        portrait_row = QWidget()
+        row = QHBoxLayout(portrait_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.portrait_label)
+        row.addLayout(buttons)
+        row.addStretch(1)
+        self.add_field(_("Portrait"), portrait_row, "portrait")
+
+    # --- portrait ---------------------------------------------------------------------------
+
+    def pick_portrait(self) -> None:
+        path = choose_image(self)
+        if not path:
+            return
+        self.error_labels["portrait"].hide()
+        self.choose_portrait.setEnabled(False)
+        self.portrait_label.setText(_("Importing…"))
+        self.runner.run(
+            lambda progress: _import_portrait(self.library, path, progress),
+            on_done=self._portrait_imported,
+            on_error=self._portrait_failed,
+        )
+
+    def _portrait_imported(self, outcome: tuple[str, str, str | None]) -> None:
+        self.choose_portrait.setEnabled(True)
+        status, reason, photo_id = outcome
+        if photo_id is None:
+            self._show_portrait()
+            self.show_errors({"portrait": reason or status})
+            return
+        self._set_portrait(photo_id)
+
+    def _portrait_failed(self, exc: BaseException) -> None:
+        self.choose_portrait.setEnabled(True)
+        self._show_portrait()
+        if isinstance(exc, UserError):
+            message = str(exc)
+        else:
+            log.error("portrait import failed", exc_info=exc)
+            message = _("Internal error while importing the picture; see the log file.")
+        self.show_errors({"portrait": message})
+
+    def _set_portrait(self, photo_id: str | None) -> None:
+        self._portrait_id = photo_id
+        self._show_portrait()
+        self._edited()
+
+    def _show_portrait(self) -> None:
+        photo_id = self._portrait_id
+        self.remove_portrait.setEnabled(photo_id is not None)
+        self.portrait_label.setPixmap(QPixmap())
+        if photo_id is None:
+            self.portrait_label.setText(_("No picture"))
+            return
+        self.portrait_label.setText(_("Loading…"))
+
+        def shown(path: str) -> None:
+            if self._portrait_id != photo_id:
+                return  # another portrait was chosen meanwhile
+            pixmap = QPixmap(path)
+            if pixmap.isNull():
+                self.portrait_label.setText(_("Picture cannot be shown"))
+                return
+            self.portrait_label.setPixmap(
+                pixmap.scaled(
+                    PORTRAIT_EDGE - 2,
+                    PORTRAIT_EDGE - 2,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+
+        def failed(exc: BaseException) -> None:
+            if self._portrait_id == photo_id:
+                self.portrait_label.setText(_("Picture cannot be shown"))
+
+        self.runner.run(
+            lambda _progress: _thumbnail(self.library, photo_id), on_done=shown, on_error=failed
+        )
 
     def empty_data(self) -> catalog.MemberData:
         return catalog.MemberData(name="")
@@ -44,8 +187,8 @@ class MemberForm(RecordForm):
         self.employer_edit.setText(data.employer)
         self.phone_edit.setText(data.phone)
         self.notes_edit.setPlainText(data.notes)
-        # The portrait is kept as it is until the photo pipeline provides a picker.
         self._portrait_id = data.portrait_photo_id
+        self._show_portrait()
 
     def collect(self) -> catalog.MemberData:
         honours = []

@@ -100,7 +100,7 @@ class SessionForm(RecordForm):
         self.watch(self.lon_edit)
         self.hosts = StringListEditor(_("Host organisation"))
         self.add_field(_("Starts at"), self.starts_edit, "starts_at", form=when)
-        self.add_field(_("End"), end_row, "ends_at", form=when)
+        self.add_field("", end_row, "ends_at", form=when)
         self.add_field(_("Venue"), self.venue_edit, "venue", form=when)
         self.add_field(_("GPS (optional)"), gps_row, "gps", form=when)
         self.add_field(_("Hosts"), self.hosts, "host_organisations", form=when)
@@ -116,9 +116,11 @@ class SessionForm(RecordForm):
             [Col("guide_id", _("Guide"), "choice", stretch=True)],
             on_add=self._pick_guides,
             add_text=_("Add guides…"),
-            min_rows_visible=2,
+            min_rows=1,
+            max_rows=5,
         )
         self.guides.view.horizontalHeader().setVisible(False)
+        self.guides._fit_height()
         self.agenda = TableEditor(
             [
                 Col("time", _("Time")),
@@ -138,9 +140,11 @@ class SessionForm(RecordForm):
             [Col("team_id", _("Team"), "choice", stretch=True)],
             on_add=self._pick_teams,
             add_text=_("Add teams…"),
-            min_rows_visible=2,
+            min_rows=1,
+            max_rows=5,
         )
         self.teams.view.horizontalHeader().setVisible(False)
+        self.teams._fit_height()
         self.attendees = TableEditor(
             [
                 Col("member_id", _("Member"), "choice"),

@@ -39,17 +39,17 @@ class TeamForm(RecordForm):
             ],
             on_add=self._pick_members,
             add_text=_("Add members…"),
-            min_rows_visible=4,
+            min_rows=3,
         )
         self.members.setObjectName("team_members")
 
         self.add_field(_("Name"), self.name_edit, "name")
         self.add_field(_("Kind"), self.kind_combo, "kind")
         self.add_field(_("Union"), self.union_edit, "parent_union")
-        self.add_field(_("Size"), self.size_edit, "member_count_note")
+        self.add_field(_("Headcount"), self.size_edit, "member_count_note")
         self.add_field(_("Description"), self.description_edit, "description")
         self.add_field(_("Expertise"), self.expertise, "expertise")
-        self.add_field(_("Members"), self.members, "members")
+        self.add_field(_("Team members"), self.members, "members")
 
     def _member_options(self) -> dict[str, str]:
         return names_of(listing.list_rows(self.library, "member"))

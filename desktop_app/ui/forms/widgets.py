@@ -350,13 +350,15 @@ class RowsView(QTableView):
 
 
 class TableEditor(QWidget):
-    """A `RowsView` with Add / Remove / Up / Down buttons beside it.
+    """A `RowsView` with Add / Remove / Move up / Move down buttons under it.
 
     `on_add` returns the rows to append (e.g. after a pick dialog), or None to append one empty
-    row and start editing it.
+    row and start editing it. The view grows with its rows (between `min_rows` and `max_rows`
+    visible rows) so that short lists keep the form compact.
     """
 
     changed = Signal()
+    ROW_HEIGHT = 26
 
     def __init__(
         self,
@@ -364,28 +366,32 @@ class TableEditor(QWidget):
         *,
         on_add: Callable[[], list[dict[str, Any]] | None] | None = None,
         add_text: str | None = None,
-        min_rows_visible: int = 3,
+        min_rows: int = 2,
+        max_rows: int = 7,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = RowsModel(columns, self)
         self.view = RowsView(self.model, self)
+        self.view.verticalHeader().setDefaultSectionSize(self.ROW_HEIGHT)
         self._on_add = on_add
-        self.view.setMinimumHeight(28 + 26 * min_rows_visible)
-        self.view.setMaximumHeight(28 + 26 * max(min_rows_visible + 3, 6))
+        self.min_rows = min_rows
+        self.max_rows = max_rows
 
         self.add_button = QPushButton(add_text or _("Add"))
         self.remove_button = QPushButton(_("Remove"))
         self.up_button = QPushButton(_("Move up"))
         self.down_button = QPushButton(_("Move down"))
-        buttons = QVBoxLayout()
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
         for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
             button.setAutoDefault(False)
             buttons.addWidget(button)
         buttons.addStretch(1)
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view, 1)
+        layout.setSpacing(3)
+        layout.addWidget(self.view)
         layout.addLayout(buttons)
 
         self.add_button.clicked.connect(self.add)
@@ -394,8 +400,26 @@ class TableEditor(QWidget):
         self.down_button.clicked.connect(lambda: self.move_current(+1))
         self.model.rowsEdited.connect(self.changed)
         self.model.rowsEdited.connect(self._update_buttons)
+        self.model.rowsInserted.connect(self._fit_height)
+        self.model.rowsRemoved.connect(self._fit_height)
+        self.model.modelReset.connect(self._fit_height)
         self.view.selectionModel().currentRowChanged.connect(lambda *_a: self._update_buttons())
         self._update_buttons()
+        self._fit_height()
+
+    def _fit_height(self, *_args: Any) -> None:
+        visible = max(self.min_rows, min(self.model.rowCount() + 1, self.max_rows))
+        header = self.view.horizontalHeader()
+        header_height = header.sizeHint().height() if not header.isHidden() else 0
+        frame = 2 * self.view.frameWidth()
+        height = header_height + visible * self.ROW_HEIGHT + frame + 2
+        if self.view.height() != height:
+            self.view.setFixedHeight(height)
+            # Re-place the buttons under the view now, even when this editor keeps its size.
+            layout = self.layout()
+            layout.invalidate()
+            layout.activate()
+            self.updateGeometry()
 
     def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
         self.model.set_rows(rows)
@@ -451,6 +475,7 @@ class StringListEditor(TableEditor):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__([Col("text", title, stretch=True)], parent=parent)
         self.view.horizontalHeader().setVisible(False)
+        self._fit_height()
 
     def set_values(self, values: Sequence[str]) -> None:
         self.set_rows([{"text": v} for v in values])
