@@ -45,8 +45,27 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# The suite, then the standalone build and its smoke test (about a minute; README explains).
 test: system-deps venv lint
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q
+	$(MAKE) --no-print-directory package
+
+# Standalone one-folder app in dist/jiangxin/ (PyInstaller), then its smoke test with the
+# system's Python and an empty environment. See README, "Standalone app".
+PACKAGE_STAMP := $(VENV)/.installed-package
+
+$(PACKAGE_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e ".[dev,package]"
+	touch $(PACKAGE_STAMP)
+
+package: system-deps $(PACKAGE_STAMP)
+	$(PY) packaging/tools/i18n.py compile
+	@start=$$(date +%s); \
+	$(VENV)/bin/pyinstaller packaging/jiangxin.spec --noconfirm --log-level WARN \
+		--distpath dist --workpath build/pyinstaller || exit 1; \
+	echo "Built dist/jiangxin/ in $$(( $$(date +%s) - start )) s:" \
+		"$$(du -sh dist/jiangxin | cut -f1) on disk, $$(find dist/jiangxin -type f | wc -l) files"
+	$(PYTHON) packaging/smoke_test.py dist/jiangxin
 
 bench: system-deps venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m tests.benchmarks

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.core import paths
@@ -19,6 +20,7 @@ from desktop_app.storage.library import Library
 
 log = logging.getLogger(__name__)
 UI_FONT_FAMILY = "Noto Sans SC"
+DESKTOP_FILE_NAME = "cn.jiangxin.Jiangxin"  # packaging/linux/<this>.desktop
 
 
 def load_fonts(app: QApplication) -> None:
@@ -71,6 +73,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setApplicationDisplayName(_("Jiangxin Classroom"))
+    app.setDesktopFileName(DESKTOP_FILE_NAME)  # Wayland: the menu entry's icon and name
     icon = paths.resources_dir() / "icons" / "jiangxin.png"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
@@ -103,6 +106,38 @@ def install_error_hook() -> None:
     sys.excepthook = hook
 
 
+QUIT_AFTER_SHOWN_ENV = "JIANGXIN_QUIT_AFTER_SHOWN"
+
+
+class _CloseAfterFirstPaint(QObject):
+    def __init__(self, window: QWidget, screenshot: str | None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.screenshot = screenshot
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Paint:
+            self.window.removeEventFilter(self)
+            QTimer.singleShot(0, self._close)  # let this paint finish first
+        return False
+
+    def _close(self) -> None:
+        if self.screenshot:
+            self.window.grab().save(self.screenshot)
+        # The normal way out: the window saves its state, then run_gui closes the library.
+        self.window.close()
+
+
+def quit_after_shown(window: QWidget) -> None:
+    """For the built program's smoke test (packaging/smoke_test.py): with
+    JIANGXIN_QUIT_AFTER_SHOWN=1 the window closes itself after its first paint and the program
+    exits 0; a value ending in `.png` also saves a screenshot of the window there."""
+    value = os.environ.get(QUIT_AFTER_SHOWN_ENV, "")
+    if value:
+        screenshot = value if value.lower().endswith(".png") else None
+        window.installEventFilter(_CloseAfterFirstPaint(window, screenshot))
+
+
 def run_gui(library_option: str | None, lang: str | None) -> int:
     settings = Settings()
     set_language(lang or settings.get("language") or None)
@@ -119,6 +154,7 @@ def run_gui(library_option: str | None, lang: str | None) -> int:
 
     window = MainWindow(library, settings=settings)
     window.show()
+    quit_after_shown(window)
     try:
         return app.exec()
     finally:
