@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from desktop_app.services import catalog, listing
 from desktop_app.storage.library import Library
 from desktop_app.ui.forms import widgets
+from desktop_app.ui.forms.session import SessionForm
 from desktop_app.ui.main_window import MainWindow
 
 BEIJING = timezone(timedelta(hours=8))
@@ -214,3 +215,33 @@ def test_session_form_edits_people_agenda_and_validates(
     assert saved.ends_at is not None and saved.ends_at - saved.starts_at == timedelta(hours=2)
     assert form.photos_box.title() == "Photos"
     assert not form.is_dirty()
+
+
+def test_gps_from_the_session_photos(
+    window: MainWindow, demo_library: Library, testdata: Any
+) -> None:
+    from desktop_app.services import photos
+
+    (session_id,) = listing.list_ids(demo_library, "session")
+    window.select_record("session", session_id)
+    form = window.forms["session"]
+    assert isinstance(form, SessionForm)
+    form.gps_button.click()  # no photos yet: said next to the field, nothing filled
+    assert "GPS" in form.error_text("gps") and form.lat_edit.text() == ""
+
+    photos.import_photos(
+        demo_library,
+        [testdata / "no_exif.jpg", testdata / "DSCN0010.jpg"],
+        photos.ImportTarget(session_id=session_id),
+    )
+    window.refresh()  # what the photo feature does after an import
+    assert len(form.photo_ids) == 2
+    assert form.fill_gps_from_photos() is True  # empty fields are filled
+    lat, lon = float(form.lat_edit.text()), float(form.lon_edit.text())
+    assert abs(lat - 43.46745) < 1e-4 and abs(lon - 11.88513) < 1e-4
+    assert form.is_dirty()
+    form.lat_edit.setText("39.8687")
+    assert form.fill_gps_from_photos() is False  # a position the user typed stays
+    window.save_action.trigger()
+    saved = catalog.load_session(demo_library, session_id)
+    assert (saved.gps_lat, len(saved.photo_ids)) == (39.8687, 2)  # photos kept by the save

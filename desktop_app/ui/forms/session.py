@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -96,6 +97,10 @@ class SessionForm(RecordForm):
         gps_layout.setContentsMargins(0, 0, 0, 0)
         gps_layout.addWidget(self.lat_edit)
         gps_layout.addWidget(self.lon_edit)
+        self.gps_button = QPushButton(_("From photos"))
+        self.gps_button.setToolTip(_("Take the position from the first photo that has GPS"))
+        self.gps_button.clicked.connect(lambda: self.fill_gps_from_photos(only_if_empty=False))
+        gps_layout.addWidget(self.gps_button)
         self.watch(self.lat_edit)
         self.watch(self.lon_edit)
         self.hosts = StringListEditor(_("Host organisation"))
@@ -248,6 +253,27 @@ class SessionForm(RecordForm):
         )
         self.follow_ups.set_values(data.follow_ups)
         self.photo_ids = list(data.photo_ids)
+
+    def fill_gps_from_photos(self, *, only_if_empty: bool = True) -> bool:
+        """Put the EXIF GPS of the session's photos into the GPS fields (the photo feature
+        calls this after an import; the button calls it with `only_if_empty=False`)."""
+        if only_if_empty and (self.lat_edit.text().strip() or self.lon_edit.text().strip()):
+            return False
+        position = None
+        if self._id is not None and self.photo_ids:
+            from desktop_app.services import photos
+
+            position = photos.gps_of_session_photos(self.library, self._id)
+        if position is None:
+            if not only_if_empty:
+                self.show_errors(
+                    {"gps": _("None of this session's saved photos has a GPS position.")}
+                )
+            return False
+        self.error_labels["gps"].hide()
+        self.lat_edit.setText(f"{position[0]:.6f}")
+        self.lon_edit.setText(f"{position[1]:.6f}")
+        return True
 
     def _gps(self) -> tuple[float | None, float | None]:
         lat_text = self.lat_edit.text().strip().replace("，", ".")
