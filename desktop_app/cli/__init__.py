@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from desktop_app import __version__
-from desktop_app.cli import handout_cmds, library_cmds, pack_cmds, photos_cmds
+from desktop_app.cli import handout_cmds, library_cmds, pack_cmds, photos_cmds, search_cmds
 from desktop_app.cli.common import CliContext, fail, log_internal_error
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import SUPPORTED_LANGUAGES, _, set_language
 
-COMMAND_MODULES = [library_cmds, handout_cmds, pack_cmds, photos_cmds]
+COMMAND_MODULES = [library_cmds, handout_cmds, pack_cmds, photos_cmds, search_cmds]
 
 
 def build_parser() -> argparse.ArgumentParser:

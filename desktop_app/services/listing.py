@@ -181,7 +181,9 @@ def list_ids(
     stmt = (
         select(model.id)
         .where(and_(*_conditions(kind, flt or ListFilter())))
-        .order_by(order, model.id)
+        # Ties broken by id in the same direction, so an index on (sort column, id) serves
+        # both directions without a temporary sort.
+        .order_by(order, model.id.desc() if desc else model.id.asc())
     )
     with library.session() as s:
         return list(s.scalars(stmt))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -104,18 +105,28 @@ def mark(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def make_snippet(title: str, body: str, query: str, width: int = SNIPPET_CHARS) -> str:
+def make_snippet(
+    title: str,
+    body: str,
+    query: str,
+    width: int = SNIPPET_CHARS,
+    *,
+    pattern: re.Pattern[str] | None = None,
+) -> str:
     """The body line with the most matched words, cut around its first match and marked.
 
     Falls back to the marked title when only the title matches.
     """
-    pattern = highlight_pattern(query)
+    pattern = pattern or highlight_pattern(query)
     if pattern is None:
         return body.split("\n", 1)[0][:width]
     best_line = ""
     best_spans: list[tuple[int, int]] = []
     best_score = (0, 0, 0)
     for line in body.split("\n"):
+        # Cheap test on the folded line first; the per-character map only for lines that match.
+        if not pattern.search(idx.fold(line)):
+            continue
         spans = match_spans(line, pattern)
         if not spans:
             continue
@@ -178,30 +189,32 @@ def search(
     chosen = idx.kinds_or_all(kinds)
     if expression is None or not chosen or limit <= 0:
         return []
-    kind_list = ",".join(f"'{k}'" for k in chosen)  # from the fixed KINDS tuple, not user text
-    sql = f"""
-        SELECT kind, rid, label, title_raw, body_raw, score FROM (
-            SELECT m.kind AS kind, m.rid AS rid, m.label AS label, m.title_raw AS title_raw,
-                   m.body_raw AS body_raw, s.score AS score,
-                   row_number() OVER (PARTITION BY m.kind ORDER BY s.score, m.docid) AS n
-            FROM (
-                SELECT rowid AS docid, bm25({idx.FTS_TABLE}, ?, ?) AS score
-                FROM {idx.FTS_TABLE} WHERE {idx.FTS_TABLE} MATCH ?
-            ) s JOIN {idx.MAP_TABLE} m ON m.docid = s.docid
-            WHERE m.kind IN ({kind_list})
-        ) WHERE n <= ?
-        ORDER BY score
+    # One ranked query per kind: FTS5 applies the rowid range inside the index, so each
+    # ranks only its own kind and stops at `limit`.
+    ranked = f"""
+        SELECT m.kind, m.rid, m.label, m.title_raw, m.body_raw, r.score FROM (
+            SELECT rowid AS docid, bm25({idx.FTS_TABLE}, ?, ?) AS score FROM {idx.FTS_TABLE}
+            WHERE {idx.FTS_TABLE} MATCH ? AND rowid BETWEEN ? AND ?
+            ORDER BY score LIMIT ?
+        ) r JOIN {idx.MAP_TABLE} m ON m.docid = r.docid
+        ORDER BY r.score
     """
+    rows: list[Any] = []
     with library.engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            sql, (idx.TITLE_WEIGHT, idx.BODY_WEIGHT, expression, limit)
-        ).all()
+        for kind in chosen:
+            low, high = idx.docid_range(kind)
+            rows.extend(
+                conn.exec_driver_sql(
+                    ranked, (idx.TITLE_WEIGHT, idx.BODY_WEIGHT, expression, low, high, limit)
+                ).all()
+            )
+    pattern = highlight_pattern(query)
     hits = [
         SearchHit(
             kind,
             rid,
             idx.display_label(kind, label),
-            make_snippet(title, body, query),
+            make_snippet(title, body, query, pattern=pattern),
             float(score),
         )
         for kind, rid, label, title, body, score in rows

@@ -333,7 +333,11 @@ class FieldSession(RecordMixin, Base):
         cascade="all, delete-orphan", order_by="SessionPhoto.position"
     )
 
-    __table_args__ = (Index("ix_field_session_starts_at", "starts_at"),)
+    __table_args__ = (
+        Index("ix_field_session_starts_at", "starts_at"),
+        # Covers the session list's id query (filter on deleted_at, order by date then id).
+        Index("ix_field_session_list", "starts_at", "id", "deleted_at"),
+    )
 
 
 class SessionTeam(Base):

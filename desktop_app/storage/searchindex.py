@@ -76,7 +76,9 @@ def fold(text: str) -> str:
 
 def index_text(text: str) -> str:
     """Text as stored in the FTS table: folded, each CJK character a separate token."""
-    return _CJK_RE.sub(r" \1 ", fold(text))
+    # split() with a capturing group isolates each CJK character; several times faster
+    # than sub() with a template on large imports.
+    return " ".join(_CJK_RE.split(fold(text)))
 
 
 def query_tokens(word: str) -> list[str]:
@@ -256,6 +258,16 @@ def build_documents(conn: Connection, kind: str, ids: Sequence[str]) -> dict[str
 
 # --- writing the index ----------------------------------------------------------------------
 
+_KIND_SPAN = 1 << 40
+
+
+def docid_range(kind: str) -> tuple[int, int]:
+    """The docids (= FTS rowids) of one kind: a contiguous range, so a query can rank one
+    kind at a time with a rowid constraint FTS5 evaluates inside the index."""
+    low = (KINDS.index(kind) + 1) * _KIND_SPAN
+    return low, low + _KIND_SPAN - 1
+
+
 CHUNK = 500
 
 
@@ -286,10 +298,11 @@ def reindex(conn: Connection, kind: str, ids: Sequence[str]) -> None:
         docs = build_documents(conn, kind, chunk)
         if not docs:
             continue
-        next_id = int(
-            conn.exec_driver_sql(f"SELECT COALESCE(MAX(docid), 0) + 1 FROM {MAP_TABLE}").scalar()
-            or 1
-        )
+        low, high = docid_range(kind)
+        last = conn.exec_driver_sql(
+            f"SELECT MAX(docid) FROM {MAP_TABLE} WHERE docid BETWEEN ? AND ?", (low, high)
+        ).scalar()
+        next_id = low if last is None else int(last) + 1
         map_rows = []
         fts_rows = []
         for offset, doc in enumerate(docs.values()):

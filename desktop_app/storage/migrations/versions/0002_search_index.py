@@ -41,6 +41,10 @@ def upgrade() -> None:
     for table, column in FK_INDEXES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_index(f"ix_{table}_{column}", [column], unique=False)
+    with op.batch_alter_table("field_session", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_field_session_list", ["starts_at", "id", "deleted_at"], unique=False
+        )
     conn = op.get_bind()
     searchindex.create_schema(conn)
     searchindex.rebuild(conn)
@@ -48,6 +52,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     searchindex.drop_schema(op.get_bind())
+    with op.batch_alter_table("field_session", schema=None) as batch_op:
+        batch_op.drop_index("ix_field_session_list")
     for table, column in reversed(FK_INDEXES):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(f"ix_{table}_{column}")
