@@ -11,12 +11,15 @@ translations and migrations. It checks, in order:
 2. `init --demo` into a temporary folder, then `check` finds it sound;
 3. `list guides --json` lists the demo guides;
 4. `handout guide ID -o x.pdf` writes a PDF whose fonts `pdffonts` shows embedded and whose
-   text (`pdftotext`) has the guide's Chinese title;
+   text (`pdftotext`) has the guide's Chinese title; camera photos (HEIC, JPEG) import into a
+   session, export, and print in its report (when ../shared/testdata is beside the repo);
 5. the main window opens offscreen, paints and closes cleanly (JIANGXIN_QUIT_AFTER_SHOWN,
    see desktop_app/app.py), and, when `xvfb-run` exists, on a virtual X11 display too;
 6. without `--library`, the library goes to the platform data folder under HOME, and with a
    `library` folder beside the program (a USB stick) it goes there instead; the folder's
-   install-desktop-entry.sh adds a valid menu entry pointing at the program.
+   install-desktop-entry.sh adds a valid menu entry pointing at the program;
+7. the folder has no symbolic links (FAT/exFAT sticks) and every bundled library still finds
+   its bundled dependencies.
 
 Screenshots of the window are kept in build/smoke/. Exit code 0 when everything passed.
 """
@@ -35,6 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "build" / "smoke"
+TESTDATA = ROOT.parent / "shared" / "testdata" / "photos"  # beside the repository, as in CI
+PHOTOS = ["arrow.heic", "Canon_40D.jpg"]
 TIMEOUT = 180  # seconds for one run of the program (first start of a cold build is slow)
 
 
@@ -132,6 +137,63 @@ def check_handout(exe: Path, home: Path, library: Path, guide: dict[str, object]
         raise SmokeFailure(f"the handout's text lacks the guide title {title!r}")
     names = sorted({row.split()[0].split("+")[-1] for row in rows})
     print(f"  {pdf.stat().st_size // 1024} KB, {len(rows)} fonts all embedded ({', '.join(names)})")
+
+
+def check_photos(exe: Path, home: Path, library: Path) -> None:
+    """Camera photos (HEIC through the bundled pillow-heif, JPEG with EXIF rotation) go into a
+    session, come out as upright JPEGs, and print in the session report."""
+    if not TESTDATA.is_dir():
+        raise SkipStep(f"no test photos at {TESTDATA}")
+    lib = ["--library", str(library)]
+    sessions = json.loads(run(exe, [*lib, "list", "sessions", "--json"], home).stdout)
+    session = str(sessions[0]["id"])
+    files = [str(TESTDATA / name) for name in PHOTOS]
+    out = run(exe, [*lib, "photos", "import", "--session", session, "--json", *files], home)
+    statuses = [item["status"] for item in json.loads(out.stdout)]
+    if statuses != ["imported"] * len(PHOTOS):
+        raise SmokeFailure(f"photo import gave {statuses}")
+    exported = library.parent / "exported"
+    run(exe, [*lib, "photos", "export", "--session", session, "-o", str(exported)], home)
+    jpegs = list(exported.rglob("*.jpg"))
+    if len(jpegs) < len(PHOTOS):
+        raise SmokeFailure(f"photo export wrote {len(jpegs)} JPEGs for {len(PHOTOS)} photos")
+    pdf = library.parent / "session.pdf"
+    run(exe, [*lib, "handout", "session", session, "-o", str(pdf)], home)
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)
+    count = len(images.stdout.splitlines()[2:]) if images.returncode == 0 else -1
+    if 0 <= count < len(PHOTOS):
+        raise SmokeFailure(f"the session report shows {count} images, expected {len(PHOTOS)}+")
+    print(f"  {len(PHOTOS)} photos imported (HEIC, JPEG), exported, {count} images in the report")
+
+
+def check_libraries(dist: Path) -> None:
+    """The folder holds no symbolic links (FAT/exFAT USB sticks cannot store them; the spec
+    removes PyInstaller's), and every bundled library still finds the bundled libraries it
+    needs: through its RUNPATH or in _internal/, where the program's loader path points."""
+    links = [p for p in dist.rglob("*") if p.is_symlink()]
+    if links:
+        raise SmokeFailure(f"symbolic links in the folder: {links[:5]}")
+    if not shutil.which("readelf"):
+        raise SkipStep("readelf (binutils) is not installed")
+    internal = dist / "_internal"
+    libraries = [p for p in internal.rglob("*.so*") if p.is_file()]
+    bundled = {p.name for p in libraries}
+    missing = []
+    for lib in libraries:
+        dynamic = subprocess.run(
+            ["readelf", "-d", str(lib)], capture_output=True, text=True, check=False
+        ).stdout
+        search = [internal]
+        for runpath in re.findall(r"\((?:RUNPATH|RPATH)\).*\[(.+?)\]", dynamic):
+            search += [Path(d.replace("$ORIGIN", str(lib.parent))) for d in runpath.split(":")]
+        for needed in re.findall(r"\(NEEDED\).*\[(.+?)\]", dynamic):
+            if needed in bundled and not any((d / needed).is_file() for d in search):
+                missing.append(f"{lib.relative_to(internal)} -> {needed}")
+    if missing:
+        raise SmokeFailure(
+            "libraries that cannot find their bundled dependencies:\n" + "\n".join(missing)
+        )
+    print(f"  no links; {len(libraries)} libraries find their bundled dependencies")
 
 
 def check_window(exe: Path, home: Path, library: Path, platform: str) -> None:
@@ -250,11 +312,16 @@ def main() -> int:
                 lambda: guides.extend(check_demo_library(exe, home, library)),
             ),
             ("guide handout PDF", handout),
+            (
+                "photos: HEIC and JPEG import, export, session report",
+                lambda: check_photos(exe, home, library),
+            ),
             ("main window, offscreen", lambda: check_window(exe, home, library, "offscreen")),
             ("main window, X11 (xvfb)", window_x11),
             ("library in the platform data folder", lambda: check_default_location(dist, tmp)),
             ("portable library beside the program", lambda: check_portable_location(dist, tmp)),
             ("Linux menu entry", lambda: check_desktop_entry(dist, tmp)),
+            ("no links; bundled libraries resolve", lambda: check_libraries(dist)),
         ]
         for number, (title, step) in enumerate(steps, 1):
             print(f"{number}. {title}")

@@ -41,11 +41,22 @@ def executable_dir() -> Path | None:
     return None
 
 
+def portable_dir() -> Path | None:
+    """The folder a portable `library/` sits in: the built program's folder, or on macOS the
+    folder holding Jiangxin.app (the program itself is inside at Contents/MacOS/)."""
+    exe_dir = executable_dir()
+    if exe_dir is None:
+        return None
+    if exe_dir.parent.name == "Contents" and exe_dir.parents[1].suffix == ".app":
+        return exe_dir.parents[2]
+    return exe_dir
+
+
 def default_library_dir() -> Path:
     """Where the library lives when nothing overrides it."""
-    exe_dir = executable_dir()
-    if exe_dir is not None and (exe_dir / "library").is_dir():
-        return exe_dir / "library"
+    base = portable_dir()
+    if base is not None and (base / "library").is_dir():
+        return base / "library"
     return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False)) / "library"
 
 

@@ -72,3 +72,13 @@ def test_option_and_environment_win_over_the_portable_folder(
     monkeypatch.setenv(paths.LIBRARY_ENV, str(tmp_path / "from-env"))
     assert paths.resolve_library_dir() == tmp_path / "from-env"
     assert paths.resolve_library_dir(str(tmp_path / "from-option")) == tmp_path / "from-option"
+
+
+def test_mac_app_bundle_uses_library_folder_beside_the_bundle(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    stick = tmp_path / "usb"
+    _frozen(monkeypatch, stick / "Jiangxin.app" / "Contents" / "MacOS")
+    assert paths.resolve_library_dir() == _platform_library()
+    (stick / "library").mkdir()
+    assert paths.resolve_library_dir() == stick.resolve() / "library"
