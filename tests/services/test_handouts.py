@@ -440,8 +440,9 @@ def test_unwritable_target_is_a_user_error(demo_library: Library, tmp_path: Path
 
 def test_reportlab_is_not_loaded_at_start_up() -> None:
     code = (
-        "import sys, desktop_app.cli, desktop_app.services.handouts; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('reportlab', 'pillow_heif')))"
+        "import sys, desktop_app.cli, desktop_app.services.handouts, "
+        "desktop_app.ui.handout_actions; heavy = ('reportlab', 'pillow_heif', 'pypdfium2'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
