@@ -446,3 +446,19 @@ def test_reportlab_is_not_loaded_at_start_up() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_booklet_with_a_10000_character_title(demo_library: Library, tmp_path: Path) -> None:
+    """The contents and the outline shorten it; the guide's own title block prints it all."""
+    title = ("修剪要点很长的标题，" * 1000)[:10000]
+    gid = c.save_guide(
+        demo_library,
+        c.GuideData(title=title, safety_notes=["戴手套。"], steps=[c.StepData("剪。")]),
+    )
+    target = tmp_path / "long-title.pdf"
+    result = handouts.build_booklet(demo_library, [gid], title, target)
+    (entry,) = [t for _l, t, _p in outline(target) if t.startswith("修剪要点")]
+    assert len(entry) == 60 and entry.endswith("…")
+    flat = re.sub(r"\s+", "", text_of(target, body_only=True))
+    assert flat.count("修剪要点很长的标题") >= 2 * 1000  # on the cover and in the title block
+    assert result.pages > 5

@@ -69,7 +69,10 @@ def guide_story(
     """The flowables of one guide handout (a pack puts several one after the other)."""
     story: list[Flowable] = [set_team_line(info, team_line(guide.team, tr))]
     if bookmark_key:
-        story.append(Bookmark(guide.title, bookmark_key, level=0))
+        # The contents and the outline get a short title: a 10,000-character title would not
+        # fit a contents row on one page (and no viewer shows such a bookmark).
+        short = guide.title if len(guide.title) <= 60 else guide.title[:59] + "…"
+        story.append(Bookmark(short, bookmark_key, level=0))
     story += _title_block(guide, styles, tr, lang)
 
     if guide.key_points:
