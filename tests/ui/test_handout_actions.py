@@ -208,3 +208,23 @@ def test_nothing_selected_explains(window: MainWindow, monkeypatch: pytest.Monke
     window.sidebar.setCurrentRow(0)  # teams: no handout for a team
     window.handout_actions.print_action.trigger()
     assert shown
+
+
+def test_export_runs_in_the_background(
+    demo_library: Library, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.ui.workers import BackgroundRunner
+
+    w = MainWindow(demo_library, runner=BackgroundRunner(), settings=Settings())
+    qtbot.addWidget(w)
+    w.show()
+    session_id = listing.list_ids(demo_library, "session")[0]
+    w.select_record("session", session_id)
+    target = tmp_path / "report.pdf"
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(target, "A4", ha.REPORT))
+    w.handout_actions.export_action.trigger()
+    # The trigger returns at once; the build finishes on a worker thread.
+    assert w.handout_actions.busy
+    qtbot.waitUntil(lambda: not w.handout_actions.busy, timeout=30000)
+    assert target.exists() and pages(target) >= 1
+    assert w.runner.wait(5000)
