@@ -276,13 +276,15 @@ class NumberedStep(Paragraph):  # type: ignore[misc]
 
     def draw(self) -> None:
         if self.bulletText:
-            style = self.style
             c = self.canv
             c.saveState()
             c.setFillColor(INK)
-            top = self.height + 1
+            # ReportLab puts the first baseline one font size below the top; the badge is
+            # centred on the digits' height around it.
+            size = self.style.fontSize
+            baseline = self.height - size
             c.roundRect(
-                0, top - style.leading, self.badge_width, style.leading - 1, 3, stroke=0, fill=1
+                0, baseline - 0.35 * size, self.badge_width, 1.4 * size, 3, stroke=0, fill=1
             )
             c.restoreState()
         super().draw()
@@ -292,17 +294,22 @@ def step_paragraph(number: int, text: str, styles: Styles) -> NumberedStep:
     style = styles.step.clone(
         "step_n",
         leftIndent=NumberedStep.badge_width + 8,
-        bulletIndent=0,
+        bulletIndent=NumberedStep.badge_width / 2,
+        bulletAnchor="middle",
         bulletFontName=BOLD,
         bulletFontSize=12,
         bulletColor=WHITE,
     )
-    label = f"{number:>2}" if number < 10 else str(number)
-    return NumberedStep(emphasise(text), style, bulletText=label.replace(" ", " "))
+    return NumberedStep(emphasise(text), style, bulletText=str(number))
 
 
 class PhotoRow(Flowable):  # type: ignore[misc]
-    """Up to N photos side by side, each in a cell of fixed width, captions underneath."""
+    """Up to N photos side by side, captions underneath.
+
+    `flow=False` (the report's grid): each photo centred in a cell of fixed width.
+    `flow=True` (a step's photos): photos one after the other from the left with a fixed gap,
+    so a portrait next to a landscape photo does not leave a hole in the middle.
+    """
 
     def __init__(
         self,
@@ -313,6 +320,7 @@ class PhotoRow(Flowable):  # type: ignore[misc]
         indent: float = 0,
         gap: float = 8,
         captions: bool = True,
+        flow: bool = False,
     ) -> None:
         super().__init__()
         self.slots = list(slots)
@@ -321,23 +329,36 @@ class PhotoRow(Flowable):  # type: ignore[misc]
         self.indent = indent
         self.gap = gap
         self.captions = captions
+        self.flow = flow
         self._caption_paras: list[Paragraph | None] = []
 
     def cell_width(self, availWidth: float) -> float:
         return (availWidth - self.indent - self.gap * (self.columns - 1)) / self.columns
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+    def _places(self, availWidth: float) -> list[tuple[float, float, float, float]]:
+        """(left of the caption cell, caption width, photo width, photo height) per photo."""
         cell = self.cell_width(availWidth)
+        places = []
+        x = self.indent
+        for i, slot in enumerate(self.slots):
+            w, h = slot.display_size(cell)
+            if self.flow:
+                places.append((x, w, w, h))
+                x += w + self.gap
+            else:
+                places.append((self.indent + i * (cell + self.gap), cell, w, h))
+        return places
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self._caption_paras = []
         height = 0.0
-        for slot in self.slots:
-            _w, h = slot.display_size(cell)
+        for slot, (_x, cap_w, _w, h) in zip(self.slots, self._places(availWidth), strict=True):
             cap_h = 0.0
             cap: Paragraph | None = None
             text = slot.caption_text() if self.captions else ""
             if text:
                 cap = Paragraph(esc(text), self.styles.caption)
-                _cw, cap_h = cap.wrap(cell, availHeight)
+                _cw, cap_h = cap.wrap(cap_w, availHeight)
                 cap_h += 3
             self._caption_paras.append(cap)
             height = max(height, h + cap_h)
@@ -347,11 +368,10 @@ class PhotoRow(Flowable):  # type: ignore[misc]
 
     def draw(self) -> None:
         c = self.canv
-        cell = self.cell_width(self.width)
-        for i, slot in enumerate(self.slots):
-            x0 = self.indent + i * (cell + self.gap)
-            w, h = slot.display_size(cell)
-            x = x0 + (cell - w) / 2
+        for i, (slot, (x0, cap_w, w, h)) in enumerate(
+            zip(self.slots, self._places(self.width), strict=True)
+        ):
+            x = x0 + (cap_w - w) / 2
             y = self.height - h
             if slot.prepared is not None and slot.prepared.jpeg is not None:
                 doc = getattr(c, "_doctemplate", None)
@@ -364,7 +384,7 @@ class PhotoRow(Flowable):  # type: ignore[misc]
                 self._placeholder(x, y, w, h, slot)
             cap = self._caption_paras[i] if i < len(self._caption_paras) else None
             if cap is not None:
-                _cw, ch = cap.wrap(cell, self.height)
+                _cw, ch = cap.wrap(cap_w, self.height)
                 cap.drawOn(c, x0, y - 3 - ch)
 
     def _placeholder(self, x: float, y: float, w: float, h: float, slot: PhotoSlot) -> None:

@@ -161,7 +161,9 @@ def _steps(
         para = step_paragraph(n, step.text, styles)
         slots = [planner.slot(ref, cell, box_height, ref.caption) for ref in step.photos]
         rows = [
-            PhotoRow(slots[i : i + columns], styles, columns=columns, indent=indent, gap=gap)
+            PhotoRow(
+                slots[i : i + columns], styles, columns=columns, indent=indent, gap=gap, flow=True
+            )
             for i in range(0, len(slots), columns)
         ]
         # ReportLab does not keep a heading with a following KeepTogether, so the heading goes
