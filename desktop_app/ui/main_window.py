@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import __version__
 from desktop_app.core.errors import RecordNotFoundError, UserError
-from desktop_app.core.i18n import N_, _
+from desktop_app.core.i18n import N_, _, ngettext
 from desktop_app.core.settings import Settings
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
@@ -410,7 +410,8 @@ class MainWindow(QMainWindow):
         self._update_count()
 
     def _update_count(self) -> None:
-        self.count_label.setText(_("{n} records").format(n=self.current_model().total_count()))
+        n = self.current_model().total_count()
+        self.count_label.setText(ngettext("{n} record", "{n} records", n).format(n=n))
 
     def _focus_search(self) -> None:
         self.search_box.setFocus()

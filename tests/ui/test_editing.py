@@ -17,6 +17,7 @@ from desktop_app.services import catalog, listing
 from desktop_app.storage.library import Library
 from desktop_app.ui.forms import widgets
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.workers import SynchronousRunner
 
 Button = QMessageBox.StandardButton
 
@@ -32,7 +33,7 @@ def window(
     # A modal dialog nobody answers would hang the test: every one must be scripted.
     for name in ("question", "warning", "critical", "information"):
         monkeypatch.setattr(QMessageBox, name, _unexpected_dialog)
-    win = MainWindow(demo_library)
+    win = MainWindow(demo_library, runner=SynchronousRunner())  # no job outlives a test
     win.resize(1366, 768)
     win.show()
     yield win
@@ -399,7 +400,6 @@ def test_member_portrait_is_imported_shown_and_undoable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from desktop_app.ui.forms import member as member_form
-    from desktop_app.ui.workers import SynchronousRunner
 
     win = MainWindow(demo_library, runner=SynchronousRunner())
     qtbot.addWidget(win)

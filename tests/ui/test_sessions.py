@@ -15,6 +15,7 @@ from desktop_app.storage.library import Library
 from desktop_app.ui.forms import widgets
 from desktop_app.ui.forms.session import SessionForm
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.workers import SynchronousRunner
 
 BEIJING = timezone(timedelta(hours=8))
 
@@ -29,7 +30,7 @@ def window(
 ) -> Iterator[MainWindow]:
     for name in ("question", "warning", "critical", "information"):
         monkeypatch.setattr(QMessageBox, name, _unexpected_dialog)
-    win = MainWindow(demo_library)
+    win = MainWindow(demo_library, runner=SynchronousRunner())  # no job outlives a test
     win.resize(1366, 768)
     win.show()
     win.sidebar.setCurrentRow(3)
