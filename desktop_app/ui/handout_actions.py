@@ -521,7 +521,7 @@ class HandoutActions(QObject):
         dialog = QProgressDialog(_("Preparing the PDF…"), _("Cancel"), 0, 0, self.window)
         dialog.setObjectName("handout_progress")
         dialog.setWindowTitle(_("Handout"))
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        # Not modal: the window stays usable while the PDF is built (one build at a time).
         dialog.setMinimumDuration(300)
         self.busy = True
         self._set_enabled(False)

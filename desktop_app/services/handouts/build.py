@@ -13,7 +13,7 @@ from pathlib import Path
 
 from reportlab.platypus import Flowable
 
-from desktop_app.core.i18n import N_, translator_for
+from desktop_app.core.i18n import N_, _, translator_for
 from desktop_app.core.progress import Progress
 from desktop_app.services.handouts.data import GuideDoc, SessionDoc
 from desktop_app.services.handouts.document import PageInfo, write_pdf
@@ -54,7 +54,8 @@ def _render(
     story = make_story(styles, tr, planner, info)
     progress.check_cancelled()
     planner.prepare_all(progress)
-    progress.step(0, 1, tr(TYPESETTING))
+    # Progress is shown in the window: the UI language, not the handout's.
+    progress.step(0, 1, _(TYPESETTING))
     return write_pdf(
         target,
         story,
@@ -63,8 +64,7 @@ def _render(
         title=title,
         author=author,
         progress=progress,
-        progress_text=tr(TYPESETTING),
-        tr=tr,
+        progress_text=_(TYPESETTING),
         cover_first=cover_first,
     )
 

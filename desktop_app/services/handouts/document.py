@@ -11,7 +11,6 @@ outline: every bookmark would point at page 1.)
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from reportlab.platypus.tables import TableStyle
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.fsutil import atomic_writer
-from desktop_app.core.i18n import N_
+from desktop_app.core.i18n import N_, _
 from desktop_app.core.progress import Progress
 from desktop_app.services.handouts.flowables import Bookmark, Invisible
 from desktop_app.services.handouts.fonts import BOLD, REGULAR
@@ -249,7 +248,6 @@ def write_pdf(
     author: str,
     progress: Progress,
     progress_text: str,
-    tr: Callable[[str], str],
     cover_first: bool = False,
 ) -> int:
     """Typeset `story` into `target` atomically; returns the number of pages."""
@@ -273,7 +271,7 @@ def write_pdf(
         with atomic_writer(Path(target)) as handle:
             handle.write(sink.data)
     except OSError as exc:
-        raise UserError(tr(CANNOT_WRITE).format(path=target, reason=exc.strerror or exc)) from None
+        raise UserError(_(CANNOT_WRITE).format(path=target, reason=exc.strerror or exc)) from None
     return pages
 
 

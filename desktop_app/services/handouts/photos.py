@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from desktop_app.core.i18n import N_
+from desktop_app.core.i18n import N_, _
 from desktop_app.core.progress import Progress
 from desktop_app.services.handouts.data import PhotoRef
 
@@ -29,6 +29,7 @@ JPEG_QUALITY = 82
 HEIF_EXTENSIONS = {".heic", ".heif", ".hif", ".avif"}
 MISSING = N_("Photo missing")
 UNREADABLE = N_("Photo cannot be read")
+PREPARING = N_("Preparing photos…")  # progress: in the UI language
 
 _heif_lock = threading.Lock()
 _heif_ready = False
@@ -169,7 +170,7 @@ class PhotoPlanner:
         if not total:
             return
         done = 0
-        progress.step(0, total, self.tr(N_("Preparing photos…")))
+        progress.step(0, total, _(PREPARING))
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             pending: dict[Future[PreparedPhoto], tuple[str, int, int, int]] = {}
             queue = list(jobs)
@@ -185,7 +186,7 @@ class PhotoPlanner:
                     for fut in finished:
                         cache[pending.pop(fut)] = fut.result()
                         done += 1
-                    progress.step(done, total, self.tr(N_("Preparing photos…")))
+                    progress.step(done, total, _(PREPARING))
                     progress.check_cancelled()
             finally:
                 for fut in pending:
