@@ -54,6 +54,7 @@ class RecordForm(QWidget):
     kind = ""
     dirtyChanged = Signal(bool)
     saved = Signal(str)
+    loaded = Signal()  # after load()/load_draft(): a record (or a new one) is on screen
 
     def __init__(
         self,
@@ -230,6 +231,7 @@ class RecordForm(QWidget):
         self.clear_errors()
         self._update_header(data)
         self._set_dirty(False)
+        self.loaded.emit()
 
     def load_draft(self, data: Any) -> None:
         """A new record prefilled with `data` (from a template): dirty until saved."""
