@@ -40,12 +40,12 @@ def emphasise(text: str) -> str:
     return _KEY_NUMBER.sub(lambda m: f"<b>{m.group(0)}</b>", esc(text))
 
 
-def para(text: str, style: Any, *, bullet: str | None = None) -> Paragraph:
-    return Paragraph(text, style, bulletText=bullet)
-
-
 class Spacer(Flowable):  # type: ignore[misc]
-    """Vertical space that is dropped at the top of a page (ReportLab's own is kept)."""
+    """Vertical space that shrinks to what is left at the foot of a page.
+
+    ReportLab's own Spacer, when it does not fit, moves whole to the top of the next page and
+    pushes the content down there.
+    """
 
     def __init__(self, height: float) -> None:
         super().__init__()
@@ -120,7 +120,9 @@ class Boxed(Flowable):  # type: ignore[misc]
     """Flowables inside a bordered, tinted box that can continue on the next page.
 
     Used for 要点 and 安全提示: the border (not the colour) marks the box, so it still stands
-    out on a black-and-white copy.
+    out on a black-and-white copy. `left_bar` draws only a grey bar at the left (quotes);
+    `framed=False` draws nothing and only keeps its content together (`with_heading`). `keep`
+    is how many leading items may not end a page alone.
     """
 
     def __init__(
@@ -131,7 +133,6 @@ class Boxed(Flowable):  # type: ignore[misc]
         padding: float = 9,
         background: Any = TINT,
         double: bool = False,
-        continued: bool = False,
         left_bar: bool = False,
         framed: bool = True,
         keep: int = 0,
@@ -146,7 +147,6 @@ class Boxed(Flowable):  # type: ignore[misc]
         self.padding = padding
         self.background = background
         self.double = double
-        self.continued = continued
         self._heights: list[float] = []
 
     def _inner(self, availWidth: float) -> float:
@@ -186,21 +186,21 @@ class Boxed(Flowable):  # type: ignore[misc]
         if not first or not rest or (len(first) <= self.keep and not partial):
             return []
         return [
-            self._copy(first, self.continued),
-            self._copy(rest, True),
+            self._copy(first, first_part=True),
+            self._copy(rest, first_part=False),
         ]
 
-    def _copy(self, content: list[Flowable], continued: bool) -> Boxed:
+    def _copy(self, content: list[Flowable], *, first_part: bool) -> Boxed:
         return Boxed(
             content,
             border=self.border,
             padding=self.padding,
             background=self.background,
             double=self.double,
-            continued=continued,
             left_bar=self.left_bar,
             framed=self.framed,
-            keep=self.keep if not continued else 0,
+            # The rest of a split box may start a page with whatever it holds.
+            keep=self.keep if first_part else 0,
         )
 
     def getSpaceBefore(self) -> float:
