@@ -329,8 +329,13 @@ class PdfPrinter(QObject):
         try:
             count = len(self.preview_pages) if is_preview else raster.page_count(self.pdf)
             dpi = min(PRINT_DPI_MAX, max(printer.resolution(), 150))
-            for index in range(count):
-                if index:
+            first, last = 0, count - 1
+            if not is_preview and printer.printRange() == QPrinter.PrintRange.PageRange:
+                # "Pages from … to …" in the print dialog
+                first = max(printer.fromPage() - 1, 0)
+                last = min(printer.toPage() - 1, count - 1) if printer.toPage() else last
+            for index in range(first, last + 1):
+                if index > first:
                     printer.newPage()
                 if is_preview:
                     page = self.preview_pages[index]

@@ -134,6 +134,16 @@ def test_print_preview_shows_every_page_and_prints_them(
     assert pages(printed) == expected
     info = subprocess.run(["pdfinfo", str(printed)], capture_output=True, text=True).stdout
     assert "595 x 842 pts (A4)" in info
+    # "Pages 2 to 2" in the print dialog prints one page.
+    one = tmp_path / "one.pdf"
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    feeder.configure(printer)
+    printer.setResolution(100)
+    printer.setOutputFileName(str(one))
+    printer.setPrintRange(QPrinter.PrintRange.PageRange)
+    printer.setFromTo(2, 2)
+    feeder.paint(printer)
+    assert pages(one) == 1
     temp_pdf = feeder.pdf
     preview.reject()
     QApplication.processEvents()
