@@ -27,12 +27,14 @@ def _unexpected_dialog(*args: Any) -> Any:
 
 
 @pytest.fixture
-def window(
-    demo_library: Library, qtbot: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[MainWindow]:
+def no_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
     # A modal dialog nobody answers would hang the test: every one must be scripted.
     for name in ("question", "warning", "critical", "information"):
         monkeypatch.setattr(QMessageBox, name, _unexpected_dialog)
+
+
+@pytest.fixture
+def window(demo_library: Library, qtbot: Any, no_dialogs: None) -> Iterator[MainWindow]:
     win = MainWindow(demo_library, runner=SynchronousRunner())  # no job outlives a test
     win.resize(1366, 768)
     win.show()
@@ -393,6 +395,7 @@ def test_rows_model_passes_the_model_tester(qtmodeltester: Any, qapp: Any) -> No
 
 
 def test_member_portrait_is_imported_shown_and_undoable(
+    no_dialogs: None,
     demo_library: Library,
     qtbot: Any,
     testdata: Any,
@@ -435,3 +438,60 @@ def test_member_portrait_is_imported_shown_and_undoable(
     assert form.portrait_label.text() == "No picture"
     win.redo_action.trigger()
     assert catalog.load_member(demo_library, member_id).portrait_photo_id == photo_id
+
+
+def test_team_leader_story_in_chinese(
+    no_dialogs: None, demo_library: Library, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 3's "done when": a team with its captain, a guide with five ordered steps, a
+    typo fixed and undone, and the guide found again in the list — with the UI in Chinese."""
+    from desktop_app.core.i18n import set_language
+
+    set_language("zh_CN")
+    win = MainWindow(demo_library, runner=SynchronousRunner())
+    qtbot.addWidget(win)
+    win.show()
+    assert win.sidebar.item(0).text() == "服务队"
+    members = ids_by_name(demo_library, "member")
+
+    win.sidebar.setCurrentRow(0)
+    win.new_action.trigger()
+    team = win.forms["team"]
+    team.name_edit.insert("果树修剪服务队")
+    pick(monkeypatch, [members["周宗宝"], members["李佳"]])
+    team.members.add()
+    set_cell(team.members, 0, "role", "captain")
+    assert team.members.model.data(team.members.model.index(0, 1)) == "队长"
+    win.save_action.trigger()
+    assert team.record_id() is not None
+
+    win.sidebar.setCurrentRow(2)
+    win.new_action.trigger()
+    guide = win.forms["guide"]
+    guide.title_edit.insert("苹果树冬季修建")  # 修建: the typo
+    for text in ["看树形", "疏除徒长枝", "回缩下垂枝", "短截延长枝", "涂抹伤口"]:
+        guide.steps.add()
+        guide.step_text.setPlainText(text)
+    win.save_action.trigger()
+    guide_id = guide.record_id()
+    assert guide_id is not None
+    assert [s.text for s in catalog.load_guide(demo_library, guide_id).steps] == [
+        "看树形",
+        "疏除徒长枝",
+        "回缩下垂枝",
+        "短截延长枝",
+        "涂抹伤口",
+    ]
+
+    guide.title_edit.setText("苹果树冬季修剪")
+    win.save_action.trigger()
+    assert guide.revision_label.text().endswith("2")
+    win.undo_action.trigger()
+    assert guide.title_edit.text() == "苹果树冬季修建"
+    win.redo_action.trigger()
+
+    win.search_box.setText("苹果")
+    qtbot.waitUntil(lambda: win.models["guide"].rowCount() == 1)
+    model = win.models["guide"]
+    assert model.data(model.index(0, 0)) == "苹果树冬季修剪"
+    win.close()
