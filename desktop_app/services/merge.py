@@ -540,7 +540,12 @@ def apply_plan(s: Session, plan: MergePlan, progress: Progress | None = None) ->
     total = len(plan.decisions)
     ancestry_rows: list[tuple[str, str, str]] = []
     settle: dict[tuple[str, str], set[str]] = {}
+    previous_kind = ""
     for done, decision in enumerate(plan.decisions, start=1):
+        if decision.kind != previous_kind:
+            # New records of one kind are inserted together; the next kind may refer to them.
+            s.flush()
+            previous_kind = decision.kind
         progress.check_cancelled()
         if done % 50 == 0:
             progress.step(done, total, _("Merging records…"))
@@ -553,7 +558,8 @@ def apply_plan(s: Session, plan: MergePlan, progress: Progress | None = None) ->
             _assign(kind, obj, decision.data, contacts=plan.include_contacts)
             _settle_team_name(s, kind, obj, decision.data)
             s.add(obj)
-            s.flush()
+            if kind == "team":
+                s.flush()  # the next team's name check must see this one
         elif decision.action in (UPDATE, DELETE):
             obj = s.get(AGGREGATES[kind], rid)
             assert obj is not None
@@ -571,8 +577,17 @@ def apply_plan(s: Session, plan: MergePlan, progress: Progress | None = None) ->
             settle[(kind, rid)] = {decision.local_tag, *decision.ancestry_to_add}
     add_ancestry(s, ancestry_rows)
     s.flush()
+    with_open_conflicts = {
+        (str(kind), str(rid))
+        for kind, rid in s.execute(
+            select(MergeConflict.kind, MergeConflict.record_id).where(
+                MergeConflict.resolved_at.is_(None)
+            )
+        )
+    }
     for (kind, rid), tags in settle.items():
-        settle_conflicts(s, kind, rid, tags | _known_tags(s, kind, rid))
+        if (kind, rid) in with_open_conflicts:
+            settle_conflicts(s, kind, rid, tags | _known_tags(s, kind, rid))
     progress.step(total, total, _("Merging records…"))
     progress.check_cancelled()
 

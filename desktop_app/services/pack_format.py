@@ -14,7 +14,6 @@ The format is documented in `docs/pack-format.md`.
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import itertools
 import json
@@ -591,19 +590,26 @@ def references(kind: str, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
 def map_references(
     kind: str, data: dict[str, Any], ref_kind: str, fn: Callable[[str], str]
 ) -> dict[str, Any]:
-    """A copy of `data` with every reference to `ref_kind` passed through `fn`."""
-    out = copy.deepcopy(data)
+    """A copy of `data` with every reference to `ref_kind` passed through `fn`.
+
+    Only the containers on the way to a reference are copied; `data` is not changed.
+    """
+    out = dict(data)
     for path, rk in REFERENCES[kind]:
         if rk != ref_kind:
             continue
         if "[]." in path:
             outer, inner = path.split("[].")
+            children = []
             for child in out.get(outer, []):
-                value = child.get(inner)
+                copy_ = dict(child)
+                value = copy_.get(inner)
                 if isinstance(value, list):
-                    child[inner] = [fn(x) for x in value]
+                    copy_[inner] = [fn(x) for x in value]
                 elif value:
-                    child[inner] = fn(value)
+                    copy_[inner] = fn(value)
+                children.append(copy_)
+            out[outer] = children
         else:
             value = out.get(path)
             if isinstance(value, list):
