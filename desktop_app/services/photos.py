@@ -519,9 +519,13 @@ def _abandon(library: Library, prepared: imaging.Prepared) -> None:
 # --- thumbnails and previews -------------------------------------------------------------------
 
 
-def _photo(library: Library, photo_id: str) -> PhotoInfo:
+def photo_info(library: Library, photo_id: str) -> PhotoInfo:
+    """One photo's facts, caption and rotation."""
     with library.session() as s:
         return _info(library, get_record(s, "photo", photo_id))
+
+
+_photo = photo_info
 
 
 def _missing(info: PhotoInfo) -> UserError:

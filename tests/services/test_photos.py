@@ -75,7 +75,7 @@ def test_every_exif_orientation_gives_an_upright_thumbnail(
 def test_real_camera_orientation_6_is_portrait(empty_library: Library, testdata: Path) -> None:
     photo_id = _import_one(empty_library, testdata / "canon_hdr_NO.jpg")
     assert _thumb(empty_library, photo_id).size == (192, 256)
-    info = photos._photo(empty_library, photo_id)
+    info = photos.photo_info(empty_library, photo_id)
     assert (info.width, info.height, info.orientation) == (1536, 2048, 6)
     assert info.camera == "Canon PowerShot SX60 HS"
 
@@ -102,7 +102,7 @@ def test_heic_is_upright_and_never_turned_twice(empty_library: Library, testdata
     # The arrow points up: its wide head is in the upper half, the narrow shaft below.
     h = arrow.height
     assert _dark_extent(arrow, range(h // 8, h // 2)) > 1.5 * _dark_extent(arrow, range(h // 2, h))
-    info = photos._photo(empty_library, results[1].photo_id or "")
+    info = photos.photo_info(empty_library, results[1].photo_id or "")
     assert (info.ext, info.width, info.height) == ("heic", 2566, 3313)
     assert info.camera == "Apple iPhone 11 Pro Max"
     assert info.gps_lat == pytest.approx(39.05134, abs=1e-4)
@@ -215,7 +215,7 @@ def test_read_only_source_folder_with_chinese_names(
     finally:
         card.chmod(0o755)
     assert result.status == photos.IMPORTED
-    assert photos._photo(empty_library, result.photo_id or "").original_name == "第 1 张.jpg"
+    assert photos.photo_info(empty_library, result.photo_id or "").original_name == "第 1 张.jpg"
 
 
 # --- crash safety ------------------------------------------------------------------------------
@@ -385,7 +385,7 @@ def test_rotation_is_a_setting_and_the_original_is_untouched(
     empty_library: Library, testdata: Path
 ) -> None:
     photo_id = _import_one(empty_library, testdata / "landscape_1.jpg")
-    original = photos._photo(empty_library, photo_id).path
+    original = photos.photo_info(empty_library, photo_id).path
     before = original.read_bytes()
     upright = _thumb(empty_library, photo_id)
     photos.set_rotation(empty_library, photo_id, 90)
@@ -405,7 +405,7 @@ def test_caption_edit_keeps_history(empty_library: Library, testdata: Path) -> N
     photo_id = _import_one(empty_library, testdata / "landscape_1.jpg")
     photos.set_caption(empty_library, photo_id, "  释放管氏肿腿蜂\n现场 ")
     photos.set_caption(empty_library, photo_id, "释放管氏肿腿蜂 现场")  # unchanged: no new revision
-    info = photos._photo(empty_library, photo_id)
+    info = photos.photo_info(empty_library, photo_id)
     assert (info.caption, info.revision) == ("释放管氏肿腿蜂 现场", 2)
 
 
@@ -470,7 +470,7 @@ def test_export_is_upright_resized_and_named_by_date_and_caption(
     photos.set_caption(empty_library, ids[1], "合影")
     out = tmp_path / "导出"
     written = photos.export_session_photos(empty_library, session_id, out, long_edge=300)
-    local_day = photos._photo(empty_library, ids[1]).taken_at
+    local_day = photos.photo_info(empty_library, ids[1]).taken_at
     assert local_day is not None
     start = catalog.load_session(empty_library, session_id).starts_at.astimezone()
     assert [p.name for p in written] == [

@@ -1,0 +1,237 @@
+"""Photos in the main window.
+
+- The session form's "Photos" box gets a `PhotoGrid` for the session on screen. The form keeps
+  the session's photo ids (`photo_ids`) for its own saves; after the grid changed the list in
+  the library, a clean form is reloaded and a form with unsaved edits gets the new list, so a
+  later save never puts back an old list. After an import, empty GPS fields are filled from
+  the photos' EXIF position (the user saves it with the form).
+- Record menu: "Export photos…" of the selected session (upright JPEGs, chosen long edge,
+  named by date and caption), in the background with a progress dialog and Cancel.
+- Tools menu: "Clean up unused photos…", after a confirmation naming how many.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QSettings, QStandardPaths, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
+
+from desktop_app.core.errors import UserError
+from desktop_app.core.i18n import _
+from desktop_app.core.progress import Cancelled, Progress
+from desktop_app.services import photos
+from desktop_app.ui.photo_grid import PhotoGrid
+
+if TYPE_CHECKING:
+    from desktop_app.ui.main_window import MainWindow
+
+EXPORT_DIR_KEY = "photos/export_dir"
+EXPORT_EDGE_KEY = "photos/export_long_edge"
+
+
+def install(window: MainWindow) -> None:
+    attach_grid(window)
+    export = QAction(_("Export photos…"), window)
+    export.setObjectName("export_photos_action")
+    export.setToolTip(_("Save the selected session's photos as upright JPEGs"))
+    export.triggered.connect(lambda _checked=False: export_photos(window))
+    window.menus["record"].addAction(export)
+    cleanup = QAction(_("Clean up unused photos…"), window)
+    cleanup.setObjectName("cleanup_photos_action")
+    cleanup.triggered.connect(lambda _checked=False: cleanup_photos(window))
+    window.menus["tools"].addAction(cleanup)
+    window.photo_actions = {"export": export, "cleanup": cleanup}  # type: ignore[attr-defined]
+
+
+# --- the grid in the session form --------------------------------------------------------------
+
+
+def attach_grid(window: MainWindow) -> PhotoGrid | None:
+    form: Any = window.forms.get("session")
+    box = getattr(form, "photos_box", None)
+    if form is None or box is None or box.layout() is None:
+        return None
+    grid = PhotoGrid(
+        window.library,
+        runner=window.runner,
+        undo_stack=window.undo_stack,
+        report=window._report,
+    )
+    grid.setObjectName("session_photo_grid")
+    grid.setMinimumHeight(260)
+    box.layout().addWidget(grid)
+    form.photo_grid = grid
+
+    # The form has no "loaded" signal: follow its populate() so the grid always shows the
+    # session on screen (a new, unsaved session gets a disabled grid).
+    populate = form.populate
+
+    def populate_and_show(data: Any) -> None:
+        populate(data)
+        grid.show_session(form.record_id())
+
+    form.populate = populate_and_show
+
+    def photos_changed(ids: list[str]) -> None:
+        session_id = form.record_id()
+        if session_id is None or session_id != grid.session_id:
+            return
+        if form.is_dirty():
+            form.photo_ids = list(ids)  # saved with the other edits; the library agrees
+        else:
+            form.load(session_id)  # shows the new revision; stays clean
+
+    def import_finished(_results: list[photos.ImportResult]) -> None:
+        session_id = grid.session_id
+        if session_id is None or form.lat_edit.text().strip() or form.lon_edit.text().strip():
+            return
+        try:
+            position = photos.gps_of_session_photos(window.library, session_id)
+        except UserError:
+            return
+        if position is not None:
+            form.lat_edit.setText(f"{position[0]:.6f}")
+            form.lon_edit.setText(f"{position[1]:.6f}")
+            window.statusBar().showMessage(
+                _("GPS filled in from the photos; save the session to keep it."), 8000
+            )
+
+    grid.photosChanged.connect(photos_changed)
+    grid.importFinished.connect(import_finished)
+    return grid
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def _selected_session(window: MainWindow) -> str | None:
+    kind, ids = window.current_selection()
+    if kind == "session" and len(ids) == 1:
+        return ids[0]
+    form = window.shown_form()
+    if form is not None and form.kind == "session" and form.record_id() is not None:
+        return form.record_id()
+    return None
+
+
+def _start_dir() -> str:
+    folder = str(QSettings().value(EXPORT_DIR_KEY, "") or "")
+    if folder and Path(folder).is_dir():
+        return folder
+    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+
+
+def export_photos(window: MainWindow) -> None:
+    session_id = _selected_session(window)
+    if session_id is None:
+        QMessageBox.information(
+            window, _("Export photos"), _("Select one field session in the list first.")
+        )
+        return
+    try:
+        count = len(photos.session_photos(window.library, session_id))
+    except UserError as err:
+        window._report(err)
+        return
+    if count == 0:
+        QMessageBox.information(window, _("Export photos"), _("This session has no photos."))
+        return
+    folder = QFileDialog.getExistingDirectory(window, _("Export photos to"), _start_dir())
+    if not folder:
+        return
+    settings = QSettings()
+    edge, ok = QInputDialog.getInt(
+        window,
+        _("Export photos"),
+        _("Longest side of each photo, in pixels:"),
+        int(str(settings.value(EXPORT_EDGE_KEY, 1600) or 1600)),
+        320,
+        8000,
+        100,
+    )
+    if not ok:
+        return
+    settings.setValue(EXPORT_DIR_KEY, folder)
+    settings.setValue(EXPORT_EDGE_KEY, edge)
+    dialog = QProgressDialog(_("Exporting photos…"), _("Cancel"), 0, count, window)
+    dialog.setObjectName("photo_export_progress")
+    dialog.setWindowTitle(_("Export photos"))
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(300)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+
+    def op(progress: Progress) -> list[Path]:
+        return photos.export_session_photos(
+            window.library, session_id, Path(folder), edge, progress
+        )
+
+    def done(written: list[Path]) -> None:
+        dialog.close()
+        QMessageBox.information(
+            window,
+            _("Export photos"),
+            _("{n} photos exported to {path}.").format(n=len(written), path=folder),
+        )
+
+    def failed(exc: BaseException) -> None:
+        dialog.close()
+        if isinstance(exc, Cancelled):
+            window.statusBar().showMessage(_("Export cancelled."), 6000)
+        elif isinstance(exc, UserError):
+            window._report(exc)
+        else:
+            raise exc
+
+    def step(done_count: int, total: int, text: str) -> None:
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(done_count)
+        dialog.setLabelText(
+            _("Exporting photos… {done} of {total}").format(done=done_count, total=total)
+        )
+
+    job = window.runner.run(op, on_done=done, on_error=failed, on_progress=step)
+    dialog.canceled.connect(job.cancel)
+
+
+# --- clean-up ----------------------------------------------------------------------------------
+
+
+def cleanup_photos(window: MainWindow) -> None:
+    if window.library.read_only:
+        return
+    unused = photos.unused_photos(window.library)
+    if not unused:
+        QMessageBox.information(
+            window, _("Clean up unused photos"), _("Every photo is used; nothing to clean up.")
+        )
+        return
+    Button = QMessageBox.StandardButton
+    answer = QMessageBox.question(
+        window,
+        _("Clean up unused photos"),
+        _(
+            "{n} photos are not used by any session, guide step or member. Delete them and "
+            "their files from the library? This cannot be undone."
+        ).format(n=len(unused)),
+        Button.Yes | Button.No,
+        Button.No,
+    )
+    if answer != Button.Yes:
+        return
+
+    def done(removed: int) -> None:
+        window.statusBar().showMessage(_("Removed {n} unused photos.").format(n=removed), 8000)
+        window.refresh()
+
+    def failed(exc: BaseException) -> None:
+        if not isinstance(exc, UserError):
+            raise exc
+        window._report(exc)
+
+    window.runner.run(
+        lambda _progress: photos.cleanup_unused(window.library), on_done=done, on_error=failed
+    )
