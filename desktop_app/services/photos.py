@@ -1,22 +1,25 @@
 """The photo pipeline: import, thumbnails and previews, captions and rotation, session photo
 lists, clean-up and export. No Qt: the CLI and the GUI both call these functions.
 
-Import, file by file, so that a crash or a power cut never loses a photo reported imported and
-never leaves a record pointing at a missing file:
+Import, so that a crash or a power cut never loses a photo reported imported and never leaves
+a record pointing at a missing file:
 
 1. a worker process copies the source into the library's `tmp/` folder while hashing it,
    fsyncs the copy and re-reads it to check the hash; it then decodes the copy (bounded
-   pixels, JPEG draft mode), reads EXIF and writes the thumbnail and preview into the cache;
-2. the calling thread renames the verified copy to `photos/ab/<sha256>.<ext>` and fsyncs the
-   folder;
-3. only then the photo record (and its link to the session, guide step or member) is committed
-   in its own transaction, and the database's write-ahead log is fsynced.
+   pixels, JPEG draft mode), reads EXIF and writes the thumbnail and preview into the cache
+   (rebuildable, so not fsynced); a refused file leaves nothing behind;
+2. the worker renames the verified copy to `photos/ab/<sha256>.<ext>` and fsyncs the folder;
+3. only then the calling thread commits the photo record (and its link to the session, guide
+   step or member), fsyncs the database's write-ahead log, and reports the file.
 
-One transaction per file (not per batch) is deliberate: each photo is durable the moment it is
-reported, cancelling keeps what was finished, and a crash loses at most the file in flight. A
-crash between 2 and 3 leaves a store file that no record uses; `jiangxin check --repair`
-removes it (and a later import of the same photo adopts it). The owner's revision goes up once
-per import, with the version before the import kept in history.
+Transactions: the files whose workers have finished when the calling thread is free are
+committed together (a group commit of at most `GROUP_COMMIT` files, usually one or two), in
+the order found. A file is reported only after its group is durable, so cancelling keeps
+whole groups and a crash loses only what was not reported yet; the group saves fsyncs when
+the workers are ahead. A crash between 2 and 3 leaves store files that no record uses;
+`jiangxin check --repair` removes them (and a later import of the same photo adopts them).
+The owner's revision goes up once per import, with the version before the import kept in
+history.
 
 Two cores are used through a process pool (Pillow decodes with the GIL held for some
 formats, and processes also isolate a decoder crash on a hostile file to that one file).
