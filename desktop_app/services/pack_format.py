@@ -290,7 +290,7 @@ def open_safe_zip(
 def parse_json(data: bytes, name: str, what: str) -> Any:
     try:
         return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise reject(
             _("The file “{name}” in the {what} is not valid JSON: {reason}").format(
                 name=name, what=what, reason=exc
@@ -346,8 +346,11 @@ def _str(v: Any) -> str:
     return v
 
 
+MAX_INT = 2**53  # SQLite stores 64-bit integers; JSON readers agree up to 2**53
+
+
 def _int(v: Any) -> int:
-    if isinstance(v, bool) or not isinstance(v, int):
+    if isinstance(v, bool) or not isinstance(v, int) or not -MAX_INT <= v <= MAX_INT:
         raise _Bad
     return v
 
@@ -456,7 +459,7 @@ def _honour(v: Any) -> dict[str, Any]:
 
 def _positive(v: Any) -> int:
     n = _int(v)
-    if n < 1:
+    if not 1 <= n < 10**9:  # a revision; tags allow nine digits
         raise _Bad
     return n
 
@@ -862,7 +865,7 @@ def _parse_tombstone(item: Any, index: int) -> PackEntry:
         if kind not in KINDS:
             raise _Bad("kind")
         record_id = _id(item.get("id"))
-        revision = _int(item.get("revision"))
+        revision = _positive(item.get("revision"))
         deleted_at = _datetime(item.get("deleted_at"))
         ancestry = _ancestry(item.get("ancestry"))
     except _Bad as exc:

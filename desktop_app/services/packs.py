@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from desktop_app import __version__
@@ -417,6 +417,8 @@ def import_pack(
     placed: list[Path] = []
     try:
         with library.transaction() as s:
+            # Take the write lock now, so the plan is made on what the import will change.
+            s.execute(text("DELETE FROM record_ancestry WHERE 0"))
             plan = merge.plan_merge(s, pack)
             needed = _photos_to_write(library, plan)
             report = _report(plan, pack, dry_run=False, photos=needed)

@@ -388,6 +388,12 @@ def _hostile(kind: str, good: Path, tmp: Path) -> Path:
     elif kind == "missing_photo_record":
         edit_records(members, "photo", lambda items: items.pop())
         write_pack(target, members)
+    elif kind == "nested_json":
+        members["records/guides.json"] = b"[" * 100_000 + b"]" * 100_000
+        write_pack(target, members)
+    elif kind == "huge_number":
+        edit_records(members, "photo", lambda items: items[0]["record"].update(width=10**30))
+        write_pack(target, members)
     elif kind == "unexpected_file":
         members["records/readme.exe"] = b"MZ"
         write_pack(target, members)
@@ -410,6 +416,8 @@ HOSTILE = {
     "missing_photo_file": "file of photo",
     "missing_photo_record": "does not contain",
     "unexpected_file": "unexpected file",
+    "nested_json": "not valid JSON",
+    "huge_number": "malformed record",
 }
 
 
