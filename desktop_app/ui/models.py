@@ -137,9 +137,17 @@ class RecordTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.columns):
             return
-        self._sort_key = self.columns[column].key
-        self._descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()
+        wanted = (self.columns[column].key, order == Qt.SortOrder.DescendingOrder)
+        default_key, default_desc = listing.DEFAULT_SORT[self.kind]
+        current = (
+            self._sort_key or default_key,
+            default_desc if self._descending is None else self._descending,
+        )
+        self._sort_key, self._descending = wanted
+        # The view sorts once when sorting is enabled and again when its header state is
+        # restored: re-running the id query of a 20,000-row list for the same order is waste.
+        if wanted != current:
+            self.reload()
 
     # --- helpers for the window -------------------------------------------------------------
 
