@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -313,8 +314,16 @@ def test_automatic_backups_keep_the_newest(
         data.season = f"第{n}次"
         catalog.save_guide(demo_library, data, gid)
         pack = packs.export_pack(demo_library, tmp_path / f"p{n}").path
+        before = {r["season"] for (k, _i), r in records(empty_library).items() if k == "guide"}
         report = packs.import_pack(empty_library, pack, keep_backups=2)
         assert report.backup and Path(report.backup).is_file()
+        # The copy is the library as it was just before this import.
+        conn = sqlite3.connect(report.backup)
+        try:
+            seasons = {row[0] for row in conn.execute("SELECT season FROM guide")}
+        finally:
+            conn.close()
+        assert seasons == before and f"第{n}次" not in seasons
     assert len(automatic_backups(empty_library)) == 2
 
 
