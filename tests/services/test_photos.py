@@ -487,3 +487,14 @@ def test_export_is_upright_resized_and_named_by_date_and_caption(
     with Image.open(written[0]) as exported:
         reference = _thumb(empty_library, ids[0]).resize((300, 225))
         assert mean_abs_diff(exported, reference) < 8  # upright
+
+
+def test_importing_again_heals_a_lost_store_file(empty_library: Library, testdata: Path) -> None:
+    photo_id = _import_one(empty_library, testdata / "xiaomi.heic")
+    stored = photos.photo_info(empty_library, photo_id).path
+    stored.unlink()
+    assert [p.code for p in check_library(empty_library).problems] == ["photo_missing"]
+    (again,) = photos.import_photos(empty_library, [testdata / "xiaomi.heic"])
+    assert (again.status, again.photo_id) == (photos.DUPLICATE, photo_id)
+    assert stored.read_bytes() == (testdata / "xiaomi.heic").read_bytes()
+    assert not check_library(empty_library).problems
