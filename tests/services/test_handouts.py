@@ -462,3 +462,26 @@ def test_booklet_with_a_10000_character_title(demo_library: Library, tmp_path: P
     flat = re.sub(r"\s+", "", text_of(target, body_only=True))
     assert flat.count("修剪要点很长的标题") >= 2 * 1000  # on the cover and in the title block
     assert result.pages > 5
+
+
+def test_type_sizes_for_reading_outdoors(demo_library: Library, tmp_path: Path) -> None:
+    """Steps are set in 12 pt, body text in at least 11 pt (measured in the PDF by PDFium)."""
+    import pypdfium2.raw as pdfium_raw
+
+    guides, _sid = ids(demo_library)
+    target = tmp_path / "rose.pdf"
+    handouts.build_guide_handout(demo_library, guides["月季修剪"], target)
+    doc = pdfium.PdfDocument(str(target))
+    try:
+        found: dict[str, float] = {}
+        for page in doc:
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            for probe in ("短截：在外向芽上方", "月季枝条多", "切口剪平", "厚手套"):
+                at = text.find(probe)
+                if at >= 0:
+                    found[probe] = pdfium_raw.FPDFText_GetFontSize(textpage.raw, at)
+    finally:
+        doc.close()
+    assert found["短截：在外向芽上方"] == pytest.approx(12)  # a step
+    assert min(found[p] for p in ("月季枝条多", "切口剪平", "厚手套")) >= 11  # body, lists

@@ -101,7 +101,7 @@ def guide_story(
         notes = [
             Paragraph(
                 emphasise(n),
-                styles.key_point.clone("safety", fontSize=12, leading=20),
+                styles.key_point.clone("safety", fontSize=12, leading=20, bulletFontSize=12),
                 bulletText="▲",
             )
             for n in guide.safety_notes
