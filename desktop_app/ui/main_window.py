@@ -255,12 +255,13 @@ class MainWindow(QMainWindow):
         self.save_action = self._action(
             _("Save"), self.save_record, [QKeySequence.StandardKey.Save]
         )
-        # Delete only from the list: the Del key in a form's own tables must not delete the record.
+        # Del only in the record lists: in a form's own tables it must not delete the record.
         self.delete_action = QAction(_("Delete…"), self)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.delete_action.triggered.connect(lambda _checked=False: self.delete_records())
-        self.list_stack.addAction(self.delete_action)
+        for table in self.tables.values():  # not the session filters' date fields either
+            table.addAction(self.delete_action)
         self.undo_action = self._action(_("Undo"), self.undo, [QKeySequence("Ctrl+Z")])
         self.redo_action = self._action(
             _("Redo"), self.redo, [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]

@@ -253,6 +253,7 @@ class SessionForm(RecordForm):
         )
         self.follow_ups.set_values(data.follow_ups)
         self.photo_ids = list(data.photo_ids)
+        self.gps_button.setEnabled(self._id is not None)  # a new session has no photos yet
 
     def fill_gps_from_photos(self, *, only_if_empty: bool = True) -> bool:
         """Put the EXIF GPS of the session's photos into the GPS fields (the photo feature
