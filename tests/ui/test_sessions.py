@@ -92,7 +92,10 @@ def test_session_list_is_newest_first_with_teams_and_photo_counts(
 
 
 def test_session_filters_by_team_guide_and_dates(
-    window: MainWindow, demo_library: Library, three_sessions: dict[str, str]
+    window: MainWindow,
+    demo_library: Library,
+    three_sessions: dict[str, str],
+    qtmodeltester: Any,
 ) -> None:
     window.refresh()
     bar = window.session_filters
@@ -103,6 +106,7 @@ def test_session_filters_by_team_guide_and_dates(
     assert listed(window) == ["冬季养护", "春季修剪培训"]
     bar.guide_combo.setCurrentIndex(bar.guide_combo.findData(guides["月季修剪"]))
     assert listed(window) == ["春季修剪培训"]
+    qtmodeltester.check(window.models["session"])
     bar.team_combo.setCurrentIndex(0)
     assert listed(window) == ["绿色养护提质增效", "春季修剪培训"]  # both covered 月季修剪
     bar.guide_combo.setCurrentIndex(0)
