@@ -570,16 +570,32 @@ def place_file(temp: Path, final: Path) -> None:
 # --- worker process hygiene --------------------------------------------------------------------
 
 
-def worker_init() -> None:
-    """Pool worker start: exit when the parent dies (a killed app must not leave workers)."""
-    parent = os.getppid()
+def worker_init(owner_pid: int) -> None:
+    """Pool worker start: exit when the app that owns the pool dies.
+
+    A killed app must not leave workers behind. Their parent is the forkserver, not the app,
+    and the forkserver only exits once every worker has (each holds its "alive" pipe), so
+    the workers watch the app's process themselves.
+    """
+
+    def alive() -> bool:
+        try:
+            os.kill(owner_pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        try:  # Linux: a killed owner that nobody has reaped yet is a zombie
+            stat = Path(f"/proc/{owner_pid}/stat").read_text()
+            return stat.rsplit(")", 1)[1].split()[0] != "Z"
+        except (OSError, IndexError):
+            return True
 
     def watch() -> None:
         import time
 
-        while True:
+        while alive():
             time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(0)
+        os._exit(0)
 
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+    threading.Thread(target=watch, daemon=True, name="owner-watch").start()

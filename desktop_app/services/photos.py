@@ -174,7 +174,10 @@ def _get_pool() -> ProcessPoolExecutor:
             if method == "forkserver":
                 ctx.set_forkserver_preload(["desktop_app.services.imaging"])
             _pool = ProcessPoolExecutor(
-                max_workers=worker_count(), mp_context=ctx, initializer=imaging.worker_init
+                max_workers=worker_count(),
+                mp_context=ctx,
+                initializer=imaging.worker_init,
+                initargs=(os.getpid(),),
             )
         return _pool
 

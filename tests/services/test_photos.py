@@ -498,3 +498,41 @@ def test_importing_again_heals_a_lost_store_file(empty_library: Library, testdat
     assert (again.status, again.photo_id) == (photos.DUPLICATE, photo_id)
     assert stored.read_bytes() == (testdata / "xiaomi.heic").read_bytes()
     assert not check_library(empty_library).problems
+
+
+OWNER_SCRIPT = """
+import multiprocessing.forkserver as fs, sys, time
+from pathlib import Path
+from desktop_app.services import photos
+from desktop_app.storage.library import Library
+
+library = Library.open(Path(sys.argv[1]))
+photos.import_photos(library, [Path(sys.argv[2])])
+pool = photos._get_pool()
+print(" ".join(str(p) for p in [fs._forkserver._forkserver_pid, *pool._processes]), flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_worker_processes_end_when_the_app_is_killed(tmp_path: Path, testdata: Path) -> None:
+    import time
+
+    root = tmp_path / "lib"
+    Library.create(root).close()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", OWNER_SCRIPT, str(root), str(testdata / "landscape_1.jpg")],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    helpers = [int(p) for p in proc.stdout.readline().split()]
+    proc.stdout.close()
+    assert len(helpers) >= 2  # the forkserver and at least one worker
+    proc.kill()  # only the app: nobody shuts the pool down
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in helpers):
+        time.sleep(0.2)
+    assert not [p for p in helpers if Path(f"/proc/{p}").exists()]
