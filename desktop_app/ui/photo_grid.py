@@ -596,6 +596,7 @@ class PhotoGrid(QWidget):
         )
         dialog.rotated.connect(lambda _pid: self.reload())
         dialog.exec()
+        dialog.deleteLater()
 
     # --- import -----------------------------------------------------------------------------
 

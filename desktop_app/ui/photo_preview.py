@@ -97,6 +97,10 @@ class PhotoPreviewDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+Shift+R"), self).activated.connect(lambda: self.rotate(-90))
         self.show_row(self.row)
 
+    def done(self, result: int) -> None:
+        self._generation += 1  # a render still running must not touch a closed dialog
+        super().done(result)
+
     # --- navigation -------------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

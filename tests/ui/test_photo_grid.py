@@ -203,6 +203,9 @@ def test_cancel_stops_the_import_and_keeps_the_library_consistent(
     from desktop_app.services.integrity import check_library
 
     assert not check_library(empty_library).problems
+    # Let the thumbnail loads the reload started finish before the grid goes away.
+    qtbot.waitUntil(lambda: grid.model.loads_pending() == 0, timeout=20000)
+    runner.wait()
 
 
 # --- editing -----------------------------------------------------------------------------------
