@@ -317,3 +317,18 @@ def test_writes_outside_a_session_are_reported_until_indexed(demo_library: Libra
 def test_rebuild_counts_live_records(demo_library: Library) -> None:
     live = sum(c.live_count(demo_library, k) for k in searchindex.KINDS)
     assert search.rebuild_index(demo_library) == live
+
+
+def test_huge_result_sets_rank_a_pool_but_keep_title_matches_first(
+    demo_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "POOL", 5)
+    title = c.save_guide(demo_library, c.GuideData(title="高接换头", problem="老树更新"))
+    body = [
+        c.save_guide(demo_library, c.GuideData(title=f"果园管理{i}", problem="可以高接换头"))
+        for i in range(12)
+    ]
+    hits = search.search(demo_library, "高接换头", ["guide"], limit=8)
+    assert hits[0].id == title  # older than every body match, still first
+    assert len(hits) == 6  # the title match and a pool of the 5 newest body matches
+    assert {h.id for h in hits[1:]} == set(body[-5:])
