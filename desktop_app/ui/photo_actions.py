@@ -5,6 +5,8 @@
   the library, a clean form is reloaded and a form with unsaved edits gets the new list, so a
   later save never puts back an old list. After an import, empty GPS fields are filled from
   the photos' EXIF position (the user saves it with the form).
+- The guide form's steps get a photo strip under the step's text (`StepPhotos`): its list is
+  part of the form's edits, saved with the guide.
 - Record menu: "Export photos…" of the selected session (upright JPEGs, chosen long edge,
   named by date and caption), in the background with a progress dialog and Cancel.
 - Tools menu: "Clean up unused photos…", after a confirmation naming how many.
@@ -24,6 +26,7 @@ from desktop_app.core.i18n import _
 from desktop_app.core.progress import Cancelled, Progress
 from desktop_app.services import photos
 from desktop_app.ui.photo_grid import PhotoGrid
+from desktop_app.ui.step_photos import StepPhotos
 
 if TYPE_CHECKING:
     from desktop_app.ui.main_window import MainWindow
@@ -34,6 +37,7 @@ EXPORT_EDGE_KEY = "photos/export_long_edge"
 
 def install(window: MainWindow) -> None:
     attach_grid(window)
+    attach_step_photos(window)
     export = QAction(_("Export photos…"), window)
     export.setObjectName("export_photos_action")
     export.setToolTip(_("Save the selected session's photos as upright JPEGs"))
@@ -102,6 +106,44 @@ def attach_grid(window: MainWindow) -> PhotoGrid | None:
     grid.photosChanged.connect(photos_changed)
     grid.importFinished.connect(import_finished)
     return grid
+
+
+# --- the photos of the selected guide step ----------------------------------------------------
+
+
+def attach_step_photos(window: MainWindow) -> StepPhotos | None:
+    form: Any = window.forms.get("guide")
+    steps = getattr(form, "steps", None)
+    step_text = getattr(form, "step_text", None)
+    box = step_text.parentWidget() if step_text is not None else None
+    layout = box.layout() if box is not None else None
+    if steps is None or layout is None:
+        return None
+    strip = StepPhotos(
+        window.library, runner=window.runner, undo_stack=window.undo_stack, report=window._report
+    )
+    strip.setObjectName("step_photos")
+    layout.insertWidget(layout.indexOf(step_text) + 1, strip)
+    form.step_photos = strip
+
+    def show_current(*_args: Any) -> None:
+        row = steps.current_row()
+        if row < 0:
+            strip.show_ids(None)
+        else:
+            strip.show_ids(list(steps.model.row_dict(row).get("photo_ids") or []))
+
+    def ids_changed(ids: list[str]) -> None:
+        row = steps.current_row()
+        if row >= 0:
+            steps.model.set_value(row, "photo_ids", list(ids))
+            steps.model.set_value(row, "photos", len(ids))
+
+    steps.view.selectionModel().currentRowChanged.connect(show_current)
+    steps.model.modelReset.connect(show_current)
+    strip.idsChanged.connect(ids_changed)
+    show_current()
+    return strip
 
 
 # --- export ------------------------------------------------------------------------------------

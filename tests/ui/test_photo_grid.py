@@ -393,3 +393,40 @@ def listing_start(library: Library, session_id: str) -> Any:
     from desktop_app.services import catalog
 
     return catalog.load_session(library, session_id).starts_at
+
+
+def test_guide_step_photos_are_part_of_the_form(
+    qtbot: Any, window: MainWindow, testdata: Path
+) -> None:
+    from desktop_app.services import catalog
+
+    library = window.library
+    guide_id = next(
+        str(r["id"])
+        for r in listing.list_rows(library, "guide")
+        if len(catalog.load_guide(library, str(r["id"])).steps) >= 2
+    )
+    assert window.select_record("guide", guide_id)
+    form: Any = window.forms["guide"]
+    strip = form.step_photos
+    assert not strip.isEnabled()  # no step selected yet
+    form.steps.select_row(1)
+    assert strip.isEnabled() and strip.model.rowCount() == 0
+    strip.import_files([testdata / "landscape_4.jpg", testdata / "32-lens_data.jpeg"])
+    assert strip.model.rowCount() == 2 and form.is_dirty()
+    assert form.steps.model.row_dict(1)["photos"] == 2
+    assert form.save()
+    saved = catalog.load_guide(library, guide_id).steps[1].photo_ids
+    assert [photos.photo_info(library, p).original_name for p in saved] == [
+        "landscape_4.jpg",
+        "32-lens_data.jpeg",
+    ]
+    form.steps.select_row(1)
+    strip.view.setCurrentIndex(strip.model.index(0))
+    strip.remove_selected()
+    assert form.is_dirty() and strip.model.rowCount() == 1
+    form.revert()  # Discard changes brings the photo back
+    form.steps.select_row(1)
+    assert strip.model.rowCount() == 2
+    form.steps.select_row(0)
+    assert strip.model.rowCount() == 0
