@@ -89,16 +89,8 @@ def attach_grid(window: MainWindow) -> PhotoGrid | None:
             form.load(session_id)  # shows the new revision; stays clean
 
     def import_finished(_results: list[photos.ImportResult]) -> None:
-        session_id = grid.session_id
-        if session_id is None or form.lat_edit.text().strip() or form.lon_edit.text().strip():
-            return
-        try:
-            position = photos.gps_of_session_photos(window.library, session_id)
-        except UserError:
-            return
-        if position is not None:
-            form.lat_edit.setText(f"{position[0]:.6f}")
-            form.lon_edit.setText(f"{position[1]:.6f}")
+        # The form fills empty GPS fields from the photos' EXIF; the user saves it.
+        if grid.session_id is not None and form.fill_gps_from_photos(only_if_empty=True):
             window.statusBar().showMessage(
                 _("GPS filled in from the photos; save the session to keep it."), 8000
             )
