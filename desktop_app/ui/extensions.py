@@ -10,6 +10,7 @@ from __future__ import annotations
 
 INSTALLERS: list[str] = [
     "desktop_app.ui.handout_actions",
+    "desktop_app.ui.language_actions",
     "desktop_app.ui.pack_actions",
     "desktop_app.ui.photo_actions",
     "desktop_app.ui.search_panel",

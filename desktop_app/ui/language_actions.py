@@ -1,0 +1,46 @@
+"""Tools → Language: choose the interface language (remembered; applied at the next start).
+
+Rebuilding every open form in place would risk losing unsaved edits, so the choice is stored
+in the settings and takes effect when Jiangxin starts again; `--lang` still overrides it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMessageBox
+
+from desktop_app.core.i18n import _, current_language
+
+if TYPE_CHECKING:
+    from desktop_app.ui.main_window import MainWindow
+
+# Each language is named in itself, so a user can find theirs whatever the UI shows now.
+LANGUAGE_NAMES = {"zh_CN": "中文（简体）", "en": "English"}
+
+
+def install(window: MainWindow) -> None:
+    menu = window.menus["tools"].addMenu(_("Language"))
+    group = QActionGroup(window)
+    group.setExclusive(True)
+    window.language_actions = {}  # type: ignore[attr-defined]
+    for code, name in LANGUAGE_NAMES.items():
+        action = QAction(name, window)
+        action.setCheckable(True)
+        action.setChecked(code == current_language())
+        action.setData(code)
+        group.addAction(action)
+        menu.addAction(action)
+        action.triggered.connect(lambda _checked=False, c=code: choose_language(window, c))
+        window.language_actions[code] = action  # type: ignore[attr-defined]
+
+
+def choose_language(window: MainWindow, code: str) -> None:
+    window.settings.set("language", code)
+    if code != current_language():
+        QMessageBox.information(
+            window,
+            _("Language"),
+            _("The new language is used when Jiangxin is started again."),
+        )
