@@ -4,6 +4,7 @@ index that is never stale (same transaction as every edit, delete, restore, bulk
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, update
@@ -332,3 +333,22 @@ def test_huge_result_sets_rank_a_pool_but_keep_title_matches_first(
     assert hits[0].id == title  # older than every body match, still first
     assert len(hits) == 6  # the title match and a pool of the 5 newest body matches
     assert {h.id for h in hits[1:]} == set(body[-5:])
+
+
+def test_a_merged_pack_is_searchable_at_once(demo_library: Library, tmp_path: Path) -> None:
+    from desktop_app.services import packs
+
+    gid = c.save_guide(demo_library, c.GuideData(title="枣树环剥", steps=[c.StepData("环剥宽度")]))
+    pack = packs.export_pack(demo_library, tmp_path / "one", guides=[gid]).path
+    with Library.create(tmp_path / "other") as other:
+        assert search.search(other, "环剥") == []
+        packs.import_pack(other, pack, backup=False)
+        assert [h.id for h in search.search(other, "环剥")] == [gid]
+        # An edit travels in a second pack and replaces the indexed text on merge.
+        data = c.load_guide(demo_library, gid)
+        data.title = "枣树开甲"
+        c.save_guide(demo_library, data, gid)
+        pack2 = packs.export_pack(demo_library, tmp_path / "two", guides=[gid]).path
+        packs.import_pack(other, pack2, backup=False)
+        assert [h.title for h in search.search(other, "开甲")] == ["枣树开甲"]
+        assert search.verify_index(other).ok
