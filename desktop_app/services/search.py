@@ -294,6 +294,8 @@ def _check_search_index(library: Library, report: integrity.CheckReport, repair:
         details.append(_("{n} records out of date").format(n=len(problems.outdated)))
     if problems.extra:
         details.append(_("{n} entries for deleted records").format(n=len(problems.extra)))
+    if problems.unmapped:
+        details.append(_("{n} index entries without a record").format(n=problems.unmapped))
     if problems.queued:
         details.append(_("{n} changes not yet indexed").format(n=problems.queued))
     if problems.fts_damaged:

@@ -363,10 +363,18 @@ class IndexProblems:
     outdated: list[tuple[str, str]]  # documents whose text differs from the record
     queued: int  # aggregates waiting in the queue (written outside a Session)
     fts_damaged: str  # FTS5's own integrity-check message, "" when fine
+    unmapped: int = 0  # FTS rows that no map row names
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.extra or self.outdated or self.queued or self.fts_damaged)
+        return not (
+            self.missing
+            or self.extra
+            or self.outdated
+            or self.queued
+            or self.fts_damaged
+            or self.unmapped
+        )
 
 
 def verify(conn: Connection, *, fts_check: bool = True) -> IndexProblems:
@@ -403,8 +411,6 @@ def verify(conn: Connection, *, fts_check: bool = True) -> IndexProblems:
                 elif have != (doc.label, index_text(doc.title), index_text(doc.body_raw)):
                     outdated.append(key)
     extra = sorted(set(stored) - expected)
-    if orphan_docs:
-        extra.append(("?", f"{orphan_docs} unmapped"))
     queued = int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM {QUEUE_TABLE}").scalar() or 0)
     damaged = ""
     if fts_check:
@@ -414,7 +420,7 @@ def verify(conn: Connection, *, fts_check: bool = True) -> IndexProblems:
             )
         except Exception as exc:  # sqlite3.DatabaseError: "database disk image is malformed"
             damaged = str(getattr(exc, "orig", exc))
-    return IndexProblems(missing, extra, outdated, queued, damaged)
+    return IndexProblems(missing, extra, outdated, queued, damaged, orphan_docs)
 
 
 # --- schema (used by migration 0002) --------------------------------------------------------

@@ -352,3 +352,14 @@ def test_a_merged_pack_is_searchable_at_once(demo_library: Library, tmp_path: Pa
         packs.import_pack(other, pack2, backup=False)
         assert [h.title for h in search.search(other, "开甲")] == ["枣树开甲"]
         assert search.verify_index(other).ok
+
+
+def test_index_rows_without_a_record_are_found_and_repaired(demo_library: Library) -> None:
+    with demo_library.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM search_fts_map WHERE kind = 'guide'")
+    problems = search.verify_index(demo_library)
+    assert problems.unmapped == 4 and len(problems.missing) == 4
+    assert search.search(demo_library, "天牛", ["guide"]) == []
+    assert _codes(demo_library, repair=True) == []
+    assert search.verify_index(demo_library).ok
+    assert titles(demo_library, "天牛", "guide") == ["管氏肿腿蜂防治光肩星天牛"]
