@@ -8,24 +8,29 @@ features slot in without touching the others.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from desktop_app import __version__
-from desktop_app.cli import handout_cmds, library_cmds, pack_cmds, photos_cmds, search_cmds
 from desktop_app.cli.common import CliContext, fail, log_internal_error
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import SUPPORTED_LANGUAGES, _, set_language
 
-COMMAND_MODULES = [library_cmds, handout_cmds, pack_cmds, photos_cmds, search_cmds]
+# Imported only when a command is given: opening the window must not pay for every
+# command's services (start-up time is a measured goal, see BENCHMARKS.md).
+COMMAND_MODULES = [
+    "desktop_app.cli.library_cmds",
+    "desktop_app.cli.handout_cmds",
+    "desktop_app.cli.pack_cmds",
+    "desktop_app.cli.photos_cmds",
+    "desktop_app.cli.search_cmds",
+]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="jiangxin",
-        description=_("匠心课堂 (Jiangxin): service teams, practical guides and field sessions."),
-    )
+def _global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"jiangxin {__version__}")
     parser.add_argument(
         "--library",
@@ -35,10 +40,42 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lang", choices=SUPPORTED_LANGUAGES, help=_("language of messages and the window")
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jiangxin",
+        description=_("匠心课堂 (Jiangxin): service teams, practical guides and field sessions."),
+    )
+    _global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
+
+
+class _NotTheWindow(Exception):
+    pass
+
+
+class _QuietParser(argparse.ArgumentParser):
+    """Pre-parser for the global options: errors are left to the full parser."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _NotTheWindow(message)
+
+
+def _wants_window(args_list: list[str]) -> argparse.Namespace | None:
+    """The global options when no command is given (the window opens), else None."""
+    if any(a in ("-h", "--help", "--version") for a in args_list):
+        return None
+    parser = _QuietParser(prog="jiangxin", add_help=False)
+    _global_options(parser)
+    try:
+        known, rest = parser.parse_known_args(args_list)
+    except _NotTheWindow:
+        return None
+    return None if rest else known
 
 
 def _early_language(argv: Sequence[str]) -> str | None:
@@ -55,13 +92,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     lang = _early_language(args_list)
     set_language(lang if lang in SUPPORTED_LANGUAGES else None)
+    window_args = _wants_window(args_list)
+    if window_args is not None:
+        from desktop_app.app import run_gui  # Qt is imported only for the window
+
+        return int(run_gui(window_args.library, window_args.lang))
     parser = build_parser()
     args = parser.parse_args(args_list)
     ctx = CliContext(library_option=args.library, lang=args.lang)
     if args.command is None:
-        from desktop_app.app import run_gui  # Qt is imported only for the window
-
-        return int(run_gui(ctx.library_option, args.lang))
+        parser.print_help()
+        return 0
     try:
         return int(args.handler(ctx, args))
     except UserError as exc:

@@ -8,10 +8,12 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.core import paths
-from desktop_app.storage.library import Library
+
+if TYPE_CHECKING:
+    from desktop_app.storage.library import Library
 
 
 @dataclass
@@ -24,6 +26,8 @@ class CliContext:
         return paths.resolve_library_dir(self.library_option)
 
     def open_library(self, *, write: bool = False) -> Library:
+        from desktop_app.storage.library import Library
+
         return Library.open(self.library_dir, write=write)
 
 

@@ -319,3 +319,20 @@ def list_rows(library: Library, kind: str, flt: ListFilter | None = None) -> lis
         fetched = fetch_rows(library, kind, chunk)
         rows.extend(fetched[i] for i in chunk if i in fetched)
     return rows
+
+
+NAME_COLUMNS: dict[str, Any] = {
+    "team": ServiceTeam.name,
+    "member": Member.name,
+    "guide": Guide.title,
+}
+
+
+def display_names(library: Library, kind: str) -> dict[str, str]:
+    """id -> name (title for guides) of every live record, sorted by it: for pickers and
+    filter combos, in one query of two columns however large the library is."""
+    model: Any = AGGREGATES[kind]
+    column = NAME_COLUMNS[kind]
+    stmt = select(model.id, column).where(model.deleted_at.is_(None)).order_by(column, model.id)
+    with library.session() as s:
+        return {str(rid): str(name or "") for rid, name in s.execute(stmt)}

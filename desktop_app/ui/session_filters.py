@@ -94,8 +94,8 @@ class SessionFilterBar(QWidget):
 
     def reload_options(self) -> None:
         """Re-read the teams and guides (after edits), keeping the current choices."""
-        teams = {r["id"]: r["name"] for r in listing.list_rows(self.library, "team")}
-        guides = {r["id"]: r["title"] for r in listing.list_rows(self.library, "guide")}
+        teams = listing.display_names(self.library, "team")
+        guides = listing.display_names(self.library, "guide")
         self._fill(self.team_combo, _("All teams"), teams)
         self._fill(self.guide_combo, _("All guides"), guides)
 

@@ -342,8 +342,3 @@ class RecordForm(QWidget):
         self.load(record_id)
         self.saved.emit(record_id)
         return True
-
-
-def names_of(rows: list[dict[str, Any]], key: str = "name") -> dict[str, str]:
-    """id -> display name from `listing.list_rows` rows."""
-    return {str(r["id"]): str(r.get(key) or "") for r in rows}

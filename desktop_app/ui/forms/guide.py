@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QLineEdit, QPlainTextEdit, Q
 from desktop_app.core.i18n import _
 from desktop_app.services import catalog, listing
 from desktop_app.ui.forms import widgets
-from desktop_app.ui.forms.base import RecordForm, names_of
+from desktop_app.ui.forms.base import RecordForm
 from desktop_app.ui.forms.widgets import Col, StringListEditor, TableEditor
 
 TAG_SPLIT = re.compile(r"[,，、;；]+")
@@ -140,7 +140,7 @@ class GuideForm(RecordForm):
     # --- pickers ----------------------------------------------------------------------------
 
     def _member_options(self) -> dict[str, str]:
-        return names_of(listing.list_rows(self.library, "member"))
+        return listing.display_names(self.library, "member")
 
     def _pick_authors(self) -> list[dict[str, Any]]:
         present = [str(r["member_id"]) for r in self.authors.rows()]
@@ -158,7 +158,7 @@ class GuideForm(RecordForm):
         self.authors.model.options = {"member_id": self._member_options()}
         self.team_combo.clear()
         self.team_combo.addItem(_("(no team)"), None)
-        for team_id, name in names_of(listing.list_rows(self.library, "team")).items():
+        for team_id, name in listing.display_names(self.library, "team").items():
             self.team_combo.addItem(name, team_id)
         self.title_edit.setText(data.title)
         self.category_edit.setText(data.category)

@@ -29,7 +29,7 @@ from desktop_app.services import catalog, listing
 from desktop_app.services.labels import SESSION_ROLE_LABELS, label
 from desktop_app.storage.models import SessionRole
 from desktop_app.ui.forms import widgets
-from desktop_app.ui.forms.base import RecordForm, names_of
+from desktop_app.ui.forms.base import RecordForm
 from desktop_app.ui.forms.widgets import Col, StringListEditor, TableEditor
 
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
@@ -198,9 +198,9 @@ class SessionForm(RecordForm):
 
     def _options(self) -> dict[str, dict[str, str]]:
         return {
-            "team_id": names_of(listing.list_rows(self.library, "team")),
-            "member_id": names_of(listing.list_rows(self.library, "member")),
-            "guide_id": names_of(listing.list_rows(self.library, "guide"), "title"),
+            "team_id": listing.display_names(self.library, "team"),
+            "member_id": listing.display_names(self.library, "member"),
+            "guide_id": listing.display_names(self.library, "guide"),
             "role": {r.value: label(SESSION_ROLE_LABELS, r) for r in SessionRole},
         }
 

@@ -11,7 +11,7 @@ from desktop_app.services import catalog, listing
 from desktop_app.services.labels import TEAM_KIND_LABELS, TEAM_ROLE_LABELS, label
 from desktop_app.storage.models import TeamKind, TeamRole
 from desktop_app.ui.forms import widgets
-from desktop_app.ui.forms.base import RecordForm, names_of
+from desktop_app.ui.forms.base import RecordForm
 from desktop_app.ui.forms.widgets import Col, StringListEditor, TableEditor
 
 
@@ -52,7 +52,7 @@ class TeamForm(RecordForm):
         self.add_field(_("Team members"), self.members, "members")
 
     def _member_options(self) -> dict[str, str]:
-        return names_of(listing.list_rows(self.library, "member"))
+        return listing.display_names(self.library, "member")
 
     def _pick_members(self) -> list[dict[str, Any]]:
         present = [str(r["member_id"]) for r in self.members.rows()]
