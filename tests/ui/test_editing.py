@@ -495,3 +495,37 @@ def test_team_leader_story_in_chinese(
     model = win.models["guide"]
     assert model.data(model.index(0, 0)) == "苹果树冬季修剪"
     win.close()
+
+
+def test_member_portrait_can_be_dropped_from_the_file_manager(
+    no_dialogs: None, demo_library: Library, qtbot: Any, testdata: Any
+) -> None:
+    import warnings
+
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    win = MainWindow(demo_library, runner=SynchronousRunner())
+    qtbot.addWidget(win)
+    win.show()
+    member_id = ids_by_name(demo_library, "member")["周宗宝"]
+    win.select_record("member", member_id)
+    label = win.forms["member"].portrait_label
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(testdata / "canon_hdr_NO.jpg"))])
+    actions = Qt.DropAction.CopyAction
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(label.rect().center(), actions, mime, buttons, mods)
+    QApplication.sendEvent(label, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(
+        label, QDropEvent(QPointF(label.rect().center()), actions, mime, buttons, mods)
+    )
+    pixmap = label.pixmap()
+    assert not pixmap.isNull()
+    assert pixmap.height() > pixmap.width()  # the camera's orientation 6: shown upright
+    win.save_action.trigger()
+    assert catalog.load_member(demo_library, member_id).portrait_photo_id is not None

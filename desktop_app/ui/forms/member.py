@@ -12,8 +12,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -59,6 +59,34 @@ def _thumbnail(library: Any, photo_id: str) -> str:
     return str(photos.thumbnail_file(library, photo_id))
 
 
+class PortraitLabel(QLabel):
+    """The portrait thumbnail; an image file dropped on it from the file manager is used."""
+
+    fileDropped = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAcceptDrops(True)
+
+    @staticmethod
+    def _local_file(event: QDragEnterEvent | QDropEvent) -> str | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        files = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        return files[0] if len(files) == 1 and Path(files[0]).is_file() else None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._local_file(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._local_file(event)
+        if path:
+            event.acceptProposedAction()
+            self.fileDropped.emit(path)
+
+
 class MemberForm(RecordForm):
     kind = "member"
 
@@ -83,7 +111,9 @@ class MemberForm(RecordForm):
         self.add_field(_("Notes"), self.notes_edit, "notes")
         self.runner: BackgroundRunner = SynchronousRunner()  # the window gives its own
         self._portrait_id: str | None = None
-        self.portrait_label = QLabel()
+        self.portrait_label = PortraitLabel()
+        self.portrait_label.fileDropped.connect(self.import_portrait)
+        self.portrait_label.setToolTip(_("Choose a picture, or drop one here."))
         self.portrait_label.setObjectName("portrait")
         self.portrait_label.setFixedSize(PORTRAIT_EDGE, PORTRAIT_EDGE)
         self.portrait_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -109,8 +139,11 @@ class MemberForm(RecordForm):
 
     def pick_portrait(self) -> None:
         path = choose_image(self)
-        if not path:
-            return
+        if path:
+            self.import_portrait(path)
+
+    def import_portrait(self, path: str) -> None:
+        """Import the picture at `path` in the background and show it as the portrait."""
         self.error_labels["portrait"].hide()
         self.choose_portrait.setEnabled(False)
         self.portrait_label.setText(_("Importing…"))
