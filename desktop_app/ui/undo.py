@@ -6,7 +6,8 @@ again (a new revision, so history keeps every step), undoing a creation soft-del
 record, and redoing a creation restores it. Deletes are soft, and undo restores them.
 
 Commands never raise into Qt: a refusal (say, restoring a team whose name is now taken) is a
-`UserError` handed to `report`, and the window shows it.
+`UserError` handed to `report`, and the window shows it. A refused step marks its command
+obsolete, so the stack drops it instead of pretending the step was taken.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class SaveCommand(QUndoCommand):
             else:
                 SAVERS[self.kind](self.library, self.after, self.record_id)
         except UserError as err:
+            self.setObsolete(True)
             self.report(err)
         self._done = True
         self.notify(self.kind, self.record_id)
@@ -84,6 +86,7 @@ class SaveCommand(QUndoCommand):
             else:
                 SAVERS[self.kind](self.library, self.before, self.record_id)
         except UserError as err:
+            self.setObsolete(True)
             self.report(err)
         self._done = False
         self.notify(self.kind, self.record_id)
@@ -114,6 +117,7 @@ class DeleteCommand(QUndoCommand):
             try:
                 catalog.delete_record(self.library, self.kind, record_id)
             except UserError as err:
+                self.setObsolete(True)
                 self.report(err)
         for record_id in self.record_ids:
             self.notify(self.kind, record_id)
@@ -123,6 +127,7 @@ class DeleteCommand(QUndoCommand):
             try:
                 catalog.restore_record(self.library, self.kind, record_id)
             except UserError as err:
+                self.setObsolete(True)
                 self.report(err)
         for record_id in self.record_ids:
             self.notify(self.kind, record_id)

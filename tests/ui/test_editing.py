@@ -529,3 +529,22 @@ def test_member_portrait_can_be_dropped_from_the_file_manager(
     assert pixmap.height() > pixmap.width()  # the camera's orientation 6: shown upright
     win.save_action.trigger()
     assert catalog.load_member(demo_library, member_id).portrait_photo_id is not None
+
+
+def test_a_refused_undo_leaves_the_stack_in_step_with_the_library(
+    window: MainWindow, demo_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Undoing a delete whose name was taken meanwhile is refused, shown, and dropped."""
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(str(a[2])))
+    team_id = ids_by_name(demo_library, "team")["医疗卫生服务队"]
+    window.select_record("team", team_id)
+    window.delete_records()
+    assert window.undo_stack.count() == 1
+    # Another team takes the name (e.g. from a knowledge pack) before the user undoes.
+    catalog.save_team(demo_library, catalog.TeamData(name="医疗卫生服务队"))
+    window.undo_action.trigger()
+    assert warnings and "already exists" in warnings[0]
+    assert window.undo_stack.count() == 0  # nothing left to redo that did not happen
+    assert team_id not in ids_by_name(demo_library, "team").values()
