@@ -41,7 +41,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import LibraryError, UserError, ValidationError
@@ -60,7 +60,6 @@ from desktop_app.storage.models import (
     Member,
     Photo,
     SessionPhoto,
-    utcnow,
 )
 from desktop_app.storage.photostore import photo_path
 
@@ -273,11 +272,12 @@ class _Linker:
             raise UserError(_("A member has one portrait; choose one photo."))
 
     def _touch(self, s: Session, kind: str, obj: Any) -> None:
+        # One revision for the whole import. Later links leave the owner's row alone: writing
+        # it again would re-index its search document on every group commit (measured: a
+        # third of the committing thread's time, which competes with the decoding workers).
         if not (self.bumped or self.bumped_now):
             _bump(s, kind, obj)
             self.bumped_now = True
-        else:
-            obj.updated_at = utcnow()
 
     def committed(self, ok: bool) -> None:
         self.bumped = self.bumped or (ok and self.bumped_now)
@@ -286,11 +286,25 @@ class _Linker:
     def link(self, s: Session, photo_id: str) -> None:
         t = self.target
         if t.session_id:
-            fs: FieldSession = get_record(s, "session", t.session_id)
-            if photo_id in {p.photo_id for p in fs.photos}:
+            # Queries for one link row, not the session's whole photo list on every commit.
+            linked = select(SessionPhoto.position).where(
+                SessionPhoto.session_id == t.session_id, SessionPhoto.photo_id == photo_id
+            )
+            if s.scalar(linked) is not None:
                 return
-            self._touch(s, "session", fs)
-            fs.photos.append(SessionPhoto(photo_id=photo_id, position=len(fs.photos)))
+            self._touch(s, "session", get_record(s, "session", t.session_id))
+            last = s.scalar(
+                select(func.max(SessionPhoto.position)).where(
+                    SessionPhoto.session_id == t.session_id
+                )
+            )
+            s.add(
+                SessionPhoto(
+                    session_id=t.session_id,
+                    photo_id=photo_id,
+                    position=0 if last is None else last + 1,
+                )
+            )
         elif t.guide_id:
             guide: Guide = get_record(s, "guide", t.guide_id)
             if not guide.steps:
