@@ -88,7 +88,10 @@ def missing() -> list[str]:
             if not message.id:
                 continue
             translated = catalog.get(message.id)
-            if translated is None or not translated.string or translated.fuzzy:
+            strings = translated.string if translated is not None else ""
+            # Plural entries hold a tuple (msgstr[0], ...): every form must be filled in.
+            forms = strings if isinstance(strings, tuple | list) else (strings,)
+            if translated is None or translated.fuzzy or not all(forms):
                 out.append(f"{lang}: {message.id!r}")
     return out
 
