@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.core import paths
+from desktop_app.core.crashlog import log_internal_error
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _, current_language, set_language
 from desktop_app.core.settings import Settings
@@ -83,20 +84,12 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 def install_error_hook() -> None:
     """Unexpected exceptions: traceback to the log file, one plain sentence to the user."""
-    import traceback
 
     def hook(exc_type: type[BaseException], exc: BaseException, tb: object) -> None:
         if isinstance(exc, UserError):
             QMessageBox.warning(QApplication.activeWindow(), _("Jiangxin Classroom"), str(exc))
             return
-        log_dir = paths.log_dir()
-        log_path = log_dir / "jiangxin.log"
-        try:
-            log_dir.mkdir(parents=True, exist_ok=True)
-            with log_path.open("a", encoding="utf-8") as handle:
-                handle.write("".join(traceback.format_exception(exc_type, exc, tb)))  # type: ignore[arg-type]
-        except OSError:
-            pass
+        log_path = log_internal_error(exc)
         QMessageBox.critical(
             QApplication.activeWindow(),
             _("Jiangxin Classroom"),

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from desktop_app import __version__
-from desktop_app.cli.common import CliContext, fail, log_internal_error
+from desktop_app.cli.common import CliContext, fail
+from desktop_app.core.crashlog import log_internal_error
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import SUPPORTED_LANGUAGES, _, set_language
 
@@ -109,8 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         return fail(_("Interrupted."), 130)
-    except Exception:
-        log_path = log_internal_error()
+    except Exception as exc:
+        log_path = log_internal_error(exc)
         return fail(_("Internal error; details are in {path}").format(path=log_path), 70)
     finally:
         logging.shutdown()

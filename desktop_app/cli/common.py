@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,19 +36,6 @@ def fail(message: str, code: int = 1) -> int:
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def log_internal_error() -> Path:
-    """Write the current exception's traceback to the log file and return its path."""
-    log_dir = paths.log_dir()
-    log_path = log_dir / "jiangxin.log"
-    try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        with log_path.open("a", encoding="utf-8") as handle:
-            handle.write(traceback.format_exc())
-    except OSError:
-        logging.getLogger("jiangxin").exception("internal error")
-    return log_path
 
 
 def display_width(text: str) -> int:
