@@ -1,12 +1,9 @@
 """匠心课堂 (Jiangxin): an offline-first app for model-worker and craftsman service teams."""
 
-from importlib import metadata
+from desktop_app.core.version import installed_version, read_version_from_pyproject
 
-try:
-    __version__ = metadata.version("jiangxin")
-except metadata.PackageNotFoundError:  # running from a source tree or a frozen build
-    from desktop_app.core.version import read_version_from_pyproject
-
-    __version__ = read_version_from_pyproject()
+# pyproject.toml is the one source of truth. Reading it (source tree, editable install, frozen
+# bundle) takes well under a millisecond; importlib.metadata costs ~20 ms at every start.
+__version__ = read_version_from_pyproject() or installed_version()
 
 APP_NAME = "Jiangxin"

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 
-def read_version_from_pyproject() -> str:
-    """Read the version from pyproject.toml next to the package or inside a frozen bundle."""
+def read_version_from_pyproject() -> str | None:
+    """The version in pyproject.toml next to the package or inside a frozen bundle, if any."""
     candidates = [Path(__file__).resolve().parents[2] / "pyproject.toml"]
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
@@ -18,4 +18,14 @@ def read_version_from_pyproject() -> str:
             match = re.search(r'^version\s*=\s*"([^"]+)"', path.read_text("utf-8"), re.M)
             if match:
                 return match.group(1)
-    return "0.0.0"
+    return None
+
+
+def installed_version() -> str:
+    """The version of the installed distribution (a wheel install has no pyproject.toml)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("jiangxin")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from desktop_app.core.errors import ValidationError
 from desktop_app.core.i18n import _
 from desktop_app.services.records import get_record, record_to_dict
+from desktop_app.storage.enums import SessionRole, TeamKind, TeamRole
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import (
     AGGREGATES,
@@ -36,11 +37,8 @@ from desktop_app.storage.models import (
     SessionAttendee,
     SessionGuide,
     SessionPhoto,
-    SessionRole,
     SessionTeam,
-    TeamKind,
     TeamMembership,
-    TeamRole,
     utcnow,
 )
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from desktop_app.services import catalog as c
+from desktop_app.storage.enums import SessionRole, TeamKind, TeamRole
 from desktop_app.storage.library import Library
-from desktop_app.storage.models import SessionRole, TeamKind, TeamRole
 
 BEIJING = timezone(timedelta(hours=8))
 UNION = "丰台区总工会"

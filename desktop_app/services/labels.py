@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from desktop_app.core.i18n import N_, _
-from desktop_app.storage.models import SessionRole, TeamKind, TeamRole
+from desktop_app.storage.enums import SessionRole, TeamKind, TeamRole
 
 TEAM_KIND_LABELS: dict[str, str] = {
     TeamKind.MANAGEMENT: N_("Comprehensive management"),
@@ -33,3 +33,13 @@ def label(table: dict[str, str], value: str, tr: Callable[[str], str] = _) -> st
     """The translated label for an enumeration value (unknown values show as they are)."""
     source = table.get(value)
     return tr(source) if source else value
+
+
+# What each kind of record is called in messages.
+KIND_NAMES = {
+    "team": N_("service team"),
+    "member": N_("member"),
+    "guide": N_("guide"),
+    "session": N_("field session"),
+    "photo": N_("photo"),
+}

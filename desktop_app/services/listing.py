@@ -3,93 +3,79 @@
 A list is fetched in two steps, as Anki's browser does: `list_ids` returns only the ids in
 display order (filtered and sorted in SQL), and `fetch_rows` builds the display rows for the
 handful of ids that are on screen.
+
+These are plain SQL on the library's `sqlite3` reader, not SQLAlchemy: the window paints its
+first list before the ORM (about 300 ms to import) has loaded, and a list is a few fixed
+queries over known columns. The tests run every list, sort and filter against real libraries,
+so a renamed column fails them.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from sqlalchemy import ColumnElement, Text, and_, cast, false, func, or_, select
-from sqlalchemy.sql.elements import KeyedColumnElement
 
 from desktop_app.core.i18n import N_
 from desktop_app.services.labels import TEAM_KIND_LABELS, label
-from desktop_app.storage import searchindex
+from desktop_app.storage import searchtext
 from desktop_app.storage.library import Library
-from desktop_app.storage.models import (
-    AGGREGATES,
-    FieldSession,
-    Guide,
-    GuideStep,
-    Member,
-    Photo,
-    ServiceTeam,
-    SessionGuide,
-    SessionPhoto,
-    SessionTeam,
-    TeamMembership,
-)
+
+# Each kind's table (aggregates only: they carry id, revision and deleted_at).
+TABLES = {
+    "team": "service_team",
+    "member": "member",
+    "guide": "guide",
+    "session": "field_session",
+    "photo": "photo",
+}
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     title: str  # marked with N_, translated by the caller
-    sort: Any  # SQL expression to order by
+    sort: str  # SQL expression to order by (over the kind's table)
 
 
-def _photo_count() -> Any:
-    return (
-        select(func.count())
-        .where(SessionPhoto.session_id == FieldSession.id)
-        .correlate(FieldSession)
-        .scalar_subquery()
-    )
-
-
-def _member_count() -> Any:
-    return (
-        select(func.count())
-        .where(TeamMembership.team_id == ServiceTeam.id)
-        .correlate(ServiceTeam)
-        .scalar_subquery()
-    )
-
+_PHOTO_COUNT = "(SELECT count(*) FROM session_photo sp WHERE sp.session_id = field_session.id)"
+_MEMBER_COUNT = "(SELECT count(*) FROM team_membership tm WHERE tm.team_id = service_team.id)"
 
 COLUMNS: dict[str, list[Column]] = {
     "team": [
-        Column("name", N_("Name"), ServiceTeam.name),
-        Column("kind", N_("Kind"), ServiceTeam.kind),
-        Column("parent_union", N_("Union"), ServiceTeam.parent_union),
-        Column("members", N_("Members"), _member_count()),
+        Column("name", N_("Name"), "name"),
+        Column("kind", N_("Kind"), "kind"),
+        Column("parent_union", N_("Union"), "parent_union"),
+        Column("members", N_("Members"), _MEMBER_COUNT),
     ],
     "member": [
-        Column("name", N_("Name"), Member.name),
-        Column("honours", N_("Honours"), Member.honours),
-        Column("specialty", N_("Specialty"), Member.specialty),
-        Column("employer", N_("Employer"), Member.employer),
+        Column("name", N_("Name"), "name"),
+        Column("honours", N_("Honours"), "honours"),
+        Column("specialty", N_("Specialty"), "specialty"),
+        Column("employer", N_("Employer"), "employer"),
     ],
     "guide": [
-        Column("title", N_("Title"), Guide.title),
-        Column("category", N_("Category"), Guide.category),
-        Column("season", N_("Season"), Guide.season),
-        Column("revision", N_("Revision"), Guide.revision),
-        Column("updated_at", N_("Updated"), Guide.updated_at),
+        Column("title", N_("Title"), "title"),
+        Column("category", N_("Category"), "category"),
+        Column("season", N_("Season"), "season"),
+        Column("revision", N_("Revision"), "revision"),
+        Column("updated_at", N_("Updated"), "updated_at"),
     ],
     "session": [
-        Column("starts_at", N_("Date"), FieldSession.starts_at),
-        Column("venue", N_("Venue"), FieldSession.venue),
-        Column("theme", N_("Theme"), FieldSession.theme),
-        Column("teams", N_("Teams"), FieldSession.starts_at),
-        Column("photos", N_("Photos"), _photo_count()),
+        Column("starts_at", N_("Date"), "starts_at"),
+        Column("venue", N_("Venue"), "venue"),
+        Column("theme", N_("Theme"), "theme"),
+        Column("teams", N_("Teams"), "starts_at"),
+        Column("photos", N_("Photos"), _PHOTO_COUNT),
     ],
     "photo": [
-        Column("original_name", N_("File"), Photo.original_name),
-        Column("taken_at", N_("Taken"), Photo.taken_at),
-        Column("caption", N_("Caption"), Photo.caption),
-        Column("size", N_("Size"), Photo.byte_size),
+        Column("original_name", N_("File"), "original_name"),
+        Column("taken_at", N_("Taken"), "taken_at"),
+        Column("caption", N_("Caption"), "caption"),
+        Column("size", N_("Size"), "byte_size"),
     ],
 }
 
@@ -102,12 +88,12 @@ DEFAULT_SORT = {
 }
 
 # Columns searched by the simple list filter (the full-text search is its own service).
-FILTER_COLUMNS: dict[str, list[Any]] = {
-    "team": [ServiceTeam.name, ServiceTeam.parent_union, ServiceTeam.description],
-    "member": [Member.name, Member.specialty, Member.employer, Member.honours],
-    "guide": [Guide.title, Guide.category, Guide.problem, Guide.tags],
-    "session": [FieldSession.theme, FieldSession.venue, FieldSession.summary],
-    "photo": [Photo.original_name, Photo.caption, Photo.camera],
+FILTER_COLUMNS: dict[str, list[str]] = {
+    "team": ["name", "parent_union", "description"],
+    "member": ["name", "specialty", "employer", "honours"],
+    "guide": ["title", "category", "problem", "tags"],
+    "session": ["theme", "venue", "summary"],
+    "photo": ["original_name", "caption", "camera"],
 }
 
 
@@ -123,44 +109,50 @@ class ListFilter:
     fts: bool = False
 
 
-def _conditions(kind: str, flt: ListFilter) -> list[ColumnElement[bool]]:
-    model: Any = AGGREGATES[kind]
-    conds: list[ColumnElement[bool]] = [model.deleted_at.is_(None)]
+def _db_datetime(value: datetime) -> str:
+    """An aware datetime as the library stores it: naive UTC text, so comparisons are textual."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _like_pattern(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(kind: str, flt: ListFilter) -> tuple[list[str], list[Any]]:
+    """WHERE terms (ANDed) and their parameters."""
+    terms = ["deleted_at IS NULL"]
+    params: list[Any] = []
     if flt.fts and flt.text.strip():
-        expression = searchindex.match_expression(flt.text)
-        conds.append(
-            false()
-            if expression is None
-            else model.id.in_(searchindex.matching_ids(kind, expression))
-        )
+        expression = searchtext.match_expression(flt.text)
+        if expression is None:
+            terms.append("0")
+        else:
+            terms.append(f"id IN ({searchtext.matching_ids_sql()})")
+            params += [expression, kind]
     for word in [] if flt.fts else flt.text.split():
-        pattern = f"%{word}%"
-        conds.append(or_(*[cast(col, Text).like(pattern) for col in FILTER_COLUMNS[kind]]))
+        likes = [f"CAST({col} AS TEXT) LIKE ? ESCAPE '\\'" for col in FILTER_COLUMNS[kind]]
+        terms.append("(" + " OR ".join(likes) + ")")
+        params += [_like_pattern(word)] * len(likes)
     if flt.team_id and kind == "session":
-        conds.append(
-            FieldSession.id.in_(
-                select(SessionTeam.session_id).where(SessionTeam.team_id == flt.team_id)
-            )
-        )
+        terms.append("id IN (SELECT session_id FROM session_team WHERE team_id = ?)")
+        params.append(flt.team_id)
     if flt.team_id and kind == "guide":
-        conds.append(Guide.team_id == flt.team_id)
+        terms.append("team_id = ?")
+        params.append(flt.team_id)
     if flt.team_id and kind == "member":
-        conds.append(
-            Member.id.in_(
-                select(TeamMembership.member_id).where(TeamMembership.team_id == flt.team_id)
-            )
-        )
+        terms.append("id IN (SELECT member_id FROM team_membership WHERE team_id = ?)")
+        params.append(flt.team_id)
     if flt.guide_id and kind == "session":
-        conds.append(
-            FieldSession.id.in_(
-                select(SessionGuide.session_id).where(SessionGuide.guide_id == flt.guide_id)
-            )
-        )
+        terms.append("id IN (SELECT session_id FROM session_guide WHERE guide_id = ?)")
+        params.append(flt.guide_id)
     if kind == "session" and flt.date_from is not None:
-        conds.append(FieldSession.starts_at >= flt.date_from)
+        terms.append("starts_at >= ?")
+        params.append(_db_datetime(flt.date_from))
     if kind == "session" and flt.date_to is not None:
-        conds.append(FieldSession.starts_at < flt.date_to)
-    return conds
+        terms.append("starts_at < ?")
+        params.append(_db_datetime(flt.date_to))
+    return terms, params
 
 
 # The columns `fetch_rows` reads for each kind.
@@ -185,29 +177,33 @@ def list_ids(
     descending: bool | None = None,
 ) -> list[str]:
     """Ids of the live records of `kind` matching the filter, in display order."""
-    model: Any = AGGREGATES[kind]
     default_key, default_desc = DEFAULT_SORT[kind]
     key = sort or default_key
     desc = default_desc if descending is None else descending
     column = next((c for c in COLUMNS[kind] if c.key == key), COLUMNS[kind][0])
-    order: KeyedColumnElement[Any] | Any = column.sort.desc() if desc else column.sort.asc()
-    stmt = (
-        select(model.id)
-        .where(and_(*_conditions(kind, flt or ListFilter())))
-        # Ties broken by id in the same direction, so an index on (sort column, id) serves
-        # both directions without a temporary sort.
-        .order_by(order, model.id.desc() if desc else model.id.asc())
+    direction = "DESC" if desc else "ASC"
+    terms, params = _conditions(kind, flt or ListFilter())
+    # Ties broken by id in the same direction, so an index on (sort column, id) serves both
+    # directions without a temporary sort.
+    sql = (
+        f"SELECT id FROM {TABLES[kind]} WHERE {' AND '.join(terms)}"
+        f" ORDER BY {column.sort} {direction}, id {direction}"
     )
-    with library.session() as s:
-        return list(s.scalars(stmt))
+    return [row[0] for row in library.reader().execute(sql, params)]
 
 
-_LOCAL_OFFSETS: dict[int, Any] = {}  # UTC hour -> local UTC offset then (DST-correct)
+_LOCAL_OFFSETS: dict[int, timedelta] = {}  # UTC hour -> local UTC offset then (DST-correct)
 
 
-def _format_dt(value: Any) -> str:
+def parse_db_datetime(value: str | None) -> datetime | None:
+    """A stored datetime (naive UTC text) as an aware datetime."""
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _format_dt(text: str | None) -> str:
     # astimezone() asks the C library for the zone on every call and strftime is slow; forms
     # fill thousands of rows, so cache the offset per UTC hour and format by hand.
+    value = parse_db_datetime(text)
     if value is None:
         return ""
     hour = int(value.timestamp()) // 3600
@@ -215,98 +211,91 @@ def _format_dt(value: Any) -> str:
     if offset is None:
         if len(_LOCAL_OFFSETS) > 50_000:
             _LOCAL_OFFSETS.clear()
-        offset = _LOCAL_OFFSETS[hour] = value.astimezone().utcoffset()
+        offset = _LOCAL_OFFSETS[hour] = value.astimezone().utcoffset() or timedelta(0)
     d = value + offset
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d}"
+
+
+def _in(ids: Sequence[str]) -> str:
+    return ",".join("?" * len(ids))
+
+
+def _counts(conn: sqlite3.Connection, table: str, key: str, ids: list[str]) -> dict[str, int]:
+    sql = f"SELECT {key}, count(*) FROM {table} WHERE {key} IN ({_in(ids)}) GROUP BY {key}"
+    return {str(k): int(n) for k, n in conn.execute(sql, ids)}
 
 
 def fetch_rows(library: Library, kind: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Display rows for the given ids (missing or deleted ids are left out)."""
     if not ids:
         return {}
-    model: Any = AGGREGATES[kind]
+    ids = list(ids)
+    conn = library.reader()
+    names = FETCH_COLUMNS[kind]
+    sql = f"SELECT {', '.join(names)} FROM {TABLES[kind]} WHERE id IN ({_in(ids)})"
+    records = [dict(zip(names, values, strict=True)) for values in conn.execute(sql, ids)]
+    counts: dict[str, int] = {}
+    team_names: dict[str, list[str]] = {}
+    if kind == "team":
+        counts = _counts(conn, "team_membership", "team_id", ids)
+    elif kind == "session":
+        counts = _counts(conn, "session_photo", "session_id", ids)
+        for sid, name in conn.execute(
+            "SELECT st.session_id, t.name FROM session_team st"
+            " JOIN service_team t ON t.id = st.team_id"
+            f" WHERE st.session_id IN ({_in(ids)}) ORDER BY st.position",
+            ids,
+        ):
+            team_names.setdefault(sid, []).append(name)
+    elif kind == "guide":
+        counts = _counts(conn, "guide_step", "guide_id", ids)
     rows: dict[str, dict[str, Any]] = {}
-    with library.session() as s:
-        # Only the shown columns, as rows (not ORM objects): a 2,000-guide list builds in a
-        # fraction of the time. Rows have the same attribute names as the objects.
-        columns = [getattr(model, name) for name in FETCH_COLUMNS[kind]]
-        objs = s.execute(select(*columns).where(model.id.in_(list(ids)))).all()
+    for obj in records:
+        if obj["deleted_at"] is not None:
+            continue
+        rid = obj["id"]
+        row: dict[str, Any] = {"id": rid, "revision": obj["revision"]}
         if kind == "team":
-            counts = dict(
-                s.execute(
-                    select(TeamMembership.team_id, func.count())
-                    .where(TeamMembership.team_id.in_(list(ids)))
-                    .group_by(TeamMembership.team_id)
-                ).all()
+            row.update(
+                name=obj["name"],
+                kind=obj["kind"],
+                kind_label=label(TEAM_KIND_LABELS, obj["kind"]),
+                parent_union=obj["parent_union"],
+                members=counts.get(rid, 0),
+            )
+        elif kind == "member":
+            honours = json.loads(obj["honours"] or "[]")
+            row.update(
+                name=obj["name"],
+                honours="、".join(h.get("title", "") for h in honours),
+                specialty=obj["specialty"],
+                employer=obj["employer"],
+            )
+        elif kind == "guide":
+            row.update(
+                title=obj["title"],
+                category=obj["category"],
+                season=obj["season"],
+                steps=counts.get(rid, 0),
+                updated_at=_format_dt(obj["updated_at"]),
             )
         elif kind == "session":
-            counts = dict(
-                s.execute(
-                    select(SessionPhoto.session_id, func.count())
-                    .where(SessionPhoto.session_id.in_(list(ids)))
-                    .group_by(SessionPhoto.session_id)
-                ).all()
+            row.update(
+                starts_at=_format_dt(obj["starts_at"]),
+                venue=obj["venue"],
+                theme=obj["theme"],
+                teams="、".join(team_names.get(rid, [])),
+                photos=counts.get(rid, 0),
             )
-            team_names: dict[str, list[str]] = {}
-            for sid, name in s.execute(
-                select(SessionTeam.session_id, ServiceTeam.name)
-                .join(ServiceTeam, ServiceTeam.id == SessionTeam.team_id)
-                .where(SessionTeam.session_id.in_(list(ids)))
-                .order_by(SessionTeam.position)
-            ):
-                team_names.setdefault(sid, []).append(name)
-        elif kind == "guide":
-            counts = dict(
-                s.execute(
-                    select(GuideStep.guide_id, func.count())
-                    .where(GuideStep.guide_id.in_(list(ids)))
-                    .group_by(GuideStep.guide_id)
-                ).all()
+        elif kind == "photo":
+            row.update(
+                original_name=obj["original_name"],
+                taken_at=_format_dt(obj["taken_at"]),
+                caption=obj["caption"],
+                size=f"{obj['width']}×{obj['height']}",
+                sha256=obj["sha256"],
             )
-        for obj in objs:
-            if obj.deleted_at is not None:
-                continue
-            row: dict[str, Any] = {"id": obj.id, "revision": obj.revision}
-            if kind == "team":
-                row.update(
-                    name=obj.name,
-                    kind=obj.kind,
-                    kind_label=label(TEAM_KIND_LABELS, obj.kind),
-                    parent_union=obj.parent_union,
-                    members=counts.get(obj.id, 0),
-                )
-            elif kind == "member":
-                row.update(
-                    name=obj.name,
-                    honours="、".join(h.get("title", "") for h in obj.honours),
-                    specialty=obj.specialty,
-                    employer=obj.employer,
-                )
-            elif kind == "guide":
-                row.update(
-                    title=obj.title,
-                    category=obj.category,
-                    season=obj.season,
-                    steps=counts.get(obj.id, 0),
-                    updated_at=_format_dt(obj.updated_at),
-                )
-            elif kind == "session":
-                row.update(
-                    starts_at=_format_dt(obj.starts_at),
-                    venue=obj.venue,
-                    theme=obj.theme,
-                    teams="、".join(team_names.get(obj.id, [])),
-                    photos=counts.get(obj.id, 0),
-                )
-            elif kind == "photo":
-                row.update(
-                    original_name=obj.original_name,
-                    taken_at=_format_dt(obj.taken_at),
-                    caption=obj.caption,
-                    size=f"{obj.width}×{obj.height}",
-                    sha256=obj.sha256,
-                )
-            rows[obj.id] = row
+        rows[rid] = row
     return rows
 
 
@@ -321,18 +310,12 @@ def list_rows(library: Library, kind: str, flt: ListFilter | None = None) -> lis
     return rows
 
 
-NAME_COLUMNS: dict[str, Any] = {
-    "team": ServiceTeam.name,
-    "member": Member.name,
-    "guide": Guide.title,
-}
+NAME_COLUMNS: dict[str, str] = {"team": "name", "member": "name", "guide": "title"}
 
 
 def display_names(library: Library, kind: str) -> dict[str, str]:
     """id -> name (title for guides) of every live record, sorted by it: for pickers and
     filter combos, in one query of two columns however large the library is."""
-    model: Any = AGGREGATES[kind]
     column = NAME_COLUMNS[kind]
-    stmt = select(model.id, column).where(model.deleted_at.is_(None)).order_by(column, model.id)
-    with library.session() as s:
-        return {str(rid): str(name or "") for rid, name in s.execute(stmt)}
+    sql = f"SELECT id, {column} FROM {TABLES[kind]} WHERE deleted_at IS NULL ORDER BY {column}, id"
+    return {str(rid): str(name or "") for rid, name in library.reader().execute(sql)}

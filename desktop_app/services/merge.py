@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, selectinload
 from desktop_app.core.errors import RecordNotFoundError, UserError
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
+from desktop_app.services.labels import KIND_NAMES
 from desktop_app.services.pack_format import (
     KINDS,
     PERSONAL_FIELDS,
@@ -45,7 +46,7 @@ from desktop_app.services.pack_format import (
     PackEntry,
     map_references,
 )
-from desktop_app.services.records import KIND_NAMES, record_to_dict
+from desktop_app.services.records import record_to_dict
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import (
     AGGREGATES,

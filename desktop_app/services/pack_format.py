@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from desktop_app.core.errors import ImportRejectedError
 from desktop_app.core.i18n import _
-from desktop_app.storage.models import SessionRole, TeamKind, TeamRole
+from desktop_app.storage.enums import SessionRole, TeamKind, TeamRole
 
 PACK_FORMAT = "jiangxin-pack"
 PACK_FORMAT_VERSION = 1
@@ -697,7 +697,7 @@ def _pack_member_allowed(name: str) -> bool:
 
 
 def _kind_label(kind: str) -> str:
-    from desktop_app.services.records import KIND_NAMES
+    from desktop_app.services.labels import KIND_NAMES
 
     return _(KIND_NAMES[kind])
 

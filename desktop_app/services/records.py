@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import RecordNotFoundError
-from desktop_app.core.i18n import N_, _
+from desktop_app.core.i18n import _
+from desktop_app.services.labels import KIND_NAMES
 from desktop_app.storage.models import (
     AGGREGATES,
     FieldSession,
@@ -137,15 +138,6 @@ def record_to_dict(kind: str, obj: Any) -> dict[str, Any]:
         "photo": photo_to_dict,
     }
     return converters[kind](obj)
-
-
-KIND_NAMES = {
-    "team": N_("service team"),
-    "member": N_("member"),
-    "guide": N_("guide"),
-    "session": N_("field session"),
-    "photo": N_("photo"),
-}
 
 
 def get_record(

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 from desktop_app.core.i18n import N_, _
 from desktop_app.services import integrity
 from desktop_app.storage import searchindex as idx
+from desktop_app.storage import searchtext
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import GuideStep, GuideStepPhoto, Member, SessionPhoto
 
@@ -34,7 +35,7 @@ KIND_LABELS = {
     "session": N_("Field sessions"),
     "photo": N_("Photos"),
 }
-KINDS = idx.KINDS
+KINDS = searchtext.KINDS
 SNIPPET_CHARS = 60  # characters of context around the first match
 POOL = 400  # newest matches ranked per kind and query (see `search`)
 
@@ -56,7 +57,7 @@ def _fold_with_map(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):
-        folded = idx.fold(ch)
+        folded = searchtext.fold(ch)
         out.append(folded)
         where.extend([i] * len(folded))
     return "".join(out), where
@@ -68,14 +69,14 @@ def _word_pattern(tokens: list[str]) -> str:
     parts = []
     for i, token in enumerate(tokens):
         piece = re.escape(token)
-        if i == 0 and not idx.is_cjk(token):
-            piece = f"(?<![^\\W_{idx.CJK_RANGES}])" + piece
+        if i == 0 and not searchtext.is_cjk(token):
+            piece = f"(?<![^\\W_{searchtext.CJK_RANGES}])" + piece
         parts.append(piece)
     return r"[\W_]*".join(parts)
 
 
 def highlight_pattern(query: str) -> re.Pattern[str] | None:
-    words = idx.query_words(query)
+    words = searchtext.query_words(query)
     if not words:
         return None
     # Longest first, so "修剪技术" wins over "修剪" where both match.
@@ -126,13 +127,13 @@ def make_snippet(
     best_score = (0, 0, 0)
     for line in body.split("\n"):
         # Cheap test on the folded line first; the per-character map only for lines that match.
-        if not pattern.search(idx.fold(line)):
+        if not pattern.search(searchtext.fold(line)):
             continue
         spans = match_spans(line, pattern)
         if not spans:
             continue
         # Most distinct words, then most matches, then enough text around them to read.
-        words = len({idx.fold(line[s:e]) for s, e in spans})
+        words = len({searchtext.fold(line[s:e]) for s, e in spans})
         score = (words, len(spans), min(len(line), width))
         if score > best_score:
             best_line, best_spans, best_score = line, spans, score
@@ -186,7 +187,7 @@ def search(
     `limit` caps the hits per kind. Words are ANDed; each word matches as a phrase of
     adjacent characters, so 1- and 2-character Chinese words work.
     """
-    expression = idx.match_expression(query)
+    expression = searchtext.match_expression(query)
     chosen = idx.kinds_or_all(kinds)
     if expression is None or not chosen or limit <= 0:
         return []
@@ -199,15 +200,15 @@ def search(
     ranked = f"""
         SELECT m.kind, m.rid, m.label, m.title_raw, m.body_raw, r.score, r.docid FROM (
             SELECT docid, score FROM (
-                SELECT rowid AS docid, bm25({idx.FTS_TABLE}, ?, ?) AS score
-                FROM {idx.FTS_TABLE}
-                WHERE {idx.FTS_TABLE} MATCH ? AND rowid BETWEEN ? AND ?
+                SELECT rowid AS docid, bm25({searchtext.FTS_TABLE}, ?, ?) AS score
+                FROM {searchtext.FTS_TABLE}
+                WHERE {searchtext.FTS_TABLE} MATCH ? AND rowid BETWEEN ? AND ?
                 ORDER BY rowid DESC LIMIT ?
             ) ORDER BY score LIMIT ?
-        ) r JOIN {idx.MAP_TABLE} m ON m.docid = r.docid
+        ) r JOIN {searchtext.MAP_TABLE} m ON m.docid = r.docid
         ORDER BY r.score
     """
-    weights = (idx.TITLE_WEIGHT, idx.BODY_WEIGHT)
+    weights = (searchtext.TITLE_WEIGHT, searchtext.BODY_WEIGHT)
     rows: list[Any] = []
     with library.engine.connect() as conn:
         for kind in chosen:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -29,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from desktop_app.storage.enums import SessionRole, TeamKind, TeamRole
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -85,27 +86,6 @@ class RecordMixin:
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
-
-
-class TeamKind(StrEnum):
-    MANAGEMENT = "management"  # 综合管理
-    TECHNICAL = "technical"  # 专业技术
-    EDUCATION = "education"  # 教育培训
-    MEDICAL = "medical"  # 医疗卫生
-    OTHER = "other"
-
-
-class TeamRole(StrEnum):
-    CAPTAIN = "captain"  # 队长
-    VICE_CAPTAIN = "vice_captain"  # 副队长
-    MEMBER = "member"  # 队员
-
-
-class SessionRole(StrEnum):
-    LECTURE = "lecture"  # 讲解
-    DEMONSTRATE = "demonstrate"  # 示范
-    COACH = "coach"  # 指导
-    OTHER = "other"
 
 
 # --- library-wide ---------------------------------------------------------------------------

@@ -6,19 +6,38 @@ Leaving a form with unsaved changes (another record, another section, closing th
 asks Save / Discard / Cancel first.
 
 Feature modules listed in `extensions.INSTALLERS` add to `menus`, `toolbar`, use `runner`,
-`current_selection()` and call `refresh()` after they changed the library.
+`current_selection()` and call `refresh()` after they changed the library; `when_form_built`
+lets them add to a record form, and `after_first_paint` runs their start-up checks.
+
+Start-up is kept short on large libraries: the lists read through plain `sqlite3`, the forms
+(which need the ORM) are built the first time a record is shown, and once the first screen is
+painted a background thread imports the ORM and the forms, so the first click does not wait.
 """
 
 from __future__ import annotations
 
 import html
 import importlib
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QSettings,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -41,15 +60,14 @@ from desktop_app.core.settings import Settings
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
 from desktop_app.ui import extensions
-from desktop_app.ui.forms.base import RecordForm
-from desktop_app.ui.forms.guide import GuideForm
-from desktop_app.ui.forms.member import MemberForm
-from desktop_app.ui.forms.session import SessionForm
-from desktop_app.ui.forms.team import TeamForm
 from desktop_app.ui.models import RecordTableModel
 from desktop_app.ui.session_filters import SessionFilterBar
-from desktop_app.ui.undo import DeleteCommand, delete_text
 from desktop_app.ui.workers import BackgroundRunner
+
+if TYPE_CHECKING:
+    from desktop_app.ui.forms.base import RecordForm
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -73,12 +91,70 @@ COLUMN_WIDTHS: dict[str, list[int]] = {
     "session": [125, 90, 130, 110, 50],
 }
 
-FORM_CLASSES: dict[str, type[RecordForm]] = {
-    "team": TeamForm,
-    "member": MemberForm,
-    "guide": GuideForm,
-    "session": SessionForm,
+# kind -> (module, class) of its form; imported when the form is first needed.
+FORM_CLASSES: dict[str, tuple[str, str]] = {
+    "team": ("desktop_app.ui.forms.team", "TeamForm"),
+    "member": ("desktop_app.ui.forms.member", "MemberForm"),
+    "guide": ("desktop_app.ui.forms.guide", "GuideForm"),
+    "session": ("desktop_app.ui.forms.session", "SessionForm"),
 }
+
+# Imported in the background once the window is on screen (see `_warm_up`).
+WARM_UP_MODULES = [module for module, _cls in FORM_CLASSES.values()] + [
+    "desktop_app.ui.undo",
+    "desktop_app.ui.photo_grid",
+    "desktop_app.ui.step_photos",
+]
+
+
+def _import_quietly(modules: list[str], stop: threading.Event) -> None:
+    for name in modules:
+        if stop.is_set():
+            return
+        try:
+            importlib.import_module(name)
+        except Exception:  # the GUI thread imports it again when needed, and reports then
+            log.exception("background import of %s failed", name)
+
+
+class LazyForms(Mapping[str, "RecordForm"]):
+    """The record forms by kind, each built the first time it is asked for."""
+
+    def __init__(self, build: Callable[[str], RecordForm]) -> None:
+        self._build = build
+        self._built: dict[str, RecordForm] = {}
+
+    def __getitem__(self, kind: str) -> RecordForm:
+        form = self._built.get(kind)
+        if form is None:
+            if kind not in FORM_CLASSES:
+                raise KeyError(kind)
+            form = self._built[kind] = self._build(kind)
+        return form
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FORM_CLASSES)
+
+    def __len__(self) -> int:
+        return len(FORM_CLASSES)
+
+    def is_built(self, kind: str) -> bool:
+        return kind in self._built
+
+
+class _FirstPaint(QObject):
+    """Calls back once, right after the window's first paint has finished."""
+
+    def __init__(self, window: QMainWindow, callback: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._callback = callback
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Paint:
+            self._window.removeEventFilter(self)
+            QTimer.singleShot(0, self._callback)
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -135,19 +211,11 @@ class MainWindow(QMainWindow):
         self.empty_page.setStyleSheet("color: #777;")
         self.detail_stack = QStackedWidget()
         self.detail_stack.addWidget(self.empty_page)
-        self.forms: dict[str, RecordForm] = {}
-        for kind, form_class in FORM_CLASSES.items():
-            form = form_class(
-                library, undo_stack=self.undo_stack, notify=self._after_change, report=self._report
-            )
-            form.setObjectName(f"form_{kind}")
-            form.saved.connect(lambda record_id, k=kind: self._on_saved(k, record_id))
-            form.dirtyChanged.connect(self._on_dirty_changed)
-            self.forms[kind] = form
-            self.detail_stack.addWidget(form)
-        member_form = self.forms["member"]
-        assert isinstance(member_form, MemberForm)
-        member_form.runner = self.runner
+        self._form_hooks: dict[str, list[Callable[[Any], None]]] = {}
+        self._first_paint_hooks: list[Callable[[], None]] = []
+        self.forms = LazyForms(self._build_form)
+        self.warm_up_thread: threading.Thread | None = None
+        self._warm_up_stop = threading.Event()
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
@@ -175,6 +243,7 @@ class MainWindow(QMainWindow):
         self._restore_state()
         if self.sidebar.currentRow() < 0:
             self.sidebar.setCurrentRow(0)
+        self.installEventFilter(_FirstPaint(self, self._after_first_paint))
 
     # --- construction -----------------------------------------------------------------------
 
@@ -209,6 +278,60 @@ class MainWindow(QMainWindow):
         self.models[kind] = model
         self.tables[kind] = view
         return view
+
+    def _build_form(self, kind: str) -> RecordForm:
+        module, class_name = FORM_CLASSES[kind]
+        form_class = getattr(importlib.import_module(module), class_name)
+        form: RecordForm = form_class(
+            self.library, undo_stack=self.undo_stack, notify=self._after_change, report=self._report
+        )
+        form.setObjectName(f"form_{kind}")
+        form.saved.connect(lambda record_id, k=kind: self._on_saved(k, record_id))
+        form.dirtyChanged.connect(self._on_dirty_changed)
+        if kind == "member":
+            form.runner = self.runner  # type: ignore[attr-defined]  # portrait thumbnails
+        self.detail_stack.addWidget(form)
+        for hook in self._form_hooks.get(kind, []):
+            hook(form)
+        return form
+
+    def when_form_built(self, kind: str, hook: Callable[[Any], None]) -> None:
+        """Call `hook(form)` when the form of `kind` is built (now, if it already is)."""
+        self._form_hooks.setdefault(kind, []).append(hook)
+        if self.forms.is_built(kind):
+            hook(self.forms[kind])
+
+    def after_first_paint(self, hook: Callable[[], None]) -> None:
+        """Run `hook` once the window's first screen is painted (start-up checks)."""
+        self._first_paint_hooks.append(hook)
+
+    def _after_first_paint(self) -> None:
+        if not self.isVisible():  # closed right after its first paint (smoke tests)
+            return
+        hooks, self._first_paint_hooks = self._first_paint_hooks, []
+        for hook in hooks:
+            hook()
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Import the ORM and the forms in the background while the user looks at the list."""
+        if self.warm_up_thread is not None:
+            return
+        self.warm_up_thread = threading.Thread(
+            target=_import_quietly,
+            args=(WARM_UP_MODULES, self._warm_up_stop),
+            name="jiangxin-warm-up",
+        )
+        self.warm_up_thread.start()
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._stop_warm_up)
+
+    def _stop_warm_up(self) -> None:
+        # Joined before the interpreter shuts down: an import cut off by shutdown fails.
+        self._warm_up_stop.set()
+        if self.warm_up_thread is not None:
+            self.warm_up_thread.join()
 
     def _action(
         self, text: str, slot: object, shortcuts: list[QKeySequence] | None = None
@@ -326,7 +449,7 @@ class MainWindow(QMainWindow):
     def shown_form(self) -> RecordForm | None:
         """The form on screen (None when the right pane shows no record)."""
         widget = self.detail_stack.currentWidget()
-        return widget if isinstance(widget, RecordForm) else None
+        return None if widget is self.empty_page or widget is None else widget  # type: ignore[return-value]
 
     def current_selection(self) -> tuple[str, list[str]]:
         """The current section's kind and the ids of the selected rows, in row order."""
@@ -556,8 +679,7 @@ class MainWindow(QMainWindow):
             return
         if not self.confirm_leave():
             return
-        form = self.forms["session"]
-        assert isinstance(form, SessionForm)
+        form: Any = self.forms["session"]
         self._clear_list_selection()
         form.load_template(ids[0])
         self.detail_stack.setCurrentWidget(form)
@@ -609,6 +731,8 @@ class MainWindow(QMainWindow):
             return
         if form is not None and form.record_id() in ids:
             form.revert()  # its edits go with the record
+        from desktop_app.ui.undo import DeleteCommand, delete_text
+
         self.undo_stack.push(
             DeleteCommand(
                 self.library,
@@ -711,4 +835,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.save_state()
+        self._stop_warm_up()
+        self.runner.shutdown()
         event.accept()

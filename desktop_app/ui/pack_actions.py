@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt
 from PySide6.QtGui import QAction, QBrush, QColor
@@ -53,9 +53,12 @@ from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import N_, _, ngettext
 from desktop_app.core.progress import Cancelled, Progress
 from desktop_app.services import backup as backup_service
-from desktop_app.services import merge, packs
 from desktop_app.services.describe import describe
-from desktop_app.services.records import KIND_NAMES
+from desktop_app.services.labels import KIND_NAMES
+
+if TYPE_CHECKING:
+    # Packs and merges need the ORM: imported where used, not at start-up.
+    from desktop_app.services import merge, packs
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +158,10 @@ class ExportPackDialog(QDialog):
         )
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555")
+        from desktop_app.services.packs import PACK_SUFFIX
+
         self.path_row = PathRow(
-            target, _("Save the knowledge pack as"), _(PACK_FILTER), packs.PACK_SUFFIX
+            target, _("Save the knowledge pack as"), _(PACK_FILTER), PACK_SUFFIX
         )
         form = QFormLayout()
         scope = QVBoxLayout()
@@ -355,6 +360,8 @@ class ConflictsDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
+        from desktop_app.services import merge
+
         self.conflicts = merge.list_conflicts(self.window.library)
         self.list.blockSignals(True)
         self.list.clear()
@@ -416,6 +423,8 @@ class ConflictsDialog(QDialog):
         c = self.current()
         if c is None:
             return
+        from desktop_app.services import merge
+
         try:
             merge.resolve_conflict(self.window.library, c.id, keep)
         except UserError as exc:
@@ -452,7 +461,7 @@ class PackActions(QObject):
         if before is not None:
             menu.insertSeparator(before)
         window.menus["tools"].addAction(self.conflicts_action)
-        self.update_conflict_count()
+        window.after_first_paint(self._count_conflicts_in_background)
 
     def _action(self, name: str, text: str, slot: Callable[[], None]) -> QAction:
         action = QAction(text, self.window)
@@ -533,6 +542,8 @@ class PackActions(QObject):
     def export(self) -> None:
         if self.busy:
             return
+        from desktop_app.services import packs
+
         kind, ids = self.window.current_selection()
         name = self.window.library.name
         dialog = ExportPackDialog(
@@ -579,6 +590,8 @@ class PackActions(QObject):
         library = self.window.library
 
         def op(progress: Progress) -> packs.ImportReport:
+            from desktop_app.services import packs
+
             return packs.preview_import(library, path, progress=progress)
 
         self.run(
@@ -597,6 +610,8 @@ class PackActions(QObject):
         keep = int(self.window.settings.get("backups.keep"))
 
         def op(progress: Progress) -> packs.ImportReport:
+            from desktop_app.services import packs
+
             return packs.import_pack(library, path, progress=progress, keep_backups=keep)
 
         self.run(_("Importing the knowledge pack…"), op, self._imported, _("Cannot import"))
@@ -626,10 +641,17 @@ class PackActions(QObject):
     # --- conflicts --------------------------------------------------------------------------
 
     def update_conflict_count(self) -> None:
-        try:
-            n = merge.open_conflict_count(self.window.library)
-        except Exception:  # a library too old to have the table: nothing to show
-            n = 0
+        self._show_conflict_count(_open_conflict_count(self.window.library))
+
+    def _count_conflicts_in_background(self) -> None:
+        # At start-up: the count needs the ORM, which is still loading; the menu can wait.
+        self.window.runner.run(
+            lambda _progress: _open_conflict_count(self.window.library),
+            on_done=self._show_conflict_count,
+            on_error=lambda _exc: None,
+        )
+
+    def _show_conflict_count(self, n: int) -> None:
         self.conflicts_action.setText(_("Conflicts ({n})…").format(n=n) if n else _("Conflicts…"))
 
     def show_conflicts(self) -> None:
@@ -664,6 +686,15 @@ class PackActions(QObject):
             )
 
         self.run(_("Backing up the library…"), op, done, _("Cannot back up"))
+
+
+def _open_conflict_count(library: Any) -> int:
+    from desktop_app.services import merge
+
+    try:
+        return merge.open_conflict_count(library)
+    except Exception:  # a library too old to have the table: nothing to show
+        return 0
 
 
 def install(window: Any) -> None:

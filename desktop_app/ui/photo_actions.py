@@ -24,20 +24,22 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressD
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Cancelled, Progress
-from desktop_app.services import photos
-from desktop_app.ui.photo_grid import PhotoGrid
-from desktop_app.ui.step_photos import StepPhotos
 
 if TYPE_CHECKING:
+    from desktop_app.services import photos
     from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.photo_grid import PhotoGrid
+    from desktop_app.ui.step_photos import StepPhotos
 
 EXPORT_DIR_KEY = "photos/export_dir"
 EXPORT_EDGE_KEY = "photos/export_long_edge"
 
 
 def install(window: MainWindow) -> None:
-    attach_grid(window)
-    attach_step_photos(window)
+    # The forms are built when first shown; the photo widgets (and the photo service, which
+    # needs the ORM) come with them.
+    window.when_form_built("session", lambda form: attach_grid(window, form))
+    window.when_form_built("guide", lambda form: attach_step_photos(window, form))
     export = QAction(_("Export photos…"), window)
     export.setObjectName("export_photos_action")
     export.setToolTip(_("Save the selected session's photos as upright JPEGs"))
@@ -53,10 +55,11 @@ def install(window: MainWindow) -> None:
 # --- the grid in the session form --------------------------------------------------------------
 
 
-def attach_grid(window: MainWindow) -> PhotoGrid | None:
-    form: Any = window.forms.get("session")
+def attach_grid(window: MainWindow, form: Any) -> PhotoGrid | None:
+    from desktop_app.ui.photo_grid import PhotoGrid
+
     box = getattr(form, "photos_box", None)
-    if form is None or box is None or box.layout() is None:
+    if box is None or box.layout() is None:
         return None
     grid = PhotoGrid(
         window.library,
@@ -103,8 +106,9 @@ def attach_grid(window: MainWindow) -> PhotoGrid | None:
 # --- the photos of the selected guide step ----------------------------------------------------
 
 
-def attach_step_photos(window: MainWindow) -> StepPhotos | None:
-    form: Any = window.forms.get("guide")
+def attach_step_photos(window: MainWindow, form: Any) -> StepPhotos | None:
+    from desktop_app.ui.step_photos import StepPhotos
+
     steps = getattr(form, "steps", None)
     step_text = getattr(form, "step_text", None)
     box = step_text.parentWidget() if step_text is not None else None
@@ -159,6 +163,8 @@ def _start_dir() -> str:
 
 
 def export_photos(window: MainWindow) -> None:
+    from desktop_app.services import photos
+
     session_id = _selected_session(window)
     if session_id is None:
         QMessageBox.information(
@@ -235,6 +241,8 @@ def export_photos(window: MainWindow) -> None:
 
 
 def cleanup_photos(window: MainWindow) -> None:
+    from desktop_app.services import photos
+
     if window.library.read_only:
         return
     unused = photos.unused_photos(window.library)

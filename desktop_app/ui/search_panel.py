@@ -37,9 +37,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
-from desktop_app.services import search
 
 if TYPE_CHECKING:
+    from desktop_app.services import search
     from desktop_app.ui.main_window import MainWindow
 
 HitRole = Qt.ItemDataRole.UserRole + 1  # (kind, id) of a hit; None on group headers
@@ -101,6 +101,8 @@ class HtmlDelegate(QStyledItemDelegate):
 
 
 def hit_html(hit: search.SearchHit) -> str:
+    from desktop_app.services import search  # the search service needs the ORM: when used
+
     title = html.escape(hit.title) or html.escape(_("(untitled)"))
     snippet = search.to_html(hit.snippet.replace("\n", " "))
     if search.strip_marks(hit.snippet) == hit.title:
@@ -176,6 +178,8 @@ class SearchPanel(QDialog):
         library = self.window_.library
 
         def op(_progress: Progress) -> list[search.SearchHit]:
+            from desktop_app.services import search
+
             return search.search(library, query, limit=PER_KIND)
 
         self.status.setText(_("Searching…"))
@@ -197,6 +201,8 @@ class SearchPanel(QDialog):
         self.status.setText(str(exc) if isinstance(exc, Exception) else _("Search failed."))
 
     def _show(self, hits: list[search.SearchHit], query: str) -> None:
+        from desktop_app.services import search
+
         self.hits = hits
         self.results.clear()
         first: QTreeWidgetItem | None = None
@@ -249,6 +255,8 @@ class SearchPanel(QDialog):
     def open_hit(self, kind: str, record_id: str) -> bool:
         """Show the record in the main window; False (and a message) when it cannot be."""
         if kind == "photo":
+            from desktop_app.services import search
+
             owner = search.photo_owner(self.window_.library, record_id)
             if owner is None:
                 self.status.setText(_("This photo is not used by any record."))

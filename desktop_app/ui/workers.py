@@ -97,6 +97,12 @@ class BackgroundRunner(QObject):
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)
 
+    def shutdown(self, msecs: int = 30000) -> bool:
+        """Cancel every running job and wait for them: nothing may outlive the window."""
+        for job in list(self._jobs):
+            job.cancel()
+        return self.wait(msecs)
+
 
 class SynchronousRunner(BackgroundRunner):
     """Runs every op inline on the calling thread (for tests)."""

@@ -341,13 +341,13 @@ def bench_startup(root: Path, config: Path) -> list[BenchResult]:
 
 def bench_search(root: Path) -> list[BenchResult]:
     from desktop_app.services import search
-    from desktop_app.storage import searchindex
+    from desktop_app.storage import searchtext
     from desktop_app.storage.library import Library
 
     results = []
     with Library.open(root, write=False) as library, library.engine.connect() as conn:
         for name, query in SEARCH_QUERIES:
-            expression = searchindex.match_expression(query)
+            expression = searchtext.match_expression(query)
 
             def raw(expression: str | None = expression) -> None:
                 conn.exec_driver_sql(

@@ -12,7 +12,7 @@ from sqlalchemy import insert, update
 from desktop_app.services import catalog as c
 from desktop_app.services import listing, search
 from desktop_app.services.integrity import check_library
-from desktop_app.storage import searchindex
+from desktop_app.storage import searchindex, searchtext
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import AgendaItem, Guide, Photo, ServiceTeam
 
@@ -45,7 +45,7 @@ def test_characters_must_be_adjacent_in_a_word(demo_library: Library) -> None:
     both = hit_ids(demo_library, "天 牛", "guide")
     word = hit_ids(demo_library, "天牛", "guide")
     assert word <= both
-    assert searchindex.match_expression("天牛") == '"天 牛"'
+    assert searchtext.match_expression("天牛") == '"天 牛"'
 
 
 def test_mixed_digits_and_chinese(demo_library: Library) -> None:

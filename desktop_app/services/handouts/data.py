@@ -13,8 +13,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from desktop_app.services.records import get_record
+from desktop_app.storage.enums import TeamRole
 from desktop_app.storage.library import Library
-from desktop_app.storage.models import FieldSession, Guide, Member, Photo, ServiceTeam, TeamRole
+from desktop_app.storage.models import FieldSession, Guide, Member, Photo, ServiceTeam
 from desktop_app.storage.photostore import photo_path
 
 

@@ -27,7 +27,7 @@ from desktop_app.core.errors import ValidationError
 from desktop_app.core.i18n import _
 from desktop_app.services import catalog, listing
 from desktop_app.services.labels import SESSION_ROLE_LABELS, label
-from desktop_app.storage.models import SessionRole
+from desktop_app.storage.enums import SessionRole
 from desktop_app.ui.forms import widgets
 from desktop_app.ui.forms.base import RecordForm
 from desktop_app.ui.forms.widgets import Col, StringListEditor, TableEditor

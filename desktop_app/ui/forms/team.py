@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit
 from desktop_app.core.i18n import _
 from desktop_app.services import catalog, listing
 from desktop_app.services.labels import TEAM_KIND_LABELS, TEAM_ROLE_LABELS, label
-from desktop_app.storage.models import TeamKind, TeamRole
+from desktop_app.storage.enums import TeamKind, TeamRole
 from desktop_app.ui.forms import widgets
 from desktop_app.ui.forms.base import RecordForm
 from desktop_app.ui.forms.widgets import Col, StringListEditor, TableEditor
