@@ -9,7 +9,7 @@ translations and migrations. It checks, in order:
 
 1. `--version` prints the version of pyproject.toml;
 2. `init --demo` into a temporary folder, then `check` finds it sound;
-3. `list guides --json` lists the demo guides;
+3. `list guides --json` lists the demo guides, in pinyin order (pypinyin's data is bundled);
 4. `handout guide ID -o x.pdf` writes a PDF whose fonts `pdffonts` shows embedded and whose
    text (`pdftotext`) has the guide's Chinese title; camera photos (HEIC, JPEG) import into a
    session, export, and print in its report (when ../shared/testdata is beside the repo);
@@ -105,6 +105,10 @@ def check_demo_library(exe: Path, home: Path, library: Path) -> list[dict[str, o
     if not isinstance(guides, list) or len(guides) < 1:
         raise SmokeFailure(f"list guides --json gave no guides: {out[:300]}")
     print(f"  {len(guides)} guides: " + ", ".join(str(g.get("title", "?")) for g in guides))
+    titles = [str(g.get("title", "")) for g in guides]
+    # Pinyin order (guan, hua, yu, yue) needs pypinyin's dictionaries inside the bundle.
+    if titles[:2] != ["管氏肿腿蜂防治光肩星天牛", "花后修剪"]:
+        raise SmokeFailure(f"guides are not in pinyin order: {titles}")
     return guides
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.storage.library import Library
+from desktop_app.storage.sortkeys import pinyin_key
 
 BASE_COUNTS = {"team": 50, "member": 500, "guide": 2000, "session": 20000, "photo": 50000}
 BIG_SESSION_PHOTOS = 500  # one session with a 500-photo grid
@@ -498,6 +499,10 @@ def _fill(
             target.write_bytes(data)
 
     progress.step(4, total_steps, _("Writing the database"))
+    # Rows go in without the ORM, so the pinyin sort keys are added here (last column).
+    team_rows = [(*t, pinyin_key(t[1])) for t in teams]
+    member_rows = [(*m, pinyin_key(m[1])) for m in members]
+    guide_rows = [(*g, pinyin_key(g[1])) for g in guides]
     with library.transaction() as s:
         conn = s.connection()
 
@@ -507,13 +512,14 @@ def _fill(
 
         put(
             "INSERT INTO service_team (id, name, kind, parent_union, description, expertise,"
-            " member_count_note, created_at, updated_at, revision) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            teams,
+            " member_count_note, created_at, updated_at, revision, name_key)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            team_rows,
         )
         put(
             "INSERT INTO member (id, name, honours, specialty, employer, phone, notes,"
-            " created_at, updated_at, revision) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            members,
+            " created_at, updated_at, revision, name_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            member_rows,
         )
         put(
             "INSERT INTO team_membership (id, team_id, member_id, role, position)"
@@ -529,8 +535,8 @@ def _fill(
         put(
             "INSERT INTO guide (id, title, category, problem, season, materials, key_points,"
             " safety_notes, common_mistakes, tags, team_id, is_demo, created_at, updated_at,"
-            " revision) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            guides,
+            " revision, title_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            guide_rows,
         )
         put("INSERT INTO guide_step (id, guide_id, position, text) VALUES (?,?,?,?)", steps)
         put("INSERT INTO guide_author (guide_id, member_id, position) VALUES (?,?,?)", authors)

@@ -46,19 +46,19 @@ _MEMBER_COUNT = "(SELECT count(*) FROM team_membership tm WHERE tm.team_id = ser
 
 COLUMNS: dict[str, list[Column]] = {
     "team": [
-        Column("name", N_("Name"), "name"),
+        Column("name", N_("Name"), "name_key"),  # pinyin order (storage/sortkeys.py)
         Column("kind", N_("Kind"), "kind"),
         Column("parent_union", N_("Union"), "parent_union"),
         Column("members", N_("Members"), _MEMBER_COUNT),
     ],
     "member": [
-        Column("name", N_("Name"), "name"),
+        Column("name", N_("Name"), "name_key"),
         Column("honours", N_("Honours"), "honours"),
         Column("specialty", N_("Specialty"), "specialty"),
         Column("employer", N_("Employer"), "employer"),
     ],
     "guide": [
-        Column("title", N_("Title"), "title"),
+        Column("title", N_("Title"), "title_key"),
         Column("category", N_("Category"), "category"),
         Column("season", N_("Season"), "season"),
         Column("revision", N_("Revision"), "revision"),
@@ -310,12 +310,17 @@ def list_rows(library: Library, kind: str, flt: ListFilter | None = None) -> lis
     return rows
 
 
-NAME_COLUMNS: dict[str, str] = {"team": "name", "member": "name", "guide": "title"}
+# kind -> (name column, its pinyin sort key)
+NAME_COLUMNS: dict[str, tuple[str, str]] = {
+    "team": ("name", "name_key"),
+    "member": ("name", "name_key"),
+    "guide": ("title", "title_key"),
+}
 
 
 def display_names(library: Library, kind: str) -> dict[str, str]:
-    """id -> name (title for guides) of every live record, sorted by it: for pickers and
+    """id -> name (title for guides) of every live record in pinyin order: for pickers and
     filter combos, in one query of two columns however large the library is."""
-    column = NAME_COLUMNS[kind]
-    sql = f"SELECT id, {column} FROM {TABLES[kind]} WHERE deleted_at IS NULL ORDER BY {column}, id"
+    column, key = NAME_COLUMNS[kind]
+    sql = f"SELECT id, {column} FROM {TABLES[kind]} WHERE deleted_at IS NULL ORDER BY {key}, id"
     return {str(rid): str(name or "") for rid, name in library.reader().execute(sql)}

@@ -26,10 +26,11 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
 from desktop_app.storage.enums import SessionRole, TeamKind, TeamRole
+from desktop_app.storage.sortkeys import pinyin_key
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -132,6 +133,13 @@ class Member(RecordMixin, Base):
 
     __tablename__ = "member"
     name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text, default="")  # pinyin order (sortkeys.py)
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, value: str) -> str:
+        self.name_key = pinyin_key(value)
+        return value
+
     # [{"title": "北京市先进工作者", "year": 2020 | null}, ...]
     honours: Mapped[list[Any]] = mapped_column(default=list)
     specialty: Mapped[str] = mapped_column(Text, default="")
@@ -151,6 +159,13 @@ class ServiceTeam(RecordMixin, Base):
 
     __tablename__ = "service_team"
     name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text, default="")  # pinyin order (sortkeys.py)
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, value: str) -> str:
+        self.name_key = pinyin_key(value)
+        return value
+
     kind: Mapped[str] = mapped_column(String(16), default=TeamKind.OTHER.value)
     parent_union: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
@@ -211,6 +226,13 @@ class Guide(RecordMixin, Base):
 
     __tablename__ = "guide"
     title: Mapped[str] = mapped_column(Text)
+    title_key: Mapped[str] = mapped_column(Text, default="")  # pinyin order (sortkeys.py)
+
+    @validates("title")
+    def _keep_title_key(self, _key: str, value: str) -> str:
+        self.title_key = pinyin_key(value)
+        return value
+
     category: Mapped[str] = mapped_column(Text, default="")  # 生物防治, 修剪, ...
     problem: Mapped[str] = mapped_column(Text, default="")  # 问题与识别
     season: Mapped[str] = mapped_column(Text, default="")  # 适用时间

@@ -51,7 +51,17 @@ def library_dir() -> Path:
 def ensure_library(root: Path) -> float | None:
     """Generate the library unless it is already there; returns the seconds it took."""
     if (root / "library.sqlite3").is_file() and (root / ".generated").is_file():
-        return None
+        import sqlite3
+
+        from desktop_app.storage import schema
+
+        conn = sqlite3.connect(root / "library.sqlite3")
+        try:
+            current = schema.current_revision(conn)
+        finally:
+            conn.close()
+        if current == schema.HEAD:  # else regenerate rather than time a migration
+            return None
     import shutil
 
     from desktop_app.services.largegen import generate_large

@@ -12,6 +12,7 @@ from desktop_app.storage import migrate, schema
 from desktop_app.storage.db import make_engine
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import Base
+from desktop_app.storage.sortkeys import pinyin_key
 
 
 def test_known_revisions_match_the_alembic_scripts() -> None:
@@ -62,6 +63,13 @@ def test_library_at_the_previous_revision_opens_with_current_code(tmp_path: Path
                 schema.HEAD
             )
             assert c.exec_driver_sql("SELECT name FROM service_team").scalar() == "老服务队"
+            # 0004: the pinyin sort key is filled in, and the search index queue holds only
+            # what it held before (the raw insert above): keys are not searchable text.
+            assert c.exec_driver_sql("SELECT name_key FROM service_team").scalar() == (
+                pinyin_key("老服务队")
+            )
+            queued = c.exec_driver_sql("SELECT kind, rid FROM search_fts_queue").all()
+            assert [tuple(row) for row in queued] == [("team", "t1")]
     if previous != schema.HEAD:
         backups = list((root / "backups").glob(f"pre-migrate-{previous}-*.sqlite3"))
         assert len(backups) == 1
