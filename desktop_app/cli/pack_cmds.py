@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from desktop_app.cli.common import CliContext, print_json, print_table
-from desktop_app.core.i18n import _
+from desktop_app.core.i18n import _, pgettext
 from desktop_app.services import backup as backup_service
 from desktop_app.services import merge, packs
 
@@ -170,7 +170,7 @@ def cmd_conflicts_list(ctx: CliContext, args: argparse.Namespace) -> int:
         print(_("No open conflicts."))
         return 0
     print_table(
-        ["ID", _("Kind"), _("Record"), _("Why"), _("From")],
+        ["ID", _("Kind"), _("Record"), _("Why"), pgettext("where a record came from", "From")],
         [[c.id[:8], c.kind_label, c.label, c.reason, c.source_library] for c in conflicts],
     )
     return 0

@@ -2,7 +2,8 @@
 
 Source strings are English; `resources/translations/<lang>/LC_MESSAGES/jiangxin.po` holds the
 translations and the compiled `.mo` sits beside it. Use `_()` for strings translated on the
-spot and `N_()` to mark module-level constants that are translated when shown.
+spot, `N_()` to mark module-level constants that are translated when shown, and
+`pgettext(context, ...)` for a short word whose translation depends on where it is used.
 
 Handouts render in their own language: `translator_for(lang)` gives a translation function that
 does not depend on the UI language.
@@ -76,6 +77,12 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _current.ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """Translate a word that means different things in different places ("From": a date
+    filter's start, or where a record came from); `context` tells the translator which."""
+    return _current.pgettext(context, message)
 
 
 def N_(message: str) -> str:

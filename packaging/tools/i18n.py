@@ -23,7 +23,7 @@ SOURCE = ROOT / "desktop_app"
 TRANSLATIONS = ROOT / "resources" / "translations"
 DOMAIN = "jiangxin"
 LANGUAGES = ["zh_CN"]
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 
 
 def extract() -> Catalog:
@@ -87,7 +87,7 @@ def missing() -> list[str]:
         for message in template:
             if not message.id:
                 continue
-            translated = catalog.get(message.id)
+            translated = catalog.get(message.id, context=message.context)
             strings = translated.string if translated is not None else ""
             # Plural entries hold a tuple (msgstr[0], ...): every form must be filled in.
             forms = strings if isinstance(strings, tuple | list) else (strings,)
@@ -97,15 +97,17 @@ def missing() -> list[str]:
 
 
 def apply(lang: str, json_path: Path) -> int:
-    """Fill translations from a JSON object {msgid: msgstr}; returns how many were set."""
+    """Fill translations from a JSON object {msgid: msgstr}; returns how many were set.
+    A message with a context (pgettext) is keyed "context|msgid"."""
     import json
 
     translations = json.loads(json_path.read_text("utf-8"))
     catalog = read(lang)
     count = 0
     for message in catalog:
-        if message.id and message.id in translations:
-            message.string = translations[message.id]
+        key = f"{message.context}|{message.id}" if message.context else message.id
+        if message.id and isinstance(key, str) and key in translations:
+            message.string = translations[key]
             message.flags.discard("fuzzy")
             count += 1
     with po_path(lang).open("wb") as handle:

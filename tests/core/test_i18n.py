@@ -85,3 +85,14 @@ def test_cli_speaks_chinese(demo_dir: Path, capsys: pytest.CaptureFixture[str]) 
     code = main(["--lang", "zh_CN", "--library", str(demo_dir), "show", "team", "nope"])
     assert code == 1
     assert "没有编号为 nope 的服务队" in capsys.readouterr().err
+
+
+def test_a_word_with_two_meanings_gets_two_translations() -> None:
+    try:
+        i18n.set_language("zh_CN")
+        assert i18n._("From") == "从"  # the date filter's start
+        assert i18n.pgettext("where a record came from", "From") == "来源"
+        i18n.set_language("en")
+        assert i18n.pgettext("where a record came from", "From") == "From"
+    finally:
+        i18n.set_language(None)
