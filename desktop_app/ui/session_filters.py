@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.i18n import _
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
+from desktop_app.ui.combos import SearchableComboBox
 
 
 def local_midnight(day: date) -> datetime:
@@ -31,9 +32,10 @@ class SessionFilterBar(QWidget):
     def __init__(self, library: Library, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.library = library
-        self.team_combo = QComboBox()
+        # Type to find: a large library has 50 teams and 2,000 guides.
+        self.team_combo = SearchableComboBox()
         self.team_combo.setObjectName("filter_team")
-        self.guide_combo = QComboBox()
+        self.guide_combo = SearchableComboBox()
         self.guide_combo.setObjectName("filter_guide")
         for combo in (self.team_combo, self.guide_combo):
             combo.setSizeAdjustPolicy(

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.i18n import _
+from desktop_app.ui.combos import combo_for
 
 _Index = QModelIndex | QPersistentModelIndex
 MIME_ROWS = "application/x-jiangxin-rows"
@@ -296,8 +297,9 @@ class ChoiceDelegate(QStyledItemDelegate):
         self._key = key
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
-        combo = QComboBox(parent)
-        for value, text in self._model.options.get(self._key, {}).items():
+        options = self._model.options.get(self._key, {})
+        combo = combo_for(len(options), parent)  # 2,000 guides: type to find one
+        for value, text in options.items():
             combo.addItem(text, value)
         return combo
 
