@@ -21,6 +21,15 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def fsync_file(path: Path) -> None:
+    """Flush a written file's data to disk (opened for writing: Windows requires it)."""
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def atomic_writer(target: Path, mode: str = "wb") -> Iterator[IO[bytes]]:
     """Yield a file object; on success the data replaces `target` in one rename.
