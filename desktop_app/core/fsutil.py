@@ -22,8 +22,9 @@ def fsync_dir(path: Path) -> None:
 
 
 def fsync_file(path: Path) -> None:
-    """Flush a written file's data to disk (opened for writing: Windows requires it)."""
-    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    """Flush a written file's data to disk (Windows needs it opened for writing for that)."""
+    flags = os.O_RDONLY if os.name == "posix" else os.O_RDWR | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
     try:
         os.fsync(fd)
     finally:

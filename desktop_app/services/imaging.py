@@ -553,12 +553,16 @@ def prepare_import(
                 raise
             except Exception:  # a decoder bug hit by a hostile file: refuse that file only
                 raise BadImage(DAMAGED) from None
+            # Not fsynced: the caller flushes the file before it commits the record.
             final = photo_path(Path(photos_dir), sha, facts.ext)
-            created = not final.exists()
-            if created or not _holds(final, sha, size):
-                place_file(temp, final, durable=False)  # the caller flushes it before committing
+            if not final.exists():
+                created = place_new_file(temp, final)
+            elif not _holds(final, sha, size):
+                place_file(temp, final, durable=False)  # over a damaged leftover
+                created = False
             else:
                 temp.unlink()  # the same bytes are in the store already
+                created = False
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
@@ -592,6 +596,23 @@ def _holds(path: Path, sha256: str, size: int) -> bool:
         return path.stat().st_size == size and sha256_of(path) == sha256
     except OSError:
         return False
+
+
+def place_new_file(temp: Path, final: Path) -> bool:
+    """Give a temp copy its store name unless another worker has just placed the same bytes
+    there (then drop the copy and return False). Never renames over that file: it may be
+    flushed and committed already, and this copy is not durable yet."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(temp, final)
+    except FileExistsError:
+        temp.unlink()
+        return False
+    except OSError:  # a file system without hard links (FAT): the rename is as good here
+        os.replace(temp, final)
+        return True
+    temp.unlink()
+    return True
 
 
 def place_file(temp: Path, final: Path, *, durable: bool = True) -> None:

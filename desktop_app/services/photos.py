@@ -357,8 +357,11 @@ def _fsync_wal(library: Library) -> None:
 
 def _flush_files(files: Sequence[Path]) -> None:
     """Make store files and their renames durable, then let go of their cached pages."""
+    # Read-only is enough for fsync on POSIX (and works on a store file that is read-only);
+    # Windows needs write access to flush a file.
+    flags = os.O_RDONLY if os.name == "posix" else os.O_RDWR | getattr(os, "O_BINARY", 0)
     for path in files:
-        fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, flags)
         try:
             os.fsync(fd)
             if hasattr(os, "posix_fadvise"):
@@ -481,7 +484,7 @@ class _Importer:
             if lost and prepared.temp_path:
                 imaging.place_file(Path(prepared.temp_path), final)  # heals a lost file
             if deleted:
-                existing: Photo = get_record(s, "photo", photo_id)
+                existing: Photo = get_record(s, "photo", photo_id, include_deleted=True)
                 _bump(s, "photo", existing, reason="restore")
                 existing.deleted_at = None
                 group.known[sha] = (photo_id, ext, False)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from desktop_app.core.errors import RecordNotFoundError, UserError
 from desktop_app.core.progress import Progress
-from desktop_app.services import catalog, photos
+from desktop_app.services import catalog, imaging, photos
 from desktop_app.services.integrity import check_library
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import Photo, RecordHistory
@@ -534,6 +534,42 @@ def test_a_record_is_committed_only_after_its_file_is_flushed(
         dict.fromkeys(r.photo_id for r in results)
     )
     assert not check_library(empty_library).problems
+
+
+def test_importing_a_deleted_photo_again_restores_it(
+    empty_library: Library, testdata: Path
+) -> None:
+    photo_id = _import_one(empty_library, testdata / "DSCN0010.jpg")
+    catalog.delete_record(empty_library, "photo", photo_id)
+    session_id = new_session(empty_library)
+    (again,) = photos.import_photos(
+        empty_library, [testdata / "DSCN0010.jpg"], photos.ImportTarget(session_id=session_id)
+    )
+    assert (again.status, again.photo_id) == (photos.DUPLICATE, photo_id)
+    assert [p.id for p in photos.session_photos(empty_library, session_id)] == [photo_id]
+    with empty_library.session() as s:
+        photo = s.get(Photo, photo_id)
+        assert photo is not None and photo.deleted_at is None and photo.revision == 3
+        reasons = s.scalars(
+            select(RecordHistory.reason)
+            .where(RecordHistory.record_id == photo_id)
+            .order_by(RecordHistory.revision)
+        ).all()
+    assert reasons == ["delete", "restore"]
+
+
+def test_a_worker_never_renames_over_a_store_file_placed_meanwhile(tmp_path: Path) -> None:
+    # Two copies of one photo in one import: the first may be flushed and committed already
+    # when the second worker gets to place its own (not yet durable) copy.
+    final = tmp_path / "photos" / "ab" / "ab12.jpg"
+    first = tmp_path / "first.part"
+    first.write_bytes(b"same bytes")
+    assert imaging.place_new_file(first, final)
+    inode = final.stat().st_ino
+    second = tmp_path / "second.part"
+    second.write_bytes(b"same bytes")
+    assert not imaging.place_new_file(second, final)
+    assert final.stat().st_ino == inode and not second.exists() and not first.exists()
 
 
 def test_a_damaged_leftover_store_file_is_replaced_not_adopted(
