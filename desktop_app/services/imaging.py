@@ -608,7 +608,7 @@ def place_new_file(temp: Path, final: Path) -> bool:
     except FileExistsError:
         temp.unlink()
         return False
-    except OSError:  # a file system without hard links (FAT): the rename is as good here
+    except OSError:  # no hard links (FAT, exFAT): rename; the race above is then only unlikely
         os.replace(temp, final)
         return True
     temp.unlink()
@@ -619,7 +619,7 @@ def place_file(temp: Path, final: Path, *, durable: bool = True) -> None:
     """Move a temp copy to its final name in the store.
 
     `durable`: fsync the copy, rename, fsync the folder. Without it, the caller must make the
-    file durable (`flush_files`) before anything refers to it."""
+    file durable before a record refers to it (the import flushes each group's files)."""
     final.parent.mkdir(parents=True, exist_ok=True)
     if durable:
         fsync_file(temp)
