@@ -8,10 +8,12 @@ a record pointing at a missing file:
    it writes (so the hash is the copy's); it then decodes the copy (bounded pixels, JPEG draft
    mode), reads EXIF and writes the thumbnail and preview into the cache (rebuildable, so not
    fsynced); a refused file leaves nothing behind;
-2. the worker renames the copy to `photos/ab/<sha256>.<ext>`, not yet durable;
+2. the worker gives the copy its store name `photos/ab/<sha256>.<ext>` (never over a file
+   another worker placed meanwhile), not durable yet;
 3. the calling thread takes a group of finished files, fsyncs each new store file and its
-   folder, only then commits the group's records (and links to the session, guide step or
-   member) in one transaction, fsyncs the database's write-ahead log, and reports the files.
+   folder (and drops the original's pages from the OS cache), only then commits the group's
+   records (and links to the session, guide step or member) in one transaction, fsyncs the
+   database's write-ahead log, and reports the files.
 
 Groups: at least `GROUP_MIN` files in order (fewer at the end or when the next one is slow to
 come), plus those already finished, at most `GROUP_COMMIT`. A file is reported only after its
