@@ -19,7 +19,6 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -118,28 +117,11 @@ def measure_import(paths: list[Path], work: Path) -> tuple[float, float | None]:
     return elapsed, (after - cpu if after is not None and cpu is not None else None)
 
 
-def spread_subfolders(folder: Path) -> None:
-    """Give `folder` the ext2/3/4 "top directory" attribute where that exists (Linux,
-    `chattr +T`), so each library made in it gets block groups of its own, as a user's data
-    folder has, instead of sharing /tmp's with the files that test runs deleted moments ago.
-
-    Why: on a file system without a journal (this VM's) ext4 will not reuse an inode freed in
-    the last minutes and checks each one it passes (`recently_deleted()` in perf: 4-10 % of
-    the import's CPU after a test run, growing with every library this benchmark deletes).
-    The floor creates no files, so that cost fell on one side only; with a journal, as on the
-    users' laptops, the check does not happen at all.
-    """
-    chattr = shutil.which("chattr")
-    if chattr and sys.platform.startswith("linux"):
-        subprocess.run([chattr, "+T", str(folder)], check=False, capture_output=True)
-
-
 def run() -> list[BenchResult]:
     from desktop_app.services import photos
 
     paths = make_photos()
     work = Path(tempfile.mkdtemp(prefix="jiangxin-bench-"))
-    spread_subfolders(work)
     try:
         # Warm up: start the worker pool and fill the OS file cache, for both sides alike.
         measure_floor(paths)
