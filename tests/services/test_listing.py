@@ -182,3 +182,22 @@ def test_dates_compare_as_stored(demo_library: Library) -> None:
     assert listing.list_ids(demo_library, "session", flt) == []
     assert datetime.now(UTC) > start
     assert json.dumps(listing.list_rows(demo_library, "session"), ensure_ascii=False)
+
+
+def test_records_from_a_pack_get_their_sort_keys(demo_library: Library, tmp_path: Path) -> None:
+    from desktop_app.services import packs
+
+    pack = packs.export_pack(demo_library, tmp_path / "demo.jxpack").path
+    other = Library.create(tmp_path / "laptop2")
+    try:
+        packs.import_pack(other, pack)
+        for kind in ("team", "member", "guide"):
+            assert listing.list_ids(other, kind) == listing.list_ids(demo_library, kind)
+        empty_keys = other.reader().execute(
+            "SELECT (SELECT count(*) FROM guide WHERE title_key = '')"
+            " + (SELECT count(*) FROM member WHERE name_key = '')"
+            " + (SELECT count(*) FROM service_team WHERE name_key = '')"
+        )
+        assert empty_keys.fetchone() == (0,)
+    finally:
+        other.close()
