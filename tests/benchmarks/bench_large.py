@@ -160,17 +160,24 @@ def _open_window(root: Path, section: int = 3) -> tuple[Any, Any, Any]:
     return app, library, window
 
 
-def child_startup(root: Path) -> dict[str, Any]:
+def _start_until_painted(root: Path) -> tuple[Any, Any, Any, float]:
+    """The app's start-up path, run until its window's first paint: (app, library, window,
+    the time of that paint)."""
     namespace: dict[str, Any] = {"time": time}
     exec(_PAINT_FILTER, namespace)
     app, library, window = _open_window(root)
     watcher = namespace["_FirstPaint"](window, app)
     window.installEventFilter(watcher)
     window.show()
-    app.exec()
+    app.exec()  # quits right after the first paint
+    return app, library, window, watcher.at
+
+
+def child_startup(root: Path) -> dict[str, Any]:
+    _app, library, window, painted = _start_until_painted(root)
     model = window.current_model()
     result = {
-        "painted_at": watcher.at,
+        "painted_at": painted,
         "kind": window.current_kind,
         "total": model.total_count(),
         "loaded": model.loaded_count(),
@@ -185,14 +192,7 @@ def child_startup(root: Path) -> dict[str, Any]:
 def child_first_record(root: Path) -> dict[str, Any]:
     """Start-up, then a click on the first session as soon as the list is painted: the form
     needs the ORM, which is still being imported in the background at that moment."""
-    namespace: dict[str, Any] = {"time": time}
-    exec(_PAINT_FILTER, namespace)
-    app, library, window = _open_window(root)
-    watcher = namespace["_FirstPaint"](window, app)
-    window.installEventFilter(watcher)
-    window.show()
-    app.exec()  # quits right after the first paint
-    painted = watcher.at
+    _app, library, window, painted = _start_until_painted(root)
     window.current_table().selectRow(0)
     form = window.shown_form()
     if form is None or form.record_id() is None:
