@@ -56,3 +56,26 @@ def test_text_that_names_nothing_puts_the_choice_back(demo_library: Library, qtb
 def test_small_choice_lists_stay_plain(qtbot: Any) -> None:
     assert not isinstance(combo_for(3), SearchableComboBox)
     assert isinstance(combo_for(SEARCHABLE_FROM), SearchableComboBox)
+
+
+def test_a_typed_name_in_a_table_picker_is_what_gets_saved(qtbot: Any) -> None:
+    from PySide6.QtWidgets import QStyleOptionViewItem, QWidget
+
+    from desktop_app.ui.forms.widgets import ChoiceDelegate, Col, RowsModel
+
+    model = RowsModel([Col("guide_id", "Guide", kind="choice")])
+    model.options["guide_id"] = {f"g{i}": f"指南{i:02d}" for i in range(40)}
+    model.set_rows([{"guide_id": "g1"}])
+    delegate = ChoiceDelegate(model, "guide_id")
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    index = model.index(0, 0)
+    editor = delegate.createEditor(parent, QStyleOptionViewItem(), index)
+    assert isinstance(editor, SearchableComboBox)
+    delegate.setEditorData(editor, index)
+    editor.setEditText("指南27")  # typed, then Enter: the delegate commits at once
+    delegate.setModelData(editor, model, index)
+    assert model.rows()[0]["guide_id"] == "g27"
+    editor.setEditText("没有这个")
+    delegate.setModelData(editor, model, index)
+    assert model.rows()[0]["guide_id"] == "g27"  # text naming nothing changes nothing

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.i18n import _
-from desktop_app.ui.combos import combo_for
+from desktop_app.ui.combos import SearchableComboBox, combo_for
 
 _Index = QModelIndex | QPersistentModelIndex
 MIME_ROWS = "application/x-jiangxin-rows"
@@ -310,6 +310,9 @@ class ChoiceDelegate(QStyledItemDelegate):
 
     def setModelData(self, editor: QWidget, model: Any, index: _Index) -> None:
         assert isinstance(editor, QComboBox)
+        if isinstance(editor, SearchableComboBox):
+            # Enter commits before the combo box itself has seen the typed name.
+            editor.settle()
         model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
 
 
