@@ -201,3 +201,19 @@ def test_records_from_a_pack_get_their_sort_keys(demo_library: Library, tmp_path
         assert empty_keys.fetchone() == (0,)
     finally:
         other.close()
+
+
+def test_sessions_sort_by_their_first_team(demo_library: Library) -> None:
+    (first,) = listing.list_ids(demo_library, "session")  # 专业技术服务2队 (zhuan...)
+    teams = listing.display_names(demo_library, "team")
+    education = next(tid for tid, name in teams.items() if name == "教育培训服务队")  # jiao...
+    data = c.load_session(demo_library, first)
+    data.team_ids = [education]
+    data.attendees = []
+    second = c.save_session(demo_library, data)
+    by_team = listing.list_ids(demo_library, "session", sort="teams", descending=False)
+    assert by_team == [second, first]
+    assert listing.list_ids(demo_library, "session", sort="teams", descending=True) == [
+        first,
+        second,
+    ]
