@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -18,6 +18,7 @@ from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _, current_language, set_language
 from desktop_app.core.settings import Settings
 from desktop_app.storage.library import Library
+from desktop_app.ui.first_paint import after_first_paint
 
 log = logging.getLogger(__name__)
 UI_FONT_FAMILY = "Noto Sans SC"
@@ -102,33 +103,22 @@ def install_error_hook() -> None:
 QUIT_AFTER_SHOWN_ENV = "JIANGXIN_QUIT_AFTER_SHOWN"
 
 
-class _CloseAfterFirstPaint(QObject):
-    def __init__(self, window: QWidget, screenshot: str | None) -> None:
-        super().__init__(window)
-        self.window = window
-        self.screenshot = screenshot
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and event.type() == QEvent.Type.Paint:
-            self.window.removeEventFilter(self)
-            QTimer.singleShot(0, self._close)  # let this paint finish first
-        return False
-
-    def _close(self) -> None:
-        if self.screenshot:
-            self.window.grab().save(self.screenshot)
-        # The normal way out: the window saves its state, then run_gui closes the library.
-        self.window.close()
-
-
 def quit_after_shown(window: QWidget) -> None:
     """For the built program's smoke test (packaging/smoke_test.py): with
     JIANGXIN_QUIT_AFTER_SHOWN=1 the window closes itself after its first paint and the program
     exits 0; a value ending in `.png` also saves a screenshot of the window there."""
     value = os.environ.get(QUIT_AFTER_SHOWN_ENV, "")
-    if value:
-        screenshot = value if value.lower().endswith(".png") else None
-        window.installEventFilter(_CloseAfterFirstPaint(window, screenshot))
+    if not value:
+        return
+    screenshot = value if value.lower().endswith(".png") else None
+
+    def close() -> None:
+        if screenshot:
+            window.grab().save(screenshot)
+        # The normal way out: the window saves its state, then run_gui closes the library.
+        window.close()
+
+    after_first_paint(window, close)
 
 
 def run_gui(library_option: str | None, lang: str | None) -> int:

@@ -1,4 +1,5 @@
-"""The version has one source of truth: pyproject.toml (installed metadata when available)."""
+"""The version has one source of truth: pyproject.toml, read directly where it is beside the
+package (source tree, editable install, frozen bundle), else from the installed metadata."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.storage.library import Library
 from desktop_app.storage.sortkeys import pinyin_key
+from desktop_app.storage.timestamps import to_db_text
 
 BASE_COUNTS = {"team": 50, "member": 500, "guide": 2000, "session": 20000, "photo": 50000}
 BIG_SESSION_PHOTOS = 500  # one session with a 500-photo grid
@@ -196,11 +197,6 @@ def _topics() -> list[Topic]:
     return topics
 
 
-def _dt(value: datetime) -> str:
-    """A datetime as SQLAlchemy stores it in SQLite (naive UTC)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -269,7 +265,7 @@ def _fill(
     report = GenerateReport(counts=dict(counts))
     total_steps = 6
     now = datetime.now(UTC)
-    created = _dt(now)
+    created = to_db_text(now)
     topics = _topics()
     rng.shuffle(topics)  # every scale gets every domain, not only the first topics
 
@@ -397,7 +393,7 @@ def _fill(
         summary = "".join(t.format(**fill) for t in SUMMARY if rng.random() < 0.8)
         sessions.append(
             (
-                sid, _dt(when), _dt(when + timedelta(hours=2)), venue,
+                sid, to_db_text(when), to_db_text(when + timedelta(hours=2)), venue,
                 _json([rng.choice(DISTRICTS) + rng.choice(HOSTS) for _ in range(rng.randrange(1, 3))]),  # noqa: E501
                 theme, summary, _json([f"两周后回访{group}"] if rng.random() < 0.3 else []),
                 created, created, 1,
@@ -478,7 +474,7 @@ def _fill(
             photos.append(
                 (
                     pid, digest, "jpg", f"IMG_{taken:%Y%m%d_%H%M%S}_{pos:03d}.jpg", len(data),
-                    64, 48, _dt(taken), rng.choice(["HUAWEI P40", "Xiaomi 12", "iPhone 13", "Canon EOS 90D"]),  # noqa: E501
+                    64, 48, to_db_text(taken), rng.choice(["HUAWEI P40", "Xiaomi 12", "iPhone 13", "Canon EOS 90D"]),  # noqa: E501
                     1, 0, caption, created, created, 1,
                 )
             )  # fmt: skip

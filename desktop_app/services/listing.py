@@ -16,13 +16,14 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from desktop_app.core.i18n import N_
 from desktop_app.services.labels import TEAM_KIND_LABELS, label
 from desktop_app.storage import searchtext
 from desktop_app.storage.library import Library
+from desktop_app.storage.timestamps import from_db_text, to_db_text
 
 # Each kind's table (aggregates only: they carry id, revision and deleted_at).
 TABLES = {
@@ -114,11 +115,6 @@ class ListFilter:
     fts: bool = False
 
 
-def _db_datetime(value: datetime) -> str:
-    """An aware datetime as the library stores it: naive UTC text, so comparisons are textual."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
 def _like_pattern(word: str) -> str:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -153,10 +149,10 @@ def _conditions(kind: str, flt: ListFilter) -> tuple[list[str], list[Any]]:
         params.append(flt.guide_id)
     if kind == "session" and flt.date_from is not None:
         terms.append("starts_at >= ?")
-        params.append(_db_datetime(flt.date_from))
+        params.append(to_db_text(flt.date_from))
     if kind == "session" and flt.date_to is not None:
         terms.append("starts_at < ?")
-        params.append(_db_datetime(flt.date_to))
+        params.append(to_db_text(flt.date_to))
     return terms, params
 
 
@@ -200,15 +196,10 @@ def list_ids(
 _LOCAL_OFFSETS: dict[int, timedelta] = {}  # UTC hour -> local UTC offset then (DST-correct)
 
 
-def parse_db_datetime(value: str | None) -> datetime | None:
-    """A stored datetime (naive UTC text) as an aware datetime."""
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
 def _format_dt(text: str | None) -> str:
     # astimezone() asks the C library for the zone on every call and strftime is slow; forms
     # fill thousands of rows, so cache the offset per UTC hour and format by hand.
-    value = parse_db_datetime(text)
+    value = from_db_text(text)
     if value is None:
         return ""
     hour = int(value.timestamp()) // 3600

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from desktop_app import __version__
 from desktop_app.core.errors import ImportRejectedError, UserError
-from desktop_app.core.fsutil import atomic_writer, fsync_dir
+from desktop_app.core.fsutil import atomic_writer, fsync_dir, fsync_file
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.services import merge
@@ -481,8 +481,7 @@ def flush_to_disk(root: Path, *, files: Iterable[Path], folders: Iterable[Path])
         except (OSError, AttributeError):
             pass
     for path in files:
-        with path.open("rb+") as handle:
-            os.fsync(handle.fileno())
+        fsync_file(path)
     for folder in folders:
         fsync_dir(folder)
 

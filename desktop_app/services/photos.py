@@ -48,7 +48,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import LibraryError, UserError, ValidationError
-from desktop_app.core.fsutil import fsync_dir
+from desktop_app.core.fsutil import fsync_dir, fsync_file
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Cancelled, Progress
 from desktop_app.services import imaging
@@ -350,29 +350,14 @@ def _fsync_wal(library: Library) -> None:
     """Make the last commit survive a power cut (the library runs WAL with synchronous=NORMAL)."""
     wal = library.db_path.with_name(library.db_path.name + "-wal")
     with contextlib.suppress(FileNotFoundError):
-        fd = os.open(wal, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_file(wal)
 
 
 def _flush_files(files: Sequence[Path]) -> None:
     """Make store files and their renames durable, then let go of their cached pages."""
-    # Read-only is enough for fsync on POSIX (and works on a store file that is read-only);
-    # Windows needs write access to flush a file.
-    flags = os.O_RDONLY if os.name == "posix" else os.O_RDWR | getattr(os, "O_BINARY", 0)
     for path in files:
-        fd = os.open(path, flags)
-        try:
-            os.fsync(fd)
-            if hasattr(os, "posix_fadvise"):
-                # Nothing reads an original soon after its import (the previews are cached);
-                # its clean pages go back to be reused for the next copies instead of pushing
-                # the user's files out of the cache (like rsync --drop-cache, tar, backups).
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
+        # Nothing reads an original soon after its import (the previews are cached).
+        fsync_file(path, drop_cache=True)
     for folder in dict.fromkeys(path.parent for path in files):
         fsync_dir(folder)
 

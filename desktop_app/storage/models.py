@@ -9,6 +9,7 @@ replaced with it, and travel inside it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -47,6 +48,17 @@ def utcnow() -> datetime:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def _sets_sort_key(key_attr: str) -> Callable[[Any, str, str], str]:
+    """A validator for a name column that keeps its pinyin sort key (`key_attr`) in step,
+    whoever sets the name: a form, a merge, an undo."""
+
+    def keep(obj: Any, _column: str, value: str) -> str:
+        setattr(obj, key_attr, pinyin_key(value))
+        return value
+
+    return keep
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -134,11 +146,7 @@ class Member(RecordMixin, Base):
     __tablename__ = "member"
     name: Mapped[str] = mapped_column(Text)
     name_key: Mapped[str] = mapped_column(Text, default="")  # pinyin order (sortkeys.py)
-
-    @validates("name")
-    def _keep_name_key(self, _key: str, value: str) -> str:
-        self.name_key = pinyin_key(value)
-        return value
+    _keep_name_key = validates("name")(_sets_sort_key("name_key"))
 
     # [{"title": "北京市先进工作者", "year": 2020 | null}, ...]
     honours: Mapped[list[Any]] = mapped_column(default=list)
@@ -160,11 +168,7 @@ class ServiceTeam(RecordMixin, Base):
     __tablename__ = "service_team"
     name: Mapped[str] = mapped_column(Text)
     name_key: Mapped[str] = mapped_column(Text, default="")  # pinyin order (sortkeys.py)
-
-    @validates("name")
-    def _keep_name_key(self, _key: str, value: str) -> str:
-        self.name_key = pinyin_key(value)
-        return value
+    _keep_name_key = validates("name")(_sets_sort_key("name_key"))
 
     kind: Mapped[str] = mapped_column(String(16), default=TeamKind.OTHER.value)
     parent_union: Mapped[str] = mapped_column(Text, default="")
@@ -227,11 +231,7 @@ class Guide(RecordMixin, Base):
     __tablename__ = "guide"
     title: Mapped[str] = mapped_column(Text)
     title_key: Mapped[str] = mapped_column(Text, default="")  # pinyin order (sortkeys.py)
-
-    @validates("title")
-    def _keep_title_key(self, _key: str, value: str) -> str:
-        self.title_key = pinyin_key(value)
-        return value
+    _keep_title_key = validates("title")(_sets_sort_key("title_key"))
 
     category: Mapped[str] = mapped_column(Text, default="")  # 生物防治, 修剪, ...
     problem: Mapped[str] = mapped_column(Text, default="")  # 问题与识别

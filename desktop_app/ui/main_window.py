@@ -26,10 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QByteArray,
-    QEvent,
     QItemSelectionModel,
     QModelIndex,
-    QObject,
     QSettings,
     Qt,
     QTimer,
@@ -60,6 +58,7 @@ from desktop_app.core.settings import Settings
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
 from desktop_app.ui import extensions
+from desktop_app.ui.first_paint import after_first_paint
 from desktop_app.ui.models import RecordTableModel
 from desktop_app.ui.session_filters import SessionFilterBar
 from desktop_app.ui.workers import BackgroundRunner
@@ -140,21 +139,6 @@ class LazyForms(Mapping[str, "RecordForm"]):
 
     def is_built(self, kind: str) -> bool:
         return kind in self._built
-
-
-class _FirstPaint(QObject):
-    """Calls back once, right after the window's first paint has finished."""
-
-    def __init__(self, window: QMainWindow, callback: Callable[[], None]) -> None:
-        super().__init__(window)
-        self._window = window
-        self._callback = callback
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._window and event.type() == QEvent.Type.Paint:
-            self._window.removeEventFilter(self)
-            QTimer.singleShot(0, self._callback)
-        return False
 
 
 class MainWindow(QMainWindow):
@@ -243,7 +227,7 @@ class MainWindow(QMainWindow):
         self._restore_state()
         if self.sidebar.currentRow() < 0:
             self.sidebar.setCurrentRow(0)
-        self.installEventFilter(_FirstPaint(self, self._after_first_paint))
+        after_first_paint(self, self._after_first_paint)
 
     # --- construction -----------------------------------------------------------------------
 
@@ -315,8 +299,6 @@ class MainWindow(QMainWindow):
 
     def _warm_up(self) -> None:
         """Import the ORM and the forms in the background while the user looks at the list."""
-        if self.warm_up_thread is not None:
-            return
         self.warm_up_thread = threading.Thread(
             target=_import_quietly,
             args=(WARM_UP_MODULES, self._warm_up_stop),

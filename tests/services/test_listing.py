@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,8 +12,8 @@ import pytest
 from desktop_app.services import catalog as c
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
+from tests.fresh_python import run_json
 
-REPO = Path(__file__).resolve().parents[2]
 KINDS = ["team", "member", "guide", "session", "photo"]
 
 
@@ -151,11 +148,7 @@ def test_opening_and_listing_do_not_import_sqlalchemy(demo_dir: Path) -> None:
         "library.close()\n"
         "print(json.dumps(out))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
-    )
-    out = json.loads(proc.stdout)
+    out = run_json(["-c", script])
     assert out == {"rows": 1, "teams": 5, "name": out["name"], "sqlalchemy": False}
     assert out["name"]
 

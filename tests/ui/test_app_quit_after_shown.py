@@ -12,6 +12,7 @@ from PySide6.QtCore import QTimer
 
 from desktop_app import app as app_module
 from desktop_app.storage.library import Library
+from desktop_app.ui import first_paint
 
 
 @pytest.mark.timeout(60)
@@ -51,4 +52,4 @@ def test_without_the_variable_nothing_is_installed(
     widget = QWidget()
     qtbot.addWidget(widget)
     app_module.quit_after_shown(widget)
-    assert not widget.findChildren(app_module._CloseAfterFirstPaint)
+    assert not widget.findChildren(first_paint._FirstPaint)

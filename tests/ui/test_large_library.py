@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +16,8 @@ from desktop_app.ui import models
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.models import RecordTableModel
 from desktop_app.ui.workers import SynchronousRunner
+from tests.fresh_python import run_json
 
-REPO = Path(__file__).resolve().parents[2]
 SESSIONS = 2000  # scale 0.1
 
 
@@ -110,22 +106,13 @@ def test_start_up_does_not_import_heavy_modules(large_template: Path, tmp_path: 
         " if m in sys.modules]\n"
         "print(json.dumps({'code': code, 'heavy': heavy}))\n"
     )
-    env = dict(os.environ)
-    env.update(
-        QT_QPA_PLATFORM="offscreen",
-        JIANGXIN_QUIT_AFTER_SHOWN="1",
-        JIANGXIN_CONFIG_DIR=str(tmp_path / "config"),
+    result = run_json(
+        ["-c", script],
+        {
+            "QT_QPA_PLATFORM": "offscreen",
+            "JIANGXIN_QUIT_AFTER_SHOWN": "1",
+            "JIANGXIN_CONFIG_DIR": str(tmp_path / "config"),
+        },
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["code"] == 0
     assert result["heavy"] == [], result

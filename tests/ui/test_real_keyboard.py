@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.fresh_python import run_json
 
 
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs xvfb-run (make test has it)")
 def test_shortcuts_work_from_the_keyboard(demo_dir: Path, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY")}
-    env.update(
-        QT_QPA_PLATFORM="xcb",
-        JIANGXIN_CONFIG_DIR=str(tmp_path / "config"),
-        PYTHONPATH=str(REPO),
+    result = run_json(
+        ["-m", "tests.ui.keyboard_session", str(demo_dir)],
+        {"QT_QPA_PLATFORM": "xcb", "JIANGXIN_CONFIG_DIR": str(tmp_path / "config")},
+        drop_env=["QT_QPA_PLATFORM", "DISPLAY"],
+        launcher=["xvfb-run", "-a"],
     )
-    proc = subprocess.run(
-        ["xvfb-run", "-a", sys.executable, "-m", "tests.ui.keyboard_session", str(demo_dir)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result == {
         "active": True,
         "ctrl_3": "guide",
