@@ -95,6 +95,9 @@ class RecordMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The current version's tag, "<revision>:<content sha256>", written when the version is
+    # made (storage/versions.py) and never recomputed: packs and undo compare these.
+    version_tag: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
     @property
     def is_deleted(self) -> bool:
@@ -462,6 +465,7 @@ class RecordHistory(Base):
     data: Mapped[dict[str, Any]] = mapped_column()
     replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
     reason: Mapped[str] = mapped_column(String(16), default="edit")  # edit/delete/merge/restore
+    version_tag: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
     __table_args__ = (Index("ix_record_history_record", "kind", "record_id"),)
 
