@@ -54,6 +54,7 @@ from desktop_app.services.pack_format import (
     sha256_bytes,
 )
 from desktop_app.services.records import get_record, record_to_dict
+from desktop_app.storage import versions
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import AGGREGATES, Guide
 from desktop_app.storage.photostore import photo_path
@@ -165,28 +166,30 @@ def export_pack(
             "sessions": _resolve_ids(s, "session", sessions),
         }
         full, tombstones = collect_export(s, **selection)
-        sha = merge.photo_sha_map(s)
-
-        def sha_of(pid: str) -> str:
-            return sha.get(pid, pid)
-
         records: dict[str, list[dict[str, Any]]] = {}
         for kind in KINDS:
             progress.check_cancelled()
             ids = sorted(full[kind])
-            ancestry = merge.load_ancestry(s, kind, ids, sha_of)
+            ancestry = versions.ancestry(s, kind, ids)
             items = []
             for rid in ids:
-                data = record_to_dict(kind, full[kind][rid])
+                obj = full[kind][rid]
+                data = record_to_dict(kind, obj)
                 if not include_contacts:
                     for name in PERSONAL_FIELDS.get(kind, ()):
                         data.pop(name, None)
-                items.append({"record": data, "ancestry": sorted(ancestry.get(rid, ()))})
+                items.append(
+                    {
+                        "record": data,
+                        "tag": obj.version_tag,
+                        "ancestry": sorted(ancestry.get(rid, ())),
+                    }
+                )
             records[kind] = items
         tomb_items: list[dict[str, Any]] = []
         for kind in KINDS:
             objs = tombstones[kind]
-            ancestry = merge.load_ancestry(s, kind, [o.id for o in objs], sha_of)
+            ancestry = versions.ancestry(s, kind, [o.id for o in objs])
             for obj in objs:
                 assert obj.deleted_at is not None
                 tomb_items.append(
@@ -195,6 +198,7 @@ def export_pack(
                         "id": obj.id,
                         "revision": obj.revision,
                         "deleted_at": obj.deleted_at.isoformat(),
+                        "tag": obj.version_tag,
                         "ancestry": sorted(ancestry.get(obj.id, ())),
                     }
                 )
