@@ -9,37 +9,28 @@ are personal (left out of packs by default) and what a person calls one record.
 
 "Kind" always means a record kind in this code; a team's own classification (专业技术,
 教育培训...) is its *category*.
+
+This module does not import SQLAlchemy (the models are imported when first needed): the pack
+reader and the window's first paint use the declarations without paying ~300 ms for it.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.strategy_options import _AbstractLoad
+if TYPE_CHECKING:
+    from sqlalchemy.orm.strategy_options import _AbstractLoad
 
-from desktop_app.storage.models import (
-    AgendaItem,
-    FeedbackQuote,
-    FieldSession,
-    Guide,
-    GuideAuthor,
-    GuideStep,
-    GuideStepPhoto,
-    Member,
-    ParticipantGroup,
-    Photo,
-    RecordMixin,
-    ServiceTeam,
-    SessionAttendee,
-    SessionGuide,
-    SessionPhoto,
-    SessionTeam,
-    TeamMembership,
-)
+    from desktop_app.storage.models import RecordMixin
+
+
+def _models() -> Any:
+    return importlib.import_module("desktop_app.storage.models")
+
 
 # Identity and audit fields every record dictionary starts with.
 RECORD_FIELDS = ("id", "created_at", "updated_at", "revision", "deleted_at")
@@ -60,7 +51,7 @@ class RecordKind:
     """One kind of record: everything the rest of the code needs to know about its shape."""
 
     name: str
-    model: type[RecordMixin]
+    model_name: str  # the class in storage/models.py
     # The record's own columns, in dictionary order (after RECORD_FIELDS).
     fields: tuple[str, ...]
     # Relationship attributes holding child rows, replaced as a whole with the record.
@@ -80,13 +71,20 @@ class RecordKind:
     # List-valued own fields (JSON columns): copied, never shared, when assigned.
     list_fields: tuple[str, ...] = ()
 
+    @property
+    def model(self) -> type[RecordMixin]:
+        model: type[RecordMixin] = getattr(_models(), self.model_name)
+        return model
+
     def loader_options(self) -> list[_AbstractLoad]:
         """Eager loads for the child rows, so that a thousand records are a few queries."""
+        from sqlalchemy.orm import selectinload
+
         options: list[_AbstractLoad] = []
         for rel in self.children:
             load = selectinload(getattr(self.model, rel))
             if self.name == "guide" and rel == "steps":
-                load = load.selectinload(GuideStep.photos)
+                load = load.selectinload(_models().GuideStep.photos)
             options.append(load)
         return options
 
@@ -177,7 +175,7 @@ class RecordKind:
 # --- the kinds --------------------------------------------------------------------------------
 
 
-def _team_children(team: ServiceTeam) -> dict[str, Any]:
+def _team_children(team: Any) -> dict[str, Any]:
     return {
         "members": [
             {"id": m.id, "member_id": m.member_id, "role": m.role} for m in team.memberships
@@ -186,6 +184,7 @@ def _team_children(team: ServiceTeam) -> dict[str, Any]:
 
 
 def _team_rows(data: dict[str, Any]) -> dict[str, list[Any]]:
+    TeamMembership = _models().TeamMembership
     return {
         "memberships": [
             TeamMembership(id=m["id"], member_id=m["member_id"], role=m["role"], position=i)
@@ -194,7 +193,7 @@ def _team_rows(data: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def _guide_children(guide: Guide) -> dict[str, Any]:
+def _guide_children(guide: Any) -> dict[str, Any]:
     return {
         "author_ids": [a.member_id for a in guide.authors],
         "steps": [
@@ -205,6 +204,12 @@ def _guide_children(guide: Guide) -> dict[str, Any]:
 
 
 def _guide_rows(data: dict[str, Any]) -> dict[str, list[Any]]:
+    models = _models()
+    GuideAuthor, GuideStep, GuideStepPhoto = (
+        models.GuideAuthor,
+        models.GuideStep,
+        models.GuideStepPhoto,
+    )
     return {
         "authors": [GuideAuthor(member_id=m, position=i) for i, m in enumerate(data["author_ids"])],
         "steps": [
@@ -221,7 +226,7 @@ def _guide_rows(data: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def _session_children(fs: FieldSession) -> dict[str, Any]:
+def _session_children(fs: Any) -> dict[str, Any]:
     return {
         "team_ids": [t.team_id for t in fs.teams],
         "attendees": [
@@ -242,6 +247,18 @@ def _session_children(fs: FieldSession) -> dict[str, Any]:
 
 
 def _session_rows(data: dict[str, Any]) -> dict[str, list[Any]]:
+    models = _models()
+    SessionTeam, SessionAttendee, ParticipantGroup = (
+        models.SessionTeam,
+        models.SessionAttendee,
+        models.ParticipantGroup,
+    )
+    AgendaItem, SessionGuide, FeedbackQuote, SessionPhoto = (
+        models.AgendaItem,
+        models.SessionGuide,
+        models.FeedbackQuote,
+        models.SessionPhoto,
+    )
     return {
         "teams": [SessionTeam(team_id=t, position=i) for i, t in enumerate(data["team_ids"])],
         "attendees": [
@@ -292,7 +309,7 @@ KINDS: dict[str, RecordKind] = {
         # Dependency order: a kind refers only to kinds before it (or to itself: none does).
         RecordKind(
             name="photo",
-            model=Photo,
+            model_name="Photo",
             fields=(
                 "sha256",
                 "ext",
@@ -318,7 +335,7 @@ KINDS: dict[str, RecordKind] = {
         ),
         RecordKind(
             name="member",
-            model=Member,
+            model_name="Member",
             fields=(
                 "name",
                 "honours",
@@ -338,7 +355,7 @@ KINDS: dict[str, RecordKind] = {
         ),
         RecordKind(
             name="team",
-            model=ServiceTeam,
+            model_name="ServiceTeam",
             fields=(
                 "name",
                 "category",
@@ -357,7 +374,7 @@ KINDS: dict[str, RecordKind] = {
         ),
         RecordKind(
             name="guide",
-            model=Guide,
+            model_name="Guide",
             fields=(
                 "title",
                 "category",
@@ -385,7 +402,7 @@ KINDS: dict[str, RecordKind] = {
         ),
         RecordKind(
             name="session",
-            model=FieldSession,
+            model_name="FieldSession",
             fields=(
                 "starts_at",
                 "ends_at",
