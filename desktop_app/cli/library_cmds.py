@@ -8,7 +8,7 @@ from desktop_app.cli.common import CliContext, display_width, print_json, print_
 from desktop_app.core.i18n import _
 from desktop_app.services import listing
 from desktop_app.services.demo import fill_demo
-from desktop_app.services.describe import describe
+from desktop_app.services.describe import describe, with_place_times
 from desktop_app.services.integrity import check_database_file, check_library
 from desktop_app.services.records import get_record, record_to_dict
 from desktop_app.storage.library import Library
@@ -79,6 +79,14 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
     with ctx.open_library() as library:
         rows = listing.list_rows(library, kind, listing.ListFilter(text=args.filter))
     if args.json:
+        if kind == "session":
+            # Machines get the instant with the place's offset, not the display text.
+            rows = [
+                {k: r["starts_at_iso"] if k == "starts_at" else v for k, v in r.items()}
+                for r in rows
+            ]
+            for row in rows:
+                del row["starts_at_iso"]
         print_json(rows)
         return 0
     columns = listing.COLUMNS[kind]
@@ -99,7 +107,7 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
         with library.session() as s:
             data = record_to_dict(args.kind, get_record(s, args.kind, args.id))
         if args.json:
-            print_json(data)
+            print_json(with_place_times(args.kind, data))
             return 0
         lines = describe(library, args.kind, data)
     width = max(display_width(k) for k, _v in lines)

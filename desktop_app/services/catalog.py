@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import StaleRecordError, ValidationError
 from desktop_app.core.i18n import _
+from desktop_app.core.timezones import default_zone_name, is_known_zone, unknown_zone_message
 from desktop_app.services.labels import KIND_NAMES
 from desktop_app.services.records import get_record
 from desktop_app.storage import versions
@@ -165,6 +166,8 @@ class SessionData:
     guide_ids: list[str] = field(default_factory=list)
     feedback: list[FeedbackData] = field(default_factory=list)
     photo_ids: list[str] = field(default_factory=list)
+    # The place's zone: the times are shown in it everywhere (new: the laptop's zone).
+    time_zone: str = field(default_factory=default_zone_name)
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -239,6 +242,8 @@ def validate_session(data: SessionData) -> None:
         errors["theme"] = _("Enter a theme or a venue for the session.")
     if data.ends_at is not None and data.ends_at < data.starts_at:
         errors["ends_at"] = _("The session cannot end before it starts.")
+    if not is_known_zone(data.time_zone):
+        errors["time_zone"] = unknown_zone_message(data.time_zone)
     if data.gps_lat is not None and not -90 <= data.gps_lat <= 90:
         errors["gps"] = _("Latitude must be between -90 and 90.")
     if data.gps_lon is not None and not -180 <= data.gps_lon <= 180:
@@ -346,6 +351,7 @@ def _apply_session(fs: FieldSession, data: SessionData) -> None:
     fs.theme = data.theme.strip()
     fs.summary = data.summary.strip()
     fs.follow_ups = clean_list(data.follow_ups)
+    fs.time_zone = data.time_zone
     fs.teams = [
         SessionTeam(team_id=t, position=i) for i, t in enumerate(dict.fromkeys(data.team_ids))
     ]
@@ -584,6 +590,7 @@ def load_session(library: Library, session_id: str) -> SessionData:
             guide_ids=[g.guide_id for g in fs.guides],
             feedback=[FeedbackData(f.text, f.speaker, f.speaker_role) for f in fs.feedback],
             photo_ids=[p.photo_id for p in fs.photos],
+            time_zone=fs.time_zone,
         )
 
 

@@ -229,6 +229,7 @@ def fill_demo(library: Library) -> None:
         c.SessionData(
             starts_at=datetime(2025, 8, 15, 9, 30, tzinfo=BEIJING),
             ends_at=datetime(2025, 8, 15, 11, 30, tzinfo=BEIJING),
+            time_zone="Asia/Shanghai",  # 园博园, Beijing: whatever the laptop's clock says
             theme="绿色养护提质增效",
             venue="园博园",
             host_organisations=[UNION, "园博园"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from desktop_app.core.i18n import _
+from desktop_app.core.timezones import DEFAULT_ZONE, in_zone, iso_in_zone, zone_label
 from desktop_app.services import listing
 from desktop_app.services.labels import (
     SESSION_ROLE_LABELS,
@@ -12,6 +13,7 @@ from desktop_app.services.labels import (
     TEAM_ROLE_LABELS,
     label,
 )
+from desktop_app.storage.kinds import parse_dt
 from desktop_app.storage.library import Library
 
 
@@ -19,6 +21,35 @@ def _names(library: Library, kind: str, ids: list[str]) -> dict[str, str]:
     rows = listing.fetch_rows(library, kind, ids)
     key = "title" if kind == "guide" else "name"
     return {i: str(r.get(key, "")) for i, r in rows.items()}
+
+
+def session_when(data: dict[str, Any]) -> str:
+    """A session's date and times as the place's wall time: "2025-08-15 09:30–11:30"."""
+    zone_name = str(data.get("time_zone") or DEFAULT_ZONE)
+    starts = parse_dt(data["starts_at"])
+    if starts is None:
+        return ""
+    start = in_zone(starts, zone_name)
+    text = f"{start:%Y-%m-%d %H:%M}"
+    ends = parse_dt(data.get("ends_at"))
+    if ends is not None:
+        end = in_zone(ends, zone_name)
+        text += f"–{end:%H:%M}" if end.date() == start.date() else f" – {end:%Y-%m-%d %H:%M}"
+    return text
+
+
+def with_place_times(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A record dictionary for people and scripts (`show --json`): a session's times carry
+    the offset of its place's zone ("2025-08-15T09:30:00+08:00") instead of UTC's. The
+    instants are the same; stored dictionaries (packs, history, tags) keep UTC."""
+    if kind != "session":
+        return data
+    zone_name = str(data.get("time_zone") or DEFAULT_ZONE)
+    out = dict(data)
+    for name in ("starts_at", "ends_at"):
+        out[name] = iso_in_zone(parse_dt(data.get(name)), zone_name)
+    out["time_zone"] = zone_name
+    return out
 
 
 def describe(library: Library, kind: str, data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -70,8 +101,10 @@ def describe(library: Library, kind: str, data: dict[str, Any]) -> list[tuple[st
         members = _names(library, "member", [a["member_id"] for a in data["attendees"]])
         teams = _names(library, "team", data["team_ids"])
         guides = _names(library, "guide", data["guide_ids"])
+        zone_name = str(data.get("time_zone") or DEFAULT_ZONE)
         lines += [
-            (_("Date"), data["starts_at"]),
+            (_("Date"), session_when(data)),
+            (_("Time zone"), zone_label(zone_name, parse_dt(data["starts_at"]))),
             (_("Venue"), data["venue"]),
             (_("Theme"), data["theme"]),
             (_("Hosts"), "、".join(data["host_organisations"])),

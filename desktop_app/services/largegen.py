@@ -25,6 +25,7 @@ from typing import Any
 
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
+from desktop_app.core.timezones import DEFAULT_ZONE
 from desktop_app.storage.library import Library
 from desktop_app.storage.sortkeys import pinyin_key
 from desktop_app.storage.timestamps import to_db_text
@@ -369,6 +370,7 @@ def _fill(
     s_agenda = []
     s_guides = []
     s_feedback = []
+    # 01:00 UTC is 09:00 in Beijing, the sessions' zone: they start at 9, 10, 14 or 15 o'clock.
     start_day = datetime(2019, 1, 1, 1, 0, tzinfo=UTC)
     span_days = (datetime(2026, 11, 1, tzinfo=UTC) - start_day).days
     session_dates: list[datetime] = []
@@ -396,7 +398,7 @@ def _fill(
                 sid, to_db_text(when), to_db_text(when + timedelta(hours=2)), venue,
                 _json([rng.choice(DISTRICTS) + rng.choice(HOSTS) for _ in range(rng.randrange(1, 3))]),  # noqa: E501
                 theme, summary, _json([f"两周后回访{group}"] if rng.random() < 0.3 else []),
-                created, created, 1,
+                created, created, 1, DEFAULT_ZONE,
             )
         )  # fmt: skip
         s_teams.append((sid, tid, 0))
@@ -538,8 +540,8 @@ def _fill(
         put("INSERT INTO guide_author (guide_id, member_id, position) VALUES (?,?,?)", authors)
         put(
             "INSERT INTO field_session (id, starts_at, ends_at, venue, host_organisations,"
-            " theme, summary, follow_ups, created_at, updated_at, revision)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " theme, summary, follow_ups, created_at, updated_at, revision, time_zone)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             sessions,
         )
         put("INSERT INTO session_team (session_id, team_id, position) VALUES (?,?,?)", s_teams)

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from desktop_app.core.i18n import N_
+from desktop_app.core.timezones import in_zone, iso_in_zone
 from desktop_app.services.labels import TEAM_CATEGORY_LABELS, label
 from desktop_app.storage import searchtext
 from desktop_app.storage.library import Library
@@ -161,7 +162,7 @@ FETCH_COLUMNS: dict[str, list[str]] = {
     "team": ["id", "revision", "deleted_at", "name", "kind", "parent_union"],
     "member": ["id", "revision", "deleted_at", "name", "honours", "specialty", "employer"],
     "guide": ["id", "revision", "deleted_at", "title", "category", "season", "updated_at"],
-    "session": ["id", "revision", "deleted_at", "starts_at", "venue", "theme"],
+    "session": ["id", "revision", "deleted_at", "starts_at", "venue", "theme", "time_zone"],
     "photo": [
         "id", "revision", "deleted_at", "original_name", "taken_at", "caption", "width",
         "height", "sha256",
@@ -193,21 +194,25 @@ def list_ids(
     return [row[0] for row in library.reader().execute(sql, params)]
 
 
-_LOCAL_OFFSETS: dict[int, timedelta] = {}  # UTC hour -> local UTC offset then (DST-correct)
+# (zone name or "" for the laptop's, UTC hour) -> the zone's UTC offset then (DST-correct)
+_OFFSETS: dict[tuple[str, int], timedelta] = {}
 
 
-def _format_dt(text: str | None) -> str:
+def _format_dt(text: str | None, zone_name: str = "") -> str:
+    """A stored time as "2025-08-15 09:30": in the zone given (a session's place), or in the
+    laptop's zone (audit times, photos)."""
     # astimezone() asks the C library for the zone on every call and strftime is slow; forms
-    # fill thousands of rows, so cache the offset per UTC hour and format by hand.
+    # fill thousands of rows, so cache the offset per zone and UTC hour and format by hand.
     value = from_db_text(text)
     if value is None:
         return ""
     hour = int(value.timestamp()) // 3600
-    offset = _LOCAL_OFFSETS.get(hour)
+    offset = _OFFSETS.get((zone_name, hour))
     if offset is None:
-        if len(_LOCAL_OFFSETS) > 50_000:
-            _LOCAL_OFFSETS.clear()
-        offset = _LOCAL_OFFSETS[hour] = value.astimezone().utcoffset() or timedelta(0)
+        if len(_OFFSETS) > 50_000:
+            _OFFSETS.clear()
+        local = in_zone(value, zone_name) if zone_name else value.astimezone()
+        offset = _OFFSETS[(zone_name, hour)] = local.utcoffset() or timedelta(0)
     d = value + offset
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d}"
 
@@ -277,7 +282,9 @@ def fetch_rows(library: Library, kind: str, ids: Sequence[str]) -> dict[str, dic
             )
         elif kind == "session":
             row.update(
-                starts_at=_format_dt(obj["starts_at"]),
+                starts_at=_format_dt(obj["starts_at"], obj["time_zone"]),
+                starts_at_iso=iso_in_zone(from_db_text(obj["starts_at"]), obj["time_zone"]),
+                time_zone=obj["time_zone"],
                 venue=obj["venue"],
                 theme=obj["theme"],
                 teams="、".join(team_names.get(rid, [])),

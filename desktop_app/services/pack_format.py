@@ -28,13 +28,17 @@ from typing import IO, Any
 
 from desktop_app.core.errors import ImportRejectedError
 from desktop_app.core.i18n import _
+from desktop_app.core.timezones import is_known_zone, unknown_zone_message
 from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
 from desktop_app.storage.kinds import KIND_ORDER, upgrade_dict
 from desktop_app.storage.kinds import KINDS as RECORD_KINDS
 
 PACK_FORMAT = "jiangxin-pack"
 # 2: every record and tombstone carries its version's tag; a team's category is "category"
-# (format 1 called it "kind" and carried no tags: both are still read).
+# (format 1 called it "kind" and carried no tags: both are still read). A session carries its
+# place's time zone ("time_zone"); a session without one (format 1) is read as Asia/Shanghai
+# on every laptop, not the importing laptop's zone, so that two laptops importing the same
+# pack hold the same record (schema 0006 says more).
 PACK_FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 TOMBSTONES_NAME = "tombstones.json"
@@ -428,6 +432,13 @@ def _opt_datetime(v: Any) -> str | None:
     return None if v is None else _datetime(v)
 
 
+def _zone_name(v: Any) -> str:
+    """An IANA time zone name this computer knows (a pack without one: see `upgrade_dict`)."""
+    if not is_known_zone(v):
+        raise _Bad
+    return str(v)
+
+
 def _sha(v: Any) -> str:
     if not isinstance(v, str) or not SHA_RE.match(v):
         raise _Bad
@@ -529,6 +540,7 @@ RECORD_SCHEMAS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "theme": _str,
         "summary": _str,
         "follow_ups": _list(_str),
+        "time_zone": _zone_name,
         "team_ids": _list(_id),
         "attendees": _list(
             _obj(
@@ -812,7 +824,12 @@ def _parse_entry(kind: str, item: Any, name: str, index: int) -> PackEntry:
         ancestry = _ancestry(item.get("ancestry"))
         tag = _tag(item.get("tag"), int(data["revision"]))
     except _Bad as exc:
-        raise _malformed(name, index, str(exc.args[0]) if exc.args else "") from None
+        field_name = str(exc.args[0]) if exc.args else ""
+        if field_name == "time_zone":
+            zone_name = item["record"]["time_zone"]
+            where = f"{name} #{index + 1}"
+            raise reject(f"{unknown_zone_message(zone_name)} ({where})") from None
+        raise _malformed(name, index, field_name) from None
     return PackEntry(
         kind=kind,
         id=str(data["id"]),

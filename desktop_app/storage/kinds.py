@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.core.timezones import DEFAULT_ZONE, in_zone
+
 if TYPE_CHECKING:
     from sqlalchemy.orm.strategy_options import _AbstractLoad
 
@@ -106,6 +108,7 @@ class RecordKind:
         Personal fields are taken only when `contacts` is set and the incoming value is not
         empty: contact details never erase what is known here.
         """
+        data = upgrade_dict(self.name, data)
         for name in META_FIELDS:
             setattr(obj, name, data[name] if name == "revision" else parse_dt(data[name]))
         for name in self.fields:
@@ -299,7 +302,10 @@ def _no_rows(_data: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def _session_title(data: dict[str, Any]) -> str:
-    date = str(data.get("starts_at") or "")[:10]
+    starts = data.get("starts_at")
+    zone = str(data.get("time_zone") or DEFAULT_ZONE)
+    moment = parse_dt(starts) if isinstance(starts, str) and starts else None
+    date = in_zone(moment, zone).date().isoformat() if moment else ""  # the place's date
     return " ".join(filter(None, (date, str(data.get("theme") or data.get("venue") or ""))))
 
 
@@ -413,6 +419,7 @@ KINDS: dict[str, RecordKind] = {
                 "theme",
                 "summary",
                 "follow_ups",
+                "time_zone",
             ),
             children=("teams", "attendees", "groups", "agenda", "guides", "feedback", "photos"),
             references=(
@@ -440,9 +447,12 @@ def kind_of(name: str) -> RecordKind:
 
 def upgrade_dict(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """A record dictionary written by an older version (a format-1 pack, a stored conflict,
-    a history row) in today's shape: a team's category was called "kind" then."""
+    a history row) in today's shape: a team's category was called "kind" then, and a session
+    had no time zone (schema 0006 explains why such a session is in Beijing time)."""
     if kind == "team" and "kind" in data and "category" not in data:
         data = {("category" if k == "kind" else k): v for k, v in data.items()}
+    if kind == "session" and "starts_at" in data and "time_zone" not in data:
+        data = {**data, "time_zone": DEFAULT_ZONE}
     return data
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
+from desktop_app.core.timezones import DEFAULT_ZONE
 from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
 from desktop_app.storage.sortkeys import pinyin_key
 
@@ -316,6 +317,11 @@ class FieldSession(RecordMixin, Base):
     theme: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     follow_ups: Mapped[list[Any]] = mapped_column(default=list)
+    # The IANA zone of the place ("Asia/Shanghai"): the times above are UTC instants, shown and
+    # printed as wall times in this zone on every laptop (core/timezones.py).
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default=DEFAULT_ZONE, server_default=DEFAULT_ZONE
+    )
 
     teams: Mapped[list[SessionTeam]] = relationship(
         cascade="all, delete-orphan", order_by="SessionTeam.position"

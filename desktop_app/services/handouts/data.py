@@ -86,6 +86,7 @@ class SessionDoc:
     venue: str
     starts_at: datetime
     ends_at: datetime | None
+    time_zone: str  # the place's: the times are printed as wall times there
     host_organisations: list[str]
     summary: str
     teams: list[TeamInfo]
@@ -182,6 +183,7 @@ def _session_doc(library: Library, s: Session, fs: FieldSession) -> SessionDoc:
         venue=fs.venue,
         starts_at=fs.starts_at,
         ends_at=fs.ends_at,
+        time_zone=fs.time_zone,
         host_organisations=[str(x) for x in fs.host_organisations],
         summary=fs.summary,
         teams=[_team(t) for t in session_teams],

@@ -76,10 +76,11 @@ def session_pack_story(
     info: PageInfo,
 ) -> list[Flowable]:
     sep = list_sep(lang)
+    when = (session.starts_at, lang, session.time_zone)  # the date at the place
     lines = [
-        tr(DATE_VENUE).format(date=format_date(session.starts_at, lang), venue=session.venue)
+        tr(DATE_VENUE).format(date=format_date(*when), venue=session.venue)
         if session.venue
-        else format_date(session.starts_at, lang),
+        else format_date(*when),
     ]
     if session.host_organisations:
         lines.append(tr(HOSTS).format(hosts=sep.join(session.host_organisations)))

@@ -12,6 +12,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from desktop_app.core.i18n import N_
+from desktop_app.core.timezones import short_zone_label
 from desktop_app.services.handouts.data import SessionDoc
 from desktop_app.services.handouts.document import PageInfo, set_team_line
 from desktop_app.services.handouts.flowables import (
@@ -31,12 +32,14 @@ from desktop_app.services.handouts.text import (
     format_date,
     format_time,
     list_sep,
+    same_day,
     team_line,
 )
 from desktop_app.services.labels import SESSION_ROLE_LABELS, label
 
 KICKER = N_("Field session report")
 DATE = N_("Date")
+ZONE_NOTE = N_(" ({zone})")  # after the time: "09:30–11:30 (Beijing time)"
 VENUE = N_("Venue")
 THEME = N_("Theme")
 HOSTS = N_("Hosted by")
@@ -104,12 +107,25 @@ def session_story(
         Rule(thickness=2.2, color=INK, space=6),
     ]
 
-    when = format_date(session.starts_at, lang) + " " + format_time(session.starts_at, lang)
+    # The place's wall time, whatever the printing computer's clock is set to, with the zone
+    # named: a union office files this as the record of when the session was held.
+    zone_name = session.time_zone
+    when = (
+        format_date(session.starts_at, lang, zone_name)
+        + " "
+        + format_time(session.starts_at, lang, zone_name)
+    )
     if session.ends_at is not None:
-        if session.ends_at.astimezone().date() == session.starts_at.astimezone().date():
-            when += "–" + format_time(session.ends_at, lang)
+        if same_day(session.ends_at, session.starts_at, zone_name):
+            when += "–" + format_time(session.ends_at, lang, zone_name)
         else:
-            when += " – " + format_date(session.ends_at, lang)
+            when += (
+                " – "
+                + format_date(session.ends_at, lang, zone_name)
+                + " "
+                + format_time(session.ends_at, lang, zone_name)
+            )
+    when += tr(ZONE_NOTE).format(zone=short_zone_label(zone_name, tr))
     facts = [
         (DATE, when),
         (VENUE, session.venue),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from desktop_app.core.i18n import N_
+from desktop_app.core.timezones import in_zone
 from desktop_app.services.handouts.data import Person, TeamInfo
 
 Translator = Callable[[str], str]
@@ -15,18 +16,28 @@ CAPTAIN = N_("Captain {name}")
 CAPTAIN_PHONE = N_("Captain {name}, tel. {phone}")
 
 
-def format_date(value: datetime, lang: str) -> str:
-    """A long date in the handout's language (2025年8月15日), in the computer's time zone."""
+def _local(value: datetime, zone_name: str | None) -> datetime:
+    return value.astimezone() if zone_name is None else in_zone(value, zone_name)
+
+
+def format_date(value: datetime, lang: str, zone_name: str | None = None) -> str:
+    """A long date in the handout's language (2025年8月15日): in the zone given (a session's
+    place), or in the computer's zone (the printing date)."""
     from babel.dates import format_date as babel_format_date
 
-    local = value.astimezone()
-    return str(babel_format_date(local.date(), format="long", locale=lang))
+    return str(babel_format_date(_local(value, zone_name).date(), format="long", locale=lang))
 
 
-def format_time(value: datetime, lang: str) -> str:
+def format_time(value: datetime, lang: str, zone_name: str | None = None) -> str:
+    """A short time (09:30) in the zone given, or in the computer's zone."""
     from babel.dates import format_time as babel_format_time
 
-    return str(babel_format_time(value.astimezone().time(), format="short", locale=lang))
+    local = _local(value, zone_name)
+    return str(babel_format_time(local.time(), format="short", locale=lang))
+
+
+def same_day(a: datetime, b: datetime, zone_name: str) -> bool:
+    return in_zone(a, zone_name).date() == in_zone(b, zone_name).date()
 
 
 def list_sep(lang: str) -> str:
