@@ -17,7 +17,7 @@ import os
 import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from desktop_app.core.i18n import N_, _
@@ -80,9 +80,11 @@ def zone(name: str) -> ZoneInfo:
     return found
 
 
-def all_zone_names() -> list[str]:
-    """Every zone name the database knows, sorted (for completion in the form)."""
-    return sorted(available_timezones())
+@lru_cache(maxsize=1)
+def all_zone_names() -> tuple[str, ...]:
+    """Every zone name the database knows, sorted (for the form's list; read once: it walks
+    the database's folders)."""
+    return tuple(sorted(available_timezones()))
 
 
 def _name_from_tz_variable(value: str) -> str | None:

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, String, TextualSelect, event, text
 from sqlalchemy.orm import Session
 
+from desktop_app.core.timezones import DEFAULT_ZONE, in_zone
 from desktop_app.storage.searchtext import (
     FTS_TABLE,
     KINDS,
@@ -92,19 +93,24 @@ def _strings(value: Any) -> list[str]:
 
 
 def _utc_iso(value: Any) -> str:
-    """A stored (naive UTC) time as ISO text; labels show it in local time at query time."""
+    """A stored (naive UTC) time as ISO text; labels show it in the session's zone."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None).isoformat()
     return "" if value is None else str(value)
 
 
 def display_label(kind: str, label: str) -> str:
-    """A stored label as shown: sessions get their local date in front of the theme."""
+    """A stored label as shown: sessions get their date at the place in front of the theme.
+
+    The label stores "<UTC time>|<zone>\t<theme>" (labels indexed before sessions had zones
+    have no zone: their sessions are in Beijing time, as schema 0006 decided).
+    """
     if kind != "session" or "\t" not in label:
         return label
     stamp, theme = label.split("\t", 1)
+    stamp, _sep, zone_name = stamp.partition("|")
     try:
-        when = datetime.fromisoformat(stamp).replace(tzinfo=UTC).astimezone()
+        when = in_zone(datetime.fromisoformat(stamp).replace(tzinfo=UTC), zone_name or DEFAULT_ZONE)
     except ValueError:
         return theme
     return f"{when:%Y-%m-%d} {theme}".strip()
@@ -168,8 +174,9 @@ def build_documents(conn: Connection, kind: str, ids: Sequence[str]) -> dict[str
         agenda = _children(conn, "agenda_item", "session_id", "title, leader", ids)
         feedback = _children(conn, "feedback_quote", "session_id", "text, speaker", ids)
         groups = _children(conn, "participant_group", "session_id", "name", ids)
-        for rid, theme, venue, summary, hosts, follow_ups, starts_at in conn.exec_driver_sql(
-            "SELECT id, theme, venue, summary, host_organisations, follow_ups, starts_at"
+        for rid, theme, venue, summary, hosts, follow_ups, starts_at, zone in conn.exec_driver_sql(
+            "SELECT id, theme, venue, summary, host_organisations, follow_ups, starts_at,"
+            " time_zone"
             f" FROM field_session WHERE id IN ({marks}) AND {live}",
             params,
         ):
@@ -180,7 +187,7 @@ def build_documents(conn: Connection, kind: str, ids: Sequence[str]) -> dict[str
                 f"{text}（{speaker}）" if speaker else text
                 for text, speaker in feedback.get(rid, [])
             )
-            label = f"{_utc_iso(starts_at)}\t{theme or venue}"
+            label = f"{_utc_iso(starts_at)}|{zone}\t{theme or venue}"
             docs[rid] = Document(kind, rid, label, theme, [b for b in body if b])
     elif kind == "photo":
         for rid, caption, original_name in conn.exec_driver_sql(

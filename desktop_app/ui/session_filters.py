@@ -17,13 +17,19 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.i18n import _
+from desktop_app.core.timezones import default_zone_name, from_wall_time
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
 from desktop_app.ui.combos import SearchableComboBox
 
 
 def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time()).astimezone()
+    """The start of `day` in the zone new sessions get (Beijing on a laptop set to UTC).
+
+    The list shows each session's date at its place; a range filter in SQL cannot use each
+    session's zone, so it uses the home zone: exact for the sessions held there.
+    """
+    return from_wall_time(datetime.combine(day, time()), default_zone_name())
 
 
 class SessionFilterBar(QWidget):

@@ -7,10 +7,10 @@ updates the list.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
@@ -25,9 +25,19 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.errors import ValidationError
 from desktop_app.core.i18n import _
+from desktop_app.core.timezones import (
+    COMMON_ZONES,
+    all_zone_names,
+    from_wall_time,
+    in_zone,
+    is_known_zone,
+    unknown_zone_message,
+    zone_label,
+)
 from desktop_app.services import catalog, listing
 from desktop_app.services.labels import SESSION_ROLE_LABELS, label
 from desktop_app.storage.enums import SessionRole
+from desktop_app.ui.combos import SearchableComboBox
 from desktop_app.ui.forms import widgets
 from desktop_app.ui.forms.base import RecordForm
 from desktop_app.ui.forms.widgets import Col, StringListEditor, TableEditor
@@ -36,16 +46,79 @@ DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
 
 
 def now_to_minute() -> datetime:
-    return datetime.now().astimezone().replace(second=0, microsecond=0)
+    return datetime.now(UTC).replace(second=0, microsecond=0)
 
 
-def to_qdatetime(value: datetime) -> QDateTime:
-    return QDateTime(value.astimezone().replace(tzinfo=None))
+# The date/time editors hold the wall time at the session's place. They are set to UTC only so
+# that Qt never applies the *laptop's* zone to that wall time (02:30 on the night New York
+# springs forward does not exist there, but may well exist in Beijing).
+def to_qdatetime(value: datetime, zone_name: str) -> QDateTime:
+    """An instant as the wall time at the place, for the editors."""
+    wall = in_zone(value, zone_name)
+    return QDateTime(
+        QDate(wall.year, wall.month, wall.day),
+        QTime(wall.hour, wall.minute, wall.second),
+        QTimeZone.utc(),
+    )
 
 
-def from_qdatetime(value: QDateTime) -> datetime:
-    naive: datetime = value.toPython()
-    return naive.astimezone()  # the laptop's local time zone, as the user typed it
+def from_qdatetime(value: QDateTime, zone_name: str) -> datetime:
+    """The wall time in an editor, typed for the place, as an instant."""
+    d, t = value.date(), value.time()
+    wall = datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), t.second())
+    return from_wall_time(wall, zone_name)
+
+
+class ZoneComboBox(SearchableComboBox):
+    """The session's time zone: the common ones first with names a team knows ("北京时间
+    (UTC+08:00)"), then every IANA name; type part of a name (Kathmandu, 加德满都 is not
+    known) to find it. `zone_name()` is the IANA name chosen."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("session_time_zone")
+        self.setToolTip(
+            _(
+                "The time zone of the place: the times above are its wall times, and every "
+                "laptop shows and prints them so."
+            )
+        )
+        for name in COMMON_ZONES:
+            self.addItem(name, name)
+        self.insertSeparator(self.count())
+        self._rest_from = self.count()
+        for name in all_zone_names():
+            if name not in COMMON_ZONES:
+                self.addItem(name, name)
+        self.relabel(datetime.now(UTC))
+
+    def relabel(self, at: datetime) -> None:
+        """Show the common zones' offsets in force at `at` (summer time)."""
+        for index in range(self._rest_from):
+            name = self.itemData(index)
+            if isinstance(name, str):
+                self.setItemText(index, zone_label(name, at))
+
+    def set_zone(self, name: str) -> None:
+        index = self.findData(name)
+        if index < 0:  # a name this computer's database lacks: kept, and refused at saving
+            self.addItem(name, name)
+            index = self.count() - 1
+        self.setCurrentIndex(index)
+
+    def settle(self) -> None:
+        """An IANA name typed in full ("Asia/Shanghai") picks its zone, as its label does."""
+        index = self.findData(self.currentText().strip())
+        if index >= 0:
+            self.setCurrentIndex(index)
+            self.setEditText(self.itemText(index))
+            return
+        super().settle()
+
+    def zone_name(self) -> str:
+        self.settle()
+        name = self.currentData()
+        return str(name) if isinstance(name, str) else self.currentText().strip()
 
 
 def template_from(library: Any, session_id: str) -> catalog.SessionData:
@@ -58,6 +131,7 @@ def template_from(library: Any, session_id: str) -> catalog.SessionData:
         gps_lon=earlier.gps_lon,
         team_ids=list(earlier.team_ids),
         guide_ids=list(earlier.guide_ids),
+        time_zone=earlier.time_zone,  # same place, same zone
     )
 
 
@@ -86,6 +160,10 @@ class SessionForm(RecordForm):
         end_layout.addWidget(self.ends_edit, 1)
         self.watch(self.has_end)
         self.watch(self.ends_edit)
+        for edit in (self.starts_edit, self.ends_edit):
+            edit.setTimeZone(QTimeZone.utc())  # wall time at the place: see to_qdatetime
+        self.zone_combo = ZoneComboBox()
+        self.watch(self.zone_combo)
         self.venue_edit = QLineEdit()
         self.venue_edit.setObjectName("session_venue")
         self.lat_edit = QLineEdit()
@@ -106,6 +184,7 @@ class SessionForm(RecordForm):
         self.hosts = StringListEditor(_("Host organisation"))
         self.add_field(_("Starts at"), self.starts_edit, "starts_at", form=when)
         self.add_field("", end_row, "ends_at", form=when)
+        self.add_field(_("Time zone"), self.zone_combo, "time_zone", form=when)
         self.add_field(_("Venue"), self.venue_edit, "venue", form=when)
         self.add_field(_("GPS (optional)"), gps_row, "gps", form=when)
         self.add_field(_("Hosts"), self.hosts, "host_organisations", form=when)
@@ -227,9 +306,12 @@ class SessionForm(RecordForm):
         options = self._options()
         for editor in (self.teams, self.attendees, self.guides):
             editor.model.options = options
-        self.starts_edit.setDateTime(to_qdatetime(data.starts_at))
+        zone_name = data.time_zone
+        self.zone_combo.relabel(data.starts_at)
+        self.zone_combo.set_zone(zone_name)
+        self.starts_edit.setDateTime(to_qdatetime(data.starts_at, zone_name))
         self.has_end.setChecked(data.ends_at is not None)
-        self.ends_edit.setDateTime(to_qdatetime(data.ends_at or data.starts_at))
+        self.ends_edit.setDateTime(to_qdatetime(data.ends_at or data.starts_at, zone_name))
         self.venue_edit.setText(data.venue)
         self.lat_edit.setText("" if data.gps_lat is None else f"{data.gps_lat:.6f}")
         self.lon_edit.setText("" if data.gps_lon is None else f"{data.gps_lon:.6f}")
@@ -297,9 +379,16 @@ class SessionForm(RecordForm):
     def collect(self) -> catalog.SessionData:
         lat, lon = self._gps()
         t = self._text
+        # The wall times typed are the place's: a zone changed here moves the instants, not
+        # the 09:30 on screen.
+        zone_name = self.zone_combo.zone_name()
+        if not is_known_zone(zone_name):
+            raise ValidationError({"time_zone": unknown_zone_message(zone_name)})
+        ends = self.ends_edit.dateTime()
         return catalog.SessionData(
-            starts_at=from_qdatetime(self.starts_edit.dateTime()),
-            ends_at=from_qdatetime(self.ends_edit.dateTime()) if self.has_end.isChecked() else None,
+            starts_at=from_qdatetime(self.starts_edit.dateTime(), zone_name),
+            ends_at=from_qdatetime(ends, zone_name) if self.has_end.isChecked() else None,
+            time_zone=zone_name,
             theme=self.theme_edit.text(),
             venue=self.venue_edit.text(),
             gps_lat=lat,
@@ -332,7 +421,7 @@ class SessionForm(RecordForm):
         )
 
     def title_of(self, data: catalog.SessionData) -> str:
-        when = data.starts_at.astimezone().strftime("%Y-%m-%d")
+        when = in_zone(data.starts_at, data.time_zone).strftime("%Y-%m-%d")
         return f"{when} {data.theme.strip() or data.venue.strip()}".strip()
 
     def new_title(self) -> str:
