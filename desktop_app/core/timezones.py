@@ -33,7 +33,7 @@ _PLACELESS = {"UTC", "UCT", "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich", "Unive
 # The zones offered first in the session form, with names a Chinese-speaking team knows.
 COMMON_ZONES: dict[str, str] = {
     "Asia/Shanghai": N_("Beijing time"),
-    "Asia/Urumqi": N_("Xinjiang time (Urumqi)"),
+    "Asia/Urumqi": N_("Urumqi"),
     "Asia/Hong_Kong": N_("Hong Kong"),
     "Asia/Macau": N_("Macau"),
     "Asia/Taipei": N_("Taipei"),
