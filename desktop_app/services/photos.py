@@ -51,7 +51,6 @@ from desktop_app.core.errors import LibraryError, UserError, ValidationError
 from desktop_app.core.fsutil import fsync_dir, fsync_file
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Cancelled, Progress
-from desktop_app.core.timezones import in_zone
 from desktop_app.services import imaging
 from desktop_app.services.records import get_record
 from desktop_app.storage import versions
@@ -913,14 +912,10 @@ def safe_filename_part(text: str, limit: int = 60) -> str:
     return cleaned[:limit].rstrip(" .")
 
 
-def export_name(
-    index: int, count: int, date: datetime, caption: str, zone_name: str | None = None
-) -> str:
-    """`2024-05-18_03_修剪示范.jpg`: date (at the session's place, given its zone), place in
-    the session, caption."""
+def export_name(index: int, count: int, date: datetime, caption: str) -> str:
+    """`2024-05-18_03_修剪示范.jpg`: date, place in the session, caption."""
     digits = max(2, len(str(count)))
-    local = date.astimezone() if zone_name is None else in_zone(date, zone_name)
-    parts = [local.strftime("%Y-%m-%d"), f"{index:0{digits}d}"]
+    parts = [date.astimezone().strftime("%Y-%m-%d"), f"{index:0{digits}d}"]
     caption_part = safe_filename_part(caption)
     if caption_part:
         parts.append(caption_part)
@@ -940,7 +935,7 @@ def export_session_photos(
     progress = progress or Progress()
     with library.session() as s:
         fs: FieldSession = get_record(s, "session", session_id)
-        session_date, zone_name = fs.starts_at, fs.time_zone
+        session_date = fs.starts_at
     photos = session_photos(library, session_id)
     out_dir = Path(out_dir)
     try:
@@ -960,7 +955,7 @@ def export_session_photos(
     done: list[Path] = []
     try:
         for index, info in enumerate(photos, start=1):
-            name = export_name(index, total, info.taken_at or session_date, info.caption, zone_name)
+            name = export_name(index, total, info.taken_at or session_date, info.caption)
             target = out_dir / name
             pool, fut = _run_in_pool(
                 imaging.export_one,
