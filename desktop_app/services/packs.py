@@ -380,7 +380,7 @@ def _photos_to_write(library: Library, plan: merge.MergePlan) -> list[str]:
     for d in plan.decisions:
         if d.kind != "photo" or d.data is None or d.id in plan.photo_map:
             continue
-        if d.action != merge.ADD and not d.local_tag:
+        if d.action != merge.ADD and not d.local_tag and not d.revive:
             continue  # not here and not coming: e.g. deleted here already
         path = photo_path(library.photos_dir, d.data["sha256"], d.data["ext"])
         if not path.exists() and d.data["sha256"] not in needed:

@@ -161,3 +161,35 @@ def catalog_dict(obj: object) -> dict[str, object]:
     from desktop_app.storage.kinds import record_to_dict
 
     return record_to_dict("session", obj)
+
+
+def test_a_photo_cleaned_up_on_one_laptop_and_used_on_the_other_comes_back(
+    pair: tuple[Library, Library], tmp_path: Path
+) -> None:
+    """A removes a photo from its session and cleans up (tombstone, file gone); meanwhile B
+    puts the same photo in a guide step. After the exchange both laptops hold the photo live
+    with its file, the same version, and the guide shows it: a used photo wins."""
+    from desktop_app.services.integrity import check_library
+    from desktop_app.storage.photostore import photo_path
+
+    a, b = pair
+    with a.session() as s:
+        fs = s.scalars(select(FieldSession)).first()
+        assert fs is not None and fs.photos
+        sid, pid = fs.id, fs.photos[0].photo_id
+    photos.remove_from_session(a, sid, pid)
+    assert photos.cleanup_unused(a) == 1
+    gid = catalog_ids(b, "guide")[0]
+    guide = catalog.load_guide(b, gid)
+    guide.steps[0].photo_ids.append(pid)
+    catalog.save_guide(b, guide, gid)
+
+    swap(a, b, tmp_path, "1")
+    swap(a, b, tmp_path, "2")
+    for library in (a, b):
+        assert pid in catalog.load_guide(library, gid).steps[0].photo_ids
+        info = photos.photo_info(library, pid)
+        assert photo_path(library.photos_dir, info.sha256, info.ext).is_file()
+        assert not check_library(library).problems
+    assert catalog.current_version(a, "photo", pid) == catalog.current_version(b, "photo", pid)
+    assert merge.list_conflicts(a) == [] and merge.list_conflicts(b) == []
