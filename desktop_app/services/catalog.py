@@ -30,7 +30,6 @@ from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
 from desktop_app.storage.kinds import KINDS
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import (
-    AGGREGATES,
     AgendaItem,
     FeedbackQuote,
     FieldSession,
@@ -594,6 +593,6 @@ def revision_of(library: Library, kind: str, record_id: str) -> int:
 
 
 def live_count(library: Library, kind: str) -> int:
-    model: Any = AGGREGATES[kind]
+    model: Any = KINDS[kind].model
     with library.session() as s:
         return int(s.scalar(select(func.count()).where(model.deleted_at.is_(None))) or 0)

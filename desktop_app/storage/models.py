@@ -502,12 +502,3 @@ class RecordAncestry(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tag: Mapped[str] = mapped_column(String(80), primary_key=True)
-
-
-AGGREGATES: dict[str, type[RecordMixin]] = {
-    "team": ServiceTeam,
-    "member": Member,
-    "guide": Guide,
-    "session": FieldSession,
-    "photo": Photo,
-}
