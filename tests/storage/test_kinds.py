@@ -33,7 +33,7 @@ def test_the_pack_schema_covers_exactly_the_record_dictionary() -> None:
     """A field added to a kind and forgotten in the pack reader (or the other way round)
     would be silently dropped on every exchange."""
     for name, spec in KINDS.items():
-        empty = SimpleNamespace(**dict.fromkeys(spec.children, []))
+        empty = SimpleNamespace(**{key: [] for key in spec.children})
         child_keys = set(spec.child_dicts(empty))
         own = set(spec.fields) - set(spec.personal)
         assert set(RECORD_SCHEMAS[name]) == own | child_keys, name
