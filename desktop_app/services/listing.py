@@ -16,11 +16,11 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from desktop_app.core.i18n import N_
-from desktop_app.core.timezones import in_zone, iso_in_zone
+from desktop_app.core.timezones import from_wall_time, in_zone, iso_in_zone
 from desktop_app.services.labels import TEAM_CATEGORY_LABELS, label
 from desktop_app.storage import searchtext
 from desktop_app.storage.library import Library
@@ -111,6 +111,10 @@ class ListFilter:
     guide_id: str | None = None  # sessions that covered a guide
     date_from: Any = None  # aware datetimes, sessions only
     date_to: Any = None
+    # Sessions whose date *at their place* (in their own zone) is within these days, both
+    # inclusive: what the list's date column shows, on any laptop.
+    first_day: date | None = None
+    last_day: date | None = None
     # True: `text` goes through the full-text index (all indexed fields, 1-character Chinese
     # words, ４５ == 45) instead of LIKE over the list's own columns.
     fts: bool = False
@@ -121,8 +125,31 @@ def _like_pattern(word: str) -> str:
     return f"%{escaped}%"
 
 
-def _conditions(kind: str, flt: ListFilter) -> tuple[list[str], list[Any]]:
-    """WHERE terms (ANDed) and their parameters."""
+def _day_range(
+    zones: Sequence[str], first: date | None, last: date | None
+) -> tuple[str, list[Any]]:
+    """A WHERE term for sessions whose local date is in [first, last]: one UTC range per zone
+    the library's sessions use (a handful), so each is a range on the starts_at index."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for zone_name in zones:
+        part = ["time_zone = ?"]
+        params.append(zone_name)
+        if first is not None:
+            part.append("starts_at >= ?")
+            params.append(to_db_text(from_wall_time(datetime.combine(first, time()), zone_name)))
+        if last is not None:
+            end = datetime.combine(last + timedelta(days=1), time())
+            part.append("starts_at < ?")
+            params.append(to_db_text(from_wall_time(end, zone_name)))
+        parts.append("(" + " AND ".join(part) + ")")
+    return ("(" + " OR ".join(parts) + ")" if parts else "0"), params
+
+
+def _conditions(
+    kind: str, flt: ListFilter, zones: Sequence[str] = ()
+) -> tuple[list[str], list[Any]]:
+    """WHERE terms (ANDed) and their parameters (`zones`: the sessions' zones, for days)."""
     terms = ["deleted_at IS NULL"]
     params: list[Any] = []
     if flt.fts and flt.text.strip():
@@ -154,6 +181,10 @@ def _conditions(kind: str, flt: ListFilter) -> tuple[list[str], list[Any]]:
     if kind == "session" and flt.date_to is not None:
         terms.append("starts_at < ?")
         params.append(to_db_text(flt.date_to))
+    if kind == "session" and (flt.first_day is not None or flt.last_day is not None):
+        term, more = _day_range(zones, flt.first_day, flt.last_day)
+        terms.append(term)
+        params += more
     return terms, params
 
 
@@ -184,7 +215,12 @@ def list_ids(
     desc = default_desc if descending is None else descending
     column = next((c for c in COLUMNS[kind] if c.key == key), COLUMNS[kind][0])
     direction = "DESC" if desc else "ASC"
-    terms, params = _conditions(kind, flt or ListFilter())
+    flt = flt or ListFilter()
+    zones: list[str] = []
+    if kind == "session" and (flt.first_day is not None or flt.last_day is not None):
+        sql = "SELECT DISTINCT time_zone FROM field_session WHERE deleted_at IS NULL"
+        zones = [str(z) for (z,) in library.reader().execute(sql)]
+    terms, params = _conditions(kind, flt, zones)
     # Ties broken by id in the same direction, so an index on (sort column, id) serves both
     # directions without a temporary sort.
     sql = (

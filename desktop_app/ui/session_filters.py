@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, Signal
@@ -17,19 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.i18n import _
-from desktop_app.core.timezones import default_zone_name, from_wall_time
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
 from desktop_app.ui.combos import SearchableComboBox
-
-
-def local_midnight(day: date) -> datetime:
-    """The start of `day` in the zone new sessions get (Beijing on a laptop set to UTC).
-
-    The list shows each session's date at its place; a range filter in SQL cannot use each
-    session's zone, so it uses the home zone: exact for the sessions held there.
-    """
-    return from_wall_time(datetime.combine(day, time()), default_zone_name())
 
 
 class SessionFilterBar(QWidget):
@@ -117,16 +106,14 @@ class SessionFilterBar(QWidget):
         self.changed.emit()
 
     def filter_for(self, text: str) -> listing.ListFilter:
-        """The list filter for the session list (`date_to` is exclusive: the next midnight)."""
-        date_from = date_to = None
-        if self.from_check.isChecked():
-            date_from = local_midnight(self.from_date.date().toPython())
-        if self.to_check.isChecked():
-            date_to = local_midnight(self.to_date.date().toPython() + timedelta(days=1))
+        """The list filter for the session list: whole days, both inclusive, each session's
+        day taken at its place (as the date column shows it), whatever the laptop's zone."""
+        first_day = self.from_date.date().toPython() if self.from_check.isChecked() else None
+        last_day = self.to_date.date().toPython() if self.to_check.isChecked() else None
         return listing.ListFilter(
             text=text,
             team_id=self.team_combo.currentData(),
             guide_id=self.guide_combo.currentData(),
-            date_from=date_from,
-            date_to=date_to,
+            first_day=first_day,
+            last_day=last_day,
         )

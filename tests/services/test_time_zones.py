@@ -12,7 +12,7 @@ import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -282,3 +282,28 @@ def test_wall_times_that_do_not_exist_or_happen_twice() -> None:
     assert timezones.format_offset(timezones.in_zone(twice, "Asia/Kathmandu").utcoffset()) == (
         "UTC+05:45"
     )
+
+
+def test_date_filter_takes_each_sessions_day_at_its_place(
+    demo_library: Library, laptop_zone: SetZone
+) -> None:
+    laptop_zone("America/New_York")
+    # Both start at 23:30 UTC on the 15th: the 16th in Tokyo, still the 15th in Reykjavik.
+    instant = datetime(2025, 8, 15, 23, 30, tzinfo=UTC)
+    tokyo = catalog.save_session(
+        demo_library, catalog.SessionData(starts_at=instant, theme="东京", time_zone="Asia/Tokyo")
+    )
+    london = catalog.save_session(
+        demo_library,
+        catalog.SessionData(starts_at=instant, theme="雷克雅未克", time_zone="Atlantic/Reykjavik"),
+    )
+    demo = [i for i in listing.list_ids(demo_library, "session") if i not in (tokyo, london)]
+
+    def days(first: date | None, last: date | None) -> set[str]:
+        flt = listing.ListFilter(first_day=first, last_day=last)
+        return set(listing.list_ids(demo_library, "session", flt))
+
+    assert days(date(2025, 8, 16), date(2025, 8, 16)) == {tokyo}
+    assert days(date(2025, 8, 15), date(2025, 8, 15)) == {london, *demo}
+    assert days(date(2025, 8, 16), None) == {tokyo}
+    assert days(None, date(2025, 8, 15)) == {london, *demo}

@@ -127,3 +127,29 @@ def test_a_new_session_takes_the_laptops_zone(window: MainWindow) -> None:
     now = datetime.now(UTC)
     start = form.collect().starts_at
     assert abs((start - now).total_seconds()) < 120  # the editors show New York's "now"
+
+
+def test_the_date_filter_takes_days_in_the_home_zone(
+    window: MainWindow, demo_library: Library
+) -> None:
+    # 07:00 in Beijing on the 16th is 19:00 on the 15th in New York, where the laptop is.
+    catalog.save_session(
+        demo_library,
+        catalog.SessionData(
+            starts_at=datetime(2025, 8, 15, 23, 0, tzinfo=UTC),
+            theme="清晨嫁接示范",
+            time_zone="Asia/Shanghai",
+        ),
+    )
+    window.refresh()
+    bar = window.session_filters
+    bar.from_date.setDate(QDate(2025, 8, 16))
+    bar.to_date.setDate(QDate(2025, 8, 16))
+    bar.from_check.setChecked(True)
+    bar.to_check.setChecked(True)
+    model = window.models["session"]
+    rows = [
+        (model.data(model.index(r, 0)), model.data(model.index(r, 2)))
+        for r in range(model.rowCount())
+    ]
+    assert rows == [("2025-08-16 07:00", "清晨嫁接示范")]
