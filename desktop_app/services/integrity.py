@@ -15,16 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from desktop_app.core.i18n import _
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import Photo
-from desktop_app.storage.photostore import photo_path
+from desktop_app.storage.photostore import StoredPathError, photo_path
 
 
 @dataclass
 class Problem:
-    code: str  # database_corrupt, foreign_key, photo_missing, photo_corrupt, orphan_file, temp_file
+    # database_corrupt, foreign_key, record_damaged, photo_record_invalid, photo_missing,
+    # photo_corrupt, orphan_file, temp_file, search_index
+    code: str
     message: str
     path: str = ""
     repaired: bool = False
@@ -52,21 +55,28 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _database_damaged(db_path: Path, detail: object) -> Problem:
+    return Problem(
+        "database_corrupt",
+        _("The database is damaged: {detail}").format(detail=detail),
+        str(db_path),
+    )
+
+
 def check_database_file(db_path: Path) -> list[Problem]:
     """Run SQLite's own integrity and foreign-key checks on a database file."""
     problems: list[Problem] = []
     try:
+        if db_path.is_file() and db_path.stat().st_size == 0:
+            # SQLite reads an empty file as an empty database; for a library it is damage.
+            return [_database_damaged(db_path, _("the file is empty"))]
         conn = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)
+        # Damaged text must be reported, not crash the check: read it as bytes.
+        conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
         try:
             rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
             if rows != ["ok"]:
-                problems.append(
-                    Problem(
-                        "database_corrupt",
-                        _("The database is damaged: {detail}").format(detail="; ".join(rows[:3])),
-                        str(db_path),
-                    )
-                )
+                problems.append(_database_damaged(db_path, "; ".join(map(str, rows[:3]))))
             for table, rowid, parent, _fk in conn.execute("PRAGMA foreign_key_check"):
                 problems.append(
                     Problem(
@@ -78,32 +88,56 @@ def check_database_file(db_path: Path) -> list[Problem]:
                 )
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
-        problems.append(
-            Problem(
-                "database_corrupt",
-                _("The database is damaged: {detail}").format(detail=exc),
-                str(db_path),
-            )
-        )
+    except (sqlite3.Error, OSError, UnicodeError) as exc:
+        problems.append(_database_damaged(db_path, exc))
     return problems
 
 
-def check_library(
-    library: Library, *, repair: bool = False, verify_hashes: bool = True
-) -> CheckReport:
-    report = CheckReport()
-    report.problems.extend(check_database_file(library.db_path))
-    if any(p.code == "database_corrupt" for p in report.problems):
-        return report  # the rows cannot be trusted; stop before reading them
+def _check_records(library: Library, report: CheckReport) -> None:
+    """Every record reads back in the shape a pack carries (what export and sharing rely on)."""
+    from desktop_app.services.labels import KIND_NAMES
+    from desktop_app.services.pack_format import KINDS, RecordRefused, normalise_record
+    from desktop_app.services.records import record_to_dict
+    from desktop_app.storage.models import AGGREGATES
 
+    for kind in KINDS:
+        model = AGGREGATES[kind]
+        with library.session() as s:
+            for obj in s.scalars(select(model).order_by(model.id)):
+                try:
+                    normalise_record(kind, record_to_dict(kind, obj))
+                except (RecordRefused, ValueError, TypeError, UnicodeError) as exc:
+                    report.problems.append(
+                        Problem(
+                            "record_damaged",
+                            _("The {kind} record {id} is damaged: {detail}").format(
+                                kind=_(KIND_NAMES[kind]), id=str(obj.id)[:8], detail=exc
+                            ),
+                        )
+                    )
+
+
+def _check_photo_rows(library: Library, report: CheckReport, verify_hashes: bool) -> set[Path]:
     with library.session() as s:
         photos = s.execute(select(Photo.id, Photo.sha256, Photo.ext)).all()
     expected: set[Path] = set()
     for photo_id, sha, ext in photos:
-        path = photo_path(library.photos_dir, sha, ext)
-        expected.add(path)
         report.photos_checked += 1
+        try:
+            path = photo_path(library.photos_dir, sha, ext)
+        except StoredPathError:
+            # A crafted or damaged row must not make any tool touch a file outside the store.
+            report.problems.append(
+                Problem(
+                    "photo_record_invalid",
+                    _(
+                        "Photo {id} names a file that cannot be in the photo store "
+                        "(checksum “{sha}”, type “{ext}”)."
+                    ).format(id=str(photo_id)[:8], sha=str(sha)[:80], ext=str(ext)[:20]),
+                )
+            )
+            continue
+        expected.add(path)
         if not path.is_file():
             report.problems.append(
                 Problem(
@@ -120,6 +154,26 @@ def check_library(
                     str(path),
                 )
             )
+    return expected
+
+
+def check_library(
+    library: Library, *, repair: bool = False, verify_hashes: bool = True
+) -> CheckReport:
+    report = CheckReport()
+    report.problems.extend(check_database_file(library.db_path))
+    if any(p.code == "database_corrupt" for p in report.problems):
+        return report  # the rows cannot be trusted; stop before reading them
+
+    try:
+        expected = _check_photo_rows(library, report, verify_hashes)
+        _check_records(library, report)
+    except (DBAPIError, sqlite3.Error, UnicodeError) as exc:
+        # Rows SQLite itself calls fine can still hold what the app cannot read (bad text).
+        report.problems.append(_database_damaged(library.db_path, getattr(exc, "orig", exc)))
+        return report
+    if any(p.code == "photo_record_invalid" for p in report.problems):
+        repair = False  # the store cannot be trusted to tell orphans from victims
 
     if library.photos_dir.is_dir():
         for path in sorted(library.photos_dir.rglob("*")):
@@ -145,5 +199,8 @@ def check_library(
                 report.problems.append(problem)
 
     for extra in EXTRA_CHECKS:
-        extra(library, report, repair)
+        try:
+            extra(library, report, repair)
+        except (DBAPIError, sqlite3.Error, UnicodeError) as exc:
+            report.problems.append(_database_damaged(library.db_path, getattr(exc, "orig", exc)))
     return report

@@ -115,6 +115,20 @@ class ListFilter:
     fts: bool = False
 
 
+# Columns that hold JSON lists: only their values are searched, not the JSON around them
+# (`title`, `year` or `null` would otherwise match every member with an honour).
+JSON_FILTER_COLUMNS = frozenset({"honours", "tags"})
+
+
+def _like_term(column: str) -> str:
+    if column in JSON_FILTER_COLUMNS:
+        return (
+            f"EXISTS (SELECT 1 FROM json_tree(CASE WHEN json_valid({column}) THEN {column} "
+            "ELSE '[]' END) WHERE atom IS NOT NULL AND CAST(atom AS TEXT) LIKE ? ESCAPE '\\')"
+        )
+    return f"CAST({column} AS TEXT) LIKE ? ESCAPE '\\'"
+
+
 def _like_pattern(word: str) -> str:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -132,7 +146,7 @@ def _conditions(kind: str, flt: ListFilter) -> tuple[list[str], list[Any]]:
             terms.append(f"id IN ({searchtext.matching_ids_sql()})")
             params += [expression, kind]
     for word in [] if flt.fts else flt.text.split():
-        likes = [f"CAST({col} AS TEXT) LIKE ? ESCAPE '\\'" for col in FILTER_COLUMNS[kind]]
+        likes = [_like_term(col) for col in FILTER_COLUMNS[kind]]
         terms.append("(" + " OR ".join(likes) + ")")
         params += [_like_pattern(word)] * len(likes)
     if flt.team_id and kind == "session":

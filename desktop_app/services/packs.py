@@ -37,6 +37,7 @@ from desktop_app.core.errors import ImportRejectedError, UserError
 from desktop_app.core.fsutil import atomic_writer, fsync_dir, fsync_file
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
+from desktop_app.core.writefail import user_error_for
 from desktop_app.services import merge
 from desktop_app.services.backup import automatic_backup
 from desktop_app.services.pack_format import (
@@ -452,10 +453,14 @@ def import_pack(
                         "nothing was imported."
                     ).format(reason=str(exc.orig).splitlines()[0])
                 ) from None
-    except BaseException:
+    except BaseException as exc:
         for final in placed:
             with contextlib.suppress(OSError):
                 final.unlink()
+        # A full or read-only disk is said in words; the transaction was rolled back.
+        translated = user_error_for(exc, library.root) if isinstance(exc, Exception) else None
+        if translated is not None:
+            raise translated from None
         raise
     finally:
         pack.close()

@@ -45,12 +45,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import LibraryError, UserError, ValidationError
 from desktop_app.core.fsutil import fsync_dir, fsync_file
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Cancelled, Progress
+from desktop_app.core.writefail import kind_of, write_failure
 from desktop_app.services import imaging
 from desktop_app.services.catalog import _bump
 from desktop_app.services.records import get_record
@@ -66,7 +68,7 @@ from desktop_app.storage.models import (
     new_id,
     utcnow,
 )
-from desktop_app.storage.photostore import photo_path
+from desktop_app.storage.photostore import check_sha256, photo_path
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -398,9 +400,7 @@ class _Importer:
         try:
             return self._result(path, pool, fut)
         except OSError as exc:  # the library's disk, not the photo: stop the import
-            raise UserError(
-                _("Cannot write into the library: {reason}").format(reason=exc.strerror or exc)
-            ) from None
+            raise write_failure(exc, self.library.root) from None
 
     def _result(self, path: Path, pool: ProcessPoolExecutor, fut: Future[Any]) -> imaging.Prepared:
         try:
@@ -435,12 +435,13 @@ class _Importer:
                 try:
                     _flush_files(list(dict.fromkeys(group.placed)))
                 except OSError as exc:
-                    raise UserError(
-                        _("Cannot write into the library: {reason}").format(
-                            reason=exc.strerror or exc
-                        )
-                    ) from None
+                    raise write_failure(exc, self.library.root) from None
             ok = True
+        except (OSError, DBAPIError) as exc:
+            # The commit itself (a full disk, a read-only database): the group is not kept.
+            if not kind_of(exc):
+                raise
+            raise write_failure(exc, self.library.root) from None
         finally:
             self.linker.committed(ok)
             for _path, prepared in batch:
@@ -726,7 +727,7 @@ def render_preview(library: Library, photo_id: str, long_edge: int = 1600) -> Im
 
 
 def _drop_rotated_cache(library: Library, sha256: str) -> None:
-    folder = library.thumbs_dir / sha256[:2]
+    folder = library.thumbs_dir / check_sha256(sha256)[:2]
     if folder.is_dir():
         for path in folder.glob(f"{sha256}_*_r*.jpg"):
             path.unlink(missing_ok=True)
@@ -863,10 +864,12 @@ def cleanup_unused(library: Library) -> int:
         return 0
     with library.transaction() as s:
         rows = s.execute(select(Photo.id, Photo.sha256, Photo.ext).where(Photo.id.in_(ids))).all()
+        # Paths first: a damaged row (a path outside the store) refuses before anything goes.
+        files = [photo_path(library.photos_dir, sha, ext) for _id, sha, ext in rows]
         s.execute(delete(Photo).where(Photo.id.in_([r[0] for r in rows])))
     _fsync_wal(library)
-    for _id, sha, ext in rows:
-        photo_path(library.photos_dir, sha, ext).unlink(missing_ok=True)
+    for (_id, sha, _ext), file in zip(rows, files, strict=True):
+        file.unlink(missing_ok=True)
         folder = library.thumbs_dir / sha[:2]
         if folder.is_dir():
             for cached in folder.glob(f"{sha}_*.jpg"):
