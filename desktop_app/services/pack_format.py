@@ -129,7 +129,7 @@ class SafeZip:
         self._allowed = allowed
         try:
             is_zip = self.path.is_file() and zipfile.is_zipfile(self.path)
-        except OSError:
+        except ZIP_READ_ERRORS:  # "span multiple disks" is raised, not answered False
             is_zip = False
         if not self.path.is_file():
             raise reject(_("There is no file at {path}.").format(path=self.path))
