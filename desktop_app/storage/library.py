@@ -350,7 +350,7 @@ class Library:
                 s.add(LibraryMeta(key="library_id", value=str(uuid.uuid4())))
                 s.add(LibraryMeta(key="name", value=name or root.name))
                 s.add(LibraryMeta(key="created_at", value=datetime.now(UTC).isoformat()))
-        except BaseException:
+        except BaseException as exc:
             # Leave nothing behind: the folder is as it was (missing or empty).
             with contextlib.suppress(Exception):
                 engine.dispose()
@@ -364,5 +364,10 @@ class Library:
                         shutil.rmtree(child, ignore_errors=True)
                     else:
                         child.unlink(missing_ok=True)
+            from desktop_app.core.writefail import user_error_for
+
+            translated = user_error_for(exc, root) if isinstance(exc, Exception) else None
+            if translated is not None:
+                raise translated from None  # a full or read-only disk, in words
             raise
         return library
