@@ -18,8 +18,8 @@ import pytest
 
 from desktop_app.cli import main
 from desktop_app.core.writefail import WriteFailedError
-from desktop_app.services import packs, photos
 from desktop_app.services import backup as backup_service
+from desktop_app.services import packs, photos
 from desktop_app.services.integrity import check_library
 from desktop_app.storage.library import Library
 from tests.services.packkit import illustrate, library_state
