@@ -93,7 +93,15 @@ def user_error_for(exc: BaseException, where: Path | str | None = None) -> UserE
     return write_failure(exc, where)
 
 
-SQLITE_DAMAGED = ("malformed", "file is not a database", "database corrupt", "could not decode")
+SQLITE_DAMAGED = (
+    "malformed",
+    "file is not a database",
+    "database corrupt",
+    "could not decode",
+    "no such column",  # a damaged schema: the tables are not what this version made
+    "no such table",
+    "vtable constructor failed",  # the search index's tables are damaged
+)
 
 
 def damage_error_for(exc: BaseException) -> UserError | None:

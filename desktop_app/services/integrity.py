@@ -8,15 +8,17 @@ and temporary files; it never deletes a record or a file a record points to.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from desktop_app.core.errors import LibraryDamagedError, UserError
 from desktop_app.core.i18n import _
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import Photo
@@ -100,21 +102,53 @@ def _check_records(library: Library, report: CheckReport) -> None:
     from desktop_app.services.records import record_to_dict
     from desktop_app.storage.models import AGGREGATES
 
+    # What a damaged row raises on the way from SQLite to a dictionary: a date that is no
+    # date, text that is no UTF-8, JSON that is no JSON, a value of the wrong type.
+    damaged = (RecordRefused, ValueError, TypeError, UnicodeError, KeyError, AttributeError)
+
+    def problem(kind: str, record_id: str, exc: BaseException) -> Problem:
+        return Problem(
+            "record_damaged",
+            _("The {kind} record {id} is damaged: {detail}").format(
+                kind=_(KIND_NAMES[kind]), id=str(record_id)[:8], detail=exc
+            ),
+        )
+
     for kind in KINDS:
         model = AGGREGATES[kind]
+        try:
+            with library.session() as s:
+                for obj in s.scalars(select(model).order_by(model.id)):
+                    try:
+                        normalise_record(kind, record_to_dict(kind, obj))
+                    except damaged as exc:
+                        report.problems.append(problem(kind, obj.id, exc))
+            continue
+        except damaged:
+            pass  # a row that cannot even be loaded: find it (and any others) one by one
         with library.session() as s:
-            for obj in s.scalars(select(model).order_by(model.id)):
-                try:
-                    normalise_record(kind, record_to_dict(kind, obj))
-                except (RecordRefused, ValueError, TypeError, UnicodeError) as exc:
-                    report.problems.append(
-                        Problem(
-                            "record_damaged",
-                            _("The {kind} record {id} is damaged: {detail}").format(
-                                kind=_(KIND_NAMES[kind]), id=str(obj.id)[:8], detail=exc
-                            ),
-                        )
-                    )
+            ids = list(s.scalars(select(model.id).order_by(model.id)))
+        for record_id in ids:
+            try:
+                with library.session() as s:
+                    normalise_record(kind, record_to_dict(kind, s.get(model, record_id)))
+            except damaged as exc:
+                report.problems.append(problem(kind, record_id, exc))
+
+
+@contextlib.contextmanager
+def reading_stored_records() -> Iterator[None]:
+    """Around code that loads records to send them somewhere (a pack export): a row that is
+    damaged (a date that is no date, text that is no UTF-8) is a damaged library, said in
+    words and pointing to `jiangxin check`, not an internal error."""
+    try:
+        yield
+    except (ValueError, TypeError, UnicodeError, DBAPIError, sqlite3.DatabaseError) as exc:
+        if isinstance(exc, UserError):
+            raise
+        raise LibraryDamagedError(
+            _("The library's database is damaged; run “jiangxin check” to see where.")
+        ) from exc
 
 
 def _check_photo_rows(library: Library, report: CheckReport, verify_hashes: bool) -> set[Path]:

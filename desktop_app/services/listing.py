@@ -210,10 +210,21 @@ def list_ids(
 _LOCAL_OFFSETS: dict[int, timedelta] = {}  # UTC hour -> local UTC offset then (DST-correct)
 
 
+def _honour_titles(stored: str | None) -> str:
+    try:
+        honours = json.loads(stored or "[]")
+        return "、".join(str(h.get("title", "")) for h in honours)
+    except (ValueError, TypeError, AttributeError):
+        return ""  # a damaged value: the list still shows (`check` reports it)
+
+
 def _format_dt(text: str | None) -> str:
     # astimezone() asks the C library for the zone on every call and strftime is slow; forms
     # fill thousands of rows, so cache the offset per UTC hour and format by hand.
-    value = from_db_text(text)
+    try:
+        value = from_db_text(text)
+    except ValueError:
+        return str(text)  # a damaged value is shown as it is (`check` reports it)
     if value is None:
         return ""
     hour = int(value.timestamp()) // 3600
@@ -274,10 +285,9 @@ def fetch_rows(library: Library, kind: str, ids: Sequence[str]) -> dict[str, dic
                 members=counts.get(rid, 0),
             )
         elif kind == "member":
-            honours = json.loads(obj["honours"] or "[]")
             row.update(
                 name=obj["name"],
-                honours="、".join(h.get("title", "") for h in honours),
+                honours=_honour_titles(obj["honours"]),
                 specialty=obj["specialty"],
                 employer=obj["employer"],
             )

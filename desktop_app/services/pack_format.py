@@ -504,7 +504,7 @@ def _ids(v: Any) -> list[str]:
 
 def _enum(values: set[Any]) -> Callable[[Any], Any]:
     def check(v: Any) -> Any:
-        if isinstance(v, bool) or v not in values:
+        if isinstance(v, bool | list | dict) or v not in values:  # a list is not hashable
             raise _Bad
         return v
 

@@ -40,6 +40,7 @@ from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.core.writefail import user_error_for
 from desktop_app.services import merge
 from desktop_app.services.backup import automatic_backup
+from desktop_app.services.integrity import reading_stored_records
 from desktop_app.services.pack_format import (
     CHUNK,
     KINDS,
@@ -159,7 +160,7 @@ def export_pack(
     ):
         raise UserError(_("Choose a place outside the library's photo store for the pack."))
     progress.step(0, 1, _("Collecting records…"))
-    with library.session() as s:
+    with library.session() as s, reading_stored_records():
         selection = {
             "teams": _resolve_ids(s, "team", teams),
             "guides": _resolve_ids(s, "guide", guides),

@@ -496,3 +496,36 @@ def test_an_empty_database_file_is_damage_not_a_stranger(
     assert main(["--library", str(demo_dir), "list", "teams"]) == 2
     assert "damaged" in capsys.readouterr().err
     assert (demo_dir / "library.sqlite3").stat().st_size == 0
+
+
+DAMAGING_SQL = {
+    "date_that_is_no_date": "UPDATE field_session SET starts_at = 'garbage'",
+    "honours_that_are_no_json": "UPDATE member SET honours = 'not json'",
+    "kind_out_of_range": "UPDATE service_team SET kind = 'zzz'",
+    "text_that_is_no_utf8": "UPDATE guide SET title = CAST(x'c3' AS TEXT)",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(DAMAGING_SQL))
+def test_damaged_rows_are_found_by_check_and_crash_no_command(
+    shape: str, demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The campaign's damaged databases: `check` missed some that then crashed `pack export`,
+    and crashed itself on others."""
+    conn = sqlite3.connect(demo_dir / "library.sqlite3")
+    with conn:
+        conn.execute("PRAGMA ignore_check_constraints = ON")
+        conn.execute(DAMAGING_SQL[shape])
+    conn.close()
+    lib = ["--library", str(demo_dir)]
+    assert main([*lib, "check"]) == 2
+    assert "damaged" in capsys.readouterr().out
+    for command in (
+        ["list", "sessions"],
+        ["list", "members"],
+        ["list", "guides"],
+        ["pack", "export", "-o", str(tmp_path / "p.jxpack")],
+    ):
+        code = main([*lib, *command])
+        err = capsys.readouterr().err
+        assert code in (0, 2) and "Internal error" not in err, (command, err)
