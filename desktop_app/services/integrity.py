@@ -58,9 +58,13 @@ def sha256_of(path: Path) -> str:
 
 
 def _database_damaged(db_path: Path, detail: object) -> Problem:
+    # SQLite's report can run over many lines ("*** in database main ***\nPage 22 is never
+    # used..."): one line, and not a page of it, for a message.
+    text = " ".join(str(detail).split())
+    text = text if len(text) <= 200 else text[:200] + "…"
     return Problem(
         "database_corrupt",
-        _("The database is damaged: {detail}").format(detail=detail),
+        _("The database is damaged: {detail}").format(detail=text),
         str(db_path),
     )
 

@@ -64,7 +64,7 @@ class ZipLimits:
     max_json_size: int = 64 * 1024**2
     # Parsed JSON takes far more memory than its text ([{},{},…] about 25 times): a file is
     # refused before parsing when it holds more values than this (a ',', '{' or '[' each).
-    max_json_values: int = 4_000_000
+    max_json_values: int = 1_500_000
     max_records: int = 50_000  # records (and tombstones) of one kind in one pack
 
 

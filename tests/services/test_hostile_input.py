@@ -434,6 +434,21 @@ def test_restore_refuses_a_backup_missing_a_photo(demo_library: Library, tmp_pat
     assert empty.is_dir() and not any(empty.iterdir())
 
 
+def test_restore_refuses_a_damaged_database_in_one_line(
+    demo_library: Library, tmp_path: Path
+) -> None:
+    """Found by the fuzz test: SQLite's integrity report spans lines (free space corruption)."""
+    members = read_members(create_backup(demo_library, tmp_path / "b.zip").path)
+    db = bytearray(members["library.sqlite3"])
+    db[101] ^= 1  # the first page's header: "free space corruption", "Page N is never used"
+    members["library.sqlite3"] = bytes(db)
+    bad = _write_backup(tmp_path / "bad.zip", members)
+    with pytest.raises(ImportRejectedError, match="damaged") as caught:
+        restore_backup(bad, tmp_path / "new")
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 400
+    assert not (tmp_path / "new").exists()
+
+
 def test_restore_refuses_a_damaged_manifest(demo_library: Library, tmp_path: Path) -> None:
     good = create_backup(demo_library, tmp_path / "b.zip").path
     _patch(good, _flip_compressed(backup_service.BACKUP_MANIFEST_NAME))
