@@ -232,7 +232,7 @@ def restore_backup(source: Path, target_dir: Path, *, progress: Progress | None 
                     )
                 )
             _unpack(zf, hashes, staging, progress)
-            _check_restored(staging)
+            _check_restored(staging, target_dir)
             _move_into_place(staging, target_dir)
         except OSError as exc:
             raise write_failure(exc, target_dir) from None
@@ -272,7 +272,7 @@ def _unpack(zf: SafeZip, hashes: dict[str, str], staging: Path, progress: Progre
     fsync_dir(staging)
 
 
-def _check_restored(staging: Path) -> None:
+def _check_restored(staging: Path, target_dir: Path) -> None:
     """Open the unpacked library once (migrating it) and refuse it unless `check` is clean."""
     from desktop_app.services import search  # also registers the index check
     from desktop_app.services.integrity import check_library
@@ -280,8 +280,9 @@ def _check_restored(staging: Path) -> None:
     try:
         library = Library.open(staging, write=True)
     except LibraryError as exc:
+        reason = str(exc).replace(str(staging), str(target_dir))  # not the hidden folder's name
         raise ImportRejectedError(
-            _("The backup cannot be restored: {reason}").format(reason=exc)
+            _("The backup cannot be restored: {reason}").format(reason=reason)
         ) from None
     try:
         # Photo bytes were hashed on the way out of the zip; the check needs not read them again.

@@ -102,6 +102,7 @@ def check_database_file(db_path: Path) -> list[Problem]:
 def _check_records(library: Library, report: CheckReport) -> None:
     """Every record reads back in the shape a pack carries (what export and sharing rely on)."""
     from desktop_app.services.labels import KIND_NAMES
+    from desktop_app.services.merge import EAGER
     from desktop_app.services.pack_format import KINDS, RecordRefused, normalise_record
     from desktop_app.services.records import record_to_dict
     from desktop_app.storage.models import AGGREGATES
@@ -122,7 +123,9 @@ def _check_records(library: Library, report: CheckReport) -> None:
         model = AGGREGATES[kind]
         try:
             with library.session() as s:
-                for obj in s.scalars(select(model).order_by(model.id)):
+                # Child rows in one query per relationship, not one per record.
+                query = select(model).order_by(model.id).options(*EAGER[kind])
+                for obj in s.scalars(query):
                     try:
                         normalise_record(kind, record_to_dict(kind, obj))
                     except damaged as exc:
