@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import struct
 import threading
@@ -324,8 +325,8 @@ def test_photo_store_accepts_its_own_names(tmp_path: Path) -> None:
     assert path == tmp_path / "ab" / ("ab" + "c" * 62 + ".jpg")
 
 
-def _plant_hostile_row(library: Library) -> None:
-    conn = sqlite3.connect(library.db_path)
+def _insert_hostile_row(db: Path) -> None:
+    conn = sqlite3.connect(db)
     with conn:
         conn.execute(
             "INSERT INTO photo (id, created_at, updated_at, revision, sha256, ext, original_name,"
@@ -337,12 +338,15 @@ def _plant_hostile_row(library: Library) -> None:
     conn.close()
 
 
+def _plant_hostile_row(library: Library) -> None:
+    _insert_hostile_row(library.db_path)
+
+
 @pytest.fixture
 def victim(demo_dir: Path) -> Path:
     """The file a crafted photo row points at: demo_dir/../../victim/important.docx."""
     # photos/<sha[:2]>/<sha>.<ext> with sha = ../../victim/important resolves here:
-    target = (demo_dir / "photos" / ".." / VICTIM_SHA).resolve().with_suffix(".docx")
-    target = Path(str((demo_dir / "photos" / ".." / (VICTIM_SHA + ".docx")).resolve()))
+    target = (demo_dir / "photos" / ".." / (VICTIM_SHA + ".docx")).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text("precious")
     return target
@@ -369,6 +373,33 @@ def test_crafted_photo_row_cannot_delete_or_write_outside_the_store(
     assert not list(demo_dir.parent.rglob("*important*_*.jpg"))  # no thumbnail written outside
 
 
+def test_every_reader_of_a_crafted_photo_row_answers_in_one_sentence(
+    demo_dir: Path, victim: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Handouts, photo export and backup read the row too: exit 2 and a sentence each."""
+    with Library.open(demo_dir) as library:
+        _plant_hostile_row(library)
+        session_id = library.reader().execute("SELECT id FROM field_session").fetchone()[0]
+    conn = sqlite3.connect(demo_dir / "library.sqlite3")
+    with conn:
+        conn.execute(
+            "INSERT INTO session_photo (session_id, photo_id, position) VALUES (?, ?, 0)",
+            (session_id, "hostile-photo"),
+        )
+    conn.close()
+    lib = ["--library", str(demo_dir)]
+    for command in (
+        ["handout", "session", session_id, "-o", str(tmp_path / "r.pdf")],
+        ["photos", "export", "--session", session_id, "-o", str(tmp_path / "export")],
+        ["backup", "-o", str(tmp_path / "b.zip")],
+    ):
+        code = main([*lib, *command])
+        err = capsys.readouterr().err
+        assert code == 2 and "damaged photo record" in err, (command, err)
+    assert victim.read_text() == "precious"
+    assert not (tmp_path / "b.zip").exists() and not (tmp_path / "r.pdf").exists()
+
+
 def test_restore_refuses_a_backup_with_a_crafted_photo_row(
     demo_dir: Path, victim: Path, tmp_path: Path
 ) -> None:
@@ -387,18 +418,7 @@ def test_restore_refuses_a_backup_with_a_crafted_photo_row(
     members = read_members(good)
     db = tmp_path / "db.sqlite3"
     db.write_bytes(members["library.sqlite3"])
-    with Library.open(demo_dir) as library:
-        pass
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute(
-            "INSERT INTO photo (id, created_at, updated_at, revision, sha256, ext, original_name,"
-            " byte_size, width, height, camera, orientation, rotation, caption)"
-            " VALUES ('hostile-photo', '2025-01-01 00:00:00', '2025-01-01 00:00:00', 1, ?, 'docx',"
-            " 'x.docx', 1, 1, 1, '', 1, 0, '')",
-            (VICTIM_SHA,),
-        )
-    conn.close()
+    _insert_hostile_row(db)
     members["library.sqlite3"] = db.read_bytes()
     bad = _write_backup(tmp_path / "bad.zip", members)
     target = tmp_path / "restored"
@@ -544,3 +564,21 @@ def test_damaged_rows_are_found_by_check_and_crash_no_command(
         code = main([*lib, *command])
         err = capsys.readouterr().err
         assert code in (0, 2) and "Internal error" not in err, (command, err)
+
+
+def test_a_read_only_database_in_a_writable_folder_is_refused_in_words(
+    demo_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Writes crashed with "attempt to write a readonly database"; now the open refuses."""
+    db = demo_dir / "library.sqlite3"
+    if os.geteuid() == 0:  # root writes read-only files: make the check see what a user sees
+        real = os.access
+        monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == db else real(p, mode))
+    else:
+        db.chmod(0o444)
+    with pytest.raises(LibraryError, match="read-only"):
+        Library.open(demo_dir, write=True)
+    with Library.open(demo_dir, write=False) as library:
+        assert library.read_only
+    assert main(["--library", str(demo_dir), "pack", "import", "nothing.jxpack"]) == 1
+    assert "read-only" in capsys.readouterr().err
