@@ -582,3 +582,19 @@ def test_a_read_only_database_in_a_writable_folder_is_refused_in_words(
         assert library.read_only
     assert main(["--library", str(demo_dir), "pack", "import", "nothing.jxpack"]) == 1
     assert "read-only" in capsys.readouterr().err
+
+
+def test_refusals_are_one_line_in_the_ui_language(
+    good_pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    members = read_members(good_pack)
+    edit_records(members, "team", _two_captains)
+    bad = write_pack(tmp_path / "captains.jxpack", members)
+    lib = str(tmp_path / "new")
+    assert main(["--lang", "zh_CN", "--library", lib, "init"]) == 0
+    capsys.readouterr()
+    for dry in ([], ["--dry-run"]):
+        code = main(["--lang", "zh_CN", "--library", lib, "pack", "import", str(bad), *dry])
+        err = capsys.readouterr().err
+        assert code == 1 and "知识包已拒绝" in err and "一名队长" in err, err
+        assert err.count("\n") == 1
