@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from desktop_app import __version__
 from desktop_app.core import paths
 from desktop_app.core.errors import ImportRejectedError, LibraryError, UserError
@@ -220,8 +222,13 @@ def restore_backup(source: Path, target_dir: Path, *, progress: Progress | None 
         parent = target_dir.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
+            _remove_abandoned_staging(parent)
             staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
-        except OSError as exc:
+            # Held while this restore runs: a later restore removes the folder of one that
+            # was killed (its lock is free), never that of one still running.
+            lock = FileLock(f"{staging}.lock", timeout=0)
+            lock.acquire()
+        except (OSError, Timeout) as exc:
             raise write_failure(exc, parent) from None
         try:
             free = shutil.disk_usage(staging).free
@@ -245,7 +252,25 @@ def restore_backup(source: Path, target_dir: Path, *, progress: Progress | None 
             raise translated from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+            lock.release()
+            Path(f"{staging}.lock").unlink(missing_ok=True)
     return target_dir
+
+
+def _remove_abandoned_staging(parent: Path) -> None:
+    """Remove what killed restores left beside their target: folders whose lock is free."""
+    for lock_path in parent.glob(f"{STAGING_PREFIX}*.lock"):
+        folder = lock_path.with_suffix("")
+        lock = FileLock(lock_path, timeout=0)
+        try:
+            lock.acquire()
+        except (Timeout, OSError):
+            continue  # a restore is still running there
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            lock.release()
+            lock_path.unlink(missing_ok=True)
 
 
 def _unpack(zf: SafeZip, hashes: dict[str, str], staging: Path, progress: Progress) -> None:

@@ -9,9 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import sqlite3
 import struct
+import subprocess
+import sys
 import threading
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +32,7 @@ from desktop_app.services.integrity import check_library
 from desktop_app.services.pack_format import ZipLimits, read_pack
 from desktop_app.storage.library import Library
 from desktop_app.storage.photostore import StoredPathError, photo_path
+from tests.fresh_python import REPO
 from tests.services.packkit import (
     edit_records,
     illustrate,
@@ -598,3 +603,56 @@ def test_refusals_are_one_line_in_the_ui_language(
         err = capsys.readouterr().err
         assert code == 1 and "知识包已拒绝" in err and "一名队长" in err, err
         assert err.count("\n") == 1
+
+
+RESTORE_KILL_SCRIPT = """
+import sys, time
+from pathlib import Path
+from desktop_app.core.i18n import set_language
+from desktop_app.core.progress import Progress
+from desktop_app.services.backup import restore_backup
+
+set_language("en")
+marker = Path(sys.argv[3])
+
+class Stop(Progress):
+    def on_step(self, done, total, text):
+        if done > 0:
+            marker.write_text("now")
+            time.sleep(60)
+
+restore_backup(Path(sys.argv[1]), Path(sys.argv[2]), progress=Stop())
+"""
+
+
+def test_a_killed_restore_leaves_the_target_as_it_was(
+    demo_library: Library, tmp_path: Path
+) -> None:
+    illustrate(demo_library)
+    good = create_backup(demo_library, tmp_path / "b.zip").path
+    target = tmp_path / "restored"
+    marker = tmp_path / "marker"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RESTORE_KILL_SCRIPT, str(good), str(target), str(marker)],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=REPO,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert proc.poll() is None, "the restore ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert not target.exists()
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".jiangxin-restore-")]
+    # The next restore into the same folder works, and removes what the killed one left.
+    restore_backup(good, target)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".jiangxin-restore-")]
+    with Library.open(target) as restored:
+        assert not check_library(restored).damaged
