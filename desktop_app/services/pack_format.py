@@ -511,6 +511,9 @@ def _enum(values: set[Any]) -> Callable[[Any], Any]:
     return check
 
 
+MIN_YEAR, MAX_YEAR = 1000, 9000  # far from datetime's limits at any UTC offset
+
+
 def iso_utc(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
@@ -523,8 +526,13 @@ def _datetime(v: Any) -> str:
         parsed = datetime.fromisoformat(v)
         if parsed.tzinfo is None:
             raise _Bad
-        # 0001-01-01T00:00+01:00 is before the first UTC instant Python can hold.
-        return iso_utc(parsed)
+        # 0001-01-01T00:00+01:00 is before the first UTC instant Python can hold; and a time
+        # near either end would overflow when shown in a laptop's zone (9999-12-31T20:00Z in
+        # Beijing). Nothing real is that old or that far ahead.
+        utc = parsed.astimezone(UTC)
+        if not MIN_YEAR <= utc.year <= MAX_YEAR:
+            raise _Bad
+        return utc.isoformat()
     except (ValueError, OverflowError):
         raise _Bad from None
 

@@ -203,6 +203,11 @@ RECORD_SHAPES: dict[str, tuple[str, Callable[[list[Any]], None], str]] = {
         _first("guide", lambda r: r.update(updated_at="9999-12-31T23:59:59-01:00")),
         "malformed record",
     ),
+    "year_9999_in_utc": (
+        "session",
+        _first("session", lambda r: r.update(starts_at="9999-12-31T20:00:00+00:00")),
+        "malformed record",
+    ),
     # The title's text is replaced by the JSON escape of a lone surrogate ("\ud800") below.
     "lone_surrogate": ("guide", _first("guide", lambda r: r.update(title="SURROGATE")), "title"),
     "gps_nan": ("session", _first("session", lambda r: r.update(gps_lat=float("nan"))), "JSON"),
@@ -656,3 +661,17 @@ def test_a_killed_restore_leaves_the_target_as_it_was(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".jiangxin-restore-")]
     with Library.open(target) as restored:
         assert not check_library(restored).damaged
+
+
+def test_json_output_stays_json_with_a_stored_infinity(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A value that got in before packs were checked: `show --json` printed `Infinity`."""
+    conn = sqlite3.connect(demo_dir / "library.sqlite3")
+    with conn:
+        session_id = conn.execute("SELECT id FROM field_session").fetchone()[0]
+        conn.execute("UPDATE field_session SET gps_lat = 9e999, gps_lon = -9e999")
+    conn.close()
+    assert main(["--library", str(demo_dir), "show", "session", session_id, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(c))
+    assert data["gps_lat"] is None and data["gps_lon"] is None
