@@ -243,6 +243,36 @@ def test_fuzz_structured_records(corpus: dict[str, Any], tmp_path_factory: Any) 
     run()
 
 
+@st.composite
+def hostile_manifest(draw: st.DrawFn, members: dict[str, bytes]) -> Case:
+    """The pack with one manifest field (or one entry of its file list) replaced."""
+    out = dict(members)
+    manifest = json.loads(members["manifest.json"])
+    field = draw(st.sampled_from([*sorted(manifest), "files[]", "source_library.id"]))
+    value = draw(JSON_VALUES)
+    if field == "files[]":
+        name = draw(st.sampled_from(sorted(manifest["files"])))
+        manifest["files"][name] = value
+    elif field == "source_library.id":
+        manifest["source_library"]["id"] = value
+    else:
+        manifest[field] = value
+    out["manifest.json"] = json.dumps(manifest, ensure_ascii=True).encode()
+    return Case(f"manifest {field} = {value!r}", out)
+
+
+def test_fuzz_manifest(corpus: dict[str, Any], tmp_path_factory: Any) -> None:
+    folder = tmp_path_factory.mktemp("manifest")
+
+    @fuzz_settings(40)
+    @given(hostile_manifest(corpus["pack_members"]))
+    def run(case: Case) -> None:
+        path = write_pack(folder / "manifest.jxpack", case.value, rehash=False)
+        _import_or_refuse(corpus["empty"], path.read_bytes())
+
+    run()
+
+
 def _restore_or_refuse(backup_bytes: bytes) -> None:
     folder = Path(tempfile.mkdtemp(prefix="jiangxin-fuzz-"))
     try:
