@@ -191,10 +191,17 @@ def read_backup_manifest(zf: SafeZip) -> dict[str, object]:
 STAGING_PREFIX = ".jiangxin-restore-"
 
 
+def _ours(entry: Path) -> bool:
+    """A restore's own working file or folder (ours, another's, or a killed one's)."""
+    return entry.name.startswith(STAGING_PREFIX)
+
+
 def _check_target(target_dir: Path) -> None:
     if (target_dir / paths.DATABASE_NAME).exists():
         raise LibraryError(_("There is already a library at {path}.").format(path=target_dir))
-    if target_dir.exists() and (not target_dir.is_dir() or any(target_dir.iterdir())):
+    if target_dir.exists() and (
+        not target_dir.is_dir() or any(not _ours(e) for e in target_dir.iterdir())
+    ):
         raise LibraryError(
             _("{path} is not an empty folder; choose a new or empty folder.").format(
                 path=target_dir
@@ -219,7 +226,7 @@ def restore_backup(source: Path, target_dir: Path, *, progress: Progress | None 
         manifest = read_backup_manifest(zf)
         hashes = parse_manifest_files(manifest, zf)
         needed = zf.total_size()
-        parent = target_dir.parent
+        parent = _staging_parent(target_dir)
         try:
             parent.mkdir(parents=True, exist_ok=True)
             _remove_abandoned_staging(parent)
@@ -327,8 +334,26 @@ def _check_restored(staging: Path, target_dir: Path) -> None:
     (staging / paths.LOCK_NAME).unlink(missing_ok=True)
 
 
+def _staging_parent(target_dir: Path) -> Path:
+    """Beside the target, so that one rename puts the library in place; inside it when the
+    target is an empty disk of its own (a USB stick's top folder), which no rename can
+    replace and whose free space is what counts."""
+    try:
+        if target_dir.is_dir() and (
+            os.path.ismount(target_dir)
+            or target_dir.stat().st_dev != target_dir.parent.stat().st_dev
+        ):
+            return target_dir
+    except OSError:
+        pass
+    return target_dir.parent
+
+
 def _move_into_place(staging: Path, target_dir: Path) -> None:
     """One rename: a missing or empty target becomes the library; a taken one refuses."""
+    if staging.parent == target_dir:
+        _move_up(staging, target_dir)
+        return
     if os.name != "posix" and target_dir.is_dir() and not any(target_dir.iterdir()):
         target_dir.rmdir()  # Windows renames only onto a missing name
     try:
@@ -343,6 +368,26 @@ def _move_into_place(staging: Path, target_dir: Path) -> None:
             ) from None
         raise
     fsync_dir(target_dir.parent)
+
+
+def _move_up(staging: Path, target_dir: Path) -> None:
+    """Staged inside the target: move the entries up, the database last (until it is there
+    the folder is no library), under a lock so that of two restores only one does it."""
+    lock_path = target_dir / f"{STAGING_PREFIX}move.lock"
+    try:
+        with FileLock(lock_path, timeout=30):
+            if any(not _ours(e) for e in target_dir.iterdir()):
+                raise LibraryError(
+                    _("{path} is not an empty folder; choose a new or empty folder.").format(
+                        path=target_dir
+                    )
+                )
+            entries = sorted(staging.iterdir(), key=lambda e: e.name == paths.DATABASE_NAME)
+            for entry in entries:
+                os.rename(entry, target_dir / entry.name)
+            fsync_dir(target_dir)
+    finally:
+        lock_path.unlink(missing_ok=True)  # nothing of the restore's own is left in the folder
 
 
 # --- automatic backups ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -147,3 +148,30 @@ def test_restore_onto_a_full_disk(
     with pytest.raises(backup_service.UserError, match="disk space"):
         backup_service.restore_backup(good, disk / "restored")
     assert [p.name for p in disk.iterdir()] == ["ballast"]
+
+
+def test_restore_into_the_top_folder_of_an_empty_disk(
+    small_disk: SmallDisk, demo_library: Library, tmp_path: Path
+) -> None:
+    """A USB stick's top folder cannot be renamed onto: the restore stages inside it."""
+    illustrate(demo_library)
+    good = backup_service.create_backup(demo_library, tmp_path / "b.zip").path
+    disk = small_disk("64m")  # the restore keeps 32 MB free beyond what it unpacks
+    outcomes: list[str] = []
+
+    def restore() -> None:
+        try:
+            backup_service.restore_backup(good, disk)
+            outcomes.append("ok")
+        except backup_service.LibraryError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=restore) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("ok") == 1, outcomes
+    assert not [p for p in disk.iterdir() if p.name.startswith(".jiangxin-restore-")]
+    with Library.open(disk) as restored:
+        assert not check_library(restored).damaged

@@ -675,3 +675,13 @@ def test_json_output_stays_json_with_a_stored_infinity(
     assert main(["--library", str(demo_dir), "show", "session", session_id, "--json"]) == 0
     data = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(c))
     assert data["gps_lat"] is None and data["gps_lon"] is None
+
+
+def test_restore_into_an_existing_empty_folder(demo_library: Library, tmp_path: Path) -> None:
+    good = create_backup(demo_library, tmp_path / "b.zip").path
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert restore_backup(good, empty) == empty
+    with Library.open(empty) as restored:
+        assert restored.library_id == demo_library.library_id
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.zip", "demo", "empty"]
