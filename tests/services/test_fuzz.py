@@ -267,7 +267,10 @@ def test_fuzz_manifest(corpus: dict[str, Any], tmp_path_factory: Any) -> None:
     @fuzz_settings(40)
     @given(hostile_manifest(corpus["pack_members"]))
     def run(case: Case) -> None:
-        path = write_pack(folder / "manifest.jxpack", case.value, rehash=False)
+        path = folder / "manifest.jxpack"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in case.value.items():  # the manifest's bytes as generated
+                zf.writestr(name, data)
         _import_or_refuse(corpus["empty"], path.read_bytes())
 
     run()
