@@ -381,9 +381,12 @@ class _Importer:
     def __init__(self, library: Library, linker: _Linker) -> None:
         self.library = library
         self.linker = linker
-        library.tmp_dir.mkdir(parents=True, exist_ok=True)
-        library.thumbs_dir.mkdir(parents=True, exist_ok=True)
-        library.photos_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            library.tmp_dir.mkdir(parents=True, exist_ok=True)
+            library.thumbs_dir.mkdir(parents=True, exist_ok=True)
+            library.photos_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise write_failure(exc, library.root) from None
 
     def submit(self, path: Path) -> tuple[ProcessPoolExecutor, Future[Any]]:
         return _run_in_pool(
