@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -102,10 +103,9 @@ def check_database_file(db_path: Path) -> list[Problem]:
 def _check_records(library: Library, report: CheckReport) -> None:
     """Every record reads back in the shape a pack carries (what export and sharing rely on)."""
     from desktop_app.services.labels import KIND_NAMES
-    from desktop_app.services.merge import EAGER
     from desktop_app.services.pack_format import KINDS, RecordRefused, normalise_record
-    from desktop_app.services.records import record_to_dict
-    from desktop_app.storage.models import AGGREGATES
+    from desktop_app.storage.kinds import KINDS as RECORD_KINDS
+    from desktop_app.storage.kinds import record_to_dict
 
     # What a damaged row raises on the way from SQLite to a dictionary: a date that is no
     # date, text that is no UTF-8, JSON that is no JSON, a value of the wrong type.
@@ -120,11 +120,12 @@ def _check_records(library: Library, report: CheckReport) -> None:
         )
 
     for kind in KINDS:
-        model = AGGREGATES[kind]
+        spec = RECORD_KINDS[kind]
+        model: Any = spec.model
         try:
             with library.session() as s:
                 # Child rows in one query per relationship, not one per record.
-                query = select(model).order_by(model.id).options(*EAGER[kind])
+                query = select(model).order_by(model.id).options(*spec.loader_options())
                 for obj in s.scalars(query):
                     try:
                         normalise_record(kind, record_to_dict(kind, obj))
@@ -160,10 +161,9 @@ def reading_stored_records() -> Iterator[None]:
 
 def _check_photo_rows(library: Library, report: CheckReport, verify_hashes: bool) -> set[Path]:
     with library.session() as s:
-        photos = s.execute(select(Photo.id, Photo.sha256, Photo.ext)).all()
+        photos = s.execute(select(Photo.id, Photo.sha256, Photo.ext, Photo.deleted_at)).all()
     expected: set[Path] = set()
-    for photo_id, sha, ext in photos:
-        report.photos_checked += 1
+    for photo_id, sha, ext, deleted_at in photos:
         try:
             path = photo_path(library.photos_dir, sha, ext)
         except StoredPathError:
@@ -179,6 +179,9 @@ def _check_photo_rows(library: Library, report: CheckReport, verify_hashes: bool
             )
             continue
         expected.add(path)
+        if deleted_at is not None and not path.is_file():
+            continue  # a tombstone: clean-up removed its file (services/photos.py)
+        report.photos_checked += 1
         if not path.is_file():
             report.problems.append(
                 Problem(

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from desktop_app.core.i18n import _
-from desktop_app.storage.enums import SessionRole, TeamKind, TeamRole
+from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
 
 Errors = dict[str, str]
 
@@ -58,8 +58,8 @@ def team_errors(team: Mapping[str, Any]) -> Errors:
     errors: Errors = {}
     if not _text(team.get("name")).strip():
         errors["name"] = _("Enter the team's name.")
-    if team.get("kind") not in {k.value for k in TeamKind}:
-        errors["kind"] = _("Choose the kind of team.")
+    if team.get("category") not in {k.value for k in TeamCategory}:
+        errors["category"] = _("Choose the team's category.")
     members = list(team.get("members") or [])
     roles = [m.get("role") for m in members]
     if roles.count(TeamRole.CAPTAIN.value) > 1:
