@@ -19,6 +19,7 @@ from desktop_app.cli.common import CliContext, fail
 from desktop_app.core.crashlog import log_internal_error
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import SUPPORTED_LANGUAGES, _, set_language
+from desktop_app.core.writefail import damage_error_for, user_error_for
 
 # Imported only when a command is given: opening the window must not pay for every
 # command's services (start-up time is a measured goal, see BENCHMARKS.md).
@@ -111,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return fail(_("Interrupted."), 130)
     except Exception as exc:
+        # A disk that refused a write, or a damaged database, that no service put into words.
+        known = user_error_for(exc) or damage_error_for(exc)
+        if known is not None:
+            return fail(str(known), known.exit_code)
         log_path = log_internal_error(exc)
         return fail(_("Internal error; details are in {path}").format(path=log_path), 70)
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +35,19 @@ def fail(message: str, code: int = 1) -> int:
     return code
 
 
+def _finite(data: Any) -> Any:
+    """NaN and infinity are not JSON (json.dumps would print them anyway): null instead."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(v) for v in data]
+    return data
+
+
 def print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    print(json.dumps(_finite(data), ensure_ascii=False, indent=2, default=str, allow_nan=False))
 
 
 def display_width(text: str) -> int:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from pathlib import Path
 
 from desktop_app.cli.common import CliContext, print_json, print_table
 from desktop_app.core.i18n import _, pgettext
+from desktop_app.core.writefail import user_error_for
 from desktop_app.services import backup as backup_service
 from desktop_app.services import merge, packs
 
@@ -186,7 +188,14 @@ def cmd_conflicts_resolve(ctx: CliContext, args: argparse.Namespace) -> int:
 def cmd_backup(ctx: CliContext, args: argparse.Namespace) -> int:
     # Read-only open: a backup is safe while the app has the library open.
     with ctx.open_library(write=False) as library:
-        result = backup_service.create_backup(library, Path(args.output))
+        try:
+            result = backup_service.create_backup(library, Path(args.output))
+        except (OSError, sqlite3.Error) as exc:
+            # The destination (a full or pulled USB stick...), named in words.
+            translated = user_error_for(exc, Path(args.output).absolute().parent)
+            if translated is None:
+                raise
+            raise translated from None
     if args.json:
         print_json({"path": str(result.path), "photos": result.photos, "bytes": result.bytes})
     else:

@@ -25,6 +25,12 @@ class LibraryError(UserError):
     """The library folder cannot be used (missing, not a library, too new, read-only...)."""
 
 
+class LibraryDamagedError(LibraryError):
+    """The library's files are damaged (or were tampered with); `jiangxin check` says where."""
+
+    exit_code = 2
+
+
 class LibraryLockedError(LibraryError):
     """Another instance has the library open for writing."""
 

@@ -14,6 +14,7 @@ copy is all it takes to go back. The newest `backups.keep` of them are kept.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from desktop_app import __version__
 from desktop_app.core import paths
 from desktop_app.core.errors import ImportRejectedError, LibraryError, UserError
@@ -32,6 +35,7 @@ from desktop_app.core.fsutil import atomic_writer, fsync_dir
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.core.settings import Settings
+from desktop_app.core.writefail import user_error_for, write_failure
 from desktop_app.services.pack_format import (
     BACKUP_MANIFEST_NAME,
     CHUNK,
@@ -167,87 +171,223 @@ def read_backup_manifest(zf: SafeZip) -> dict[str, object]:
     info = zf.members[BACKUP_MANIFEST_NAME]
     if info.file_size > zf.limits.max_json_size:
         raise ImportRejectedError(_("The backup's manifest is too large."))
-    with zf.zip.open(info) as handle:
-        data = handle.read(zf.limits.max_json_size + 1)
-    manifest = parse_json(data, BACKUP_MANIFEST_NAME, zf.what)
+    # Read errors (bad CRC, corrupt deflate...) become a refusal naming the manifest.
+    data = zf.read_limited(BACKUP_MANIFEST_NAME, zf.limits.max_json_size)
+    if len(data) > zf.limits.max_json_size:
+        raise ImportRejectedError(_("The backup's manifest is too large."))
+    manifest = parse_json(data, BACKUP_MANIFEST_NAME, zf.what, max_values=zf.limits.max_json_values)
     if not isinstance(manifest, dict) or manifest.get("format") != BACKUP_FORMAT:
         raise ImportRejectedError(_("{path} is not a Jiangxin backup.").format(path=zf.path.name))
     version = manifest.get("format_version")
-    if not isinstance(version, int) or version > BACKUP_FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ImportRejectedError(_("{path} is not a Jiangxin backup.").format(path=zf.path.name))
+    if version > BACKUP_FORMAT_VERSION:
         raise ImportRejectedError(
             _("The backup was made by a newer version of Jiangxin; update the app to restore it.")
         )
     return manifest
 
 
-def restore_backup(source: Path, target_dir: Path, *, progress: Progress | None = None) -> Path:
-    """Unpack a backup into a new or empty folder and open it once (migrating if older).
+STAGING_PREFIX = ".jiangxin-restore-"
 
-    On any failure the folder is left as it was (missing or empty).
-    """
-    progress = progress or NullProgress()
-    target_dir = Path(target_dir).absolute()
+
+def _ours(entry: Path) -> bool:
+    """A restore's own working file or folder (ours, another's, or a killed one's)."""
+    return entry.name.startswith(STAGING_PREFIX)
+
+
+def _check_target(target_dir: Path) -> None:
     if (target_dir / paths.DATABASE_NAME).exists():
         raise LibraryError(_("There is already a library at {path}.").format(path=target_dir))
-    if target_dir.exists() and (not target_dir.is_dir() or any(target_dir.iterdir())):
+    if target_dir.exists() and (
+        not target_dir.is_dir() or any(not _ours(e) for e in target_dir.iterdir())
+    ):
         raise LibraryError(
             _("{path} is not an empty folder; choose a new or empty folder.").format(
                 path=target_dir
             )
         )
+
+
+def restore_backup(source: Path, target_dir: Path, *, progress: Progress | None = None) -> Path:
+    """Unpack a backup into a new or empty folder and open it once (migrating if older).
+
+    Everything is unpacked into a hidden folder beside the target, checked like
+    `jiangxin check` does (a backup whose database names a photo it lacks, or a file outside
+    the photo store, is refused) and only then renamed into place in one step. So on any
+    failure the target is left as it was (missing or empty), and of two restores into the same
+    folder only one can succeed.
+    """
+    progress = progress or NullProgress()
+    target_dir = Path(target_dir).absolute()
+    _check_target(target_dir)
     what = _("backup")
     with open_safe_zip(Path(source), allowed=_backup_member_allowed, what=what) as zf:
         manifest = read_backup_manifest(zf)
         hashes = parse_manifest_files(manifest, zf)
         needed = zf.total_size()
-        created = not target_dir.exists()
+        parent = _staging_parent(target_dir)
         try:
-            target_dir.mkdir(parents=True, exist_ok=True)
-            free = shutil.disk_usage(target_dir).free
+            parent.mkdir(parents=True, exist_ok=True)
+            _remove_abandoned_staging(parent)
+            staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+            # Held while this restore runs: a later restore removes the folder of one that
+            # was killed (its lock is free), never that of one still running.
+            lock = FileLock(f"{staging}.lock", timeout=0)
+            lock.acquire()
+        except (OSError, Timeout) as exc:
+            raise write_failure(exc, parent) from None
+        try:
+            free = shutil.disk_usage(staging).free
             if free < needed + 32 * 1024**2:
                 raise UserError(
                     _("Not enough free disk space at {path} to restore the backup.").format(
                         path=target_dir
                     )
                 )
-            names = sorted(hashes)
-            for done, name in enumerate(names, start=1):
-                progress.check_cancelled()
-                if name != DB_MEMBER:
-                    sha = name.rsplit("/", 1)[1].split(".", 1)[0]
-                    if not SHA_RE.match(sha) or hashes[name] != sha:
-                        raise ImportRejectedError(
-                            _(
-                                "The file “{name}” in the backup does not match its checksum; "
-                                "the file is damaged or was altered."
-                            ).format(name=name)
-                        )
-                # Names were checked against the allow-list: they stay inside target_dir.
-                dest = target_dir.joinpath(*name.split("/"))
-                with atomic_writer(dest) as handle:
-                    zf.copy_member(name, hashes[name], handle)
-                if done % 20 == 0 or done == len(names):
-                    progress.step(done, len(names), _("Restoring…"))
-            for sub in (paths.PHOTOS_DIR, paths.THUMBS_DIR, paths.BACKUPS_DIR, paths.TMP_DIR):
-                (target_dir / sub).mkdir(parents=True, exist_ok=True)
-            fsync_dir(target_dir)
-            try:
-                Library.open(target_dir, write=True).close()
-            except LibraryError as exc:
+            _unpack(zf, hashes, staging, progress)
+            _check_restored(staging, target_dir)
+            _move_into_place(staging, target_dir)
+        except OSError as exc:
+            raise write_failure(exc, target_dir) from None
+        except sqlite3.Error as exc:
+            translated = user_error_for(exc, target_dir)
+            if translated is None:
                 raise ImportRejectedError(
                     _("The backup cannot be restored: {reason}").format(reason=exc)
                 ) from None
-        except BaseException:
-            if created:
-                shutil.rmtree(target_dir, ignore_errors=True)
-            else:
-                for child in list(target_dir.iterdir()):
-                    if child.is_dir():
-                        shutil.rmtree(child, ignore_errors=True)
-                    else:
-                        child.unlink(missing_ok=True)
-            raise
+            raise translated from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            lock.release()
+            Path(f"{staging}.lock").unlink(missing_ok=True)
     return target_dir
+
+
+def _remove_abandoned_staging(parent: Path) -> None:
+    """Remove what killed restores left beside their target: folders whose lock is free."""
+    for lock_path in parent.glob(f"{STAGING_PREFIX}*.lock"):
+        folder = lock_path.with_suffix("")
+        lock = FileLock(lock_path, timeout=0)
+        try:
+            lock.acquire()
+        except (Timeout, OSError):
+            continue  # a restore is still running there
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            lock.release()
+            lock_path.unlink(missing_ok=True)
+
+
+def _unpack(zf: SafeZip, hashes: dict[str, str], staging: Path, progress: Progress) -> None:
+    names = sorted(hashes)
+    for done, name in enumerate(names, start=1):
+        progress.check_cancelled()
+        if name != DB_MEMBER:
+            sha = name.rsplit("/", 1)[1].split(".", 1)[0]
+            if not SHA_RE.match(sha) or hashes[name] != sha:
+                raise ImportRejectedError(
+                    _(
+                        "The file “{name}” in the backup does not match its checksum; "
+                        "the file is damaged or was altered."
+                    ).format(name=name)
+                )
+        # Names were checked against the allow-list: they stay inside the staging folder.
+        dest = staging.joinpath(*name.split("/"))
+        with atomic_writer(dest) as handle:
+            zf.copy_member(name, hashes[name], handle)
+        if done % 20 == 0 or done == len(names):
+            progress.step(done, len(names), _("Restoring…"))
+    for sub in (paths.PHOTOS_DIR, paths.THUMBS_DIR, paths.BACKUPS_DIR, paths.TMP_DIR):
+        (staging / sub).mkdir(parents=True, exist_ok=True)
+    fsync_dir(staging)
+
+
+def _check_restored(staging: Path, target_dir: Path) -> None:
+    """Open the unpacked library once (migrating it) and refuse it unless `check` is clean."""
+    from desktop_app.services import search  # also registers the index check
+    from desktop_app.services.integrity import check_library
+
+    try:
+        library = Library.open(staging, write=True)
+    except LibraryError as exc:
+        reason = str(exc).replace(str(staging), str(target_dir))  # not the hidden folder's name
+        raise ImportRejectedError(
+            _("The backup cannot be restored: {reason}").format(reason=reason)
+        ) from None
+    try:
+        # Photo bytes were hashed on the way out of the zip; the check needs not read them again.
+        report = check_library(library, verify_hashes=False)
+        index_only = all(p.code == "search_index" for p in report.problems)
+        if report.damaged and index_only:
+            search.rebuild_index(library)  # derived data: rebuilt, not a reason to refuse
+        elif report.damaged:
+            problem = next(p for p in report.problems if p.code != "search_index")
+            raise ImportRejectedError(
+                _("The backup holds a damaged library and was not restored: {problem}").format(
+                    problem=problem.message
+                )
+            )
+    finally:
+        library.close()
+    (staging / paths.LOCK_NAME).unlink(missing_ok=True)
+
+
+def _staging_parent(target_dir: Path) -> Path:
+    """Beside the target, so that one rename puts the library in place; inside it when the
+    target is an empty disk of its own (a USB stick's top folder), which no rename can
+    replace and whose free space is what counts."""
+    try:
+        if target_dir.is_dir() and (
+            os.path.ismount(target_dir)
+            or target_dir.stat().st_dev != target_dir.parent.stat().st_dev
+        ):
+            return target_dir
+    except OSError:
+        pass
+    return target_dir.parent
+
+
+def _move_into_place(staging: Path, target_dir: Path) -> None:
+    """One rename: a missing or empty target becomes the library; a taken one refuses."""
+    if staging.parent == target_dir:
+        _move_up(staging, target_dir)
+        return
+    if os.name != "posix" and target_dir.is_dir() and not any(target_dir.iterdir()):
+        target_dir.rmdir()  # Windows renames only onto a missing name
+    try:
+        os.rename(staging, target_dir)  # POSIX replaces an empty folder, never a full one
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            # Another restore (or something else) filled the folder in the meantime.
+            raise LibraryError(
+                _("{path} is not an empty folder; choose a new or empty folder.").format(
+                    path=target_dir
+                )
+            ) from None
+        raise
+    fsync_dir(target_dir.parent)
+
+
+def _move_up(staging: Path, target_dir: Path) -> None:
+    """Staged inside the target: move the entries up, the database last (until it is there
+    the folder is no library), under a lock so that of two restores only one does it."""
+    lock_path = target_dir / f"{STAGING_PREFIX}move.lock"
+    try:
+        with FileLock(lock_path, timeout=30):
+            if any(not _ours(e) for e in target_dir.iterdir()):
+                raise LibraryError(
+                    _("{path} is not an empty folder; choose a new or empty folder.").format(
+                        path=target_dir
+                    )
+                )
+            entries = sorted(staging.iterdir(), key=lambda e: e.name == paths.DATABASE_NAME)
+            for entry in entries:
+                os.rename(entry, target_dir / entry.name)
+            fsync_dir(target_dir)
+    finally:
+        lock_path.unlink(missing_ok=True)  # nothing of the restore's own is left in the folder
 
 
 # --- automatic backups ----------------------------------------------------------------------

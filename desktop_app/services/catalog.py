@@ -13,8 +13,7 @@ silently replacing the newer version.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import StaleRecordError, ValidationError
 from desktop_app.core.i18n import _
-from desktop_app.core.timezones import default_zone_name, is_known_zone, unknown_zone_message
+from desktop_app.core.timezones import default_zone_name
+from desktop_app.services import rules
 from desktop_app.services.labels import KIND_NAMES
 from desktop_app.services.records import get_record
 from desktop_app.storage import versions
@@ -49,9 +49,6 @@ from desktop_app.storage.models import (
     utcnow,
 )
 from desktop_app.storage.store import RecordStore
-
-# Digits with optional +, spaces, dashes and brackets: 010-12345678, 138 0000 0000, +86 ...
-PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-()]{5,22}[0-9]$")
 
 
 def clean_list(values: list[str]) -> list[str]:
@@ -173,11 +170,9 @@ class SessionData:
 
 
 def validate_team(s: Session, data: TeamData, team_id: str | None) -> None:
-    errors: dict[str, str] = {}
+    errors = rules.team_errors(asdict(data))
     name = data.name.strip()
-    if not name:
-        errors["name"] = _("Enter the team's name.")
-    else:
+    if "name" not in errors:
         clash = s.scalar(
             select(ServiceTeam.id).where(
                 ServiceTeam.name == name,
@@ -187,16 +182,7 @@ def validate_team(s: Session, data: TeamData, team_id: str | None) -> None:
         )
         if clash:
             errors["name"] = _("A team named “{name}” already exists.").format(name=name)
-    if data.category not in {k.value for k in TeamCategory}:
-        errors["category"] = _("Choose the team's category.")
-    roles = [m.role for m in data.members]
-    if roles.count(TeamRole.CAPTAIN.value) > 1:
-        errors["members"] = _("A team has at most one captain.")
-    elif any(r not in {x.value for x in TeamRole} for r in roles):
-        errors["members"] = _("Unknown role in the member list.")
     ids = [m.member_id for m in data.members]
-    if len(set(ids)) != len(ids) and "members" not in errors:
-        errors["members"] = _("A member is listed twice.")
     if ids and "members" not in errors:
         live = set(
             s.scalars(select(Member.id).where(Member.id.in_(ids), Member.deleted_at.is_(None)))
@@ -208,56 +194,17 @@ def validate_team(s: Session, data: TeamData, team_id: str | None) -> None:
 
 
 def validate_member(data: MemberData) -> None:
-    errors: dict[str, str] = {}
-    if not data.name.strip():
-        errors["name"] = _("Enter the member's name.")
-    phone = data.phone.strip()
-    if phone and not PHONE_RE.match(phone):
-        errors["phone"] = _("“{phone}” is not a phone number.").format(phone=phone)
-    for honour in data.honours:
-        if not honour.title.strip():
-            errors["honours"] = _("Every honour needs a title.")
-        elif honour.year is not None and not 1949 <= honour.year <= 2100:
-            errors["honours"] = _("The year {year} is not a plausible year.").format(
-                year=honour.year
-            )
-    if errors:
+    if errors := rules.member_errors(asdict(data)):
         raise ValidationError(errors)
 
 
 def validate_guide(data: GuideData) -> None:
-    errors: dict[str, str] = {}
-    if not data.title.strip():
-        errors["title"] = _("Enter the guide's title.")
-    if any(not step.text.strip() and not step.photo_ids for step in data.steps):
-        errors["steps"] = _("A step is empty; write what to do or remove it.")
-    if errors:
+    if errors := rules.guide_errors(asdict(data)):
         raise ValidationError(errors)
 
 
 def validate_session(data: SessionData) -> None:
-    errors: dict[str, str] = {}
-    if not data.theme.strip() and not data.venue.strip():
-        errors["theme"] = _("Enter a theme or a venue for the session.")
-    if data.ends_at is not None and data.ends_at < data.starts_at:
-        errors["ends_at"] = _("The session cannot end before it starts.")
-    if not is_known_zone(data.time_zone):
-        errors["time_zone"] = unknown_zone_message(data.time_zone)
-    if data.gps_lat is not None and not -90 <= data.gps_lat <= 90:
-        errors["gps"] = _("Latitude must be between -90 and 90.")
-    if data.gps_lon is not None and not -180 <= data.gps_lon <= 180:
-        errors["gps"] = _("Longitude must be between -180 and 180.")
-    if any(g.count is not None and g.count < 0 for g in data.groups):
-        errors["groups"] = _("A head count cannot be negative.")
-    if any(not g.name.strip() for g in data.groups):
-        errors["groups"] = _("Every participant group needs a name.")
-    if any(not f.text.strip() for f in data.feedback):
-        errors["feedback"] = _("A feedback quote is empty.")
-    if any(not a.title.strip() for a in data.agenda):
-        errors["agenda"] = _("Every agenda item needs a title.")
-    if any(a.role not in {r.value for r in SessionRole} for a in data.attendees):
-        errors["attendees"] = _("Unknown role in the attendee list.")
-    if errors:
+    if errors := rules.session_errors(asdict(data)):
         raise ValidationError(errors)
 
 

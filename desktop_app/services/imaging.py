@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.fsutil import atomic_writer, fsync_dir, fsync_file
 from desktop_app.core.i18n import N_
-from desktop_app.storage.photostore import photo_path
+from desktop_app.storage.photostore import check_sha256, photo_path
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -410,6 +410,7 @@ def save_cache_jpeg(img: Image.Image, target: Path) -> None:
 
 def cache_path(thumbs_dir: Path, sha256: str, edge: int, rotation: int = 0) -> Path:
     suffix = f"_r{rotation}" if rotation else ""
+    sha256 = check_sha256(sha256)  # a stored value: never a path outside the cache
     return thumbs_dir / sha256[:2] / f"{sha256}_{edge}{suffix}.jpg"
 
 
@@ -447,6 +448,10 @@ class Prepared:
     facts: ImageFacts | None = None
 
 
+class StoreWriteError(OSError):
+    """Writing into the library failed (full disk...): the library's fault, not the photo's."""
+
+
 def copy_and_hash(source: Path, tmp_dir: Path) -> tuple[Path, str, int]:
     """Copy `source` byte for byte into `tmp_dir`, hashing the bytes on the way.
 
@@ -455,21 +460,29 @@ def copy_and_hash(source: Path, tmp_dir: Path) -> tuple[Path, str, int]:
     about the disk (`jiangxin check` re-hashes the stored files for that). Not fsynced here:
     the caller makes the copies of a group durable at once before it commits their records.
     """
-    tmp_dir.mkdir(parents=True, exist_ok=True)
     temp = tmp_dir / f"import-{uuid.uuid4().hex}.part"
     digest = hashlib.sha256()
     size = 0
     try:
-        with source.open("rb", buffering=0) as src, temp.open("xb", buffering=0) as dst:
-            buffer = bytearray(COPY_CHUNK)
-            view = memoryview(buffer)
-            while n := src.readinto(buffer):
-                chunk = view[:n]
-                digest.update(chunk)
-                written = 0
-                while written < n:  # a raw write may write less than asked
-                    written += dst.write(chunk[written:]) or 0
-                size += n
+        with source.open("rb", buffering=0) as src:
+            try:
+                tmp_dir.mkdir(parents=True, exist_ok=True)
+                dst = temp.open("xb", buffering=0)
+            except OSError as exc:
+                raise StoreWriteError(exc.errno, exc.strerror, str(tmp_dir)) from None
+            with dst:
+                buffer = bytearray(COPY_CHUNK)
+                view = memoryview(buffer)
+                while n := src.readinto(buffer):
+                    chunk = view[:n]
+                    digest.update(chunk)
+                    written = 0
+                    try:
+                        while written < n:  # a raw write may write less than asked
+                            written += dst.write(chunk[written:]) or 0
+                    except OSError as exc:
+                        raise StoreWriteError(exc.errno, exc.strerror, str(tmp_dir)) from None
+                    size += n
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -533,6 +546,8 @@ def prepare_import(
             if src.stat().st_size == 0:
                 raise BadImage(EMPTY)
             temp, sha, size = copy_and_hash(src, Path(tmp_dir))
+        except StoreWriteError:
+            raise  # the library's disk: the caller stops the import and says so
         except OSError as exc:
             raise BadImage(UNREADABLE, reason=exc.strerror or str(exc)) from None
         try:

@@ -120,6 +120,20 @@ class ListFilter:
     fts: bool = False
 
 
+# Columns that hold JSON lists: only their values are searched, not the JSON around them
+# (`title`, `year` or `null` would otherwise match every member with an honour).
+JSON_FILTER_COLUMNS = frozenset({"honours", "tags"})
+
+
+def _like_term(column: str) -> str:
+    if column in JSON_FILTER_COLUMNS:
+        return (
+            f"EXISTS (SELECT 1 FROM json_tree(CASE WHEN json_valid({column}) THEN {column} "
+            "ELSE '[]' END) WHERE atom IS NOT NULL AND CAST(atom AS TEXT) LIKE ? ESCAPE '\\')"
+        )
+    return f"CAST({column} AS TEXT) LIKE ? ESCAPE '\\'"
+
+
 def _like_pattern(word: str) -> str:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -160,7 +174,7 @@ def _conditions(
             terms.append(f"id IN ({searchtext.matching_ids_sql()})")
             params += [expression, kind]
     for word in [] if flt.fts else flt.text.split():
-        likes = [f"CAST({col} AS TEXT) LIKE ? ESCAPE '\\'" for col in FILTER_COLUMNS[kind]]
+        likes = [_like_term(col) for col in FILTER_COLUMNS[kind]]
         terms.append("(" + " OR ".join(likes) + ")")
         params += [_like_pattern(word)] * len(likes)
     if flt.team_id and kind == "session":
@@ -234,12 +248,23 @@ def list_ids(
 _OFFSETS: dict[tuple[str, int], timedelta] = {}
 
 
+def _honour_titles(stored: str | None) -> str:
+    try:
+        honours = json.loads(stored or "[]")
+        return "、".join(str(h.get("title", "")) for h in honours)
+    except (ValueError, TypeError, AttributeError):
+        return ""  # a damaged value: the list still shows (`check` reports it)
+
+
 def _format_dt(text: str | None, zone_name: str = "") -> str:
     """A stored time as "2025-08-15 09:30": in the zone given (a session's place), or in the
     laptop's zone (audit times, photos)."""
     # astimezone() asks the C library for the zone on every call and strftime is slow; forms
     # fill thousands of rows, so cache the offset per zone and UTC hour and format by hand.
-    value = from_db_text(text)
+    try:
+        value = from_db_text(text)
+    except ValueError:
+        return str(text)  # a damaged value is shown as it is (`check` reports it)
     if value is None:
         return ""
     hour = int(value.timestamp()) // 3600
@@ -301,10 +326,9 @@ def fetch_rows(library: Library, kind: str, ids: Sequence[str]) -> dict[str, dic
                 members=counts.get(rid, 0),
             )
         elif kind == "member":
-            honours = json.loads(obj["honours"] or "[]")
             row.update(
                 name=obj["name"],
-                honours="、".join(h.get("title", "") for h in honours),
+                honours=_honour_titles(obj["honours"]),
                 specialty=obj["specialty"],
                 employer=obj["employer"],
             )

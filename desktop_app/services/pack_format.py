@@ -13,13 +13,16 @@ The format is documented in `docs/pack-format.md`.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
 import json
+import lzma
+import math
 import re
 import stat
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,9 +32,11 @@ from typing import IO, Any
 from desktop_app.core.errors import ImportRejectedError
 from desktop_app.core.i18n import _
 from desktop_app.core.timezones import is_known_zone, unknown_zone_message
+from desktop_app.services.rules import RECORD_RULES
 from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
 from desktop_app.storage.kinds import KIND_ORDER, upgrade_dict
 from desktop_app.storage.kinds import KINDS as RECORD_KINDS
+from desktop_app.storage.photostore import is_store_ext
 
 PACK_FORMAT = "jiangxin-pack"
 # 2: every record and tombstone carries its version's tag; a team's category is "category"
@@ -66,10 +71,33 @@ class ZipLimits:
     max_total_size: int = 64 * 1024**3
     max_ratio: float = 100.0  # uncompressed / compressed, for members larger than ratio_floor
     ratio_floor: int = 1 << 20
-    max_json_size: int = 256 * 1024**2
+    max_json_size: int = 64 * 1024**2
+    # Parsed JSON takes far more memory than its text ([{},{},…] about 25 times): a file is
+    # refused before parsing when it holds more values than this (a ',', '{' or '[' each).
+    max_json_values: int = 1_500_000
+    max_records: int = 50_000  # records (and tombstones) of one kind in one pack
 
 
 DEFAULT_LIMITS = ZipLimits()
+
+# What zipfile and its decompressors raise on damaged or hostile archives, besides
+# BadZipFile: unsupported methods, flag bits 5/6 and "zip version 7.5" (NotImplementedError),
+# corrupt deflate/LZMA streams, truncated files, undecodable names, bad struct fields.
+ZIP_READ_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    UnicodeError,
+    struct.error,
+    ValueError,
+    OverflowError,
+    KeyError,
+    IndexError,
+    OSError,
+)
 
 
 def reject(message: str) -> ImportRejectedError:
@@ -111,7 +139,7 @@ class SafeZip:
         self._allowed = allowed
         try:
             is_zip = self.path.is_file() and zipfile.is_zipfile(self.path)
-        except OSError:
+        except ZIP_READ_ERRORS:  # "span multiple disks" is raised, not answered False
             is_zip = False
         if not self.path.is_file():
             raise reject(_("There is no file at {path}.").format(path=self.path))
@@ -121,9 +149,10 @@ class SafeZip:
                     path=self.path.name, what=what
                 )
             )
+        self._check_directory_size()
         try:
             self.zip = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        except ZIP_READ_ERRORS as exc:
             raise reject(
                 _("{path} is not a {what}: {reason}").format(
                     path=self.path.name, what=what, reason=exc
@@ -134,6 +163,21 @@ class SafeZip:
         except BaseException:
             self.zip.close()
             raise
+
+    def _check_directory_size(self) -> None:
+        """Refuse a central directory too large to list, before zipfile builds it in memory."""
+        try:
+            with self.path.open("rb") as handle:
+                end = zipfile._EndRecData(handle)  # type: ignore[attr-defined]
+        except ZIP_READ_ERRORS:
+            end = None
+        if not end:
+            return  # zipfile itself says what is wrong
+        entries = end[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]
+        size = end[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
+        # 46 bytes of header, a short allowed name and a zip64 field: well under 512 bytes.
+        if entries > self.limits.max_entries or size > self.limits.max_entries * 512:
+            raise reject(_("The {what} has too many files.").format(what=self.what))
 
     def _check(self) -> dict[str, zipfile.ZipInfo]:
         infos = self.zip.infolist()
@@ -159,8 +203,17 @@ class SafeZip:
                 )
             if info.is_dir():
                 continue
-            if info.flag_bits & 0x1:
+            if info.flag_bits & 0x41:  # bit 0: encrypted; bit 6: strong encryption
                 raise reject(_("The {what} is encrypted.").format(what=self.what))
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or (
+                info.flag_bits & 0x20
+            ):
+                raise reject(
+                    _(
+                        "The file “{name}” in the {what} uses a kind of compression Jiangxin "
+                        "does not read; it was refused."
+                    ).format(name=name, what=self.what)
+                )
             if not self._allowed(name):
                 raise reject(
                     _("The {what} contains an unexpected file “{name}”; it was refused.").format(
@@ -220,17 +273,40 @@ class SafeZip:
         infos = self.members.values() if names is None else [self.members[n] for n in names]
         return sum(i.file_size for i in infos)
 
-    @contextlib.contextmanager
-    def _open(self, name: str) -> Iterator[IO[bytes]]:
+    def damaged(self, name: str, exc: BaseException) -> ImportRejectedError:
+        return reject(
+            _("The file “{name}” in the {what} is damaged: {reason}").format(
+                name=name, what=self.what, reason=str(exc) or type(exc).__name__
+            )
+        )
+
+    def chunks(self, name: str, size: int = CHUNK) -> Iterator[bytes]:
+        """The member's bytes in chunks. Read errors become a refusal naming the member;
+        errors of whoever consumes the chunks (a full disk...) pass through unchanged."""
         try:
-            with self.zip.open(self.members[name]) as handle:
-                yield handle
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-            raise reject(
-                _("The file “{name}” in the {what} is damaged: {reason}").format(
-                    name=name, what=self.what, reason=exc
-                )
-            ) from None
+            handle: IO[bytes] = self.zip.open(self.members[name])
+        except ZIP_READ_ERRORS as exc:
+            raise self.damaged(name, exc) from None
+        with handle:
+            while True:
+                try:
+                    chunk = handle.read(size)
+                except ZIP_READ_ERRORS as exc:
+                    raise self.damaged(name, exc) from None
+                if not chunk:
+                    return
+                yield chunk
+
+    def read_limited(self, name: str, limit: int) -> bytes:
+        """At most `limit + 1` bytes of a member (the caller refuses when it gets more)."""
+        parts: list[bytes] = []
+        got = 0
+        for chunk in self.chunks(name):
+            parts.append(chunk)
+            got += len(chunk)
+            if got > limit:
+                break
+        return b"".join(parts)
 
     def read_bytes(self, name: str, expected_sha: str, *, max_size: int | None = None) -> bytes:
         """The whole member, refused if it is larger than allowed or its hash differs."""
@@ -239,8 +315,7 @@ class SafeZip:
             raise reject(
                 _("The file “{name}” in the {what} is too large.").format(name=name, what=self.what)
             )
-        with self._open(name) as handle:
-            data = handle.read(limit + 1)
+        data = self.read_limited(name, limit)
         if len(data) > limit:
             raise reject(
                 _("The file “{name}” in the {what} is too large.").format(name=name, what=self.what)
@@ -259,20 +334,19 @@ class SafeZip:
         digest = hashlib.sha256()
         size = 0
         limit = self.members[name].file_size
-        with self._open(name) as handle:
-            while chunk := handle.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise reject(
-                        _("The file “{name}” in the {what} is damaged.").format(
-                            name=name, what=self.what
-                        )
+        for chunk in self.chunks(name):
+            size += len(chunk)
+            if size > limit:
+                raise reject(
+                    _("The file “{name}” in the {what} is damaged.").format(
+                        name=name, what=self.what
                     )
-                digest.update(chunk)
-                if target is not None:
-                    target.write(chunk)
-                if on_bytes is not None:
-                    on_bytes(len(chunk))
+                )
+            digest.update(chunk)
+            if target is not None:
+                target.write(chunk)
+            if on_bytes is not None:
+                on_bytes(len(chunk))
         self._check_hash(name, digest.hexdigest(), expected_sha)
         return size
 
@@ -297,9 +371,24 @@ def open_safe_zip(
     return SafeZip(path, allowed=allowed, what=what, limits=limits)
 
 
-def parse_json(data: bytes, name: str, what: str) -> Any:
+def _no_constant(name: str) -> Any:
+    raise ValueError(_("{value} is not a number JSON allows").format(value=name))
+
+
+def parse_json(
+    data: bytes, name: str, what: str, *, max_values: int = DEFAULT_LIMITS.max_json_values
+) -> Any:
+    """Strict JSON (no NaN or Infinity), refused before parsing when it holds too many values."""
+    # Each value but the first is preceded by a ',' or opens with '{' or '['; counting those
+    # (inside strings too: an overestimate) bounds the memory the parsed result takes.
+    if data.count(b",") + data.count(b"{") + data.count(b"[") > max_values:
+        raise reject(
+            _("The file “{name}” in the {what} holds too many values; it was refused.").format(
+                name=name, what=what
+            )
+        )
     try:
-        return json.loads(data.decode("utf-8"))
+        return json.loads(data.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise reject(
             _("The file “{name}” in the {what} is not valid JSON: {reason}").format(
@@ -346,13 +435,20 @@ BACKUP_MANIFEST_NAME = "backup-manifest.json"
 # --- record validation and normalisation ------------------------------------------------------
 
 
-class _Bad(Exception):
+class RecordRefused(Exception):
     """A field of a record is not what the format says (turned into a translated refusal)."""
+
+
+_Bad = RecordRefused
 
 
 def _str(v: Any) -> str:
     if not isinstance(v, str):
         raise _Bad
+    try:
+        v.encode("utf-8")  # a lone surrogate ("\ud800") is no text: it cannot be stored
+    except UnicodeEncodeError:
+        raise _Bad from None
     return v
 
 
@@ -374,7 +470,13 @@ def _opt_float(v: Any) -> float | None:
         return None
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise _Bad
-    return float(v) if isinstance(v, int) else v
+    try:
+        number = float(v)
+    except OverflowError:
+        raise _Bad from None
+    if not math.isfinite(number):  # 1e400 parses as infinity
+        raise _Bad
+    return number
 
 
 def _bool(v: Any) -> bool:
@@ -402,13 +504,24 @@ def _list(item: Callable[[Any], Any]) -> Callable[[Any], list[Any]]:
     return check
 
 
+def _ids(v: Any) -> list[str]:
+    """A list of references: the store keeps each at most once (it is part of a key)."""
+    ids = _list(_id)(v)
+    if len(set(ids)) != len(ids):
+        raise _Bad
+    return ids
+
+
 def _enum(values: set[Any]) -> Callable[[Any], Any]:
     def check(v: Any) -> Any:
-        if isinstance(v, bool) or v not in values:
+        if isinstance(v, bool | list | dict) or v not in values:  # a list is not hashable
             raise _Bad
         return v
 
     return check
+
+
+MIN_YEAR, MAX_YEAR = 1000, 9000  # far from datetime's limits at any UTC offset
 
 
 def iso_utc(value: datetime) -> str:
@@ -421,11 +534,17 @@ def _datetime(v: Any) -> str:
         raise _Bad
     try:
         parsed = datetime.fromisoformat(v)
-    except ValueError:
+        if parsed.tzinfo is None:
+            raise _Bad
+        # 0001-01-01T00:00+01:00 is before the first UTC instant Python can hold; and a time
+        # near either end would overflow when shown in a laptop's zone (9999-12-31T20:00Z in
+        # Beijing). Nothing real is that old or that far ahead.
+        utc = parsed.astimezone(UTC)
+        if not MIN_YEAR <= utc.year <= MAX_YEAR:
+            raise _Bad
+        return utc.isoformat()
+    except (ValueError, OverflowError):
         raise _Bad from None
-    if parsed.tzinfo is None:
-        raise _Bad
-    return iso_utc(parsed)
 
 
 def _opt_datetime(v: Any) -> str | None:
@@ -446,7 +565,7 @@ def _sha(v: Any) -> str:
 
 
 def _ext(v: Any) -> str:
-    if not isinstance(v, str) or not EXT_RE.match(v):
+    if not isinstance(v, str) or not EXT_RE.match(v) or not is_store_ext(v):
         raise _Bad
     return v
 
@@ -527,8 +646,8 @@ RECORD_SCHEMAS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "tags": _list(_str),
         "team_id": _opt_id,
         "is_demo": _bool,
-        "author_ids": _list(_id),
-        "steps": _list(_obj({"id": _id, "text": _str, "photo_ids": _list(_id)})),
+        "author_ids": _ids,
+        "steps": _list(_obj({"id": _id, "text": _str, "photo_ids": _ids})),
     },
     "session": {
         "starts_at": _datetime,
@@ -541,7 +660,7 @@ RECORD_SCHEMAS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "summary": _str,
         "follow_ups": _list(_str),
         "time_zone": _zone_name,
-        "team_ids": _list(_id),
+        "team_ids": _ids,
         "attendees": _list(
             _obj(
                 {
@@ -554,9 +673,9 @@ RECORD_SCHEMAS: dict[str, dict[str, Callable[[Any], Any]]] = {
         ),
         "groups": _list(_obj({"id": _id, "name": _str, "count": _non_negative})),
         "agenda": _list(_obj({"id": _id, "title": _str, "time": _str, "leader": _str})),
-        "guide_ids": _list(_id),
+        "guide_ids": _ids,
         "feedback": _list(_obj({"id": _id, "text": _str, "speaker": _str, "speaker_role": _str})),
-        "photo_ids": _list(_id),
+        "photo_ids": _ids,
     },
     "photo": {
         "sha256": _sha,
@@ -687,7 +806,7 @@ def _read_pack(zf: SafeZip, what: str) -> Pack:
             _("{path} is not a knowledge pack (it has no manifest).").format(path=zf.path.name)
         )
     manifest_bytes = _read_manifest(zf)
-    manifest = parse_json(manifest_bytes, MANIFEST_NAME, what)
+    manifest = parse_json(manifest_bytes, MANIFEST_NAME, what, max_values=zf.limits.max_json_values)
     if not isinstance(manifest, dict) or manifest.get("format") != PACK_FORMAT:
         raise reject(_("{path} is not a knowledge pack.").format(path=zf.path.name))
     version = manifest.get("format_version")
@@ -727,11 +846,14 @@ def _read_pack(zf: SafeZip, what: str) -> Pack:
         name = RECORD_FILES[kind]
         if name not in zf.members:
             continue
-        items = parse_json(zf.read_bytes(name, hashes[name]), name, what)
+        items = parse_json(
+            zf.read_bytes(name, hashes[name]), name, what, max_values=zf.limits.max_json_values
+        )
         if not isinstance(items, list):
             raise reject(
                 _("The file “{name}” in the knowledge pack is malformed.").format(name=name)
             )
+        _check_count(zf, kind, len(items))
         for index, item in enumerate(items):
             entry = _parse_entry(kind, item, name, index)
             key = (kind, entry.id)
@@ -756,7 +878,10 @@ def _read_pack(zf: SafeZip, what: str) -> Pack:
 
     if TOMBSTONES_NAME in zf.members:
         items = parse_json(
-            zf.read_bytes(TOMBSTONES_NAME, hashes[TOMBSTONES_NAME]), TOMBSTONES_NAME, what
+            zf.read_bytes(TOMBSTONES_NAME, hashes[TOMBSTONES_NAME]),
+            TOMBSTONES_NAME,
+            what,
+            max_values=zf.limits.max_json_values,
         )
         if not isinstance(items, list):
             raise reject(
@@ -764,6 +889,7 @@ def _read_pack(zf: SafeZip, what: str) -> Pack:
                     name=TOMBSTONES_NAME
                 )
             )
+        _check_count(zf, "tombstone", len(items))
         for index, item in enumerate(items):
             entry = _parse_tombstone(item, index)
             key = (entry.kind, entry.id)
@@ -780,18 +906,21 @@ def _read_pack(zf: SafeZip, what: str) -> Pack:
     return pack
 
 
+def _check_count(zf: SafeZip, kind: str, count: int) -> None:
+    if count > zf.limits.max_records:
+        raise reject(
+            _(
+                "The knowledge pack holds more than {limit} records of one kind; it was refused."
+            ).format(limit=zf.limits.max_records)
+        )
+
+
 def _read_manifest(zf: SafeZip) -> bytes:
     """The manifest cannot carry its own hash; it is still read within the size bounds."""
     info = zf.members[MANIFEST_NAME]
     if info.file_size > zf.limits.max_json_size:
         raise reject(_("The knowledge pack's manifest is too large."))
-    try:
-        with zf.zip.open(info) as handle:
-            return handle.read(zf.limits.max_json_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise reject(
-            _("The knowledge pack's manifest is damaged: {reason}").format(reason=exc)
-        ) from None
+    return zf.read_limited(MANIFEST_NAME, zf.limits.max_json_size)
 
 
 def _malformed(name: str, index: int, field_name: str = "") -> ImportRejectedError:
@@ -830,6 +959,7 @@ def _parse_entry(kind: str, item: Any, name: str, index: int) -> PackEntry:
             where = f"{name} #{index + 1}"
             raise reject(f"{unknown_zone_message(zone_name)} ({where})") from None
         raise _malformed(name, index, field_name) from None
+    check_record_rules(kind, data)
     return PackEntry(
         kind=kind,
         id=str(data["id"]),
@@ -864,6 +994,29 @@ def _parse_tombstone(item: Any, index: int) -> PackEntry:
         deleted_at=deleted_at,
         tag=tag,
     )
+
+
+def record_title(kind: str, data: dict[str, Any]) -> str:
+    """What a person calls a record in a message: its name or title, else its id."""
+    return RECORD_KINDS[kind].title(data).strip() or str(data.get("id", ""))[:8]
+
+
+def check_record_rules(kind: str, data: dict[str, Any]) -> None:
+    """Refuse a record that breaks a rule the app's forms apply (services.rules)."""
+    errors = RECORD_RULES[kind](data)
+    if errors:
+        field_name, reason = next(iter(errors.items()))
+        raise reject(
+            _(
+                "The knowledge pack was refused: the {kind} “{name}” breaks a rule "
+                "(field “{field}”): {reason}"
+            ).format(
+                kind=_kind_label(kind),
+                name=record_title(kind, data)[:60],
+                field=field_name,
+                reason=reason,
+            )
+        )
 
 
 def _check_complete(pack: Pack) -> None:

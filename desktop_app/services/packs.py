@@ -37,8 +37,10 @@ from desktop_app.core.errors import ImportRejectedError, UserError
 from desktop_app.core.fsutil import atomic_writer, fsync_dir, fsync_file
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
+from desktop_app.core.writefail import user_error_for
 from desktop_app.services import merge
 from desktop_app.services.backup import automatic_backup
+from desktop_app.services.integrity import reading_stored_records
 from desktop_app.services.pack_format import (
     CHUNK,
     KINDS,
@@ -160,7 +162,7 @@ def export_pack(
     ):
         raise UserError(_("Choose a place outside the library's photo store for the pack."))
     progress.step(0, 1, _("Collecting records…"))
-    with library.session() as s:
+    with library.session() as s, reading_stored_records():
         selection = {
             "teams": _resolve_ids(s, "team", teams),
             "guides": _resolve_ids(s, "guide", guides),
@@ -457,10 +459,14 @@ def import_pack(
                         "nothing was imported."
                     ).format(reason=str(exc.orig).splitlines()[0])
                 ) from None
-    except BaseException:
+    except BaseException as exc:
         for final in placed:
             with contextlib.suppress(OSError):
                 final.unlink()
+        # A full or read-only disk is said in words; the transaction was rolled back.
+        translated = user_error_for(exc, library.root) if isinstance(exc, Exception) else None
+        if translated is not None:
+            raise translated from None
         raise
     finally:
         pack.close()

@@ -45,12 +45,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import LibraryError, UserError, ValidationError
 from desktop_app.core.fsutil import fsync_dir, fsync_file
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Cancelled, Progress
+from desktop_app.core.writefail import kind_of, write_failure
 from desktop_app.services import imaging
 from desktop_app.services.records import get_record
 from desktop_app.storage import versions
@@ -66,7 +68,7 @@ from desktop_app.storage.models import (
     new_id,
     utcnow,
 )
-from desktop_app.storage.photostore import photo_path
+from desktop_app.storage.photostore import check_sha256, photo_path
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -390,9 +392,12 @@ class _Importer:
     def __init__(self, library: Library, linker: _Linker) -> None:
         self.library = library
         self.linker = linker
-        library.tmp_dir.mkdir(parents=True, exist_ok=True)
-        library.thumbs_dir.mkdir(parents=True, exist_ok=True)
-        library.photos_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            library.tmp_dir.mkdir(parents=True, exist_ok=True)
+            library.thumbs_dir.mkdir(parents=True, exist_ok=True)
+            library.photos_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise write_failure(exc, library.root) from None
 
     def submit(self, path: Path) -> tuple[ProcessPoolExecutor, Future[Any]]:
         return _run_in_pool(
@@ -409,9 +414,7 @@ class _Importer:
         try:
             return self._result(path, pool, fut)
         except OSError as exc:  # the library's disk, not the photo: stop the import
-            raise UserError(
-                _("Cannot write into the library: {reason}").format(reason=exc.strerror or exc)
-            ) from None
+            raise write_failure(exc, self.library.root) from None
 
     def _result(self, path: Path, pool: ProcessPoolExecutor, fut: Future[Any]) -> imaging.Prepared:
         try:
@@ -446,12 +449,13 @@ class _Importer:
                 try:
                     _flush_files(list(dict.fromkeys(group.placed)))
                 except OSError as exc:
-                    raise UserError(
-                        _("Cannot write into the library: {reason}").format(
-                            reason=exc.strerror or exc
-                        )
-                    ) from None
+                    raise write_failure(exc, self.library.root) from None
             ok = True
+        except (OSError, DBAPIError) as exc:
+            # The commit itself (a full disk, a read-only database): the group is not kept.
+            if not kind_of(exc):
+                raise
+            raise write_failure(exc, self.library.root) from None
         finally:
             self.linker.committed(ok)
             for _path, prepared in batch:
@@ -739,7 +743,7 @@ def render_preview(library: Library, photo_id: str, long_edge: int = 1600) -> Im
 
 
 def _drop_rotated_cache(library: Library, sha256: str) -> None:
-    folder = library.thumbs_dir / sha256[:2]
+    folder = library.thumbs_dir / check_sha256(sha256)[:2]
     if folder.is_dir():
         for path in folder.glob(f"{sha256}_*_r*.jpg"):
             path.unlink(missing_ok=True)
@@ -879,6 +883,10 @@ def cleanup_unused(library: Library) -> int:
     which the next clean-up removes; never a live record without its file.
     """
     ids = unused_photos(library)
+    with library.session() as s:
+        # A damaged row (a path outside the store) refuses before anything changes.
+        for sha, ext in s.execute(select(Photo.sha256, Photo.ext).where(Photo.id.in_(ids))):
+            photo_path(library.photos_dir, sha, ext)
     with library.transaction() as s:
         for photo in s.scalars(select(Photo).where(Photo.id.in_(ids))):
             versions.begin_version(s, "photo", photo, reason="delete")

@@ -12,6 +12,7 @@ writing in another instance. An older library is backed up and migrated.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sqlite3
 import threading
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 from filelock import FileLock, Timeout
 
 from desktop_app.core import paths
-from desktop_app.core.errors import LibraryError, LibraryLockedError
+from desktop_app.core.errors import LibraryDamagedError, LibraryError, LibraryLockedError
 from desktop_app.core.i18n import _
 from desktop_app.storage import schema
 
@@ -233,6 +234,12 @@ class Library:
             raise LibraryError(
                 _("The library folder {path} is read-only; it cannot be changed.").format(path=root)
             )
+        if write and not os.access(db_path, os.W_OK):
+            raise LibraryError(
+                _("The library's database {path} is read-only; it cannot be changed.").format(
+                    path=db_path
+                )
+            )
         revision = cls._read_revision(db_path, immutable=not writable)
         if revision not in schema.REVISIONS:
             raise LibraryError(
@@ -264,13 +271,22 @@ class Library:
         # so a refused library is left exactly as it was; read-only media get immutable mode.
         query = "?mode=ro&immutable=1" if immutable else ""
         try:
+            empty = db_path.stat().st_size == 0
+        except OSError:
+            empty = False
+        if empty:
+            # SQLite would read it as a new, empty database: it is a library that lost its data.
+            raise LibraryDamagedError(
+                _("The database {path} is empty: the library is damaged.").format(path=db_path)
+            )
+        try:
             conn = sqlite3.connect(f"{db_path.as_uri()}{query}", uri=True)
             try:
                 revision = schema.current_revision(conn)
             finally:
                 conn.close()
         except sqlite3.DatabaseError:
-            raise LibraryError(
+            raise LibraryDamagedError(
                 _("The database {path} is damaged or not a Jiangxin database.").format(path=db_path)
             ) from None
         if revision is None:
@@ -338,7 +354,7 @@ class Library:
                 s.add(LibraryMeta(key="library_id", value=str(uuid.uuid4())))
                 s.add(LibraryMeta(key="name", value=name or root.name))
                 s.add(LibraryMeta(key="created_at", value=datetime.now(UTC).isoformat()))
-        except BaseException:
+        except BaseException as exc:
             # Leave nothing behind: the folder is as it was (missing or empty).
             with contextlib.suppress(Exception):
                 engine.dispose()
@@ -352,5 +368,10 @@ class Library:
                         shutil.rmtree(child, ignore_errors=True)
                     else:
                         child.unlink(missing_ok=True)
+            from desktop_app.core.writefail import user_error_for
+
+            translated = user_error_for(exc, root) if isinstance(exc, Exception) else None
+            if translated is not None:
+                raise translated from None  # a full or read-only disk, in words
             raise
         return library

@@ -101,6 +101,27 @@ def test_text_filter_takes_wildcards_literally(demo_library: Library) -> None:
     assert [r["name"] for r in found] == ["100%_服务队"]
 
 
+def test_text_filter_matches_the_values_of_stored_lists_not_their_json(
+    demo_library: Library,
+) -> None:
+    """Issue 12 item 6: `title` or `null` matched every member with an honour."""
+    c.save_member(demo_library, c.MemberData(name="王荣誉", honours=[c.Honour("劳动模范", 2019)]))
+    c.save_guide(demo_library, c.GuideData(title="标签指南", tags=["果树", "嫁接"]))
+
+    def members(text: str) -> list[str]:
+        rows = listing.list_rows(demo_library, "member", listing.ListFilter(text=text))
+        return sorted(r["name"] for r in rows)
+
+    for syntax in ("title", "year", "null", '"', "{", "[", ":"):
+        assert members(syntax) == [], syntax
+    assert members("劳动模范") == ["王荣誉"]
+    assert members("2019") == ["王荣誉"]
+    assert "周宗宝" in members("先进工作者")
+    guides = listing.list_rows(demo_library, "guide", listing.ListFilter(text="嫁接"))
+    assert [r["title"] for r in guides] == ["标签指南"]
+    assert listing.list_rows(demo_library, "guide", listing.ListFilter(text='"]')) == []
+
+
 def test_full_text_filter_finds_one_character_words(demo_library: Library) -> None:
     ids = listing.list_ids(demo_library, "guide", listing.ListFilter(text="蜂", fts=True))
     titles = [r["title"] for r in listing.fetch_rows(demo_library, "guide", ids).values()]
