@@ -272,17 +272,13 @@ def _use_sentence(use: Use, single: bool) -> str:
 def _consequence(kind: str, name: str, single: bool) -> str:
     """What happens to the records that use it."""
     if single and name:
-        shown = listing.mark_deleted(name)
-        text = _(
-            "They keep their reference to it, shown as “{shown}”, until you remove it from them."
-        ).format(shown=shown)
-    else:
-        text = _(
-            "They keep their references, shown with “(deleted)” after the name, until you"
-            " remove them."
+        text = _("They keep their reference to it, shown as “{shown}”.").format(
+            shown=listing.mark_deleted(name)
         )
+    else:
+        text = _("They keep their references, shown with “(deleted)” after the name.")
     if kind == "guide":
-        text += " " + _(
+        text += "\n" + _(
             "Session reports still list it, marked as deleted; take-home packs leave it out"
             " and say so."
         )
