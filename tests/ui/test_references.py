@@ -114,6 +114,7 @@ def test_deleting_a_covered_guide_names_the_session_and_the_form_marks_it(
     assert (
         grey is not None and model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole) is None
     )
+    assert "撤销删除即可恢复" in model.data(model.index(1, 0), Qt.ItemDataRole.ToolTipRole)
     # The session keeps the reference: nothing to save, and a save would keep it.
     assert not form.is_dirty()
     assert guide_id in form.collect().guide_ids

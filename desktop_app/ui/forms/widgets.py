@@ -43,11 +43,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.i18n import _
+from desktop_app.core.i18n import N_, _
 from desktop_app.ui.combos import SearchableComboBox, combo_for
 
 _Index = QModelIndex | QPersistentModelIndex
 MIME_ROWS = "application/x-jiangxin-rows"
+STALE_TIP = N_(
+    "This record is no longer in the library (deleted, or never received). The reference is"
+    " kept until you remove it from this list; undoing the deletion brings it back."
+)
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,8 @@ class RowsModel(QAbstractTableModel):
             return None
         col = self.columns[index.column()]
         value = self._rows[index.row()].get(col.key)
+        if role == Qt.ItemDataRole.ToolTipRole and self.is_stale(col.key, value):
+            return "\n".join((self.label_for(col.key, value), _(STALE_TIP)))
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self.label_for(col.key, value)
         if role == Qt.ItemDataRole.ForegroundRole and self.is_stale(col.key, value):
