@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
-from desktop_app.storage.enums import SessionRole, TeamKind, TeamRole
+from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
 from desktop_app.storage.sortkeys import pinyin_key
 
 NAMING_CONVENTION = {
@@ -173,7 +173,8 @@ class ServiceTeam(RecordMixin, Base):
     name_key: Mapped[str] = mapped_column(Text, default="")  # pinyin order (sortkeys.py)
     _keep_name_key = validates("name")(_sets_sort_key("name_key"))
 
-    kind: Mapped[str] = mapped_column(String(16), default=TeamKind.OTHER.value)
+    # A team's category (专业技术, 教育培训...). The column keeps its first name, "kind".
+    category: Mapped[str] = mapped_column("kind", String(16), default=TeamCategory.OTHER.value)
     parent_union: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
     expertise: Mapped[list[Any]] = mapped_column(default=list)  # ["园林绿地规划建设", ...]
@@ -501,12 +502,3 @@ class RecordAncestry(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tag: Mapped[str] = mapped_column(String(80), primary_key=True)
-
-
-AGGREGATES: dict[str, type[RecordMixin]] = {
-    "team": ServiceTeam,
-    "member": Member,
-    "guide": Guide,
-    "session": FieldSession,
-    "photo": Photo,
-}
