@@ -61,60 +61,76 @@ class Relation:
     key: str
     kind: str  # the kind of record being used
     user_kind: str  # the kind of the records that use it
+    path: str  # the reference field in the user's record kind (storage/kinds.py)
     sql: str  # parameters: the ids (JSON), the label limit
 
 
+# One per reference that the record kinds declare (tests/services/test_usage.py checks that
+# none is missing), written as SQL over the child tables that hold it.
 RELATIONS: list[Relation] = [
     Relation(
         "guide_sessions",
         "guide",
         "session",
+        "guide_ids",
         _SESSION.format(users=f"SELECT session_id FROM session_guide WHERE guide_id IN {_IDS}"),
     ),
     Relation(
         "member_teams",
         "member",
         "team",
+        "members[].member_id",
         _TEAM.format(users=f"SELECT team_id FROM team_membership WHERE member_id IN {_IDS}"),
     ),
     Relation(
         "member_sessions",
         "member",
         "session",
+        "attendees[].member_id",
         _SESSION.format(users=f"SELECT session_id FROM session_attendee WHERE member_id IN {_IDS}"),
     ),
     Relation(
         "member_guides",
         "member",
         "guide",
+        "author_ids",
         _GUIDE.format(
             where=f"g.id IN (SELECT guide_id FROM guide_author WHERE member_id IN {_IDS})"
         ),
     ),
-    Relation("team_guides", "team", "guide", _GUIDE.format(where=f"g.team_id IN {_IDS}")),
+    Relation(
+        "team_guides", "team", "guide", "team_id", _GUIDE.format(where=f"g.team_id IN {_IDS}")
+    ),
     Relation(
         "team_sessions",
         "team",
         "session",
+        "team_ids",
         _SESSION.format(users=f"SELECT session_id FROM session_team WHERE team_id IN {_IDS}"),
     ),
     Relation(
         "photo_sessions",
         "photo",
         "session",
+        "photo_ids",
         _SESSION.format(users=f"SELECT session_id FROM session_photo WHERE photo_id IN {_IDS}"),
     ),
     Relation(
         "photo_guides",
         "photo",
         "guide",
+        "steps[].photo_ids",
         _GUIDE.format(
             where="g.id IN (SELECT st.guide_id FROM guide_step st JOIN guide_step_photo sp"
             f" ON sp.step_id = st.id WHERE sp.photo_id IN {_IDS})"
         ),
     ),
     Relation(
-        "photo_members", "photo", "member", _MEMBER.format(where=f"m.portrait_photo_id IN {_IDS}")
+        "photo_members",
+        "photo",
+        "member",
+        "portrait_photo_id",
+        _MEMBER.format(where=f"m.portrait_photo_id IN {_IDS}"),
     ),
 ]
 

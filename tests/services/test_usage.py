@@ -15,6 +15,7 @@ from desktop_app.services import catalog as c
 from desktop_app.services import handouts, listing, records, usage
 from desktop_app.services.describe import describe
 from desktop_app.services.handouts.data import load_session_doc
+from desktop_app.storage.kinds import KINDS
 from desktop_app.storage.library import Library
 from tests.services.handout_fixtures import add_photo
 from tests.services.photo_fixtures import distinct_jpeg
@@ -136,6 +137,15 @@ def test_one_query_per_relation_however_many_users(demo_library: Library) -> Non
         conn.set_trace_callback(None)
     assert found.count("member_sessions") == 31
     assert len(statements) == len([r for r in usage.RELATIONS if r.kind == "member"]) == 3
+
+
+def test_every_declared_reference_is_a_relation() -> None:
+    """A reference added to a record kind must be said before deleting what it points to."""
+    declared = {
+        (target, kind.name, path) for kind in KINDS.values() for path, target in kind.references
+    }
+    assert {(r.kind, r.user_kind, r.path) for r in usage.RELATIONS} == declared
+    assert len({r.key for r in usage.RELATIONS}) == len(usage.RELATIONS)
 
 
 # --- the confirmation -----------------------------------------------------------------------
