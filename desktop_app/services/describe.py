@@ -18,9 +18,9 @@ from desktop_app.storage.library import Library
 
 
 def _names(library: Library, kind: str, ids: list[str]) -> dict[str, str]:
-    rows = listing.fetch_rows(library, kind, ids)
-    key = "title" if kind == "guide" else "name"
-    return {i: str(r.get(key, "")) for i, r in rows.items()}
+    """What each reference shows: the name; a deleted record's name marked as deleted; an
+    id this library does not hold as "(unknown record)". Never the id itself."""
+    return listing.reference_labels(library, kind, ids)
 
 
 def session_when(data: dict[str, Any]) -> str:
@@ -67,7 +67,7 @@ def describe(library: Library, kind: str, data: dict[str, Any]) -> list[tuple[st
         lines += [
             (
                 _("Member"),
-                f"{names.get(m['member_id'], '?')}（{label(TEAM_ROLE_LABELS, m['role'])}）",
+                f"{names.get(m['member_id'], '')}（{label(TEAM_ROLE_LABELS, m['role'])}）",
             )
             for m in data["members"]
         ]
@@ -83,8 +83,12 @@ def describe(library: Library, kind: str, data: dict[str, Any]) -> list[tuple[st
             (_("Phone"), data["phone"]),
         ]
     elif kind == "guide":
+        team = _names(library, "team", [data["team_id"]] if data.get("team_id") else [])
+        authors = _names(library, "member", data["author_ids"])
         lines += [
             (_("Title"), data["title"]),
+            (_("Team"), team.get(data.get("team_id") or "", "")),
+            (_("Authors"), "、".join(authors.get(a, "") for a in data["author_ids"])),
             (_("Category"), data["category"]),
             (_("Problem"), data["problem"]),
             (_("Season"), data["season"]),
@@ -108,11 +112,11 @@ def describe(library: Library, kind: str, data: dict[str, Any]) -> list[tuple[st
             (_("Venue"), data["venue"]),
             (_("Theme"), data["theme"]),
             (_("Hosts"), "、".join(data["host_organisations"])),
-            (_("Teams"), "、".join(teams.get(t, "?") for t in data["team_ids"])),
+            (_("Teams"), "、".join(teams.get(t, "") for t in data["team_ids"])),
         ]
         for a in data["attendees"]:
             role = label(SESSION_ROLE_LABELS, a["role"])
-            lines.append((_("Present"), f"{members.get(a['member_id'], '?')}（{role}）{a['note']}"))
+            lines.append((_("Present"), f"{members.get(a['member_id'], '')}（{role}）{a['note']}"))
         lines += [
             (_("Participants"), g["name"] + (f" × {g['count']}" if g["count"] is not None else ""))
             for g in data["groups"]
@@ -121,7 +125,7 @@ def describe(library: Library, kind: str, data: dict[str, Any]) -> list[tuple[st
             (_("Agenda"), " ".join(filter(None, (a["time"], a["title"], a["leader"]))))
             for a in data["agenda"]
         ]
-        lines += [(_("Guide"), guides.get(g, "?")) for g in data["guide_ids"]]
+        lines += [(_("Guide"), guides.get(g, "")) for g in data["guide_ids"]]
         lines += [
             (_("Feedback"), f"“{f['text']}” —— {f['speaker_role']}{f['speaker']}")
             for f in data["feedback"]

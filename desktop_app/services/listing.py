@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from desktop_app.core.i18n import N_
+from desktop_app.core.i18n import N_, _
 from desktop_app.core.timezones import from_wall_time, in_zone, iso_in_zone
 from desktop_app.services.labels import TEAM_CATEGORY_LABELS, label
 from desktop_app.storage import searchtext
@@ -278,6 +278,11 @@ def _format_dt(text: str | None, zone_name: str = "") -> str:
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d}"
 
 
+def format_datetime(text: str | None) -> str:
+    """A stored time as the lists show it ("2025-08-15 09:30"); "" for none."""
+    return _format_dt(text)
+
+
 def _in(ids: Sequence[str]) -> str:
     return ",".join("?" * len(ids))
 
@@ -302,13 +307,14 @@ def fetch_rows(library: Library, kind: str, ids: Sequence[str]) -> dict[str, dic
         counts = _counts(conn, "team_membership", "team_id", ids)
     elif kind == "session":
         counts = _counts(conn, "session_photo", "session_id", ids)
-        for sid, name in conn.execute(
-            "SELECT st.session_id, t.name FROM session_team st"
+        # A team deleted since is still named (marked), never left out or shown as an id.
+        for sid, name, team_deleted in conn.execute(
+            "SELECT st.session_id, t.name, t.deleted_at IS NOT NULL FROM session_team st"
             " JOIN service_team t ON t.id = st.team_id"
             f" WHERE st.session_id IN ({_in(ids)}) ORDER BY st.position",
             ids,
         ):
-            team_names.setdefault(sid, []).append(name)
+            team_names.setdefault(sid, []).append(mark_deleted(name) if team_deleted else name)
     elif kind == "guide":
         counts = _counts(conn, "guide_step", "guide_id", ids)
     rows: dict[str, dict[str, Any]] = {}
@@ -387,3 +393,59 @@ def display_names(library: Library, kind: str) -> dict[str, str]:
     column, key = NAME_COLUMNS[kind]
     sql = f"SELECT id, {column} FROM {TABLES[kind]} WHERE deleted_at IS NULL ORDER BY {key}, id"
     return {str(rid): str(name or "") for rid, name in library.reader().execute(sql)}
+
+
+# --- references to other records ------------------------------------------------------------
+
+LIVE = "live"
+DELETED = "deleted"  # soft-deleted here: the name is known, shown marked
+UNKNOWN = "unknown"  # not in this library at all (never arrived): no name to show
+
+DELETED_MARK = N_("{name} (deleted)")
+UNKNOWN_RECORD = N_("(unknown record)")
+
+
+def mark_deleted(name: str, tr: Callable[[str], str] = _) -> str:
+    """A deleted record's name as shown wherever something still refers to it."""
+    return tr(DELETED_MARK).format(name=name)
+
+
+@dataclass(frozen=True)
+class RefName:
+    """The name of a referenced record and whether the library still holds it."""
+
+    name: str
+    state: str = LIVE
+
+    def label(self, tr: Callable[[str], str] = _) -> str:
+        """What a person sees: the name, the name marked as deleted, or "(unknown record)" -
+        never an id."""
+        if self.state == UNKNOWN:
+            return tr(UNKNOWN_RECORD)
+        if self.state == DELETED:
+            return mark_deleted(self.name, tr)
+        return self.name
+
+
+def reference_names(library: Library, kind: str, ids: Sequence[str]) -> dict[str, RefName]:
+    """The name of every id in `ids` (team, member or guide), deleted records included: what
+    a form, a list or `show` prints for a reference. One query however many ids."""
+    wanted = [i for i in dict.fromkeys(ids) if i]
+    if not wanted:
+        return {}
+    column, _key = NAME_COLUMNS[kind]
+    # json_each takes the whole list as one parameter: no limit on the number of ids.
+    sql = (
+        f"SELECT id, {column}, deleted_at IS NOT NULL FROM {TABLES[kind]}"
+        " WHERE id IN (SELECT value FROM json_each(?))"
+    )
+    found = {
+        str(rid): RefName(str(name or ""), DELETED if deleted else LIVE)
+        for rid, name, deleted in library.reader().execute(sql, [json.dumps(wanted)])
+    }
+    return {i: found.get(i, RefName("", UNKNOWN)) for i in wanted}
+
+
+def reference_labels(library: Library, kind: str, ids: Sequence[str]) -> dict[str, str]:
+    """`reference_names` as the texts shown (see `RefName.label`)."""
+    return {i: ref.label() for i, ref in reference_names(library, kind, ids).items()}

@@ -701,11 +701,10 @@ class MainWindow(QMainWindow):
             row = model.row_of(ids[0])
             name = str(model.data(model.index(row, 0))) if row >= 0 else ""
         Button = QMessageBox.StandardButton
-        question = (
-            _("Delete “{name}”? You can undo this with Ctrl+Z.").format(name=name)
-            if len(ids) == 1
-            else _("Delete {n} records? You can undo this with Ctrl+Z.").format(n=len(ids))
-        )
+        from desktop_app.services.usage import delete_question
+
+        # Says what uses the records (sessions that cover a guide...) and what becomes of them.
+        question = delete_question(self.library, kind, ids, name)
         answer = QMessageBox.question(
             self, _("Delete"), question, Button.Yes | Button.No, Button.No
         )

@@ -156,6 +156,13 @@ def build_session_pack(
 
     opts = (options or HandoutOptions()).checked()
     session = load_session_doc(library, session_id)
+    if not session.guides and session.deleted_guides:
+        raise UserError(
+            _(
+                "The guides this session covered have all been deleted since, so there is no"
+                " pack to print. Undo the deletion to print them."
+            )
+        )
     if not session.guides:
         raise UserError(_("This session covered no guides, so there is no pack to print."))
     _check_safety([g.title for g in session.guides if not g.safety_notes], opts)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from desktop_app.services.listing import DELETED, LIVE, UNKNOWN, RefName
 from desktop_app.services.records import get_record
 from desktop_app.storage.enums import TeamRole
 from desktop_app.storage.library import Library
@@ -77,6 +78,15 @@ class AttendeeDoc:
     role: str  # SessionRole value
     note: str
     team: str
+    deleted: bool = False  # the member was deleted from the library since
+
+
+@dataclass(frozen=True)
+class CoveredGuide:
+    """A guide a session covered, as the session report lists it (deleted ones included)."""
+
+    title: RefName
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,16 @@ class SessionDoc:
     feedback: list[tuple[str, str, str]]  # text, speaker, speaker role
     follow_ups: list[str]
     photos: list[PhotoRef]
+    # `teams` and `guides` hold what the library still has (for trainee handouts and the
+    # running footer); these name every team and guide the session refers to, in order,
+    # deleted ones marked: the session report is the record of what happened.
+    held_by: list[RefName] = field(default_factory=list)
+    covered: list[CoveredGuide] = field(default_factory=list)
+
+    @property
+    def deleted_guides(self) -> list[RefName]:
+        """Guides the session covered that the library no longer holds."""
+        return [c.title for c in self.covered if c.title.state != LIVE]
 
 
 def _honours(member: Member) -> list[str]:
@@ -171,9 +191,15 @@ def load_guide_docs(library: Library, guide_ids: list[str]) -> list[GuideDoc]:
         return [_guide_doc(library, get_record(s, "guide", gid)) for gid in guide_ids]
 
 
+def _state(obj: object | None) -> str:
+    if obj is None:
+        return UNKNOWN
+    return DELETED if getattr(obj, "deleted_at", None) is not None else LIVE
+
+
 def _session_doc(library: Library, s: Session, fs: FieldSession) -> SessionDoc:
     teams_by_member: dict[str, str] = {}
-    session_teams = [t.team for t in fs.teams if t.team.deleted_at is None]
+    session_teams = [t.team for t in fs.teams if _state(t.team) == LIVE]
     for team in session_teams:
         for m in team.memberships:
             teams_by_member.setdefault(m.member_id, team.name)
@@ -194,16 +220,31 @@ def _session_doc(library: Library, s: Session, fs: FieldSession) -> SessionDoc:
                 role=a.role,
                 note=a.note,
                 team=teams_by_member.get(a.member_id, ""),
+                deleted=_state(a.member) == DELETED,
             )
             for a in fs.attendees
-            if a.member.deleted_at is None
+            if a.member is not None
         ],
         groups=[(g.name, g.count) for g in fs.groups],
         agenda=[(a.time, a.title, a.leader) for a in fs.agenda],
-        guides=[_guide_doc(library, sg.guide) for sg in fs.guides if sg.guide.deleted_at is None],
+        guides=[_guide_doc(library, sg.guide) for sg in fs.guides if _state(sg.guide) == LIVE],
         feedback=[(f.text, f.speaker, f.speaker_role) for f in fs.feedback],
         follow_ups=[str(x) for x in fs.follow_ups],
         photos=[_photo(library, p.photo) for p in fs.photos if p.photo.deleted_at is None],
+        held_by=[
+            RefName(
+                " ".join(p for p in (t.team.parent_union, t.team.name) if p) if t.team else "",
+                _state(t.team),
+            )
+            for t in fs.teams
+        ],
+        covered=[
+            CoveredGuide(
+                RefName(sg.guide.title if sg.guide else "", _state(sg.guide)),
+                sg.guide.category if sg.guide else "",
+            )
+            for sg in fs.guides
+        ],
     )
 
 

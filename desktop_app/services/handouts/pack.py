@@ -15,6 +15,7 @@ from desktop_app.services.handouts.guide import guide_story
 from desktop_app.services.handouts.photos import PhotoPlanner
 from desktop_app.services.handouts.styles import INK, Styles
 from desktop_app.services.handouts.text import Translator, format_date, list_sep
+from desktop_app.services.listing import DELETED
 
 PACK_KICKER = N_("Trainee handbook")
 BOOKLET_KICKER = N_("Guide booklet")
@@ -25,6 +26,10 @@ DATE_VENUE = N_("{date} · {venue}")
 HOSTS = N_("Hosted by {hosts}")
 TEAMS = N_("Service teams: {teams}")
 PRINTED = N_("Printed on {date}")
+LEFT_OUT = N_(
+    "Covered at the session but deleted from the guide library since, so not in this"
+    " handbook: {titles}"
+)
 
 
 def _contents_and_guides(
@@ -87,9 +92,14 @@ def session_pack_story(
     if session.teams:
         lines.append(tr(TEAMS).format(teams=sep.join(t.name for t in session.teams)))
     title = session.theme or session.venue
-    return _cover(tr(PACK_KICKER), title, lines, styles, tr) + _contents_and_guides(
-        session.guides, styles, tr, lang, planner, info
-    )
+    story = _cover(tr(PACK_KICKER), title, lines, styles, tr)
+    left_out = session.deleted_guides
+    if left_out:
+        # Trainees were taught these and would look for them: say why they are missing
+        # rather than print a guide the team has withdrawn.
+        titles = sep.join(ref.name if ref.state == DELETED else ref.label(tr) for ref in left_out)
+        story += [Spacer(10), Paragraph(esc(tr(LEFT_OUT).format(titles=titles)), styles.body)]
+    return story + _contents_and_guides(session.guides, styles, tr, lang, planner, info)
 
 
 def booklet_story(

@@ -36,6 +36,7 @@ from desktop_app.services.handouts.text import (
     team_line,
 )
 from desktop_app.services.labels import SESSION_ROLE_LABELS, label
+from desktop_app.services.listing import mark_deleted
 
 KICKER = N_("Field session report")
 DATE = N_("Date")
@@ -131,10 +132,8 @@ def session_story(
         (VENUE, session.venue),
         (THEME, session.theme),
         (HOSTS, sep.join(session.host_organisations)),
-        (
-            TEAMS,
-            sep.join(" ".join(p for p in (t.parent_union, t.name) if p) for t in session.teams),
-        ),
+        # Every team that held it, one deleted since marked so (the record of what happened).
+        (TEAMS, sep.join(ref.label(tr) for ref in session.held_by)),
     ]
     head = styles.table_head
     cell = styles.table_cell
@@ -162,7 +161,9 @@ def session_story(
         for a in session.attendees:
             rows.append(
                 [
-                    Paragraph(esc(a.name), styles.table_head),
+                    Paragraph(
+                        esc(mark_deleted(a.name, tr) if a.deleted else a.name), styles.table_head
+                    ),
                     Paragraph(esc(sep.join(a.honours)), cell),
                     Paragraph(esc(a.team), cell),
                     Paragraph(esc(label(SESSION_ROLE_LABELS, a.role, tr)), cell),
@@ -202,10 +203,12 @@ def session_story(
         widths = [0.16, 0.54, 0.3] if timed else [0.64, 0.36]
         story += section(heading, [table(rows, [width * w for w in widths])])
 
-    if session.guides:
+    if session.covered:
+        # A guide deleted since stays in the record, marked: it was taught all the same, and
+        # the mark tells the clerk why it is not in the library or the take-home pack.
         items: list[Flowable] = []
-        for n, g in enumerate(session.guides, 1):
-            text = esc(g.title) + (
+        for n, g in enumerate(session.covered, 1):
+            text = esc(g.title.label(tr)) + (
                 f"　<font color='#595959'>{esc(g.category)}</font>" if g.category else ""
             )
             items.append(Paragraph(text, styles.bullet, bulletText=f"{n}."))

@@ -12,10 +12,11 @@ user. A successful save is pushed on the undo stack.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QUndoStack
+from PySide6.QtGui import QFont, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.errors import UserError, ValidationError
 from desktop_app.core.i18n import _
-from desktop_app.services import catalog
+from desktop_app.services import catalog, listing
 from desktop_app.storage.library import Library
 from desktop_app.ui.forms.widgets import TableEditor
 from desktop_app.ui.undo import LOADERS, SAVERS, Notify, Report, SaveCommand
@@ -126,6 +127,10 @@ class RecordForm(QWidget):
         self.build()
         self.body_layout.addStretch(1)
         self._update_buttons()
+        self._references_stale = False
+        if undo_stack is not None:
+            # Undo and redo delete and bring back records that this form may refer to.
+            undo_stack.indexChanged.connect(self._history_changed)
 
     # --- for subclasses ---------------------------------------------------------------------
 
@@ -148,6 +153,38 @@ class RecordForm(QWidget):
 
     def new_title(self) -> str:
         raise NotImplementedError
+
+    def refresh_references(self) -> None:
+        """Re-read the names of the records the widgets refer to (a deleted one is marked),
+        without changing the values; forms with references override this."""
+
+    # --- references to other records --------------------------------------------------------
+
+    def stale_labels(self, kind: str, live: dict[str, str], ids: Iterable[str]) -> dict[str, str]:
+        """Labels for the ids among `ids` that are not in `live`: a deleted record's name
+        marked as deleted, "(unknown record)" for one the library does not hold."""
+        missing = [i for i in ids if i and i not in live]
+        return listing.reference_labels(self.library, kind, missing) if missing else {}
+
+    def _history_changed(self, _index: int) -> None:
+        if self.isVisible():
+            self._refresh_references()
+        else:
+            self._references_stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._references_stale:
+            self._refresh_references()
+        super().showEvent(event)
+
+    def _refresh_references(self) -> None:
+        self._references_stale = False
+        loading = self._loading
+        self._loading = True  # new labels are no edit
+        try:
+            self.refresh_references()
+        finally:
+            self._loading = loading
 
     # --- building helpers -------------------------------------------------------------------
 

@@ -154,18 +154,37 @@ class GuideForm(RecordForm):
     def empty_data(self) -> catalog.GuideData:
         return catalog.GuideData(title="")
 
-    def populate(self, data: catalog.GuideData) -> None:
-        self.authors.model.options = {"member_id": self._member_options()}
+    def _set_choices(self, team_id: str | None, author_ids: list[str]) -> None:
+        live = self._member_options()
+        self.authors.model.set_choices(
+            "member_id", live, self.stale_labels("member", live, author_ids)
+        )
         self.team_combo.clear()
         self.team_combo.addItem(_("(no team)"), None)
-        for team_id, name in listing.display_names(self.library, "team").items():
-            self.team_combo.addItem(name, team_id)
+        teams = listing.display_names(self.library, "team")
+        for tid, name in teams.items():
+            self.team_combo.addItem(name, tid)
+        # A deleted team stays the guide's team, named and marked, until the user picks
+        # another: without this entry the combo would show "(no team)" and a save would
+        # quietly drop it.
+        for tid, text in self.stale_labels("team", teams, [team_id or ""]).items():
+            self.team_combo.addItem(text, tid)
+        self.team_combo.setCurrentIndex(max(0, self.team_combo.findData(team_id)))
+
+    def refresh_references(self) -> None:
+        team = self.team_combo.currentData()
+        self._set_choices(
+            str(team) if team else None,
+            [str(r.get("member_id") or "") for r in self.authors.rows()],
+        )
+
+    def populate(self, data: catalog.GuideData) -> None:
+        self._set_choices(data.team_id, data.author_ids)
         self.title_edit.setText(data.title)
         self.category_edit.setText(data.category)
         self.problem_edit.setPlainText(data.problem)
         self.season_edit.setText(data.season)
         self.tags_edit.setText("，".join(data.tags))
-        self.team_combo.setCurrentIndex(max(0, self.team_combo.findData(data.team_id)))
         self.authors.set_rows([{"member_id": mid} for mid in data.author_ids])
         self.steps.set_rows(
             [

@@ -122,15 +122,21 @@ class ZoneComboBox(SearchableComboBox):
 
 
 def template_from(library: Any, session_id: str) -> catalog.SessionData:
-    """A new session with the teams, venue and guides of an earlier one (dated now)."""
+    """A new session with the teams, venue and guides of an earlier one (dated now); teams
+    and guides deleted since are not carried into the new session."""
     earlier = catalog.load_session(library, session_id)
+
+    def live(kind: str, ids: list[str]) -> list[str]:
+        names = listing.reference_names(library, kind, ids)
+        return [i for i in ids if i in names and names[i].state == listing.LIVE]
+
     return catalog.SessionData(
         starts_at=now_to_minute(),
         venue=earlier.venue,
         gps_lat=earlier.gps_lat,
         gps_lon=earlier.gps_lon,
-        team_ids=list(earlier.team_ids),
-        guide_ids=list(earlier.guide_ids),
+        team_ids=live("team", earlier.team_ids),
+        guide_ids=live("guide", earlier.guide_ids),
         time_zone=earlier.time_zone,  # same place, same zone
     )
 
@@ -302,10 +308,39 @@ class SessionForm(RecordForm):
     def empty_data(self) -> catalog.SessionData:
         return catalog.SessionData(starts_at=now_to_minute())
 
-    def populate(self, data: catalog.SessionData) -> None:
+    def _set_choices(self, ids: dict[str, list[str]]) -> None:
+        """Name the teams, members and guides in the lists; `ids` are those the rows hold, so
+        that a deleted one shows its name marked as deleted."""
         options = self._options()
-        for editor in (self.teams, self.attendees, self.guides):
-            editor.model.options = options
+        for key, kind, editor in (
+            ("team_id", "team", self.teams),
+            ("member_id", "member", self.attendees),
+            ("guide_id", "guide", self.guides),
+        ):
+            live = options[key]
+            editor.model.set_choices(key, live, self.stale_labels(kind, live, ids[key]))
+        self.attendees.model.set_choices("role", options["role"])
+
+    def refresh_references(self) -> None:
+        self._set_choices(
+            {
+                key: [self._text(r, key) for r in editor.rows()]
+                for key, editor in (
+                    ("team_id", self.teams),
+                    ("member_id", self.attendees),
+                    ("guide_id", self.guides),
+                )
+            }
+        )
+
+    def populate(self, data: catalog.SessionData) -> None:
+        self._set_choices(
+            {
+                "team_id": data.team_ids,
+                "member_id": [a.member_id for a in data.attendees],
+                "guide_id": data.guide_ids,
+            }
+        )
         zone_name = data.time_zone
         self.zone_combo.relabel(data.starts_at)
         self.zone_combo.set_zone(zone_name)

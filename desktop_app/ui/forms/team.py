@@ -64,11 +64,17 @@ class TeamForm(RecordForm):
     def empty_data(self) -> catalog.TeamData:
         return catalog.TeamData(name="", category=TeamCategory.TECHNICAL.value)
 
+    def _set_choices(self, member_ids: list[str]) -> None:
+        live = self._member_options()
+        model = self.members.model
+        model.set_choices("member_id", live, self.stale_labels("member", live, member_ids))
+        model.set_choices("role", {r.value: label(TEAM_ROLE_LABELS, r) for r in TeamRole})
+
+    def refresh_references(self) -> None:
+        self._set_choices([str(r.get("member_id") or "") for r in self.members.rows()])
+
     def populate(self, data: catalog.TeamData) -> None:
-        self.members.model.options = {
-            "member_id": self._member_options(),
-            "role": {r.value: label(TEAM_ROLE_LABELS, r) for r in TeamRole},
-        }
+        self._set_choices([m.member_id for m in data.members])
         self.name_edit.setText(data.name)
         self.category_combo.setCurrentIndex(max(0, self.category_combo.findData(data.category)))
         self.union_edit.setText(data.parent_union)

@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -43,11 +43,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.i18n import _
+from desktop_app.core.i18n import N_, _
 from desktop_app.ui.combos import SearchableComboBox, combo_for
 
 _Index = QModelIndex | QPersistentModelIndex
 MIME_ROWS = "application/x-jiangxin-rows"
+STALE_TIP = N_(
+    "This record is no longer in the library (deleted, or never received). The reference is"
+    " kept until you remove it from this list; undoing the deletion brings it back."
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class RowsModel(QAbstractTableModel):
         super().__init__(parent)
         self.columns = list(columns)
         self.options: dict[str, dict[str, str]] = {}
+        # key -> values whose option names a deleted or unknown record (shown greyed).
+        self.stale_values: dict[str, set[str]] = {}
         self._rows: list[dict[str, Any]] = []
         for signal in (
             self.dataChanged,
@@ -112,6 +118,23 @@ class RowsModel(QAbstractTableModel):
         index = self.index(row, column)
         self.dataChanged.emit(index, index)
 
+    def set_choices(
+        self, key: str, live: dict[str, str], stale: dict[str, str] | None = None
+    ) -> None:
+        """The labels of a "choice" column: `live` are the records one can choose; `stale`
+        labels the values the rows hold that name a deleted or unknown record (marked as such,
+        never shown as an id)."""
+        options = dict(live)
+        options.update(stale or {})
+        self.options[key] = options
+        self.stale_values[key] = set(stale or {})
+        if self._rows:
+            last = self.index(len(self._rows) - 1, len(self.columns) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+
+    def is_stale(self, key: str, value: Any) -> bool:
+        return str(value) in self.stale_values.get(key, ())
+
     def label_for(self, key: str, value: Any) -> str:
         if value is None:
             return ""
@@ -133,8 +156,12 @@ class RowsModel(QAbstractTableModel):
             return None
         col = self.columns[index.column()]
         value = self._rows[index.row()].get(col.key)
+        if role == Qt.ItemDataRole.ToolTipRole and self.is_stale(col.key, value):
+            return "\n".join((self.label_for(col.key, value), _(STALE_TIP)))
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self.label_for(col.key, value)
+        if role == Qt.ItemDataRole.ForegroundRole and self.is_stale(col.key, value):
+            return QColor("#777777")  # a deleted record: its marked name, greyed
         if role == Qt.ItemDataRole.EditRole:
             if col.kind == "int":
                 return "" if value is None else str(value)
@@ -297,7 +324,14 @@ class ChoiceDelegate(QStyledItemDelegate):
         self._key = key
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
-        options = self._model.options.get(self._key, {})
+        current = str(index.data(Qt.ItemDataRole.EditRole))
+        # Deleted records are not offered, except the one this row already names (so that
+        # opening the editor does not quietly change it).
+        options = {
+            value: text
+            for value, text in self._model.options.get(self._key, {}).items()
+            if value == current or not self._model.is_stale(self._key, value)
+        }
         combo = combo_for(len(options), parent)  # 2,000 guides: type to find one
         for value, text in options.items():
             combo.addItem(text, value)
