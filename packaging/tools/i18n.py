@@ -98,16 +98,20 @@ def missing() -> list[str]:
 
 def apply(lang: str, json_path: Path) -> int:
     """Fill translations from a JSON object {msgid: msgstr}; returns how many were set.
-    A message with a context (pgettext) is keyed "context|msgid"."""
+    A message with a context (pgettext) is keyed "context|msgid"; a plural message (ngettext)
+    by its singular msgid, with a list of its forms."""
     import json
 
     translations = json.loads(json_path.read_text("utf-8"))
     catalog = read(lang)
     count = 0
     for message in catalog:
-        key = f"{message.context}|{message.id}" if message.context else message.id
-        if message.id and isinstance(key, str) and key in translations:
-            message.string = translations[key]
+        # A plural entry is keyed by its singular msgid and takes a list of forms.
+        msgid = message.id[0] if isinstance(message.id, tuple | list) else message.id
+        key = f"{message.context}|{msgid}" if message.context else msgid
+        if msgid and isinstance(key, str) and key in translations:
+            value = translations[key]
+            message.string = tuple(value) if isinstance(value, list) else value
             message.flags.discard("fuzzy")
             count += 1
     with po_path(lang).open("wb") as handle:
