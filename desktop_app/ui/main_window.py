@@ -232,6 +232,7 @@ class MainWindow(QMainWindow):
         self.writer_label.hide()
         self.statusBar().addPermanentWidget(self.writer_label)
         self.writer.changed.connect(self._show_writer_state)
+        self.writer.changed.connect(self._update_actions)
 
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -661,8 +662,10 @@ class MainWindow(QMainWindow):
         self.delete_action.setEnabled(has_record)
         self.template_action.setEnabled(kind == "session" and len(ids) == 1)
         self.template_action.setVisible(kind == "session")
-        self.undo_action.setEnabled(self.undo_stack.canUndo())
-        self.redo_action.setEnabled(self.undo_stack.canRedo())
+        # While writes wait, the step one of them will push may be the one to undo.
+        busy = self.writer.is_busy()
+        self.undo_action.setEnabled(self.undo_stack.canUndo() or busy)
+        self.redo_action.setEnabled(self.undo_stack.canRedo() or busy)
         undo_text = self.undo_stack.undoText()
         redo_text = self.undo_stack.redoText()
         self.undo_action.setText(

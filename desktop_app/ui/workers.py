@@ -105,9 +105,10 @@ class BackgroundRunner(QObject):
 
     def serial(self) -> BackgroundRunner:
         """A runner of the same kind with one thread of its own: ops run one after another."""
-        pool = QThreadPool(self)
-        pool.setMaxThreadCount(1)
-        return BackgroundRunner(pool, parent=self)
+        runner = BackgroundRunner(QThreadPool())
+        runner.pool.setParent(runner)  # lives as long as the runner (held by its user)
+        runner.pool.setMaxThreadCount(1)
+        return runner
 
     def shutdown(self, msecs: int = 30000) -> bool:
         """Cancel every running job and wait for them: nothing may outlive the window."""
