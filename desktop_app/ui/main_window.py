@@ -229,8 +229,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.count_label)
         self.writer_label = QLabel()
         self.writer_label.setObjectName("writer_status")
+        self.writer_label.setStyleSheet("color: #8a4b00; padding-right: 12px;")
         self.writer_label.hide()
-        self.statusBar().addPermanentWidget(self.writer_label)
+        self.statusBar().insertPermanentWidget(0, self.writer_label)
         self.writer.changed.connect(self._show_writer_state)
         self.writer.changed.connect(self._update_actions)
 
@@ -829,10 +830,10 @@ class MainWindow(QMainWindow):
             self.writer_label.hide()
             self.writer_label.clear()
             return
-        other = running.label.rstrip("….")
+        other = running.label
         if len(waiting) == 1:
-            text = _("“{what}” waits for “{other}” to finish.").format(
-                what=waiting[0].label.rstrip("…."), other=other
+            text = _("{what}: waiting for “{other}” to finish.").format(
+                what=waiting[0].label, other=other
             )
         else:
             text = ngettext(

@@ -54,7 +54,7 @@ def waiting_text(writer: LibraryWriter, write: WriteOp) -> str:
     blocker = writer.blocker(write)
     if blocker is None:
         return ""
-    return _("Waiting for “{other}” to finish…").format(other=blocker.label.rstrip("…."))
+    return _("Waiting for “{other}” to finish…").format(other=blocker.label)
 
 
 ProgressText = Callable[[int, int, str], str]
@@ -73,10 +73,12 @@ class ProgressOp(QObject):
         object_name: str = "",
         text: ProgressText | None = None,
         cancelled_text: str = "",
+        label: str = "",
     ) -> None:
         super().__init__(parent)
         self.parent_widget = parent
         self.title = title
+        self.label = label or title
         self.failure_title = failure_title
         self.text = text
         self.cancelled_text = cancelled_text
@@ -127,7 +129,7 @@ class ProgressOp(QObject):
 
         if isinstance(via, LibraryWriter):
             write = via.submit(
-                self.title, op, on_done=done, on_error=failed, on_progress=self._progressed
+                self.label, op, on_done=done, on_error=failed, on_progress=self._progressed
             )
             self.handle = write
             if self.dialog is not None:
@@ -156,9 +158,10 @@ class ProgressOp(QObject):
         scale = max(1, total // 1_000_000)  # QProgressDialog counts in int
         dialog.setMaximum(max(total // scale, 1) if total > 0 else 0)
         dialog.setValue(min(done, total) // scale if total > 0 else 0)
-        label = self.text(done, total, text) if self.text is not None else text
-        if label:
-            dialog.setLabelText(label)
+        if self.text is not None:
+            dialog.setLabelText(self.text(done, total, text))
+        elif text:  # what the service is at, under what the dialog is for
+            dialog.setLabelText(f"{self.title}\n{text}")
 
     def close(self) -> None:
         if self.dialog is not None:
@@ -179,10 +182,15 @@ def run_with_progress(
     object_name: str = "",
     text: ProgressText | None = None,
     cancelled_text: str = "",
+    label: str = "",
     on_finish: Callable[[], None] | None = None,
     on_failed: Callable[[BaseException], bool | None] | None = None,
 ) -> ProgressOp:
-    """Run `op` with a progress dialog and Cancel; failures shown by `show_failure`."""
+    """Run `op` with a progress dialog and Cancel; failures shown by `show_failure`.
+
+    `label` names a write for the user while others wait for it ("Import the knowledge pack");
+    the dialog shows `title` ("Importing the knowledge pack…").
+    """
     progress = ProgressOp(
         parent,
         title,
@@ -191,6 +199,7 @@ def run_with_progress(
         object_name=object_name,
         text=text,
         cancelled_text=cancelled_text,
+        label=label,
     )
     return progress.start(op, on_done, via=via, on_finish=on_finish, on_failed=on_failed)
 
@@ -225,9 +234,7 @@ def wait_for_writes(
                 dialog.setLabelText(
                     "{}\n{}".format(
                         text,
-                        _("Waiting for “{other}” to finish…").format(
-                            other=running.label.rstrip("….")
-                        ),
+                        _("Waiting for “{other}” to finish…").format(other=running.label),
                     )
                 )
 

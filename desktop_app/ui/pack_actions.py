@@ -442,7 +442,7 @@ class ConflictsDialog(QDialog):
             return True
 
         self.window.writer.submit(
-            _("Resolving the conflict over “{name}”").format(name=c.label),
+            _("Resolve the conflict over “{name}”").format(name=c.label),
             lambda _progress: merge.resolve_conflict(library, conflict_id, keep),
             on_done=done,
             on_error=failed,
@@ -515,6 +515,7 @@ class PackActions(QObject):
         failure_title: str,
         *,
         via: LibraryWriter | BackgroundRunner,
+        label: str = "",
     ) -> None:
         self._set_busy(True)
         self.job = run_with_progress(
@@ -526,6 +527,7 @@ class PackActions(QObject):
             failure_title=failure_title,
             modal=False,  # the window stays usable; a save made meanwhile waits its turn
             object_name="pack_progress",
+            label=label,
             on_finish=lambda: self._set_busy(False),
         )
 
@@ -615,6 +617,7 @@ class PackActions(QObject):
             self._imported,
             _("Cannot import"),
             via=self.window.writer,
+            label=_("Import the knowledge pack"),
         )
 
     def _imported(self, report: packs.ImportReport) -> None:
@@ -688,7 +691,12 @@ class PackActions(QObject):
 
         # On the writer: the backup is taken between two changes, never in the middle of one.
         self.run(
-            _("Backing up the library…"), op, done, _("Cannot back up"), via=self.window.writer
+            _("Backing up the library…"),
+            op,
+            done,
+            _("Cannot back up"),
+            via=self.window.writer,
+            label=_("Back up the library"),
         )
 
 

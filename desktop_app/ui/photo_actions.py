@@ -274,4 +274,5 @@ def cleanup_photos(window: MainWindow) -> None:
         failure_title=_("Clean up unused photos"),
         modal=False,
         object_name="cleanup_progress",
+        label=_("Clean up unused photos"),
     )

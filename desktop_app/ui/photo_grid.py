@@ -710,6 +710,7 @@ class PhotoGrid(QWidget):
             failure_title=_("Cannot import photos"),
             modal=False,  # the window stays usable; the import goes on in the background
             object_name="photo_import_progress",
+            label=_("Import photos"),
             text=lambda done, total, name: _("Importing photos… {done} of {total}\n{name}").format(
                 done=done, total=total, name=name
             ),

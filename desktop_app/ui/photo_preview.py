@@ -216,4 +216,4 @@ class PhotoPreviewDialog(QDialog):
                 return True
             return False
 
-        self.writer.submit(_("Rotating the photo"), op, on_done=done, on_error=failed)
+        self.writer.submit(_("Rotate the photo"), op, on_done=done, on_error=failed)

@@ -183,6 +183,7 @@ class StepPhotos(QWidget):
             via=self.writer,
             failure_title=_("Cannot import photos"),
             modal=False,
+            label=_("Import photos"),
             text=lambda done, total, name: _("Importing photos… {done} of {total}\n{name}").format(
                 done=done, total=total, name=name
             ),

@@ -220,7 +220,7 @@ def test_a_save_during_a_long_import_waits_for_it_and_lands(
     assert window.select_record("guide", guide_id)
     form: Any = window.forms["guide"]
     held = HeldWrite(demo_library)
-    importing = window.writer.submit("Importing the knowledge pack…", held)
+    importing = window.writer.submit("Import the knowledge pack", held)
     assert held.holding.wait(5)
 
     form.title_edit.setText(title + "（修订）")
@@ -230,11 +230,11 @@ def test_a_save_during_a_long_import_waits_for_it_and_lands(
     write = form.saving()
     assert write is not None and write.state == WriteOp.WAITING
     # The form and the status bar say what the save waits for.
-    assert "Importing the knowledge pack" in form.revision_label.text()
+    assert "Import the knowledge pack" in form.revision_label.text()
     assert form.save_button.text() == "Cancel saving" and not form.body.isEnabled()
     status = window.writer_label.text()
-    assert window.writer_label.isVisible() and "waits for" in status
-    assert "Importing the knowledge pack" in status
+    assert window.writer_label.isVisible() and "waiting for" in status
+    assert "Import the knowledge pack" in status
     # The GUI thread keeps running while the import holds the database (3× the busy timeout).
     ticks: list[float] = []
     timer = QTimer()
@@ -278,7 +278,7 @@ def test_a_save_during_a_real_pack_import_lands_after_it(
     form: Any = window.forms["guide"]
     keep = 3
     importing = window.writer.submit(
-        "Importing the knowledge pack…",
+        "Import the knowledge pack",
         lambda progress: packs.import_pack(
             demo_library, pack, progress=progress, keep_backups=keep
         ),
@@ -300,7 +300,7 @@ def test_cancel_saving_while_it_waits_keeps_the_edits(
     window.select_record("guide", guide_id)
     form: Any = window.forms["guide"]
     held = HeldWrite(demo_library)
-    window.writer.submit("Importing the knowledge pack…", held)
+    window.writer.submit("Import the knowledge pack", held)
     assert held.holding.wait(5)
     form.title_edit.setText("改了又不存")
     assert form.save()
@@ -321,7 +321,7 @@ def test_undo_pressed_while_a_save_waits_undoes_that_save(
     window.select_record("guide", guide_id)
     form: Any = window.forms["guide"]
     held = HeldWrite(demo_library)
-    window.writer.submit("Importing the knowledge pack…", held)
+    window.writer.submit("Import the knowledge pack", held)
     assert held.holding.wait(5)
     form.title_edit.setText(title + "（撤销我）")
     assert form.save()

@@ -370,7 +370,7 @@ class RecordForm(QWidget):
         library, kind, record_id = self.library, self.kind, self._id
         stored, expected = self._stored, self._version
         title = self.title_of(data)
-        label = _("Saving “{name}”").format(name=title)
+        label = _("Save “{name}”").format(name=title)
 
         def op(_progress: Any) -> tuple[str, str]:
             return save_and_version(library, kind, data, record_id, expected)

@@ -149,7 +149,7 @@ class MemberForm(RecordForm):
         self.portrait_label.setText(_("Importing…"))
         library = self.library
         self.writer.submit(
-            _("Importing the picture"),
+            _("Import the picture"),
             lambda progress: _import_portrait(library, path, progress),
             on_done=self._portrait_imported,
             on_error=self._portrait_failed,
