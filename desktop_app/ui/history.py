@@ -35,10 +35,6 @@ class WriteCommand(QUndoCommand):
         super().__init__(text)
         self._pushed = False
         self.refusal: UserError | None = None
-        # (kind, record id) -> the version the history's last write to it made; shared by all
-        # the commands of one history (set on push), so each step expects the version the
-        # step before it made, and anything else (an import, a resolution) refuses the step.
-        self.versions: dict[tuple[str, str], str] = {}
 
     # --- for subclasses ---------------------------------------------------------------------
 
@@ -77,13 +73,6 @@ class History(QUndoStack):
     def __init__(self, writer: LibraryWriter, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.writer = writer
-        self.versions: dict[tuple[str, str], str] = {}
-
-    def push(self, cmd: QUndoCommand) -> None:
-        if isinstance(cmd, WriteCommand):
-            self.versions.update(cmd.versions)  # the versions its first write made
-            cmd.versions = self.versions
-        super().push(cmd)
 
     def undo(self) -> None:
         self._submit(undo=True)

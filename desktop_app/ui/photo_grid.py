@@ -354,24 +354,15 @@ class _PhotoCommand(WriteCommand):
         do: Callable[[], Any],
         undo: Callable[[], Any],
         after: Callable[[], None],
-        record: tuple[str, str] | None = None,
-        version: str | None = None,
     ) -> None:
         super().__init__(text)
-        self._do, self._undo, self._after, self.record = do, undo, after, record
-        if record is not None and version is not None:
-            self.versions[record] = version
+        self._do, self._undo, self._after = do, undo, after
 
     def undo_write(self) -> Callable[[], Any]:
         return self._undo
 
     def redo_write(self) -> Callable[[], Any]:
         return self._do
-
-    def written(self, result: Any, undone: bool) -> None:
-        if self.record is not None and result is not None:
-            # The session's list changed: later steps on the session expect this version.
-            self.versions[self.record] = str(result)
 
     def after(self) -> None:
         self._after()
@@ -384,23 +375,12 @@ def submit_photo_change(
     do: Callable[[], None],
     undo: Callable[[], None],
     after: Callable[[], None],
-    *,
-    session: tuple[Library, str] | None = None,
 ) -> None:
-    """Write `do` on the writer; once written, push it on the history (undo runs `undo`).
+    """Write `do` on the writer; once written, push it on the history (undo runs `undo`)."""
 
-    A change to a session's photo list (`session`: library, id) makes a new version of the
-    session; the history keeps it, so undoing an earlier edit of the session is not taken for a
-    change made by someone else.
-    """
-    record = None
-    if session is not None:
-        do, undo = _versioned(do, *session), _versioned(undo, *session)
-        record = ("session", session[1])
-
-    def done(result: Any) -> None:
+    def done(_result: object) -> None:
         if history is not None:
-            history.push(_PhotoCommand(text, do, undo, after, record, result))
+            history.push(_PhotoCommand(text, do, undo, after))
         after()
 
     def failed(_exc: BaseException) -> bool:
@@ -408,16 +388,6 @@ def submit_photo_change(
         return False
 
     writer.submit(text, lambda _progress: do(), on_done=done, on_error=failed)
-
-
-def _versioned(write: Callable[[], None], library: Library, session_id: str) -> Callable[[], str]:
-    def versioned() -> str:
-        from desktop_app.services import catalog
-
-        write()
-        return catalog.current_version(library, "session", session_id)
-
-    return versioned
 
 
 def own_writer(
@@ -588,17 +558,8 @@ class PhotoGrid(QWidget):
         self.reload()
         self.photosChanged.emit(self.model.photo_ids())
 
-    def _push(
-        self,
-        text: str,
-        do: Callable[[], None],
-        undo: Callable[[], None],
-        session_id: str | None = None,
-    ) -> None:
-        session = (self.library, session_id) if session_id is not None else None
-        submit_photo_change(
-            self.writer, self.undo_stack, text, do, undo, self._changed, session=session
-        )
+    def _push(self, text: str, do: Callable[[], None], undo: Callable[[], None]) -> None:
+        submit_photo_change(self.writer, self.undo_stack, text, do, undo, self._changed)
 
     def _warn(self, err: UserError) -> None:
         QMessageBox.warning(self, _("Cannot do that"), str(err))
@@ -626,7 +587,7 @@ class PhotoGrid(QWidget):
         def undo() -> None:
             photos.reorder_session_photos(self.library, session_id, before)
 
-        self._push(_("Reorder photos"), do, undo, session_id)
+        self._push(_("Reorder photos"), do, undo)
 
     def remove_selected(self) -> None:
         session_id = self.session_id
@@ -648,7 +609,7 @@ class PhotoGrid(QWidget):
             if len(removed) == 1
             else _("Remove {n} photos from the session").format(n=len(removed))
         )
-        self._push(text, do, undo, session_id)
+        self._push(text, do, undo)
 
     # --- preview ----------------------------------------------------------------------------
 

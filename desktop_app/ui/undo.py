@@ -5,11 +5,13 @@ pushed afterwards only knows how to go back and forth: undoing an edit saves the
 again (a new revision, so history keeps every step), undoing a creation soft-deletes the new
 record, and redoing a creation restores it. Deletes are soft, and undo restores them.
 
-Every step runs on the window's writer (see `history.py`) and names the version it expects the
-record to be at: the one its own last write made. If the record was changed since (an imported
-pack, a resolved conflict, another form), the catalog refuses the step with `StaleRecordError`
-and the history drops it with a sentence saying why, so an undo never overwrites a version it
-did not make. Any other refusal (a team name now taken) is dropped the same way.
+Every step runs on the window's writer (see `history.py`) and is taken only while the record
+still says what the command's own last write made it say (compared by the content hash of the
+version tags: later steps undone first bring it back to that). If the record was changed since
+(an imported pack, a resolved conflict, another form), the step is refused with
+`StaleRecordError` and the history drops it with a sentence saying why, so an undo never
+overwrites a version it did not make. Any other refusal (a team name now taken) is dropped the
+same way.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from desktop_app.core.errors import UserError
+from desktop_app.core.errors import StaleRecordError, UserError
 from desktop_app.core.i18n import _
 from desktop_app.services import catalog
 from desktop_app.storage.library import Library
@@ -49,11 +51,35 @@ def save_and_version(
     return saved_id, catalog.current_version(library, kind, saved_id)
 
 
+def same_content(tag: str, other: str) -> bool:
+    """Whether two version tags ("<revision>:<content hash>") say the same thing."""
+    return tag.partition(":")[2] == other.partition(":")[2]
+
+
+def expect_made_by(library: Library, kind: str, record_id: str, made: str) -> str:
+    """Writer side of an undo step: the record's current version, which must say what this
+    step's own last write made it say. Anything else means someone changed it since (an
+    imported pack, a resolved conflict, another form): the step is refused."""
+    current = catalog.current_version(library, kind, record_id)
+    if not same_content(current, made):
+        raise StaleRecordError(
+            _(
+                "The record was changed since, by an imported pack, a resolved conflict or "
+                "another edit."
+            ),
+            kind=kind,
+            record_id=record_id,
+            current_version=current,
+        )
+    return current
+
+
 class SaveCommand(WriteCommand):
     """A save that has already happened: `before` is None when the record was created.
 
-    `version` is the record's version after the save; each later step expects the version the
-    history's last write to the record made (`versions`).
+    `version` is the record's version after this command's last write (the save, then each
+    undo and redo of it). A step is taken only while the record still says what that write
+    made it say: later steps undone first bring it back, an import in between does not.
     """
 
     def __init__(
@@ -64,7 +90,7 @@ class SaveCommand(WriteCommand):
         *,
         before: Any,
         after: Any,
-        version: str | None,
+        version: str,
         text: str,
         notify: Notify,
     ) -> None:
@@ -74,20 +100,19 @@ class SaveCommand(WriteCommand):
         self.record_id = record_id
         self.before = before
         self.after_data = after
-        if version is not None:
-            self.versions[(kind, record_id)] = version
+        self.version = version
         self.notify = notify
 
     def _write(self, data: Any, *, undo: bool) -> Callable[[], str]:
-        library, kind, record_id = self.library, self.kind, self.record_id
-        expected = self.versions.get((kind, record_id))
+        library, kind, record_id, made = self.library, self.kind, self.record_id, self.version
 
         def write() -> str:
+            current = expect_made_by(library, kind, record_id, made)
             if self.before is None:
                 step = catalog.delete_record if undo else catalog.restore_record
-                step(library, kind, record_id, expected_version=expected)
+                step(library, kind, record_id, expected_version=current)
             else:
-                SAVERS[kind](library, data, record_id, expected_version=expected)
+                SAVERS[kind](library, data, record_id, expected_version=current)
             return catalog.current_version(library, kind, record_id)
 
         return write
@@ -99,7 +124,7 @@ class SaveCommand(WriteCommand):
         return self._write(self.after_data, undo=False)
 
     def written(self, result: Any, undone: bool) -> None:
-        self.versions[(self.kind, self.record_id)] = str(result)
+        self.version = str(result)
 
     def after(self) -> None:
         self.notify(self.kind, self.record_id)
@@ -108,14 +133,14 @@ class SaveCommand(WriteCommand):
 class DeleteCommand(WriteCommand):
     """Soft-deleted records (deleted before the push); undo restores them.
 
-    `deleted` maps each record to its version after the delete.
+    `versions` maps each record to its version after this command's last write.
     """
 
     def __init__(
         self,
         library: Library,
         kind: str,
-        deleted: dict[str, str],
+        versions: dict[str, str],
         *,
         text: str,
         notify: Notify,
@@ -123,24 +148,20 @@ class DeleteCommand(WriteCommand):
         super().__init__(text)
         self.library = library
         self.kind = kind
-        self.record_ids = list(deleted)
-        for record_id, version in deleted.items():
-            self.versions[(kind, record_id)] = version
+        self.versions = dict(versions)
+        self.record_ids = list(versions)
         self.notify = notify
 
     def _write(self, *, undo: bool) -> Callable[[], dict[str, str]]:
-        library, kind = self.library, self.kind
+        library, kind, made = self.library, self.kind, dict(self.versions)
         ids = list(reversed(self.record_ids)) if undo else list(self.record_ids)
-        versions = {r: self.versions.get((kind, r)) for r in ids}
 
         def write() -> dict[str, str]:
             step = catalog.restore_record if undo else catalog.delete_record
-            # Checked first, all of them: a refused step changes nothing at all.
+            # All checked first: a refused step changes none of them.
+            current = {r: expect_made_by(library, kind, r, made[r]) for r in ids}
             for record_id in ids:
-                if catalog.current_version(library, kind, record_id) != versions[record_id]:
-                    step(library, kind, record_id, expected_version=versions[record_id])
-            for record_id in ids:
-                step(library, kind, record_id, expected_version=versions[record_id])
+                step(library, kind, record_id, expected_version=current[record_id])
             return {r: catalog.current_version(library, kind, r) for r in ids}
 
         return write
@@ -152,8 +173,7 @@ class DeleteCommand(WriteCommand):
         return self._write(undo=False)
 
     def written(self, result: Any, undone: bool) -> None:
-        for record_id, version in result.items():
-            self.versions[(self.kind, record_id)] = version
+        self.versions.update(result)
 
     def after(self) -> None:
         for record_id in self.record_ids:

@@ -358,6 +358,35 @@ def test_undo_after_someone_else_changed_the_record_is_refused_and_dropped(
     assert kept.problem == "同事补充的要点" and kept.title == title + "（我的修改）"
 
 
+def test_undo_stops_at_the_step_an_import_came_after(
+    window: MainWindow, demo_library: Library, dialogs: Dialogs
+) -> None:
+    """Edit, a colleague's version arrives, edit again: Ctrl+Z undoes the second edit (back to
+    the colleague's version) and refuses the first, which would wipe the colleague's work."""
+    guide_id, title = _first_guide(demo_library)
+    window.select_record("guide", guide_id)
+    form: Any = window.forms["guide"]
+    form.title_edit.setText(title + "（一改）")
+    assert form.save()
+    theirs = catalog.load_guide(demo_library, guide_id)
+    theirs.problem = "同事补充的要点"
+    catalog.save_guide(demo_library, theirs, guide_id)
+    window.refresh()  # as after an import: the clean form shows the colleague's version
+    assert form.problem_edit.toPlainText() == "同事补充的要点"
+    form.title_edit.setText(title + "（二改）")
+    assert form.save()
+    window.undo_action.trigger()
+    assert dialogs.shown == []
+    back = catalog.load_guide(demo_library, guide_id)
+    assert back.title == title + "（一改）" and back.problem == "同事补充的要点"
+    window.undo_action.trigger()
+    assert [k for k, _t, _x in dialogs.shown] == ["warning"]
+    assert "cannot be undone" in dialogs.shown[0][2]
+    kept = catalog.load_guide(demo_library, guide_id)
+    assert kept.title == title + "（一改）" and kept.problem == "同事补充的要点"
+    assert window.undo_stack.index() == 0 and window.undo_stack.count() == 1  # redo still there
+
+
 def test_undo_and_redo_chain_on_their_own_versions(
     window: MainWindow, demo_library: Library, dialogs: Dialogs
 ) -> None:
