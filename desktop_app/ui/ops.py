@@ -253,6 +253,7 @@ def wait_for_writes(
         loop.exec()
     timer.stop()
     writer.changed.disconnect(check)
+    dialog.canceled.disconnect(cancel)  # closing a progress dialog emits canceled
     dialog.close()
     dialog.deleteLater()
     return not stopped

@@ -292,6 +292,25 @@ def test_a_save_during_a_real_pack_import_lands_after_it(
     assert dialogs.shown == []
 
 
+def test_closing_the_window_writes_a_waiting_save_first(
+    threaded_window: MainWindow, demo_library: Library, dialogs: Dialogs, qtbot: Any
+) -> None:
+    window = threaded_window
+    guide_id, title = _first_guide(demo_library)
+    window.select_record("guide", guide_id)
+    form: Any = window.forms["guide"]
+    held = HeldWrite(demo_library)
+    window.writer.submit("Import the knowledge pack", held)
+    assert held.holding.wait(5)
+    form.title_edit.setText(title + "（关窗前）")
+    assert form.save() and form.saving() is not None
+    QTimer.singleShot(400, held.release.set)  # the import ends while the window waits for it
+    assert window.close()
+    assert not window.isVisible()
+    assert catalog.load_guide(demo_library, guide_id).title == title + "（关窗前）"
+    assert dialogs.shown == []
+
+
 def test_cancel_saving_while_it_waits_keeps_the_edits(
     threaded_window: MainWindow, demo_library: Library, dialogs: Dialogs, qtbot: Any
 ) -> None:
