@@ -152,7 +152,7 @@ class WriteOp(QObject):
         on_error: Callable[[BaseException], bool | None] | None,
         on_progress: Callable[[int, int, str], None] | None,
     ) -> None:
-        super().__init__(writer)
+        super().__init__()  # no parent: gone once nobody holds it (the writer, a form)
         self.writer = writer
         self.label = label
         self.op = op
@@ -283,8 +283,8 @@ class LibraryWriter(QObject):
             else:
                 write.state = WriteOp.CANCELLED if isinstance(exc, Cancelled) else WriteOp.FAILED
                 self._fail(write, exc)
-        except BaseException as callback_exc:  # a bug in a callback must not stop the queue
-            log.error("callback of %r failed", write.label, exc_info=callback_exc)
+        except Exception as callback_exc:  # a bug in a callback must not stop the queue
+            self._report_bug(write.label, callback_exc)
         finally:
             self._holding = holding
         write.finished.emit()
@@ -295,6 +295,12 @@ class LibraryWriter(QObject):
         shown = write.on_error(exc) if write.on_error is not None else False
         if not shown:
             self.report(write.label, exc)
+
+    def _report_bug(self, label: str, exc: Exception) -> None:
+        try:
+            self.report(label, exc)  # logged with its traceback, shown as "internal error"
+        except Exception:
+            log.exception("showing the failure of %r failed", label)
 
     def cancel(self, write: WriteOp) -> None:
         if write.state == WriteOp.RUNNING and write.job is not None:

@@ -203,6 +203,22 @@ def test_an_ops_user_error_is_its_sentence_and_a_bug_is_an_internal_error(
     assert len(dialogs.shown) == 2
 
 
+def test_a_bug_in_a_callback_is_shown_once_and_the_queue_goes_on(
+    window: MainWindow, dialogs: Dialogs
+) -> None:
+    ran: list[str] = []
+
+    def broken_callback(_result: object) -> None:
+        raise AttributeError("bug in the window")
+
+    window.writer.submit("First", lambda _p: ran.append("first"), on_done=broken_callback)
+    window.writer.submit("Second", lambda _p: ran.append("second"))
+    assert ran == ["first", "second"]
+    assert [(k, t) for k, _title, t in dialogs.shown] == [
+        ("critical", "Internal error; details are in the log file.")
+    ]
+
+
 # --- a save while a long import runs ----------------------------------------------------------
 
 
