@@ -327,6 +327,43 @@ def test_closing_the_window_writes_a_waiting_save_first(
     assert dialogs.shown == []
 
 
+def test_what_is_typed_while_a_save_runs_is_kept_as_unsaved_edits(
+    threaded_window: MainWindow,
+    demo_library: Library,
+    dialogs: Dialogs,
+    qtbot: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop_app.ui.forms import base
+
+    window = threaded_window
+    guide_id, title = _first_guide(demo_library)
+    window.select_record("guide", guide_id)
+    form: Any = window.forms["guide"]
+    running, release = threading.Event(), threading.Event()
+    save_and_version = base.save_and_version
+
+    def slow_save(*args: Any) -> Any:  # a slow disk
+        running.set()
+        release.wait(5)
+        return save_and_version(*args)
+
+    monkeypatch.setattr(base, "save_and_version", slow_save)
+    form.title_edit.setText(title + "（第一次）")
+    assert form.save()
+    assert running.wait(5)
+    qtbot.waitUntil(lambda: form.saving() is not None and form.saving().state == WriteOp.RUNNING)
+    assert form.body.isEnabled()  # not waiting for anything: the fields stay live
+    qtbot.wait(400)
+    assert form.revision_label.text() == "Saving…"  # it takes long: say so
+    form.title_edit.setText(title + "（接着改）")
+    release.set()
+    qtbot.waitUntil(lambda: form.saving() is None, timeout=10000)
+    assert catalog.load_guide(demo_library, guide_id).title == title + "（第一次）"
+    assert form.title_edit.text() == title + "（接着改）" and form.is_dirty()
+    assert dialogs.shown == []
+
+
 def test_cancel_saving_while_it_waits_keeps_the_edits(
     threaded_window: MainWindow, demo_library: Library, dialogs: Dialogs, qtbot: Any
 ) -> None:

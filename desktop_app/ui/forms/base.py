@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -53,6 +53,7 @@ from desktop_app.ui.undo import LOADERS, Notify, SaveCommand, save_and_version
 from desktop_app.ui.workers import LibraryWriter, SynchronousRunner, WriteOp
 
 ERROR_STYLE = "color: #c62828;"
+SAVING_SHOWN_AFTER_MS = 300  # a save that runs longer says "Saving…"
 GENERAL = ""  # key of the error line at the top of the form
 
 
@@ -300,7 +301,7 @@ class RecordForm(QWidget):
     def _update_buttons(self) -> None:
         if self._saving is not None:
             waiting = self._saving.state == WriteOp.WAITING
-            self.save_button.setText(_("Cancel saving") if waiting else _("Saving…"))
+            self.save_button.setText(_("Cancel saving") if waiting else _("Save"))
             self.save_button.setEnabled(waiting)
             self.revert_button.setEnabled(False)
             return
@@ -395,7 +396,7 @@ class RecordForm(QWidget):
                         notify=self.notify,
                     )
                 )
-            self.load(saved_id)
+            self._reload_after_save(saved_id, data)
             self.saved.emit(saved_id)
 
         def failed(exc: BaseException) -> bool:
@@ -420,18 +421,35 @@ class RecordForm(QWidget):
 
     def _begin_saving(self, write: WriteOp) -> None:
         self._saving = write
-        self.body.setEnabled(False)  # edits made now would be lost by the reload after it
         self._show_saving()
         write.started.connect(self._show_saving)
-        self._update_buttons()
 
     def _show_saving(self) -> None:
+        """Waiting behind another write: say so, and lock the fields (the save has their
+        values). Running: a save takes milliseconds, so nothing flashes unless it takes long;
+        what is typed meanwhile is kept (see `_reload_after_save`)."""
         write = self._saving
         if write is None:
             return
-        waiting = waiting_text(self.writer, write)
-        self.revision_label.setText(waiting or _("Saving…"))
+        waiting = write.state == WriteOp.WAITING
+        self.body.setEnabled(not waiting)
+        if waiting:
+            self.revision_label.setText(waiting_text(self.writer, write))
+        else:
+            QTimer.singleShot(SAVING_SHOWN_AFTER_MS, lambda: self._still_saving(write))
         self._update_buttons()
+
+    def _still_saving(self, write: WriteOp) -> None:
+        if self._saving is write:
+            self.revision_label.setText(_("Saving…"))
+
+    def _reload_after_save(self, saved_id: str, saved: Any) -> None:
+        """Show the saved record; edits typed while it was written stay, as unsaved edits."""
+        typed = self._collect_or_none()
+        self.load(saved_id)
+        if typed is not None and typed != saved:
+            self._fill(typed)
+            self._edited()
 
     def _end_saving(self) -> None:
         if self._saving is None:
