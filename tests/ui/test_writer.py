@@ -459,6 +459,50 @@ def test_undo_stops_at_the_step_an_import_came_after(
     assert window.undo_stack.index() == 0 and window.undo_stack.count() == 1  # redo still there
 
 
+def test_undo_after_take_theirs_in_the_conflicts_dialog_keeps_theirs(
+    window: MainWindow,
+    demo_library: Library,
+    dialogs: Dialogs,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 12 defect 3: Ctrl+Z after "take theirs" left neither version."""
+    from desktop_app.services import merge
+    from desktop_app.ui import pack_actions as pa
+
+    guide_id, _title = _first_guide(demo_library)
+    other = Library.create(tmp_path / "other")
+    try:
+        packs.import_pack(other, packs.export_pack(demo_library, tmp_path / "a.jxpack").path)
+        data = catalog.load_guide(other, guide_id)
+        data.season = "六月上旬（对方）"
+        catalog.save_guide(other, data, guide_id)
+        theirs = packs.export_pack(other, tmp_path / "b.jxpack").path
+    finally:
+        other.close()
+    # My edit, in the window: an undo step.
+    window.select_record("guide", guide_id)
+    form: Any = window.forms["guide"]
+    form.season_edit.setText("五月下旬（我的）")
+    assert form.save()
+    monkeypatch.setattr(pa.PackActions, "ask_open_pack", lambda self: theirs)
+    monkeypatch.setattr(pa.ImportPreviewDialog, "exec", lambda self: 1)
+    dialogs.answers = [Button.No]  # "look at the conflicts now?" — opened below instead
+    window.pack_actions.import_action.trigger()
+    assert len(merge.list_conflicts(demo_library)) == 1
+    window.pack_actions.show_conflicts()
+    dialog = window.pack_actions.conflicts_dialog
+    assert dialog is not None
+    dialog.take_theirs.click()
+    assert catalog.load_guide(demo_library, guide_id).season == "六月上旬（对方）"
+    window.undo_action.trigger()
+    kind, _t, text = dialogs.shown[-1]
+    assert kind == "warning" and "cannot be undone" in text
+    assert catalog.load_guide(demo_library, guide_id).season == "六月上旬（对方）"
+    assert window.undo_stack.count() == 0
+    dialog.close()
+
+
 def test_undo_and_redo_chain_on_their_own_versions(
     window: MainWindow, demo_library: Library, dialogs: Dialogs
 ) -> None:
