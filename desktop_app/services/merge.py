@@ -38,8 +38,8 @@ from desktop_app.services.labels import KIND_NAMES
 from desktop_app.services.pack_format import Pack, PackEntry
 from desktop_app.storage import versions
 from desktop_app.storage.kinds import KIND_ORDER, KINDS, record_to_dict
-from desktop_app.storage.library import Library
 from desktop_app.storage.models import MergeConflict, Photo, RecordMixin, ServiceTeam, utcnow
+from desktop_app.storage.store import RecordStore
 from desktop_app.storage.versions import (
     add_ancestry,
     chunks,
@@ -569,7 +569,7 @@ def _conflict_info(s: Session, row: MergeConflict) -> ConflictInfo:
     )
 
 
-def list_conflicts(library: Library, *, include_resolved: bool = False) -> list[ConflictInfo]:
+def list_conflicts(library: RecordStore, *, include_resolved: bool = False) -> list[ConflictInfo]:
     with library.session() as s:
         query = select(MergeConflict).order_by(MergeConflict.created_at)
         if not include_resolved:
@@ -577,7 +577,7 @@ def list_conflicts(library: Library, *, include_resolved: bool = False) -> list[
         return [_conflict_info(s, row) for row in s.scalars(query)]
 
 
-def open_conflict_count(library: Library) -> int:
+def open_conflict_count(library: RecordStore) -> int:
     with library.session() as s:
         return len(
             s.scalars(select(MergeConflict.id).where(MergeConflict.resolved_at.is_(None))).all()
@@ -598,7 +598,7 @@ def _find_conflict(s: Session, conflict_id: str) -> MergeConflict:
     return row
 
 
-def resolve_conflict(library: Library, conflict_id: str, keep: str) -> None:
+def resolve_conflict(library: RecordStore, conflict_id: str, keep: str) -> None:
     """Settle a conflict: keep "mine" or take "theirs"; either way a new version supersedes both.
 
     The new version's revision is above both sides', and its ancestry includes both tags, so

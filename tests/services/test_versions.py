@@ -193,3 +193,39 @@ def test_a_photo_cleaned_up_on_one_laptop_and_used_on_the_other_comes_back(
         assert not check_library(library).problems
     assert catalog.current_version(a, "photo", pid) == catalog.current_version(b, "photo", pid)
     assert merge.list_conflicts(a) == [] and merge.list_conflicts(b) == []
+
+
+def test_a_format_1_pack_is_still_read(demo_library: Library, tmp_path: Path) -> None:
+    """Packs written before stored tags: no `tag`, and a team's category called `kind`."""
+    import json
+
+    from tests.services.packkit import read_members, write_pack
+
+    members = read_members(packs.export_pack(demo_library, tmp_path / "v2.jxpack").path)
+    for name in [n for n in members if n.startswith("records/") or n == "tombstones.json"]:
+        items = json.loads(members[name])
+        for item in items:
+            item.pop("tag", None)
+            record = item.get("record")
+            if name == "records/teams.json" and record is not None:
+                record["kind"] = record.pop("category")
+        members[name] = json.dumps(items, ensure_ascii=False).encode()
+
+    def to_v1(manifest: dict[str, object]) -> None:
+        manifest["format_version"] = 1
+
+    old = write_pack(tmp_path / "v1.jxpack", members, manifest_edit=to_v1)
+    empty = Library.create(tmp_path / "fresh")
+    try:
+        report = packs.import_pack(empty, old)
+        assert report.added and not report.conflicts
+        tid = _team(demo_library, "专业技术服务2队")
+        assert _category(empty, tid) == _category(demo_library, tid) == "technical"
+        # The tags computed from a format-1 pack are the ones the writer stored.
+        assert catalog.current_version(empty, "team", tid) == catalog.current_version(
+            demo_library, "team", tid
+        )
+        again = packs.import_pack(empty, packs.export_pack(demo_library, tmp_path / "v2b").path)
+        assert not again.added and not again.updated and not again.conflicts
+    finally:
+        empty.close()
