@@ -35,6 +35,11 @@ class LibraryLockedError(LibraryError):
     """Another instance has the library open for writing."""
 
 
+class LibraryBusyError(LibraryError):
+    """A write waited out SQLite's busy timeout (another writer held the database); nothing
+    was changed."""
+
+
 class RecordNotFoundError(UserError):
     """No live record with the given id."""
 

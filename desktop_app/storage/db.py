@@ -22,11 +22,14 @@ def _sqlite_url(path: Path, *, read_only: bool, immutable: bool) -> str:
     return f"sqlite+pysqlite:///{uri}?{query}"
 
 
+BUSY_TIMEOUT_S = 10.0  # how long a write waits for another one before SQLite gives up
+
+
 def make_engine(path: Path, *, read_only: bool = False, immutable: bool = False) -> Engine:
     """An engine whose every connection has foreign keys on, WAL, and a busy timeout."""
     engine = create_engine(
         _sqlite_url(path, read_only=read_only, immutable=immutable),
-        connect_args={"check_same_thread": False, "timeout": 10},
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
         # Chinese stays readable in JSON columns, so LIKE and the search index can see it.
         json_serializer=lambda obj: json.dumps(obj, ensure_ascii=False),
     )

@@ -25,7 +25,12 @@ from typing import TYPE_CHECKING
 from filelock import FileLock, Timeout
 
 from desktop_app.core import paths
-from desktop_app.core.errors import LibraryDamagedError, LibraryError, LibraryLockedError
+from desktop_app.core.errors import (
+    LibraryBusyError,
+    LibraryDamagedError,
+    LibraryError,
+    LibraryLockedError,
+)
 from desktop_app.core.i18n import _
 from desktop_app.storage import schema
 
@@ -42,6 +47,14 @@ def _is_writable_dir(path: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (busy), raw or wrapped by SQLAlchemy."""
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "database is locked" in str(orig) or "database is busy" in str(orig)
+    )
 
 
 def backup_database(db_path: Path, target: Path) -> Path:
@@ -165,11 +178,26 @@ class Library:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One database transaction: committed on success, rolled back on any error."""
+        """One database transaction: committed on success, rolled back on any error.
+
+        The window writes through one writer and the lock file keeps other instances out, so
+        two writes should never meet; if one still waits out SQLite's busy timeout, the user
+        gets a sentence, never "database is locked".
+        """
         if self.read_only:
             raise LibraryError(_("The library is open read-only; nothing can be changed."))
-        with self.session_factory() as session, session.begin():
-            yield session
+        try:
+            with self.session_factory() as session, session.begin():
+                yield session
+        except Exception as exc:
+            if _is_busy(exc):
+                raise LibraryBusyError(
+                    _(
+                        "The library is busy with another change and nothing was changed; "
+                        "try again in a moment."
+                    )
+                ) from exc
+            raise
 
     def meta(self, key: str, default: str = "") -> str:
         row = self.reader().execute("SELECT value FROM library_meta WHERE key = ?", (key,))

@@ -49,7 +49,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QProgressDialog,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -58,9 +57,10 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import N_, _
-from desktop_app.core.progress import Cancelled, Progress
+from desktop_app.core.progress import Progress
 from desktop_app.services import handouts, listing
 from desktop_app.services.handouts import raster
+from desktop_app.ui.ops import run_with_progress
 
 log = logging.getLogger(__name__)
 
@@ -523,28 +523,14 @@ class HandoutActions(QObject):
                 pages = raster.render_pages(pdf, PREVIEW_DPI, progress=progress)
             return result, pages
 
-        dialog = QProgressDialog(_("Preparing the PDF…"), _("Cancel"), 0, 0, self.window)
-        dialog.setObjectName("handout_progress")
-        dialog.setWindowTitle(_("Handout"))
-        # Not modal: the window stays usable while the PDF is built (one build at a time).
-        dialog.setMinimumDuration(300)
         self.busy = True
         self._set_enabled(False)
 
-        def cleanup() -> None:
+        def on_finish() -> None:
             self.busy = False
             self._set_enabled(True)
-            dialog.reset()
-            dialog.deleteLater()
-
-        def on_progress(done: int, total: int, text: str) -> None:
-            dialog.setMaximum(max(total, 0))
-            dialog.setValue(min(done, total))
-            if text:
-                dialog.setLabelText(text)
 
         def on_done(value: tuple[handouts.HandoutResult, list[raster.PageImage]]) -> None:
-            cleanup()
             result, pages = value
             if target is None:
                 self.preview(result.path, pages, temp_dir)
@@ -554,27 +540,26 @@ class HandoutActions(QObject):
                     10000,
                 )
 
-        def on_error(exc: BaseException) -> None:
-            cleanup()
+        def on_failed(_exc: BaseException) -> bool:
             if temp_dir is not None:
                 shutil.rmtree(temp_dir, ignore_errors=True)
-            if isinstance(exc, Cancelled):
-                self.window.statusBar().showMessage(_("Cancelled."), 5000)
-            elif isinstance(exc, UserError):
-                QMessageBox.warning(self.window, _("Cannot make the PDF"), str(exc))
-            else:
-                log.error("handout build failed", exc_info=exc)
-                QMessageBox.critical(
-                    self.window,
-                    _("Cannot make the PDF"),
-                    _("Internal error; details are in the log file."),
-                )
+            return False  # shown by run_with_progress
 
-        job = self.window.runner.run(
-            op, on_done=on_done, on_error=on_error, on_progress=on_progress
+        # A read: it runs beside the writes. Not modal: the window stays usable while the PDF
+        # is built (one build at a time).
+        self.job = run_with_progress(
+            self.window,
+            _("Preparing the PDF…"),
+            op,
+            on_done,
+            via=self.window.runner,
+            failure_title=_("Cannot make the PDF"),
+            modal=False,
+            object_name="handout_progress",
+            cancelled_text=_("Cancelled."),
+            on_finish=on_finish,
+            on_failed=on_failed,
         )
-        dialog.canceled.connect(job.cancel)
-        self.job = job
 
     def _set_enabled(self, enabled: bool) -> None:
         for action in (self.export_action, self.print_action, self.booklet_action):

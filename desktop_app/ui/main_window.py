@@ -1,11 +1,18 @@
 """The main window: sections in a sidebar, a lazy list, and the selected record's form beside it.
 
 The right pane is the editable form of the record selected in the list (or a new one). Every
-change goes through the forms' validated saves or soft deletes and lands on one `QUndoStack`.
+change goes through the forms' validated saves or soft deletes and lands on one undo `History`.
 Leaving a form with unsaved changes (another record, another section, closing the window)
 asks Save / Discard / Cancel first.
 
-Feature modules listed in `extensions.INSTALLERS` add to `menus`, `toolbar`, use `runner`,
+Every write to the library started from the window (saves, deletes, undo and redo, photo
+edits, imports, conflict resolutions, clean-up, backups) goes through `writer`, the window's
+one `LibraryWriter`: one at a time, in order, off the GUI thread. A save made while a long
+import runs waits for it (the form and the status bar say so) instead of failing on SQLite's
+busy timeout. Reads go to `runner`.
+
+Feature modules listed in `extensions.INSTALLERS` add to `menus`, `toolbar`, use `runner` and
+`writer`,
 `current_selection()` and call `refresh()` after they changed the library; `when_form_built`
 lets them add to a record form, and `after_first_paint` runs their start-up checks.
 
@@ -32,7 +39,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -59,9 +66,11 @@ from desktop_app.services import listing
 from desktop_app.storage.library import Library
 from desktop_app.ui import extensions
 from desktop_app.ui.first_paint import after_first_paint
+from desktop_app.ui.history import History
 from desktop_app.ui.models import RecordTableModel
+from desktop_app.ui.ops import show_failure, wait_for_writes
 from desktop_app.ui.session_filters import SessionFilterBar
-from desktop_app.ui.workers import BackgroundRunner
+from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
 
 if TYPE_CHECKING:
     from desktop_app.ui.forms.base import RecordForm
@@ -152,9 +161,12 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.library = library
         self.runner = runner or BackgroundRunner(parent=self)
+        # One thread for every write (inline when the runner is a tests' SynchronousRunner).
+        self.writer = LibraryWriter(self.runner.serial(), parent=self)
+        self.writer.report = self._report_failure
         self.settings = settings or Settings()
         self.qsettings = QSettings()
-        self.undo_stack = QUndoStack(self)
+        self.undo_stack = History(self.writer, self)
         stack = self.undo_stack
         # The stack is destroyed with the window and announces its last state on the way out;
         # by then the actions it would update are gone.
@@ -211,10 +223,17 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self._build_actions()
+        self.writer_label = QLabel()
+        self.writer_label.setObjectName("writer_status")
+        self.writer_label.setStyleSheet("color: #8a4b00; padding-right: 12px;")
+        self.writer_label.hide()
+        self.statusBar().addPermanentWidget(self.writer_label)
         self.library_label = QLabel(_("Library: {path}").format(path=library.root))
         self.statusBar().addPermanentWidget(self.library_label)
         self.count_label = QLabel()
         self.statusBar().addWidget(self.count_label)
+        self.writer.changed.connect(self._show_writer_state)
+        self.writer.changed.connect(self._update_actions)
 
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -267,7 +286,7 @@ class MainWindow(QMainWindow):
         module, class_name = FORM_CLASSES[kind]
         form_class = getattr(importlib.import_module(module), class_name)
         form: RecordForm = form_class(
-            self.library, undo_stack=self.undo_stack, notify=self._after_change, report=self._report
+            self.library, undo_stack=self.undo_stack, writer=self.writer, notify=self._after_change
         )
         form.setObjectName(f"form_{kind}")
         form.saved.connect(lambda record_id, k=kind: self._on_saved(k, record_id))
@@ -600,7 +619,11 @@ class MainWindow(QMainWindow):
     def confirm_leave(self) -> bool:
         """True when the form on screen may be left: saved, discarded or never changed."""
         form = self.shown_form()
-        if form is None or not form.is_dirty():
+        if form is None:
+            return True
+        if not self._wait_for_save(form):
+            return False
+        if not form.is_dirty():
             return True
         Button = QMessageBox.StandardButton
         answer = QMessageBox.question(
@@ -611,11 +634,20 @@ class MainWindow(QMainWindow):
             Button.Save,
         )
         if answer == Button.Save:
-            return form.save()
+            return form.save() and self._wait_for_save(form) and not form.is_dirty()
         if answer == Button.Discard:
             form.revert()
             return True
         return False
+
+    def _wait_for_save(self, form: RecordForm) -> bool:
+        """A save still on its way (behind an import) is waited for before the form is left."""
+        write = form.saving()
+        if write is None:
+            return True
+        return wait_for_writes(
+            self, self.writer, write, _("Saving “{name}”…").format(name=form.heading.text())
+        )
 
     def _on_dirty_changed(self, _dirty: bool) -> None:
         form = self.shown_form()
@@ -631,8 +663,10 @@ class MainWindow(QMainWindow):
         self.delete_action.setEnabled(has_record)
         self.template_action.setEnabled(kind == "session" and len(ids) == 1)
         self.template_action.setVisible(kind == "session")
-        self.undo_action.setEnabled(self.undo_stack.canUndo())
-        self.redo_action.setEnabled(self.undo_stack.canRedo())
+        # While writes wait, the step one of them will push may be the one to undo.
+        busy = self.writer.is_busy()
+        self.undo_action.setEnabled(self.undo_stack.canUndo() or busy)
+        self.redo_action.setEnabled(self.undo_stack.canRedo() or busy)
         undo_text = self.undo_stack.undoText()
         redo_text = self.undo_stack.redoText()
         self.undo_action.setText(
@@ -711,25 +745,31 @@ class MainWindow(QMainWindow):
         if answer != Button.Yes:
             return
         if form is not None and form.record_id() in ids:
+            if not self._wait_for_save(form):
+                return
             form.revert()  # its edits go with the record
-        from desktop_app.ui.undo import DeleteCommand, delete_text
+        from desktop_app.ui.undo import DeleteCommand, delete_records, delete_text
 
-        self.undo_stack.push(
-            DeleteCommand(
-                self.library,
-                kind,
-                ids,
-                text=delete_text(len(ids), name),
-                notify=self._after_change,
-                report=self._report,
-            )
-        )
+        library, text = self.library, delete_text(len(ids), name)
+
+        def done(result: tuple[dict[str, str], UserError | None]) -> None:
+            versions, refusal = result
+            if versions:
+                self.undo_stack.push(
+                    DeleteCommand(library, kind, versions, text=text, notify=self._after_change)
+                )
+            for record_id in ids:
+                self._after_change(kind, record_id)
+            if refusal is not None:
+                self._report(refusal)
+
+        self.writer.submit(text, lambda _progress: delete_records(library, kind, ids), on_done=done)
 
     def _history_allowed(self) -> bool:
         """Undo/redo replace what the library holds: unsaved form edits would be lost."""
         form = self.shown_form()
-        if form is None or not form.is_dirty():
-            return True
+        if form is None or not form.is_dirty() or form.saving() is not None:
+            return True  # a save on its way is taken first: the step queues behind it
         Button = QMessageBox.StandardButton
         answer = QMessageBox.question(
             self,
@@ -746,11 +786,14 @@ class MainWindow(QMainWindow):
         return True
 
     def undo(self) -> None:
-        if self.undo_stack.canUndo() and self._history_allowed():
+        # While writes wait, the step they will push may be the one to undo: queue it too.
+        can = self.undo_stack.canUndo() or self.writer.is_busy()
+        if can and self._history_allowed():
             self.undo_stack.undo()
 
     def redo(self) -> None:
-        if self.undo_stack.canRedo() and self._history_allowed():
+        can = self.undo_stack.canRedo() or self.writer.is_busy()
+        if can and self._history_allowed():
             self.undo_stack.redo()
 
     def _after_change(self, kind: str, record_id: str) -> None:
@@ -774,6 +817,31 @@ class MainWindow(QMainWindow):
 
     def _report(self, err: UserError) -> None:
         QMessageBox.warning(self, _("Cannot do that"), str(err))
+
+    def _report_failure(self, label: str, exc: BaseException) -> None:
+        """How a write that failed is shown (see `ops.show_failure`)."""
+        show_failure(self, _("Cannot do that"), exc)
+
+    def _show_writer_state(self) -> None:
+        """In the status bar: which changes wait for which (say, a save behind an import)."""
+        running, waiting = self.writer.running, self.writer.waiting()
+        if running is None or not waiting:
+            self.writer_label.hide()
+            self.writer_label.clear()
+            return
+        other = running.label
+        if len(waiting) == 1:
+            text = _("{what}: waiting for “{other}” to finish.").format(
+                what=waiting[0].label, other=other
+            )
+        else:
+            text = ngettext(
+                "{n} change waits for “{other}” to finish.",
+                "{n} changes wait for “{other}” to finish.",
+                len(waiting),
+            ).format(n=len(waiting), other=other)
+        self.writer_label.setText(text)
+        self.writer_label.show()
 
     def show_about(self) -> None:
         QMessageBox.about(
@@ -813,6 +881,12 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.confirm_leave():
+            event.ignore()
+            return
+        # Waiting changes are the user's: they are written before the window goes.
+        if self.writer.is_busy() and not wait_for_writes(
+            self, self.writer, None, _("Finishing the changes before closing…")
+        ):
             event.ignore()
             return
         self.save_state()

@@ -7,8 +7,11 @@ in conflict and deleted; nothing changes until the user presses Import), and "Ba
 library…". Tools menu: "Conflicts…", a window listing open conflicts with both versions side
 by side and Keep mine / Take theirs.
 
-All slow work (export, checking and importing a pack, backups) runs on `window.runner` with a
-progress dialog that can cancel; the services leave the library unchanged when cancelled.
+All slow work runs with a progress dialog that can cancel (`ops.run_with_progress`); the
+services leave the library unchanged when cancelled. Writes (importing a pack, backups,
+resolving a conflict) go to the window's one `LibraryWriter`, so a save made meanwhile waits
+for them instead of failing; reads (exporting, checking a pack) go to `window.runner`. The
+progress dialogs are not modal: the window stays usable while a pack is imported.
 """
 
 from __future__ import annotations
@@ -37,7 +40,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QProgressDialog,
     QPushButton,
     QRadioButton,
     QSplitter,
@@ -49,12 +51,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import N_, _, ngettext
-from desktop_app.core.progress import Cancelled, Progress
+from desktop_app.core.progress import Progress
 from desktop_app.services import backup as backup_service
 from desktop_app.services.describe import describe
 from desktop_app.services.labels import KIND_NAMES
+from desktop_app.ui.ops import ProgressOp, run_with_progress, show_failure
+from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
 
 if TYPE_CHECKING:
     # Packs and merges need the ORM: imported where used, not at start-up.
@@ -425,13 +428,25 @@ class ConflictsDialog(QDialog):
             return
         from desktop_app.services import merge
 
-        try:
-            merge.resolve_conflict(self.window.library, c.id, keep)
-        except UserError as exc:
-            QMessageBox.warning(self, _("Cannot resolve"), str(exc))
-            return
-        self.reload()
-        self.on_resolved()
+        library, conflict_id = self.window.library, c.id
+        self.keep_mine.setEnabled(False)  # one decision at a time
+        self.take_theirs.setEnabled(False)
+
+        def done(_result: object) -> None:
+            self.reload()
+            self.on_resolved()
+
+        def failed(exc: BaseException) -> bool:
+            self.reload()
+            show_failure(self, _("Cannot resolve"), exc)
+            return True
+
+        self.window.writer.submit(
+            _("Resolve the conflict over “{name}”").format(name=c.label),
+            lambda _progress: merge.resolve_conflict(library, conflict_id, keep),
+            on_done=done,
+            on_error=failed,
+        )
 
 
 # --- the actions ----------------------------------------------------------------------------
@@ -442,7 +457,7 @@ class PackActions(QObject):
         super().__init__(window)
         self.window = window
         self.busy = False
-        self.job: Any = None
+        self.job: ProgressOp | None = None
         self.conflicts_dialog: ConflictsDialog | None = None
         self.export_action = self._action("pack_export", _("Export knowledge pack…"), self.export)
         self.export_action.setStatusTip(
@@ -498,44 +513,23 @@ class PackActions(QObject):
         op: Callable[[Progress], Any],
         on_done: Callable[[Any], None],
         failure_title: str,
+        *,
+        via: LibraryWriter | BackgroundRunner,
+        label: str = "",
     ) -> None:
-        dialog = QProgressDialog(title, _("Cancel"), 0, 0, self.window)
-        dialog.setObjectName("pack_progress")
-        dialog.setWindowTitle(title)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(300)
         self._set_busy(True)
-
-        def cleanup() -> None:
-            self._set_busy(False)
-            dialog.reset()
-            dialog.deleteLater()
-
-        def progressed(done: int, total: int, text: str) -> None:
-            scale = max(1, total // 1_000_000)  # QProgressDialog counts in int
-            dialog.setMaximum(max(total // scale, 0))
-            dialog.setValue(min(done, total) // scale)
-            if text:
-                dialog.setLabelText(text)
-
-        def done(result: Any) -> None:
-            cleanup()
-            on_done(result)
-
-        def failed(exc: BaseException) -> None:
-            cleanup()
-            if isinstance(exc, Cancelled):
-                self.window.statusBar().showMessage(_("Cancelled; nothing was changed."), 5000)
-            elif isinstance(exc, UserError):
-                QMessageBox.warning(self.window, failure_title, str(exc))
-            else:
-                log.error("pack or backup job failed", exc_info=exc)
-                QMessageBox.critical(
-                    self.window, failure_title, _("Internal error; details are in the log file.")
-                )
-
-        self.job = self.window.runner.run(op, on_done=done, on_error=failed, on_progress=progressed)
-        dialog.canceled.connect(self.job.cancel)
+        self.job = run_with_progress(
+            self.window,
+            title,
+            op,
+            on_done,
+            via=via,
+            failure_title=failure_title,
+            modal=False,  # the window stays usable; a save made meanwhile waits its turn
+            object_name="pack_progress",
+            label=label,
+            on_finish=lambda: self._set_busy(False),
+        )
 
     # --- export -----------------------------------------------------------------------------
 
@@ -576,7 +570,9 @@ class PackActions(QObject):
                 10000,
             )
 
-        self.run(_("Exporting the knowledge pack…"), op, done, _("Cannot export"))
+        self.run(
+            _("Exporting the knowledge pack…"), op, done, _("Cannot export"), via=self.window.runner
+        )
 
     # --- import -----------------------------------------------------------------------------
 
@@ -599,6 +595,7 @@ class PackActions(QObject):
             op,
             lambda report: self._preview(path, report),
             _("Cannot import"),
+            via=self.window.runner,  # reads only: nothing changes before the user says Import
         )
 
     def _preview(self, path: Path, report: packs.ImportReport) -> None:
@@ -614,7 +611,14 @@ class PackActions(QObject):
 
             return packs.import_pack(library, path, progress=progress, keep_backups=keep)
 
-        self.run(_("Importing the knowledge pack…"), op, self._imported, _("Cannot import"))
+        self.run(
+            _("Importing the knowledge pack…"),
+            op,
+            self._imported,
+            _("Cannot import"),
+            via=self.window.writer,
+            label=_("Import the knowledge pack"),
+        )
 
     def _imported(self, report: packs.ImportReport) -> None:
         self.window.refresh()
@@ -685,7 +689,15 @@ class PackActions(QObject):
                 10000,
             )
 
-        self.run(_("Backing up the library…"), op, done, _("Cannot back up"))
+        # On the writer: the backup is taken between two changes, never in the middle of one.
+        self.run(
+            _("Backing up the library…"),
+            op,
+            done,
+            _("Cannot back up"),
+            via=self.window.writer,
+            label=_("Back up the library"),
+        )
 
 
 def _open_conflict_count(library: Any) -> int:

@@ -9,7 +9,8 @@
   part of the form's edits, saved with the guide.
 - Record menu: "Export photos…" of the selected session (upright JPEGs, chosen long edge,
   named by date and caption), in the background with a progress dialog and Cancel.
-- Tools menu: "Clean up unused photos…", after a confirmation naming how many.
+- Tools menu: "Clean up unused photos…", after a confirmation naming how many, on the window's
+  writer with a progress dialog.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt
+from PySide6.QtCore import QSettings, QStandardPaths
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
-from desktop_app.core.progress import Cancelled, Progress
+from desktop_app.core.progress import Progress
+from desktop_app.ui.ops import run_with_progress
 
 if TYPE_CHECKING:
     from desktop_app.services import photos
@@ -64,6 +66,7 @@ def attach_grid(window: MainWindow, form: Any) -> PhotoGrid | None:
     grid = PhotoGrid(
         window.library,
         runner=window.runner,
+        writer=window.writer,
         undo_stack=window.undo_stack,
         report=window._report,
     )
@@ -88,6 +91,7 @@ def attach_grid(window: MainWindow, form: Any) -> PhotoGrid | None:
             return
         if form.is_dirty():
             form.photo_ids = list(ids)  # saved with the other edits; the library agrees
+            form.adopt_current_version()  # the grid's own change is not someone else's
         else:
             form.load(session_id)  # shows the new revision; stays clean
 
@@ -116,7 +120,11 @@ def attach_step_photos(window: MainWindow, form: Any) -> StepPhotos | None:
     if steps is None or layout is None:
         return None
     strip = StepPhotos(
-        window.library, runner=window.runner, undo_stack=window.undo_stack, report=window._report
+        window.library,
+        runner=window.runner,
+        writer=window.writer,
+        undo_stack=window.undo_stack,
+        report=window._report,
     )
     strip.setObjectName("step_photos")
     layout.insertWidget(layout.indexOf(step_text) + 1, strip)
@@ -196,45 +204,31 @@ def export_photos(window: MainWindow) -> None:
         return
     settings.setValue(EXPORT_DIR_KEY, folder)
     settings.setValue(EXPORT_EDGE_KEY, edge)
-    dialog = QProgressDialog(_("Exporting photos…"), _("Cancel"), 0, count, window)
-    dialog.setObjectName("photo_export_progress")
-    dialog.setWindowTitle(_("Export photos"))
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(300)
-    dialog.setAutoClose(False)
-    dialog.setAutoReset(False)
+    library = window.library
 
     def op(progress: Progress) -> list[Path]:
-        return photos.export_session_photos(
-            window.library, session_id, Path(folder), edge, progress
-        )
+        return photos.export_session_photos(library, session_id, Path(folder), edge, progress)
 
     def done(written: list[Path]) -> None:
-        dialog.close()
         QMessageBox.information(
             window,
             _("Export photos"),
             _("{n} photos exported to {path}.").format(n=len(written), path=folder),
         )
 
-    def failed(exc: BaseException) -> None:
-        dialog.close()
-        if isinstance(exc, Cancelled):
-            window.statusBar().showMessage(_("Export cancelled."), 6000)
-        elif isinstance(exc, UserError):
-            window._report(exc)
-        else:
-            raise exc
-
-    def step(done_count: int, total: int, text: str) -> None:
-        dialog.setMaximum(max(total, 1))
-        dialog.setValue(done_count)
-        dialog.setLabelText(
-            _("Exporting photos… {done} of {total}").format(done=done_count, total=total)
-        )
-
-    job = window.runner.run(op, on_done=done, on_error=failed, on_progress=step)
-    dialog.canceled.connect(job.cancel)
+    run_with_progress(
+        window,
+        _("Exporting photos…"),
+        op,
+        done,
+        via=window.runner,  # a read: it need not wait for writes
+        failure_title=_("Export photos"),
+        object_name="photo_export_progress",
+        text=lambda done_count, total, _name: _("Exporting photos… {done} of {total}").format(
+            done=done_count, total=total
+        ),
+        cancelled_text=_("Export cancelled."),
+    )
 
 
 # --- clean-up ----------------------------------------------------------------------------------
@@ -265,15 +259,20 @@ def cleanup_photos(window: MainWindow) -> None:
     if answer != Button.Yes:
         return
 
+    library = window.library
+
     def done(removed: int) -> None:
         window.statusBar().showMessage(_("Removed {n} unused photos.").format(n=removed), 8000)
         window.refresh()
 
-    def failed(exc: BaseException) -> None:
-        if not isinstance(exc, UserError):
-            raise exc
-        window._report(exc)
-
-    window.runner.run(
-        lambda _progress: photos.cleanup_unused(window.library), on_done=done, on_error=failed
+    run_with_progress(
+        window,
+        _("Cleaning up unused photos…"),
+        lambda _progress: photos.cleanup_unused(library),
+        done,
+        via=window.writer,
+        failure_title=_("Clean up unused photos"),
+        modal=False,
+        object_name="cleanup_progress",
+        label=_("Clean up unused photos"),
     )

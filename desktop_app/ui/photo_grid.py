@@ -5,9 +5,10 @@ lazily: only rows the view asks to paint are loaded, on the background runner, a
 time, and kept in a bounded LRU cache of pixmaps. Captions are edited in place; dragging
 photos reorders them; dropping files or folders from the file manager imports them.
 
-`PhotoGrid` wraps the view with its buttons and does the writes through the photo service:
-every change (caption, order, removal) is an undoable command on the `QUndoStack` it is given,
-and imports run in the background with a progress dialog that has a count and Cancel.
+`PhotoGrid` wraps the view with its buttons and does the writes through the photo service, on
+the window's `LibraryWriter` (one write at a time, off the GUI thread): every change (caption,
+order, removal) is an undoable command on the undo `History` it is given, and imports run with
+a progress dialog that has a count and Cancel (`ops.run_with_progress`).
 """
 
 from __future__ import annotations
@@ -29,15 +30,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import (
-    QColor,
-    QImage,
-    QKeySequence,
-    QPixmap,
-    QShortcut,
-    QUndoCommand,
-    QUndoStack,
-)
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -56,7 +49,9 @@ from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
 from desktop_app.services import photos
 from desktop_app.storage.library import Library
-from desktop_app.ui.workers import BackgroundRunner, Job
+from desktop_app.ui.history import History, WriteCommand
+from desktop_app.ui.ops import ProgressOp, run_with_progress, show_failure
+from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
 
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
 PhotoInfoRole = Qt.ItemDataRole.UserRole + 2
@@ -349,32 +344,66 @@ class PhotoListModel(QAbstractListModel):
 # --- undoable changes --------------------------------------------------------------------------
 
 
-class _PhotoCommand(QUndoCommand):
-    """Runs `do`/`undo` against the library; the grid reloads after either."""
+class _PhotoCommand(WriteCommand):
+    """A photo change already written by `do`; the history runs `undo`/`do` on the writer,
+    and the grid reloads after either."""
 
     def __init__(
         self,
         text: str,
-        do: Callable[[], None],
-        undo: Callable[[], None],
+        do: Callable[[], Any],
+        undo: Callable[[], Any],
         after: Callable[[], None],
-        report: Callable[[UserError], None],
     ) -> None:
         super().__init__(text)
-        self._do, self._undo, self._after, self._report = do, undo, after, report
+        self._do, self._undo, self._after = do, undo, after
 
-    def _run(self, fn: Callable[[], None]) -> None:
-        try:
-            fn()
-        except UserError as err:
-            self._report(err)
+    def undo_write(self) -> Callable[[], Any]:
+        return self._undo
+
+    def redo_write(self) -> Callable[[], Any]:
+        return self._do
+
+    def after(self) -> None:
         self._after()
 
-    def redo(self) -> None:
-        self._run(self._do)
 
-    def undo(self) -> None:
-        self._run(self._undo)
+def submit_photo_change(
+    writer: LibraryWriter,
+    history: History | None,
+    text: str,
+    do: Callable[[], None],
+    undo: Callable[[], None],
+    after: Callable[[], None],
+) -> None:
+    """Write `do` on the writer; once written, push it on the history (undo runs `undo`)."""
+
+    def done(_result: object) -> None:
+        if history is not None:
+            history.push(_PhotoCommand(text, do, undo, after))
+        after()
+
+    def failed(_exc: BaseException) -> bool:
+        after()  # show what the library holds; the writer shows why
+        return False
+
+    writer.submit(text, lambda _progress: do(), on_done=done, on_error=failed)
+
+
+def own_writer(
+    owner: QWidget, runner: BackgroundRunner, report: Callable[[UserError], None]
+) -> LibraryWriter:
+    """A writer for a photo widget used outside the window (tests, tools)."""
+    writer = LibraryWriter(runner.serial(), owner)
+
+    def shown(_label: str, exc: BaseException) -> None:
+        if isinstance(exc, UserError):
+            report(exc)
+        else:
+            show_failure(owner, _("Cannot do that"), exc)
+
+    writer.report = shown
+    return writer
 
 
 # --- the widget --------------------------------------------------------------------------------
@@ -422,7 +451,8 @@ class PhotoGrid(QWidget):
         library: Library,
         *,
         runner: BackgroundRunner,
-        undo_stack: QUndoStack | None = None,
+        writer: LibraryWriter | None = None,
+        undo_stack: History | None = None,
         report: Callable[[UserError], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -431,8 +461,9 @@ class PhotoGrid(QWidget):
         self.runner = runner
         self.undo_stack = undo_stack
         self._report = report or self._warn
+        self.writer = writer or own_writer(self, runner, self._report)
         self.session_id: str | None = None
-        self.import_job: Job | None = None
+        self.import_job: ProgressOp | None = None
         self.progress_dialog: QProgressDialog | None = None
         self.last_results: list[photos.ImportResult] = []
 
@@ -528,11 +559,7 @@ class PhotoGrid(QWidget):
         self.photosChanged.emit(self.model.photo_ids())
 
     def _push(self, text: str, do: Callable[[], None], undo: Callable[[], None]) -> None:
-        command = _PhotoCommand(text, do, undo, self._changed, self._report)
-        if self.undo_stack is not None:
-            self.undo_stack.push(command)  # push() runs redo()
-        else:
-            command.redo()
+        submit_photo_change(self.writer, self.undo_stack, text, do, undo, self._changed)
 
     def _warn(self, err: UserError) -> None:
         QMessageBox.warning(self, _("Cannot do that"), str(err))
@@ -592,7 +619,12 @@ class PhotoGrid(QWidget):
         from desktop_app.ui.photo_preview import PhotoPreviewDialog
 
         dialog = PhotoPreviewDialog(
-            self.library, self.model.photo_ids(), row, runner=self.runner, parent=self
+            self.library,
+            self.model.photo_ids(),
+            row,
+            runner=self.runner,
+            writer=self.writer,
+            parent=self,
         )
         dialog.rotated.connect(lambda _pid: self.reload())
         dialog.exec()
@@ -612,62 +644,48 @@ class PhotoGrid(QWidget):
         if files:
             self.import_files([Path(f) for f in files])
 
-    def import_files(self, paths: list[Path]) -> Job | None:
-        """Import into this session in the background, with a progress dialog and Cancel."""
+    def import_files(self, paths: list[Path]) -> ProgressOp | None:
+        """Import into this session on the writer, with a progress dialog and Cancel."""
         session_id = self.session_id
         if session_id is None or not paths or self.import_job is not None:
             return None
-        dialog = QProgressDialog(_("Importing photos…"), _("Cancel"), 0, 0, self)
-        dialog.setObjectName("photo_import_progress")
-        dialog.setWindowTitle(_("Import photos"))
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(300)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        self.progress_dialog = dialog
+        library = self.library
         target = photos.ImportTarget(session_id=session_id)
 
         def op(progress: Progress) -> list[photos.ImportResult]:
-            return photos.import_photos(self.library, paths, target, progress)
+            return photos.import_photos(library, paths, target, progress)
 
-        def on_progress(done: int, total: int, text: str) -> None:
-            dialog.setMaximum(max(total, 1))
-            dialog.setValue(done)
-            dialog.setLabelText(
-                _("Importing photos… {done} of {total}\n{name}").format(
-                    done=done, total=total, name=text
-                )
-            )
+        def failed(exc: BaseException) -> bool:
+            if isinstance(exc, photos.ImportCancelled):
+                self._show_results(exc.results, cancelled=True)
+                return True
+            self._changed()  # what got in before the failure; the failure itself is shown
+            return False
 
-        job = self.runner.run(
-            op, on_done=self._import_done, on_error=self._import_failed, on_progress=on_progress
+        job = run_with_progress(
+            self,
+            _("Importing photos…"),
+            op,
+            lambda results: self._show_results(results, cancelled=False),
+            via=self.writer,
+            failure_title=_("Cannot import photos"),
+            modal=False,  # the window stays usable; the import goes on in the background
+            object_name="photo_import_progress",
+            label=_("Import photos"),
+            text=lambda done, total, name: _("Importing photos… {done} of {total}\n{name}").format(
+                done=done, total=total, name=name
+            ),
+            on_finish=self._finish_import,
+            on_failed=failed,
         )
-        if self.import_job is None and self.progress_dialog is dialog:  # still running
+        if not job.finished:  # still waiting or running
             self.import_job = job
-            dialog.canceled.connect(job.cancel)
+            self.progress_dialog = job.dialog
         return job
 
     def _finish_import(self) -> None:
         self.import_job = None
-        if self.progress_dialog is not None:
-            self.progress_dialog.close()
-            self.progress_dialog.deleteLater()
-            self.progress_dialog = None
-
-    def _import_done(self, results: list[photos.ImportResult]) -> None:
-        self._finish_import()
-        self._show_results(results, cancelled=False)
-
-    def _import_failed(self, exc: BaseException) -> None:
-        self._finish_import()
-        if isinstance(exc, photos.ImportCancelled):
-            self._show_results(exc.results, cancelled=True)
-        elif isinstance(exc, UserError):
-            self._changed()
-            self._report(exc)
-        else:
-            self._changed()
-            raise exc  # a bug: the app's error hook logs it and says "internal error"
+        self.progress_dialog = None
 
     def _show_results(self, results: list[photos.ImportResult], *, cancelled: bool) -> None:
         self.last_results = list(results)

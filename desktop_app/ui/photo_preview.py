@@ -2,7 +2,8 @@
 
 The picture is rendered by the photo service on the background runner (upright, the user's
 rotation applied); the thumbnail is shown scaled up meanwhile so the dialog never waits.
-Rotating stores a quarter turn on the photo record; the original file is never touched.
+Rotating stores a quarter turn on the photo record (a write, on the window's `LibraryWriter`);
+the original file is never touched.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
 from desktop_app.services import photos
 from desktop_app.storage.library import Library
-from desktop_app.ui.workers import BackgroundRunner
+from desktop_app.ui.workers import BackgroundRunner, LibraryWriter, SynchronousRunner
 
 
 def _to_qimage(img: Any) -> QImage:
@@ -47,6 +48,7 @@ class PhotoPreviewDialog(QDialog):
         row: int = 0,
         *,
         runner: BackgroundRunner,
+        writer: LibraryWriter | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -54,6 +56,7 @@ class PhotoPreviewDialog(QDialog):
         self.photo_ids = list(photo_ids)
         self.row = max(0, min(row, len(self.photo_ids) - 1))
         self.runner = runner
+        self.writer = writer or LibraryWriter(SynchronousRunner(), self)
         self._pixmap = QPixmap()
         self._generation = 0
         self.setWindowTitle(_("Photo preview"))
@@ -195,12 +198,22 @@ class PhotoPreviewDialog(QDialog):
     def rotate(self, quarter: int) -> None:
         if self.library.read_only:
             return
-        photo_id = self.current_id()
-        try:
-            info = photos.photo_info(self.library, photo_id)
-            photos.set_rotation(self.library, photo_id, (info.rotation + quarter) % 360)
-        except UserError as err:
-            self.image.setText(str(err))
-            return
-        self.rotated.emit(photo_id)
-        self.show_row(self.row)
+        library, photo_id = self.library, self.current_id()
+
+        def op(_progress: Progress) -> None:
+            # Read on the writer too: two quick presses add up, even behind an import.
+            info = photos.photo_info(library, photo_id)
+            photos.set_rotation(library, photo_id, (info.rotation + quarter) % 360)
+
+        def done(_result: None) -> None:
+            self.rotated.emit(photo_id)
+            if self.isVisible() and self.current_id() == photo_id:
+                self.show_row(self.row)
+
+        def failed(exc: BaseException) -> bool:
+            if isinstance(exc, UserError):
+                self.image.setText(str(exc))
+                return True
+            return False
+
+        self.writer.submit(_("Rotate the photo"), op, on_done=done, on_error=failed)

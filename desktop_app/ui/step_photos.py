@@ -3,9 +3,9 @@
 Unlike a session's grid, a step's photo list belongs to the form's unsaved edits: adding,
 removing or reordering photos changes the form (it becomes dirty and saves them with the
 guide, and Discard changes takes them back). Imported files go into the photo store at once
-(in the background, with a progress dialog and Cancel); a photo that ends up in no saved step
-is "unused" until Tools → Clean up unused photos. Captions belong to the photo itself, so they
-are saved at once, as an undoable command.
+(on the window's writer, with a progress dialog and Cancel); a photo that ends up in no saved
+step is "unused" until Tools → Clean up unused photos. Captions belong to the photo itself, so
+they are saved at once (on the writer), as an undoable command.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -31,14 +31,17 @@ from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
 from desktop_app.services import photos
 from desktop_app.storage.library import Library
+from desktop_app.ui.history import History
+from desktop_app.ui.ops import ProgressOp, run_with_progress
 from desktop_app.ui.photo_grid import (
     ICON_BOX,
     IMAGE_FILTER,
     PhotoListModel,
     PhotoListView,
-    _PhotoCommand,
+    own_writer,
+    submit_photo_change,
 )
-from desktop_app.ui.workers import BackgroundRunner, Job
+from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
 
 
 class StepPhotos(QWidget):
@@ -51,7 +54,8 @@ class StepPhotos(QWidget):
         library: Library,
         *,
         runner: BackgroundRunner,
-        undo_stack: QUndoStack | None = None,
+        writer: LibraryWriter | None = None,
+        undo_stack: History | None = None,
         report: Callable[[UserError], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -62,8 +66,9 @@ class StepPhotos(QWidget):
         self._report = report or (
             lambda err: QMessageBox.warning(self, _("Cannot do that"), str(err))
         )
+        self.writer = writer or own_writer(self, runner, self._report)
         self.ids: list[str] = []
-        self.import_job: Job | None = None
+        self.import_job: ProgressOp | None = None
         self.progress_dialog: QProgressDialog | None = None
 
         self.model = PhotoListModel(library, runner, self)
@@ -126,19 +131,23 @@ class StepPhotos(QWidget):
         self.idsChanged.emit(list(ids))
 
     def _caption_edited(self, photo_id: str, old: str, new: str) -> None:
-        command = _PhotoCommand(
+        library = self.library
+
+        def shown() -> None:
+            try:
+                caption = photos.photo_info(library, photo_id).caption
+            except UserError:
+                return  # cleaned up meanwhile
+            self.model.update_caption(photo_id, caption)
+
+        submit_photo_change(
+            self.writer,
+            self.undo_stack,
             _("Edit photo caption"),
-            lambda: photos.set_caption(self.library, photo_id, new),
-            lambda: photos.set_caption(self.library, photo_id, old),
-            lambda: self.model.update_caption(
-                photo_id, photos.photo_info(self.library, photo_id).caption
-            ),
-            self._report,
+            lambda: photos.set_caption(library, photo_id, new),
+            lambda: photos.set_caption(library, photo_id, old),
+            shown,
         )
-        if self.undo_stack is not None:
-            self.undo_stack.push(command)
-        else:
-            command.redo()
 
     def remove_selected(self) -> None:
         rows = {i.row() for i in self.view.selectionModel().selectedIndexes()}
@@ -155,51 +164,43 @@ class StepPhotos(QWidget):
     def import_files(self, paths: list[Path]) -> None:
         if not self.isEnabled() or self.import_job is not None or not paths:
             return
-        dialog = QProgressDialog(_("Importing photos…"), _("Cancel"), 0, 0, self)
-        dialog.setWindowTitle(_("Import photos"))
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(300)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        self.progress_dialog = dialog
+        library = self.library
 
         def op(progress: Progress) -> list[photos.ImportResult]:
-            return photos.import_photos(self.library, paths, None, progress)
+            return photos.import_photos(library, paths, None, progress)
 
-        def step(done: int, total: int, _text: str) -> None:
-            dialog.setMaximum(max(total, 1))
-            dialog.setValue(done)
-            dialog.setLabelText(
-                _("Importing photos… {done} of {total}\n{name}").format(
-                    done=done, total=total, name=_text
-                )
-            )
+        def failed(exc: BaseException) -> bool:
+            if isinstance(exc, photos.ImportCancelled):
+                self._imported(exc.results)
+                return True
+            return False
 
-        job = self.runner.run(op, on_done=self._imported, on_error=self._failed, on_progress=step)
-        if self.progress_dialog is dialog:
+        job = run_with_progress(
+            self,
+            _("Importing photos…"),
+            op,
+            self._imported,
+            via=self.writer,
+            failure_title=_("Cannot import photos"),
+            modal=False,
+            label=_("Import photos"),
+            text=lambda done, total, name: _("Importing photos… {done} of {total}\n{name}").format(
+                done=done, total=total, name=name
+            ),
+            on_finish=self._close_progress,
+            on_failed=failed,
+        )
+        if not job.finished:
             self.import_job = job
-            dialog.canceled.connect(job.cancel)
+            self.progress_dialog = job.dialog
 
     def _close_progress(self) -> None:
         self.import_job = None
-        if self.progress_dialog is not None:
-            self.progress_dialog.close()
-            self.progress_dialog.deleteLater()
-            self.progress_dialog = None
+        self.progress_dialog = None
 
     def _imported(self, results: list[photos.ImportResult]) -> None:
-        self._close_progress()
         new = [r.photo_id for r in results if r.photo_id and r.photo_id not in self.ids]
         self._set_ids(self.ids + list(dict.fromkeys(new)))
         rejected = [r for r in results if r.status == photos.REJECTED]
         if rejected:
             self._report(UserError("\n".join(f"{Path(r.path).name}: {r.reason}" for r in rejected)))
-
-    def _failed(self, exc: BaseException) -> None:
-        self._close_progress()
-        if isinstance(exc, photos.ImportCancelled):
-            self._imported(exc.results)
-        elif isinstance(exc, UserError):
-            self._report(exc)
-        else:
-            raise exc

@@ -113,3 +113,31 @@ def test_create_in_read_only_place_leaves_nothing(
     with pytest.raises(LibraryError, match="read-only"):
         Library.create(tmp_path / "new")
     assert not (tmp_path / "new").exists()
+
+
+def test_a_write_that_waits_out_the_busy_timeout_is_a_sentence_and_changes_nothing(
+    demo_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: "database is locked" never reaches a user."""
+    from desktop_app.core.errors import LibraryBusyError
+    from desktop_app.services import catalog
+    from desktop_app.storage import db
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_S", 0.2)
+    with Library.open(demo_dir, write=True) as library:
+        before = listing.list_ids(library, "team")
+        # Another writer (a process that ignored the lock file) holds the write lock.
+        other = sqlite3.connect(library.db_path, timeout=0.2)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(LibraryBusyError) as caught:
+                catalog.save_team(library, catalog.TeamData(name="新团队", category="technical"))
+        finally:
+            other.rollback()
+            other.close()
+        assert "database is locked" not in str(caught.value)
+        assert "busy" in str(caught.value)
+        assert listing.list_ids(library, "team") == before
+        # Once the other writer is gone, the same save goes through.
+        catalog.save_team(library, catalog.TeamData(name="新团队", category="technical"))
+        assert len(listing.list_ids(library, "team")) == len(before) + 1

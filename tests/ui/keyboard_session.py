@@ -50,6 +50,7 @@ def main(library_dir: str) -> dict[str, Any]:
     def key(target: Any, k: Qt.Key, mods: Any = Qt.KeyboardModifier.NoModifier) -> None:
         QTest.keyClick(target, k, mods)
         app.processEvents()
+        window.writer.wait_for(None, 10000)  # saves, deletes and undo run on the writer
 
     key(window, Qt.Key.Key_3, CTRL)
     out["ctrl_3"] = window.current_kind

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, QModelIndex, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStack
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
 from desktop_app.core.progress import Progress
 from desktop_app.services import listing, photos
 from desktop_app.storage.library import Library
+from desktop_app.ui.history import History
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.photo_grid import ICON_BOX, PhotoGrid, PhotoListModel, PixmapCache
 from desktop_app.ui.photo_preview import PhotoPreviewDialog
-from desktop_app.ui.workers import BackgroundRunner, SynchronousRunner
+from desktop_app.ui.workers import BackgroundRunner, LibraryWriter, SynchronousRunner
 from tests.services.photo_fixtures import distinct_jpeg, new_session
 
 Button = QMessageBox.StandardButton
@@ -72,7 +73,9 @@ def _order(library: Library, session_id: str) -> list[str]:
 
 
 def _grid(qtbot: Any, library: Library, session_id: str | None, runner: Any = None) -> PhotoGrid:
-    grid = PhotoGrid(library, runner=runner or SynchronousRunner(), undo_stack=QUndoStack())
+    runner = runner or SynchronousRunner()
+    writer = LibraryWriter(runner.serial())
+    grid = PhotoGrid(library, runner=runner, writer=writer, undo_stack=History(writer))
     qtbot.addWidget(grid)
     grid.resize(700, 420)
     grid.show()

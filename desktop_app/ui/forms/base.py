@@ -4,19 +4,26 @@ A form works on the catalog's input dataclasses (`TeamData`, `GuideData`...): `p
 one into the widgets and `collect()` reads it back. The form is dirty when what the widgets
 say differs from what was loaded, so typing a letter and deleting it again is not a change.
 
-`save()` calls the catalog service. A `ValidationError` is shown next to the fields it names
-(a red line under each field, keyed by the field name in `err.fields`); any other `UserError`
+`save()` submits the catalog save to the window's one writer (`LibraryWriter`): behind a long
+import it waits, and the form says so (fields locked, "Waiting for … to finish", the Save
+button becomes "Cancel saving"). A `ValidationError` is shown next to the fields it names (a
+red line under each field, keyed by the field name in `err.fields`); any other `UserError`
 appears at the top of the form. Nothing is ever dropped silently, and no traceback reaches the
-user. A successful save is pushed on the undo stack.
+user. A successful save is pushed on the undo history.
+
+The save names the version the form was loaded from; if the record was changed since (an
+imported pack, a resolved conflict, an undo), nothing is overwritten: the form lists what
+changed and offers to reload, or to keep the edits on screen.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QShowEvent, QUndoStack
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +33,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -34,14 +42,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.errors import UserError, ValidationError
+from desktop_app.core.errors import StaleRecordError, UserError, ValidationError
 from desktop_app.core.i18n import _
+from desktop_app.core.progress import Cancelled
 from desktop_app.services import catalog, listing
 from desktop_app.storage.library import Library
 from desktop_app.ui.forms.widgets import TableEditor
-from desktop_app.ui.undo import LOADERS, SAVERS, Notify, Report, SaveCommand
+from desktop_app.ui.history import History
+from desktop_app.ui.ops import show_failure, waiting_text
+from desktop_app.ui.undo import LOADERS, Notify, SaveCommand, save_and_version
+from desktop_app.ui.workers import LibraryWriter, SynchronousRunner, WriteOp
 
 ERROR_STYLE = "color: #c62828;"
+SAVING_SHOWN_AFTER_MS = 300  # a save that runs longer says "Saving…"
 GENERAL = ""  # key of the error line at the top of the form
 
 
@@ -61,18 +74,24 @@ class RecordForm(QWidget):
         self,
         library: Library,
         *,
-        undo_stack: QUndoStack | None = None,
+        undo_stack: History | None = None,
+        writer: LibraryWriter | None = None,
         notify: Notify | None = None,
-        report: Report | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.library = library
         self.undo_stack = undo_stack
+        if writer is None:  # a form on its own (tests): a writer of its own, inline
+            writer = LibraryWriter(SynchronousRunner(), self)
+            writer.report = lambda label, exc: show_failure(self, _("Cannot save"), exc)
+        self.writer = writer
         self.notify: Notify = notify or _ignore
-        self.report: Report = report or _ignore
         self._id: str | None = None
         self._stored: Any = None  # the data as loaded from the library (None for a new record)
+        self._version: str | None = None  # the stored version that `_stored` is
+        self._saving: WriteOp | None = None
+        self.field_labels: dict[str, str] = {}
         self._baseline: Any = None  # what collect() said right after loading
         self._dirty = False
         self._loading = False
@@ -110,7 +129,7 @@ class RecordForm(QWidget):
         self.save_button = QPushButton(_("Save"))
         self.save_button.setObjectName("form_save")
         self.revert_button = QPushButton(_("Discard changes"))
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(self._save_clicked)
         self.revert_button.clicked.connect(self.revert)
         footer = QHBoxLayout()
         footer.addStretch(1)
@@ -224,6 +243,7 @@ class RecordForm(QWidget):
             column.addWidget(error)
             self.error_labels[key] = error
             self.field_widgets[key] = widget
+            self.field_labels[key] = label.rstrip(":：")
         (form or self.form).addRow(label, box)
         self.watch(widget)
         return box
@@ -260,15 +280,23 @@ class RecordForm(QWidget):
         if record_id is None:
             data = self.empty_data()
             self._stored = None
+            self._version = None
         else:
             data = LOADERS[self.kind](self.library, record_id)
             self._stored = data
+            self._version = catalog.current_version(self.library, self.kind, record_id)
         self._fill(data)
         self._baseline = self._collect_or_none()
         self.clear_errors()
         self._update_header(data)
         self._set_dirty(False)
         self.loaded.emit()
+
+    def adopt_current_version(self) -> None:
+        """The record's new version was made from this form (its photo grid): a save from the
+        form builds on it rather than being refused as based on an older version."""
+        if self._id is not None:
+            self._version = catalog.current_version(self.library, self.kind, self._id)
 
     def load_draft(self, data: Any) -> None:
         """A new record prefilled with `data` (from a template): dirty until saved."""
@@ -308,6 +336,13 @@ class RecordForm(QWidget):
             self.dirtyChanged.emit(dirty)
 
     def _update_buttons(self) -> None:
+        if self._saving is not None:
+            waiting = self._saving.state == WriteOp.WAITING
+            self.save_button.setText(_("Cancel saving") if waiting else _("Save"))
+            self.save_button.setEnabled(waiting)
+            self.revert_button.setEnabled(False)
+            return
+        self.save_button.setText(_("Save"))
         self.save_button.setEnabled(self._dirty or self._id is None)
         self.revert_button.setEnabled(self._dirty)
 
@@ -345,37 +380,173 @@ class RecordForm(QWidget):
         label = self.error_labels.get(key)
         return label.text() if label is not None and not label.isHidden() else ""
 
-    # --- saving -----------------------------------------------------------------------------
+    # --- saving ---------------------------------------------------------------------------
+
+    def saving(self) -> WriteOp | None:
+        """The save on its way to the library (waiting for another write, or running)."""
+        return self._saving
+
+    def _save_clicked(self) -> None:
+        if self._saving is not None:
+            self._saving.cancel()  # "Cancel saving": only while it waits
+        else:
+            self.save()
 
     def save(self) -> bool:
-        """Validate and save through the catalog; False (errors shown) when refused."""
+        """Validate and submit the save; False (errors shown) when refused.
+
+        True once saved, or while the save waits its turn on the writer (`saving()`).
+        """
+        if self._saving is not None:
+            return True
         self.clear_errors()
         try:
             data = self.collect()
-            record_id = SAVERS[self.kind](self.library, data, self._id)
         except ValidationError as err:
             self.show_errors(err.fields)
             return False
-        except UserError as err:
-            self.show_errors({GENERAL: str(err)})
-            return False
-        if self.undo_stack is not None:
-            if self._stored is None:
-                text = _("Create “{name}”").format(name=self.title_of(data))
-            else:
-                text = _("Edit “{name}”").format(name=self.title_of(data))
-            self.undo_stack.push(
-                SaveCommand(
-                    self.library,
-                    self.kind,
-                    record_id,
-                    before=self._stored,
-                    after=data,
-                    text=text,
-                    notify=self.notify,
-                    report=self.report,
+        library, kind, record_id = self.library, self.kind, self._id
+        stored, expected = self._stored, self._version
+        title = self.title_of(data)
+        label = _("Save “{name}”").format(name=title)
+
+        def op(_progress: Any) -> tuple[str, str]:
+            return save_and_version(library, kind, data, record_id, expected)
+
+        def done(result: tuple[str, str]) -> None:
+            self._end_saving()
+            saved_id, version = result
+            if self.undo_stack is not None:
+                if stored is None:
+                    text = _("Create “{name}”").format(name=title)
+                else:
+                    text = _("Edit “{name}”").format(name=title)
+                self.undo_stack.push(
+                    SaveCommand(
+                        library,
+                        kind,
+                        saved_id,
+                        before=stored,
+                        after=data,
+                        version=version,
+                        text=text,
+                        notify=self.notify,
+                    )
                 )
-            )
-        self.load(record_id)
-        self.saved.emit(record_id)
-        return True
+            self._reload_after_save(saved_id, data)
+            self.saved.emit(saved_id)
+
+        def failed(exc: BaseException) -> bool:
+            self._end_saving()
+            if isinstance(exc, Cancelled):
+                self.show_errors({GENERAL: _("Not saved: saving was cancelled.")})
+            elif isinstance(exc, StaleRecordError):
+                self._changed_underneath(exc)
+            elif isinstance(exc, ValidationError):
+                self.show_errors(exc.fields)
+            elif isinstance(exc, UserError):
+                self.show_errors({GENERAL: str(exc)})
+            else:
+                return False  # a bug: the writer logs it and says "internal error"
+            return True
+
+        write = self.writer.submit(label, op, on_done=done, on_error=failed)
+        if write.is_pending():
+            self._begin_saving(write)
+            return True
+        return write.state == WriteOp.DONE
+
+    def _begin_saving(self, write: WriteOp) -> None:
+        self._saving = write
+        self._show_saving()
+        write.started.connect(self._show_saving)
+
+    def _show_saving(self) -> None:
+        """Waiting behind another write: say so, and lock the fields (the save has their
+        values). Running: a save takes milliseconds, so nothing flashes unless it takes long;
+        what is typed meanwhile is kept (see `_reload_after_save`)."""
+        write = self._saving
+        if write is None:
+            return
+        waiting = write.state == WriteOp.WAITING
+        self.body.setEnabled(not waiting)
+        if waiting:
+            self.revision_label.setText(waiting_text(self.writer, write))
+        else:
+            QTimer.singleShot(SAVING_SHOWN_AFTER_MS, lambda: self._still_saving(write))
+        self._update_buttons()
+
+    def _still_saving(self, write: WriteOp) -> None:
+        if self._saving is write:
+            self.revision_label.setText(_("Saving…"))
+
+    def _reload_after_save(self, saved_id: str, saved: Any) -> None:
+        """Show the saved record; edits typed while it was written stay, as unsaved edits."""
+        typed = self._collect_or_none()
+        self.load(saved_id)
+        if typed is not None and typed != saved:
+            self._fill(typed)
+            self._edited()
+
+    def _end_saving(self) -> None:
+        if self._saving is None:
+            return
+        self._saving = None
+        self.body.setEnabled(True)
+        self.revision_label.setText(
+            _("Not saved yet")
+            if self._id is None
+            else _("Revision {n}").format(n=catalog.revision_of(self.library, self.kind, self._id))
+        )
+        self._update_buttons()
+
+    # --- changed underneath -----------------------------------------------------------------
+
+    def changed_fields(self, newer: Any) -> list[str]:
+        """Labels of the fields in which `newer` differs from the version this form loaded."""
+        if self._stored is None or not dataclasses.is_dataclass(newer):
+            return []
+        names = []
+        for f in dataclasses.fields(newer):
+            if getattr(newer, f.name) != getattr(self._stored, f.name, None):
+                names.append(self.field_labels.get(f.name, f.name))
+        return names
+
+    def _changed_underneath(self, err: StaleRecordError) -> None:
+        """The record changed since it was loaded: offer to reload instead of overwriting."""
+        record_id = self._id
+        if record_id is None:
+            self.show_errors({GENERAL: str(err)})
+            return
+        try:
+            newer = LOADERS[self.kind](self.library, record_id)
+        except UserError:  # deleted meanwhile
+            self.show_errors({GENERAL: str(err)})
+            return
+        changed = self.changed_fields(newer)
+        detail = (
+            _("Changed: {fields}.").format(fields=_(", ").join(changed))
+            if changed
+            else _("Only its history changed.")
+        )
+        self.show_errors(
+            {
+                GENERAL: _(
+                    "Not saved: this record was changed since you opened it. {detail}"
+                ).format(detail=detail)
+            }
+        )
+        Button = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self,
+            _("Changed since you opened it"),
+            _(
+                "“{name}” was changed since you opened it (by an imported pack, a resolved "
+                "conflict or an undo). {detail}\n\nReload it to see the newer version? Your "
+                "unsaved edits are then discarded; choose No to keep them on screen."
+            ).format(name=self.heading.text(), detail=detail),
+            Button.Yes | Button.No,
+            Button.Yes,
+        )
+        if answer == Button.Yes:
+            self.load(record_id)

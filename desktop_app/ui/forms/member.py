@@ -147,8 +147,10 @@ class MemberForm(RecordForm):
         self.error_labels["portrait"].hide()
         self.choose_portrait.setEnabled(False)
         self.portrait_label.setText(_("Importing…"))
-        self.runner.run(
-            lambda progress: _import_portrait(self.library, path, progress),
+        library = self.library
+        self.writer.submit(
+            _("Import the picture"),
+            lambda progress: _import_portrait(library, path, progress),
             on_done=self._portrait_imported,
             on_error=self._portrait_failed,
         )
@@ -162,7 +164,7 @@ class MemberForm(RecordForm):
             return
         self._set_portrait(photo_id)
 
-    def _portrait_failed(self, exc: BaseException) -> None:
+    def _portrait_failed(self, exc: BaseException) -> bool:
         self.choose_portrait.setEnabled(True)
         self._show_portrait()
         if isinstance(exc, UserError):
@@ -171,6 +173,7 @@ class MemberForm(RecordForm):
             log.error("portrait import failed", exc_info=exc)
             message = _("Internal error while importing the picture; see the log file.")
         self.show_errors({"portrait": message})
+        return True
 
     def _set_portrait(self, photo_id: str | None) -> None:
         self._portrait_id = photo_id
