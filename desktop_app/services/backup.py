@@ -28,7 +28,7 @@ from pathlib import Path
 from desktop_app import __version__
 from desktop_app.core import paths
 from desktop_app.core.errors import ImportRejectedError, LibraryError, UserError
-from desktop_app.core.fsutil import atomic_writer, fsync_dir
+from desktop_app.core.fsutil import atomic_writer, check_destination, fsync_dir
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.core.settings import Settings
@@ -91,8 +91,7 @@ def create_backup(
     target = Path(target).absolute()
     if target.suffix.lower() != ".zip":
         target = target.with_name(target.name + ".zip")
-    if library.photos_dir in target.parents or library.tmp_dir in target.parents:
-        raise UserError(_("Choose a place outside the photo store for the backup."))
+    check_destination(target, libraries=[library.root])
     workdir = Path(tempfile.mkdtemp(prefix="jiangxin-backup-"))
     try:
         snapshot = backup_database(library.db_path, workdir / DB_MEMBER)
@@ -265,9 +264,14 @@ def automatic_backups(library: Library) -> list[Path]:
     return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
 
 
-def prune_automatic_backups(library: Library, keep: int) -> list[Path]:
-    """Remove all but the newest `keep` automatic backups; returns what was removed."""
-    keep = max(1, keep)
+def _keep(keep: int | None) -> int:
+    return max(1, int(Settings().get("backups.keep")) if keep is None else keep)
+
+
+def prune_automatic_backups(library: Library, keep: int | None = None) -> list[Path]:
+    """Remove all but the newest `keep` (default: the setting) automatic backups; returns
+    what was removed."""
+    keep = _keep(keep)
     existing = automatic_backups(library)
     removed = existing[: max(0, len(existing) - keep)]
     for path in removed:
@@ -275,10 +279,15 @@ def prune_automatic_backups(library: Library, keep: int) -> list[Path]:
     return removed
 
 
-def automatic_backup(library: Library, reason: str, *, keep: int | None = None) -> Path:
-    """Copy the database to `backups/pre-<reason>-<time>.sqlite3` and prune old copies."""
-    if keep is None:
-        keep = int(Settings().get("backups.keep"))
+def automatic_backup(
+    library: Library, reason: str, *, keep: int | None = None, prune: bool = True
+) -> Path:
+    """Copy the database to `backups/pre-<reason>-<time>.sqlite3` and prune old copies.
+
+    `prune=False`: the caller prunes (`prune_automatic_backups`) once the work the backup was
+    made for has succeeded, and removes the backup if it failed, so that refused work never
+    pushes out an older backup. A copy that fails (a full disk) leaves nothing behind.
+    """
     target = library.backups_dir / f"{AUTO_PREFIX}{reason}-{_stamp()}.sqlite3"
     try:
         backup_database(library.db_path, target)
@@ -288,7 +297,8 @@ def automatic_backup(library: Library, reason: str, *, keep: int | None = None) 
         ) from None
     with contextlib.suppress(OSError):
         os.utime(target)
-    prune_automatic_backups(library, keep)
+    if prune:
+        prune_automatic_backups(library, keep)
     return target
 
 

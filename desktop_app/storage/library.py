@@ -47,16 +47,21 @@ def backup_database(db_path: Path, target: Path) -> Path:
     """Consistent copy of a live database with SQLite's online backup API."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
-    src = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)
     try:
-        dst = sqlite3.connect(tmp)
+        src = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
-    tmp.replace(target)
+            src.close()
+        tmp.replace(target)
+    except BaseException:
+        # A full disk must not leave a partial copy (a `.part` of zero bytes or worse) behind.
+        tmp.unlink(missing_ok=True)
+        raise
     return target
 
 

@@ -132,3 +132,29 @@ def test_automatic_backups_are_pruned(demo_library: Library) -> None:
     kept = automatic_backups(demo_library)
     assert kept == made[-3:]
     assert all(p.stat().st_size > 0 for p in kept)
+
+
+def test_no_backup_over_the_pack_being_imported(
+    demo_library: Library, empty_library: Library, tmp_path: Path
+) -> None:
+    """In the window an import and a backup can run at once: the backup may not replace the
+    pack the import is reading."""
+    from desktop_app.core.errors import UserError
+    from desktop_app.core.progress import Progress
+    from desktop_app.services import packs
+
+    illustrate(demo_library)
+    pack = packs.export_pack(demo_library, tmp_path / "swap.zip").path
+    refused: list[str] = []
+
+    class BackUpMeanwhile(Progress):
+        def on_step(self, done: int, total: int, text: str) -> None:
+            if text.startswith("Checking photos") and not refused:
+                with pytest.raises(UserError) as error:
+                    create_backup(demo_library, pack)
+                refused.append(str(error.value))
+
+    packs.import_pack(empty_library, pack, progress=BackUpMeanwhile())
+    assert refused and "being read" in refused[0]
+    # Once the import is done, the file may be written again.
+    assert create_backup(demo_library, pack).path == pack
