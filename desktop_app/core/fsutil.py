@@ -167,14 +167,19 @@ def fsync_file(path: Path, *, drop_cache: bool = False) -> None:
 
 
 @contextlib.contextmanager
-def atomic_writer(target: Path, mode: str = "wb") -> Iterator[IO[bytes]]:
+def atomic_writer(
+    target: Path, mode: str = "wb", *, prefix: str | None = None
+) -> Iterator[IO[bytes]]:
     """Yield a file object; on success the data replaces `target` in one rename.
 
-    On any exception the temporary file is removed and `target` is untouched.
+    On any exception the temporary file is removed and `target` is untouched. The temporary
+    file is `<prefix><random>.part` beside `target` (default prefix: `.<name>.`).
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name}." if prefix is None else prefix, suffix=".part", dir=target.parent
+    )
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, mode) as handle:

@@ -3,12 +3,16 @@
 `create_backup` is safe while the app has the library open: the database is copied with
 SQLite's online backup API (one consistent snapshot even while another connection writes),
 then the photos that snapshot refers to are added. The photo store only ever gains files, so
-every photo the snapshot names is there. `restore_backup` unpacks into a new or empty folder,
+every photo the snapshot names is there. The snapshot and the zip being written sit beside the
+destination (same disk) as `.jiangxin-backup-<pid>-…` files, never in a shared temporary
+folder; what a killed backup left there is removed by the next backup to that folder.
+`restore_backup` unpacks into a new or empty folder,
 checking every file's hash, and opens the result as a library (migrating an older one).
 
 Automatic backups (`automatic_backup`) copy only the database into the library's `backups/`
 folder, before a pack import changes records: imports only add photo files, so the database
-copy is all it takes to go back. The newest `backups.keep` of them are kept.
+copy is all it takes to go back. The newest `backups.keep` of them are kept; a backup made for
+an import that then fails is removed, so refused work never pushes out an older one.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
-import tempfile
+import uuid
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,7 +48,7 @@ from desktop_app.services.pack_format import (
     parse_manifest_files,
 )
 from desktop_app.storage import schema
-from desktop_app.storage.library import Library, backup_database
+from desktop_app.storage.library import Library, backup_database, pid_alive
 from desktop_app.storage.photostore import photo_path, photo_relpath
 
 BACKUP_FORMAT = "jiangxin-backup"
@@ -92,9 +97,14 @@ def create_backup(
     if target.suffix.lower() != ".zip":
         target = target.with_name(target.name + ".zip")
     check_destination(target, libraries=[library.root])
-    workdir = Path(tempfile.mkdtemp(prefix="jiangxin-backup-"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(target.parent)
+    # The snapshot (members' phone numbers included) is made beside the destination, on the
+    # same disk, under a name that says what it is: never in a shared temporary folder.
+    stem = f"{LEFTOVER_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    snapshot = target.parent / f"{stem}.sqlite3"
     try:
-        snapshot = backup_database(library.db_path, workdir / DB_MEMBER)
+        backup_database(library.db_path, snapshot)
         with contextlib.suppress(OSError):
             # The copy keeps WAL mode in its header; a restored library sets it again.
             conn = sqlite3.connect(snapshot)
@@ -103,7 +113,10 @@ def create_backup(
         photos = _snapshot_photos(snapshot)
         files: dict[str, dict[str, object]] = {}
         total = len(photos) + 1
-        with atomic_writer(target) as handle, zipfile.ZipFile(handle, "w") as zf:
+        with (
+            atomic_writer(target, prefix=f"{stem}.") as handle,
+            zipfile.ZipFile(handle, "w") as zf,
+        ):
             files[DB_MEMBER] = _add_file(zf, snapshot, DB_MEMBER, compress=True)
             progress.step(1, total, _("Backing up the database…"))
             for done, (sha, ext) in enumerate(photos, start=2):
@@ -142,8 +155,33 @@ def create_backup(
                 compress_type=zipfile.ZIP_DEFLATED,
             )
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        snapshot.unlink(missing_ok=True)
+        snapshot.with_name(snapshot.name + ".part").unlink(missing_ok=True)
     return BackupResult(target, len(photos), target.stat().st_size)
+
+
+# Files a backup writes beside its destination while it runs: the database snapshot
+# (`<prefix><pid>-<random>.sqlite3`, while copied `.sqlite3.part`) and the zip being
+# written (`<prefix><pid>-<random>.<random>.part`).
+LEFTOVER_PREFIX = ".jiangxin-backup-"
+_LEFTOVER_RE = re.compile(re.escape(LEFTOVER_PREFIX) + r"(\d+)-[0-9a-f]{8}\..*")
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Remove what killed backups left in `folder` (files of processes that are gone)."""
+    removed: list[Path] = []
+    try:
+        names = [p for p in folder.iterdir() if p.name.startswith(LEFTOVER_PREFIX)]
+    except OSError:
+        return removed
+    for path in names:
+        match = _LEFTOVER_RE.fullmatch(path.name)
+        if match is None or not path.is_file() or pid_alive(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def _add_file(zf: zipfile.ZipFile, source: Path, name: str, *, compress: bool) -> dict[str, object]:

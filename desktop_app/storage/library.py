@@ -7,13 +7,22 @@ connection, so the window can show its first screen while the ORM is still loadi
 `Library.open` refuses with a one-line `LibraryError` (and touches nothing) when the folder is
 missing, is not a library, is damaged, was written by a newer app, is read-only, or is open for
 writing in another instance. An older library is backed up and migrated.
+
+Who holds the write lock (a window or which command, its process id and computer) is written to
+`library.lock.json` beside the lock when it is taken, so that a refused open can name the holder;
+information whose process is gone is ignored. Opening for writing also removes what killed
+runs left in `tmp/` (no other writer can be using it while this one holds the lock).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import shutil
+import socket
 import sqlite3
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -41,6 +50,121 @@ def _is_writable_dir(path: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+HOLDER_WINDOW = "window"
+HOLDER_COMMAND = "command"
+# What this process is, for the lock information: set by the window and by the CLI.
+_holder: dict[str, str] = {"program": "", "command": ""}
+
+
+def set_lock_holder(program: str, command: str = "") -> None:
+    """Say what this process is (`HOLDER_WINDOW`, or `HOLDER_COMMAND` and the command's words,
+    e.g. "pack import"), for the message another process gets when the library is locked."""
+    _holder.update(program=program, command=command)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this computer."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        try:
+            ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        finally:
+            kernel32.CloseHandle(handle)
+        return bool(ok) and code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by another user
+    return True
+
+
+def _write_lock_info(root: Path) -> None:
+    """Record who holds the lock. Not fsynced: after a crash the lock is free anyway, and
+    damaged or stale information is ignored."""
+    info = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "program": _holder["program"],
+        "command": _holder["command"],
+        "since": datetime.now(UTC).isoformat(),
+    }
+    target = root / paths.LOCK_INFO_NAME
+    temp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    with contextlib.suppress(OSError):
+        temp.write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+        os.replace(temp, target)
+    with contextlib.suppress(OSError):
+        temp.unlink(missing_ok=True)
+
+
+def _read_lock_info(root: Path) -> dict[str, object] | None:
+    """The lock holder's information, or None when missing, damaged or stale."""
+    try:
+        info = json.loads((root / paths.LOCK_INFO_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(info, dict) or not isinstance(info.get("pid"), int):
+        return None
+    if info.get("host") == socket.gethostname() and not pid_alive(info["pid"]):
+        return None  # left by a process that is gone (the lock is someone else's now)
+    return info
+
+
+def locked_message(root: Path) -> str:
+    """Why the library cannot be opened for writing, naming the holder when it is known."""
+    info = _read_lock_info(root)
+    if info is None:
+        return _("The library {path} is in use by another Jiangxin window or command.").format(
+            path=root
+        )
+    pid, host = info["pid"], str(info.get("host", ""))
+    if host != socket.gethostname():
+        return _(
+            "The library {path} is in use by Jiangxin on the computer “{host}”; close it there "
+            "first."
+        ).format(path=root, host=host)
+    if info.get("program") == HOLDER_WINDOW:
+        return _(
+            "The library {path} is already open in a Jiangxin window (process {pid}); "
+            "close it there first."
+        ).format(path=root, pid=pid)
+    if info.get("program") == HOLDER_COMMAND:
+        return _(
+            "The library {path} is in use by the command “jiangxin {command}” (process {pid}); "
+            "try again when it has finished."
+        ).format(path=root, command=info.get("command") or "", pid=pid)
+    return _("The library {path} is in use by another Jiangxin program (process {pid}).").format(
+        path=root, pid=pid
+    )
+
+
+def clear_tmp(root: Path) -> None:
+    """Remove what killed imports left in the library's `tmp/` folder and unfinished
+    automatic backups in `backups/` (call it only while holding the write lock)."""
+    tmp = root / paths.TMP_DIR
+    if tmp.is_dir():
+        for child in list(tmp.iterdir()):
+            with contextlib.suppress(OSError):
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+    # An automatic backup killed while it copied the database (`backup_database`).
+    for part in (root / paths.BACKUPS_DIR).glob("*.sqlite3.part"):
+        with contextlib.suppress(OSError):
+            part.unlink()
 
 
 def backup_database(db_path: Path, target: Path) -> Path:
@@ -197,6 +321,8 @@ class Library:
         if self._engine is not None:
             self._engine.dispose()
         if self._lock is not None:
+            with contextlib.suppress(OSError):
+                (self.root / paths.LOCK_INFO_NAME).unlink(missing_ok=True)
             self._lock.release()
             self._lock = None
 
@@ -214,11 +340,8 @@ class Library:
         try:
             lock.acquire()
         except Timeout:
-            raise LibraryLockedError(
-                _("The library {path} is already open in another Jiangxin window.").format(
-                    path=root
-                )
-            ) from None
+            raise LibraryLockedError(locked_message(root)) from None
+        _write_lock_info(root)
         return lock
 
     @classmethod
@@ -257,8 +380,12 @@ class Library:
                         ).format(path=root)
                     )
                 cls._migrate(root, db_path, revision)
+            if write:
+                clear_tmp(root)
         except BaseException:
             if lock is not None:
+                with contextlib.suppress(OSError):
+                    (root / paths.LOCK_INFO_NAME).unlink(missing_ok=True)
                 lock.release()
             raise
         return cls(root, read_only=not write, immutable=not writable, lock=lock)

@@ -521,7 +521,10 @@ def test_killed_import_leaves_the_records_as_they_were(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    # The killed import left its staging folder in tmp/; opening for writing removes it.
+    assert any((target_dir / "tmp").iterdir())
     with Library.open(target_dir, write=True) as target:
+        assert not any(target.tmp_dir.iterdir())
         assert records(target) == before
         check_library(target, repair=True)
         assert not check_library(target).damaged
