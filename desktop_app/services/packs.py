@@ -465,7 +465,8 @@ def _import(
     made_backup: Path | None = None
     try:
         staged = _verify_photos(pack, set(candidates), staging, progress)
-        flush_to_disk(library.root, files=staged.values(), folders=_folders(staged.values()))
+        if staged:  # (a sync of the file system waits for every other program's writes too)
+            flush_to_disk(library.root, files=staged.values(), folders=_folders(staged.values()))
         with library.transaction() as s:
             # Take the write lock now, so the plan is made on what the import will change.
             s.execute(text("DELETE FROM record_ancestry WHERE 0"))
@@ -487,15 +488,10 @@ def _import(
             # The renames reach the disk before the records that name the files commit, so no
             # record ever names a missing file; after a crash, placed files are orphans that
             # `check --repair` removes.
-            for sha in needed:
-                member = pack.photo_members[sha]
-                final = photo_path(library.photos_dir, sha, member.rsplit(".", 1)[1])
-                if not final.parent.is_dir():
-                    final.parent.mkdir(parents=True)
-                    made_folders.append(final.parent)
-                os.replace(staged[sha], final)
-                placed.append(final)
-            flush_to_disk(library.root, files=(), folders={p.parent for p in placed})
+            _place(library, pack, needed, staged, placed, made_folders)
+            if placed:
+                folders = {p.parent for p in placed} | {library.photos_dir}
+                flush_to_disk(library.root, files=(), folders=folders)
             try:
                 merge.apply_plan(s, plan, progress)
                 s.flush()
@@ -525,6 +521,52 @@ def _import(
 
 def _folders(files: Iterable[Path]) -> set[Path]:
     return {f.parent for f in files}
+
+
+def _place(
+    library: Library,
+    pack: Pack,
+    needed: list[str],
+    staged: dict[str, Path],
+    placed: list[Path],
+    made_folders: list[Path],
+) -> None:
+    """Rename the staged files in `needed` to their store names, recording each file placed
+    (`placed`) and each store folder made (`made_folders`) as it goes, for the caller to take
+    back if the import fails.
+
+    A staging folder (`<ab>/`) that holds exactly the files one missing store folder needs is
+    renamed as a whole: into an empty library that is 256 renames instead of one per photo,
+    and nothing is left in the staging folder to delete.
+    """
+    groups: dict[str, list[tuple[Path, Path]]] = {}  # prefix -> (staged file, store file)
+    for sha in needed:
+        ext = pack.photo_members[sha].rsplit(".", 1)[1]
+        final = photo_path(library.photos_dir, sha, ext)
+        groups.setdefault(sha[:2], []).append((staged[sha], final))
+    library.photos_dir.mkdir(parents=True, exist_ok=True)
+    for prefix, pairs in groups.items():
+        folder = library.photos_dir / prefix
+        source = pairs[0][0].parent
+        if not folder.exists():
+            try:
+                whole = sorted(os.listdir(source)) == sorted(f.name for _s, f in pairs) and all(
+                    s.name == f.name for s, f in pairs
+                )
+                if whole:
+                    os.rename(source, folder)  # refused if the folder appeared meanwhile
+            except OSError:
+                whole = False
+            if whole:
+                made_folders.append(folder)
+                placed.extend(f for _s, f in pairs)
+                continue
+            with contextlib.suppress(FileExistsError):
+                folder.mkdir()
+                made_folders.append(folder)
+        for temp, final in pairs:
+            os.replace(temp, final)
+            placed.append(final)
 
 
 def flush_to_disk(root: Path, *, files: Iterable[Path], folders: Iterable[Path]) -> None:
@@ -575,7 +617,7 @@ def _verify_photos(
     only: bool = False,
 ) -> dict[str, Path]:
     """Check every photo's bytes against its name (with `only`, just those in `write`); copy
-    those in `write` (SHA-256) to files under `staging` (`<ab>/<sha>.part`, not fsynced: the
+    those in `write` (SHA-256) to files under `staging` (`<ab>/<sha>.<ext>`, not fsynced: the
     caller makes them durable all at once with `flush_to_disk`).
 
     One thread: on the two-core laptops we measure, threads copying at once spent more time
@@ -602,7 +644,7 @@ def _verify_photos(
         for sha, member in names:
             progress.check_cancelled()
             if sha in write and staging is not None:
-                temp = staging / sha[:2] / f"{sha}.part"
+                temp = staging / sha[:2] / member.rsplit("/", 1)[1]  # the store's file name
                 staged[sha] = temp
                 with temp.open("wb") as handle:
                     pack.zip.copy_member(member, sha, handle, advance)
