@@ -165,3 +165,21 @@ def test_another_library_is_protected_too(
     argv = ["--library", str(demo_dir), "pack", "export", "-o", str(other / "library.sqlite3")]
     one_line_refusal(*run(capsys, *argv))
     assert fingerprint(other) == before
+
+
+def test_restore_never_unpacks_over_its_own_source(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "new-library"
+    folder.mkdir()
+    backup = folder / "backup.zip"
+    assert run(capsys, "--library", str(demo_dir), "backup", "-o", str(backup))[0] == 0
+    before = backup.read_bytes()
+    code, _out, err = run(capsys, "restore", str(backup), "--library", str(folder))
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert backup.read_bytes() == before and [p.name for p in folder.iterdir()] == ["backup.zip"]
+    # Nor into the library the backup came from, nor into its backups/ folder.
+    inside = demo_dir / "backups" / "copy.zip"
+    assert run(capsys, "--library", str(demo_dir), "backup", "-o", str(inside))[0] == 1
+    code, _out, _err = run(capsys, "restore", str(backup), "--library", str(demo_dir))
+    assert code == 1 and backup.read_bytes() == before
