@@ -11,7 +11,10 @@ replace a library's database with a zip or a PDF.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import socket
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
@@ -51,6 +54,56 @@ def reading(path: Path) -> Iterator[None]:
             _reading[key] -= 1
             if not _reading[key]:
                 del _reading[key]
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this computer."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        try:
+            ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        finally:
+            kernel32.CloseHandle(handle)
+        return bool(ok) and code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by another user
+    return True
+
+
+def read_lock_info(root: Path) -> dict[str, object] | None:
+    """What the holder of a library's write lock wrote about itself (`library.lock.json`,
+    see storage.library), or None when missing, damaged or left by a process that is gone."""
+    try:
+        info = json.loads((root / paths.LOCK_INFO_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(info, dict) or not isinstance(info.get("pid"), int):
+        return None
+    if info.get("host") == socket.gethostname() and not pid_alive(info["pid"]):
+        return None
+    return info
+
+
+def _declared_reading(root: Path) -> list[Path]:
+    """Files the process holding `root`'s write lock declared it is reading (an import's
+    pack), so that another process's backup does not replace them meanwhile."""
+    info = read_lock_info(root)
+    found = info.get("reading") if info is not None else None
+    if not isinstance(found, list):
+        return []
+    return [Path(p) for p in found if isinstance(p, str)]
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -97,15 +150,19 @@ def check_destination(
     reading: Iterable[Path] = (),
 ) -> None:
     """Refuse (`UserError`) to write `target` when it is part of a library (see the module
-    docstring) or a file being read: `reading`, or one declared with `reading()`.
+    docstring) or a file being read: `reading`, one declared with `reading()` in this
+    process, or one the holder of a library's write lock declared in its lock information.
 
     `libraries`: folders of libraries the caller has open; libraries above `target` are found
     on their own. Call it for every file a command writes at a place the user chose.
     """
     target = Path(target).expanduser().absolute()
     resolved = target.resolve()
+    roots = _library_roots(resolved, libraries)
     with _reading_lock:
         sources = [*_reading, *(Path(p).resolve() for p in reading)]
+    for root in roots:
+        sources.extend(_declared_reading(root))
     identity = _identity(resolved)
     for source in sources:
         if resolved == source or (identity is not None and identity == _identity(source)):
@@ -114,7 +171,7 @@ def check_destination(
                     path=target
                 )
             )
-    for root in _library_roots(resolved, libraries):
+    for root in roots:
         refuse = UserError(
             _(
                 "{path} is part of the library at {library}; choose a place outside the "

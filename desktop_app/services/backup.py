@@ -33,7 +33,7 @@ from pathlib import Path
 from desktop_app import __version__
 from desktop_app.core import paths
 from desktop_app.core.errors import ImportRejectedError, LibraryError, UserError
-from desktop_app.core.fsutil import atomic_writer, check_destination, fsync_dir
+from desktop_app.core.fsutil import atomic_writer, check_destination, fsync_dir, pid_alive
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.core.settings import Settings
@@ -48,7 +48,7 @@ from desktop_app.services.pack_format import (
     parse_manifest_files,
 )
 from desktop_app.storage import schema
-from desktop_app.storage.library import Library, backup_database, pid_alive
+from desktop_app.storage.library import Library, backup_database
 from desktop_app.storage.photostore import photo_path, photo_relpath
 
 BACKUP_FORMAT = "jiangxin-backup"

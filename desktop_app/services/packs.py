@@ -428,7 +428,7 @@ def import_pack(
     if library.read_only:
         raise UserError(_("The library is open read-only; nothing can be changed."))
     progress.step(0, 1, _("Checking the pack…"))
-    with reading(Path(path)):
+    with reading(Path(path)), library.reading_file(Path(path)):
         pack = read_pack(Path(path))
         try:
             return _import(library, pack, progress, backup=backup, keep_backups=keep_backups)

@@ -22,7 +22,6 @@ import os
 import shutil
 import socket
 import sqlite3
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from filelock import FileLock, Timeout
 
 from desktop_app.core import paths
 from desktop_app.core.errors import LibraryError, LibraryLockedError
+from desktop_app.core.fsutil import read_lock_info
 from desktop_app.core.i18n import _
 from desktop_app.storage import schema
 
@@ -64,41 +64,17 @@ def set_lock_holder(program: str, command: str = "") -> None:
     _holder.update(program=program, command=command)
 
 
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id runs on this computer."""
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        try:
-            ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        finally:
-            kernel32.CloseHandle(handle)
-        return bool(ok) and code.value == 259  # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists, owned by another user
-    return True
-
-
-def _write_lock_info(root: Path) -> None:
-    """Record who holds the lock. Not fsynced: after a crash the lock is free anyway, and
-    damaged or stale information is ignored."""
+def _write_lock_info(root: Path, reading: list[str] | None = None) -> None:
+    """Record who holds the lock (and which files it is reading: `Library.reading_file`).
+    Not fsynced: after a crash the lock is free anyway, and damaged or stale information is
+    ignored (`fsutil.read_lock_info`)."""
     info = {
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "program": _holder["program"],
         "command": _holder["command"],
         "since": datetime.now(UTC).isoformat(),
+        "reading": reading or [],
     }
     target = root / paths.LOCK_INFO_NAME
     temp = target.with_name(f".{target.name}.{os.getpid()}.part")
@@ -109,22 +85,9 @@ def _write_lock_info(root: Path) -> None:
         temp.unlink(missing_ok=True)
 
 
-def _read_lock_info(root: Path) -> dict[str, object] | None:
-    """The lock holder's information, or None when missing, damaged or stale."""
-    try:
-        info = json.loads((root / paths.LOCK_INFO_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(info, dict) or not isinstance(info.get("pid"), int):
-        return None
-    if info.get("host") == socket.gethostname() and not pid_alive(info["pid"]):
-        return None  # left by a process that is gone (the lock is someone else's now)
-    return info
-
-
 def locked_message(root: Path) -> str:
     """Why the library cannot be opened for writing, naming the holder when it is known."""
-    info = _read_lock_info(root)
+    info = read_lock_info(root)
     if info is None:
         return _("The library {path} is in use by another Jiangxin window or command.").format(
             path=root
@@ -211,6 +174,7 @@ class Library:
         self._readers = threading.local()
         self._all_readers: list[sqlite3.Connection] = []
         self._generation = 0  # bumped by close(): threads then open a fresh reader
+        self._reading_files: list[str] = []  # declared in the lock information
 
     # --- connections ------------------------------------------------------------------------
 
@@ -325,6 +289,24 @@ class Library:
                 (self.root / paths.LOCK_INFO_NAME).unlink(missing_ok=True)
             self._lock.release()
             self._lock = None
+
+    @contextlib.contextmanager
+    def reading_file(self, path: Path) -> Iterator[None]:
+        """Declare in the lock information that this writer reads `path` (a pack being
+        imported) until the block ends: another process's backup or export may not replace
+        it meanwhile (`fsutil.check_destination`)."""
+        if self._lock is None:
+            yield
+            return
+        key = str(Path(path).resolve())
+        self._reading_files.append(key)
+        _write_lock_info(self.root, self._reading_files)
+        try:
+            yield
+        finally:
+            self._reading_files.remove(key)
+            if self._lock is not None:
+                _write_lock_info(self.root, self._reading_files)
 
     def __enter__(self) -> Library:
         return self

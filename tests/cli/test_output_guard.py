@@ -183,3 +183,59 @@ def test_restore_never_unpacks_over_its_own_source(
     assert run(capsys, "--library", str(demo_dir), "backup", "-o", str(inside))[0] == 1
     code, _out, _err = run(capsys, "restore", str(backup), "--library", str(demo_dir))
     assert code == 1 and backup.read_bytes() == before
+
+
+IMPORT_SLOWLY = """
+import sys, time
+from pathlib import Path
+from desktop_app.core.progress import Progress
+from desktop_app.services import packs
+from desktop_app.storage.library import Library
+
+class Pause(Progress):
+    def on_step(self, done, total, text):
+        if text.startswith("Checking photos"):
+            Path(sys.argv[3]).write_text("reading")
+            time.sleep(60)
+
+with Library.open(Path(sys.argv[1]), write=True) as library:
+    packs.import_pack(library, Path(sys.argv[2]), progress=Pause())
+"""
+
+
+def test_no_backup_over_the_pack_another_process_imports(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`jiangxin pack import FILE` runs in one terminal (or the window imports it) while
+    `jiangxin backup -o FILE` is typed in another: the backup is refused."""
+    import subprocess
+    import sys
+    import time
+
+    with Library.open(demo_dir, write=True) as library:
+        illustrate(library)
+    pack = tmp_path / "swap.zip"
+    assert run(capsys, "--library", str(demo_dir), "pack", "export", "-o", str(pack))[0] == 0
+    before = pack.read_bytes()
+    marker = tmp_path / "marker"
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", IMPORT_SLOWLY, str(demo_dir), str(pack), str(marker)],
+        env={**os.environ, "PYTHONPATH": str(repo)},
+        cwd=repo,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        code, out, err = run(capsys, "--library", str(demo_dir), "backup", "-o", str(pack))
+        assert code == 1 and out == "" and "being read" in err and len(err.splitlines()) == 1
+        code, _out, err = run(capsys, "--library", str(demo_dir), "pack", "export", "-o", str(pack))
+        assert code == 1 and "being read" in err
+        assert pack.read_bytes() == before
+    finally:
+        proc.kill()
+        proc.wait()
+    # The importer is gone: its declaration no longer holds anything back.
+    assert run(capsys, "--library", str(demo_dir), "backup", "-o", str(pack))[0] == 0
