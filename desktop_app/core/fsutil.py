@@ -251,6 +251,20 @@ def atomic_writer(
         raise
 
 
+@contextlib.contextmanager
+def writing_to(target: Path) -> Iterator[None]:
+    """Turn a failure to write `target` or its temporary file beside it (a full disk or USB
+    stick, no permission) into one sentence; other errors pass through."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None and Path(exc.filename).parent != Path(target).parent:
+            raise
+        raise UserError(
+            _("Cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc)
+        ) from None
+
+
 def atomic_write_bytes(target: Path, data: bytes) -> None:
     with atomic_writer(target) as handle:
         handle.write(data)

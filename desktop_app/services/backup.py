@@ -33,7 +33,13 @@ from pathlib import Path
 from desktop_app import __version__
 from desktop_app.core import paths
 from desktop_app.core.errors import ImportRejectedError, LibraryError, UserError
-from desktop_app.core.fsutil import atomic_writer, check_destination, fsync_dir, pid_alive
+from desktop_app.core.fsutil import (
+    atomic_writer,
+    check_destination,
+    fsync_dir,
+    pid_alive,
+    writing_to,
+)
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.core.settings import Settings
@@ -104,7 +110,13 @@ def create_backup(
     stem = f"{LEFTOVER_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
     snapshot = target.parent / f"{stem}.sqlite3"
     try:
-        backup_database(library.db_path, snapshot)
+        try:
+            with writing_to(target):
+                backup_database(library.db_path, snapshot)
+        except sqlite3.Error as exc:  # "database or disk is full"
+            raise UserError(
+                _("Cannot write {path}: {reason}").format(path=target, reason=exc)
+            ) from None
         with contextlib.suppress(OSError):
             # The copy keeps WAL mode in its header; a restored library sets it again.
             conn = sqlite3.connect(snapshot)
@@ -114,6 +126,7 @@ def create_backup(
         files: dict[str, dict[str, object]] = {}
         total = len(photos) + 1
         with (
+            writing_to(target),
             atomic_writer(target, prefix=f"{stem}.") as handle,
             zipfile.ZipFile(handle, "w") as zf,
         ):

@@ -51,6 +51,7 @@ from desktop_app.core.fsutil import (
     fsync_dir,
     fsync_file,
     reading,
+    writing_to,
 )
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
@@ -225,7 +226,11 @@ def export_pack(
         if photo_path(library.photos_dir, sha_, ext).is_file()
     )
     done_bytes = 0
-    with atomic_writer(target) as handle, zipfile.ZipFile(handle, "w", allowZip64=True) as zf:
+    with (
+        writing_to(target),
+        atomic_writer(target) as handle,
+        zipfile.ZipFile(handle, "w", allowZip64=True) as zf,
+    ):
         for kind in KINDS:
             if records[kind]:
                 _write_json(zf, RECORD_FILES[kind], records[kind], files)

@@ -239,3 +239,45 @@ def test_no_backup_over_the_pack_another_process_imports(
         proc.wait()
     # The importer is gone: its declaration no longer holds anything back.
     assert run(capsys, "--library", str(demo_dir), "backup", "-o", str(pack))[0] == 0
+
+
+FULL_DISK = """
+import resource, signal, sys
+from desktop_app.cli import main
+
+# Writes past 64 KB fail as on a full USB stick (EFBIG instead of ENOSPC).
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("command", ["backup", "pack export"])
+def test_a_full_stick_is_one_sentence_and_leaves_nothing(
+    demo_dir: Path, tmp_path: Path, command: str
+) -> None:
+    import subprocess
+    import sys
+
+    with Library.open(demo_dir, write=True) as library:
+        illustrate(library)
+        from tests.services.packkit import add_photo
+
+        add_photo(library, os.urandom(200 * 1024))  # more than the stick holds
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    repo = Path(__file__).resolve().parents[2]
+    before = fingerprint(demo_dir)
+    argv = ["--library", str(demo_dir), *command.split(), "-o", str(stick / "out.zip")]
+    proc = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, *argv],
+        env={**os.environ, "PYTHONPATH": str(repo), "LANG": "en_US.UTF-8"},
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith("jiangxin: Cannot write") and len(proc.stderr.splitlines()) == 1
+    assert list(stick.iterdir()) == []
+    assert fingerprint(demo_dir) == before
