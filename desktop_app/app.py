@@ -17,7 +17,7 @@ from desktop_app.core.crashlog import log_internal_error
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _, current_language, set_language
 from desktop_app.core.settings import Settings
-from desktop_app.storage.library import Library
+from desktop_app.storage.library import HOLDER_WINDOW, Library, set_lock_holder
 from desktop_app.ui.first_paint import after_first_paint
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ def install_qt_translations(app: QApplication, lang: str) -> list[QTranslator]:
 
 def open_or_create_library(library_dir: Path) -> Library:
     """Open the library; on first run of the default library, create it with the demo."""
+    set_lock_holder(HOLDER_WINDOW)  # named to a command that finds the library locked
     if not (library_dir / paths.DATABASE_NAME).exists() and (
         not library_dir.exists() or not any(library_dir.iterdir())
     ):

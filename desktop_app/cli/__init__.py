@@ -90,6 +90,16 @@ def _early_language(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _command_words(args: argparse.Namespace) -> list[str]:
+    """The command as typed, e.g. ["pack", "import"] (named to whoever finds the library locked)."""
+    words = [str(args.command)]
+    for dest, value in vars(args).items():
+        # Sub-command destinations are named "<group>_command", "_action" or "_kind".
+        if dest.endswith(("_command", "_action", "_kind")) and isinstance(value, str):
+            words.append(value)
+    return words
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     lang = _early_language(args_list)
@@ -105,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    from desktop_app.storage.library import HOLDER_COMMAND, set_lock_holder
+
+    set_lock_holder(HOLDER_COMMAND, " ".join(_command_words(args)))
     try:
         return int(args.handler(ctx, args))
     except UserError as exc:

@@ -19,6 +19,7 @@ CONFIG_ENV = "JIANGXIN_CONFIG_DIR"
 
 DATABASE_NAME = "library.sqlite3"
 LOCK_NAME = "library.lock"
+LOCK_INFO_NAME = "library.lock.json"  # who holds the lock (see storage.library)
 PHOTOS_DIR = "photos"
 CACHE_DIR = "cache"
 THUMBS_DIR = "cache/thumbs"

@@ -3,12 +3,16 @@
 `create_backup` is safe while the app has the library open: the database is copied with
 SQLite's online backup API (one consistent snapshot even while another connection writes),
 then the photos that snapshot refers to are added. The photo store only ever gains files, so
-every photo the snapshot names is there. `restore_backup` unpacks into a new or empty folder,
+every photo the snapshot names is there. The snapshot and the zip being written sit beside the
+destination (same disk) as `.jiangxin-backup-<pid>-…` files, never in a shared temporary
+folder; what a killed backup left there is removed by the next backup to that folder.
+`restore_backup` unpacks into a new or empty folder,
 checking every file's hash, and opens the result as a library (migrating an older one).
 
 Automatic backups (`automatic_backup`) copy only the database into the library's `backups/`
 folder, before a pack import changes records: imports only add photo files, so the database
-copy is all it takes to go back. The newest `backups.keep` of them are kept.
+copy is all it takes to go back. The newest `backups.keep` of them are kept; a backup made for
+an import that then fails is removed, so refused work never pushes out an older one.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ import errno
 import hashlib
 import json
 import os
+import re
+import tempfile
 import shutil
 import sqlite3
-import tempfile
+import uuid
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +37,13 @@ from filelock import FileLock, Timeout
 from desktop_app import __version__
 from desktop_app.core import paths
 from desktop_app.core.errors import ImportRejectedError, LibraryError, UserError
-from desktop_app.core.fsutil import atomic_writer, fsync_dir
+from desktop_app.core.fsutil import (
+    atomic_writer,
+    check_destination,
+    fsync_dir,
+    pid_alive,
+    writing_to,
+)
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.core.settings import Settings
@@ -95,11 +107,21 @@ def create_backup(
     target = Path(target).absolute()
     if target.suffix.lower() != ".zip":
         target = target.with_name(target.name + ".zip")
-    if library.photos_dir in target.parents or library.tmp_dir in target.parents:
-        raise UserError(_("Choose a place outside the photo store for the backup."))
-    workdir = Path(tempfile.mkdtemp(prefix="jiangxin-backup-"))
+    check_destination(target, libraries=[library.root])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(target.parent)
+    # The snapshot (members' phone numbers included) is made beside the destination, on the
+    # same disk, under a name that says what it is: never in a shared temporary folder.
+    stem = f"{LEFTOVER_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    snapshot = target.parent / f"{stem}.sqlite3"
     try:
-        snapshot = backup_database(library.db_path, workdir / DB_MEMBER)
+        try:
+            with writing_to(target):
+                backup_database(library.db_path, snapshot)
+        except sqlite3.Error as exc:  # "database or disk is full"
+            raise UserError(
+                _("Cannot write {path}: {reason}").format(path=target, reason=exc)
+            ) from None
         with contextlib.suppress(OSError):
             # The copy keeps WAL mode in its header; a restored library sets it again.
             conn = sqlite3.connect(snapshot)
@@ -108,7 +130,11 @@ def create_backup(
         photos = _snapshot_photos(snapshot)
         files: dict[str, dict[str, object]] = {}
         total = len(photos) + 1
-        with atomic_writer(target) as handle, zipfile.ZipFile(handle, "w") as zf:
+        with (
+            writing_to(target),
+            atomic_writer(target, prefix=f"{stem}.") as handle,
+            zipfile.ZipFile(handle, "w") as zf,
+        ):
             files[DB_MEMBER] = _add_file(zf, snapshot, DB_MEMBER, compress=True)
             progress.step(1, total, _("Backing up the database…"))
             for done, (sha, ext) in enumerate(photos, start=2):
@@ -147,8 +173,33 @@ def create_backup(
                 compress_type=zipfile.ZIP_DEFLATED,
             )
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        snapshot.unlink(missing_ok=True)
+        snapshot.with_name(snapshot.name + ".part").unlink(missing_ok=True)
     return BackupResult(target, len(photos), target.stat().st_size)
+
+
+# Files a backup writes beside its destination while it runs: the database snapshot
+# (`<prefix><pid>-<random>.sqlite3`, while copied `.sqlite3.part`) and the zip being
+# written (`<prefix><pid>-<random>.<random>.part`).
+LEFTOVER_PREFIX = ".jiangxin-backup-"
+_LEFTOVER_RE = re.compile(re.escape(LEFTOVER_PREFIX) + r"(\d+)-[0-9a-f]{8}\..*")
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Remove what killed backups left in `folder` (files of processes that are gone)."""
+    removed: list[Path] = []
+    try:
+        names = [p for p in folder.iterdir() if p.name.startswith(LEFTOVER_PREFIX)]
+    except OSError:
+        return removed
+    for path in names:
+        match = _LEFTOVER_RE.fullmatch(path.name)
+        if match is None or not path.is_file() or pid_alive(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def _add_file(zf: zipfile.ZipFile, source: Path, name: str, *, compress: bool) -> dict[str, object]:
@@ -405,9 +456,14 @@ def automatic_backups(library: Library) -> list[Path]:
     return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
 
 
-def prune_automatic_backups(library: Library, keep: int) -> list[Path]:
-    """Remove all but the newest `keep` automatic backups; returns what was removed."""
-    keep = max(1, keep)
+def _keep(keep: int | None) -> int:
+    return max(1, int(Settings().get("backups.keep")) if keep is None else keep)
+
+
+def prune_automatic_backups(library: Library, keep: int | None = None) -> list[Path]:
+    """Remove all but the newest `keep` (default: the setting) automatic backups; returns
+    what was removed."""
+    keep = _keep(keep)
     existing = automatic_backups(library)
     removed = existing[: max(0, len(existing) - keep)]
     for path in removed:
@@ -415,10 +471,15 @@ def prune_automatic_backups(library: Library, keep: int) -> list[Path]:
     return removed
 
 
-def automatic_backup(library: Library, reason: str, *, keep: int | None = None) -> Path:
-    """Copy the database to `backups/pre-<reason>-<time>.sqlite3` and prune old copies."""
-    if keep is None:
-        keep = int(Settings().get("backups.keep"))
+def automatic_backup(
+    library: Library, reason: str, *, keep: int | None = None, prune: bool = True
+) -> Path:
+    """Copy the database to `backups/pre-<reason>-<time>.sqlite3` and prune old copies.
+
+    `prune=False`: the caller prunes (`prune_automatic_backups`) once the work the backup was
+    made for has succeeded, and removes the backup if it failed, so that refused work never
+    pushes out an older backup. A copy that fails (a full disk) leaves nothing behind.
+    """
     target = library.backups_dir / f"{AUTO_PREFIX}{reason}-{_stamp()}.sqlite3"
     try:
         backup_database(library.db_path, target)
@@ -428,7 +489,8 @@ def automatic_backup(library: Library, reason: str, *, keep: int | None = None) 
         ) from None
     with contextlib.suppress(OSError):
         os.utime(target)
-    prune_automatic_backups(library, keep)
+    if prune:
+        prune_automatic_backups(library, keep)
     return target
 
 

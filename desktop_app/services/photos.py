@@ -49,7 +49,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import LibraryError, UserError, ValidationError
-from desktop_app.core.fsutil import fsync_dir, fsync_file
+from desktop_app.core.fsutil import check_destination, fsync_dir, fsync_file
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Cancelled, Progress
 from desktop_app.core.writefail import kind_of, write_failure
@@ -946,6 +946,13 @@ def export_session_photos(
         session_date = fs.starts_at
     photos = session_photos(library, session_id)
     out_dir = Path(out_dir)
+    total = len(photos)
+    names = [
+        export_name(index, total, info.taken_at or session_date, info.caption)
+        for index, info in enumerate(photos, start=1)
+    ]
+    for name in names or ["photo.jpg"]:
+        check_destination(out_dir / name, libraries=[library.root])
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -957,13 +964,11 @@ def export_session_photos(
     missing = [p for p in photos if not p.path.is_file()]
     if missing:
         raise _missing(missing[0])
-    total = len(photos)
     progress.step(0, total, _("Exporting photos…"))
     jobs: list[tuple[Path, ProcessPoolExecutor, Future[Any]]] = []
     done: list[Path] = []
     try:
-        for index, info in enumerate(photos, start=1):
-            name = export_name(index, total, info.taken_at or session_date, info.caption)
+        for info, name in zip(photos, names, strict=True):
             target = out_dir / name
             pool, fut = _run_in_pool(
                 imaging.export_one,

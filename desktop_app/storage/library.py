@@ -7,13 +7,20 @@ connection, so the window can show its first screen while the ORM is still loadi
 `Library.open` refuses with a one-line `LibraryError` (and touches nothing) when the folder is
 missing, is not a library, is damaged, was written by a newer app, is read-only, or is open for
 writing in another instance. An older library is backed up and migrated.
+
+Who holds the write lock (a window or which command, its process id and computer) is written to
+`library.lock.json` beside the lock when it is taken, so that a refused open can name the holder;
+information whose process is gone is ignored. Opening for writing also removes what killed
+runs left in `tmp/` (no other writer can be using it while this one holds the lock).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
+import socket
 import sqlite3
 import threading
 import uuid
@@ -31,6 +38,7 @@ from desktop_app.core.errors import (
     LibraryError,
     LibraryLockedError,
 )
+from desktop_app.core.fsutil import read_lock_info
 from desktop_app.core.i18n import _
 from desktop_app.storage import schema
 
@@ -57,20 +65,103 @@ def _is_busy(exc: BaseException) -> bool:
     )
 
 
+HOLDER_WINDOW = "window"
+HOLDER_COMMAND = "command"
+# What this process is, for the lock information: set by the window and by the CLI.
+_holder: dict[str, str] = {"program": "", "command": ""}
+
+
+def set_lock_holder(program: str, command: str = "") -> None:
+    """Say what this process is (`HOLDER_WINDOW`, or `HOLDER_COMMAND` and the command's words,
+    e.g. "pack import"), for the message another process gets when the library is locked."""
+    _holder.update(program=program, command=command)
+
+
+def _write_lock_info(root: Path, reading: list[str] | None = None) -> None:
+    """Record who holds the lock (and which files it is reading: `Library.reading_file`).
+    Not fsynced: after a crash the lock is free anyway, and damaged or stale information is
+    ignored (`fsutil.read_lock_info`)."""
+    info = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "program": _holder["program"],
+        "command": _holder["command"],
+        "since": datetime.now(UTC).isoformat(),
+        "reading": reading or [],
+    }
+    target = root / paths.LOCK_INFO_NAME
+    temp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    with contextlib.suppress(OSError):
+        temp.write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+        os.replace(temp, target)
+    with contextlib.suppress(OSError):
+        temp.unlink(missing_ok=True)
+
+
+def locked_message(root: Path) -> str:
+    """Why the library cannot be opened for writing, naming the holder when it is known."""
+    info = read_lock_info(root)
+    if info is None:
+        return _("The library {path} is in use by another Jiangxin window or command.").format(
+            path=root
+        )
+    pid, host = info["pid"], str(info.get("host", ""))
+    if host != socket.gethostname():
+        return _(
+            "The library {path} is in use by Jiangxin on the computer “{host}”; close it there "
+            "first."
+        ).format(path=root, host=host)
+    if info.get("program") == HOLDER_WINDOW:
+        return _(
+            "The library {path} is already open in a Jiangxin window (process {pid}); "
+            "close it there first."
+        ).format(path=root, pid=pid)
+    if info.get("program") == HOLDER_COMMAND:
+        return _(
+            "The library {path} is in use by the command “jiangxin {command}” (process {pid}); "
+            "try again when it has finished."
+        ).format(path=root, command=info.get("command") or "", pid=pid)
+    return _("The library {path} is in use by another Jiangxin program (process {pid}).").format(
+        path=root, pid=pid
+    )
+
+
+def clear_tmp(root: Path) -> None:
+    """Remove what killed imports left in the library's `tmp/` folder and unfinished
+    automatic backups in `backups/` (call it only while holding the write lock)."""
+    tmp = root / paths.TMP_DIR
+    if tmp.is_dir():
+        for child in list(tmp.iterdir()):
+            with contextlib.suppress(OSError):
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+    # An automatic backup killed while it copied the database (`backup_database`).
+    for part in (root / paths.BACKUPS_DIR).glob("*.sqlite3.part"):
+        with contextlib.suppress(OSError):
+            part.unlink()
+
+
 def backup_database(db_path: Path, target: Path) -> Path:
     """Consistent copy of a live database with SQLite's online backup API."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
-    src = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)
     try:
-        dst = sqlite3.connect(tmp)
+        src = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
-    tmp.replace(target)
+            src.close()
+        tmp.replace(target)
+    except BaseException:
+        # A full disk must not leave a partial copy (a `.part` of zero bytes or worse) behind.
+        tmp.unlink(missing_ok=True)
+        raise
     return target
 
 
@@ -96,6 +187,7 @@ class Library:
         self._readers = threading.local()
         self._all_readers: list[sqlite3.Connection] = []
         self._generation = 0  # bumped by close(): threads then open a fresh reader
+        self._reading_files: list[str] = []  # declared in the lock information
 
     # --- connections ------------------------------------------------------------------------
 
@@ -221,8 +313,28 @@ class Library:
         if self._engine is not None:
             self._engine.dispose()
         if self._lock is not None:
+            with contextlib.suppress(OSError):
+                (self.root / paths.LOCK_INFO_NAME).unlink(missing_ok=True)
             self._lock.release()
             self._lock = None
+
+    @contextlib.contextmanager
+    def reading_file(self, path: Path) -> Iterator[None]:
+        """Declare in the lock information that this writer reads `path` (a pack being
+        imported) until the block ends: another process's backup or export may not replace
+        it meanwhile (`fsutil.check_destination`)."""
+        if self._lock is None:
+            yield
+            return
+        key = str(Path(path).resolve())
+        self._reading_files.append(key)
+        _write_lock_info(self.root, self._reading_files)
+        try:
+            yield
+        finally:
+            self._reading_files.remove(key)
+            if self._lock is not None:
+                _write_lock_info(self.root, self._reading_files)
 
     def __enter__(self) -> Library:
         return self
@@ -238,11 +350,8 @@ class Library:
         try:
             lock.acquire()
         except Timeout:
-            raise LibraryLockedError(
-                _("The library {path} is already open in another Jiangxin window.").format(
-                    path=root
-                )
-            ) from None
+            raise LibraryLockedError(locked_message(root)) from None
+        _write_lock_info(root)
         return lock
 
     @classmethod
@@ -287,8 +396,12 @@ class Library:
                         ).format(path=root)
                     )
                 cls._migrate(root, db_path, revision)
+            if write:
+                clear_tmp(root)
         except BaseException:
             if lock is not None:
+                with contextlib.suppress(OSError):
+                    (root / paths.LOCK_INFO_NAME).unlink(missing_ok=True)
                 lock.release()
             raise
         return cls(root, read_only=not write, immutable=not writable, lock=lock)

@@ -90,7 +90,7 @@ def test_not_a_library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 def test_locked_library(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with Library.open(demo_dir, write=True):
         code, _out, err = run(capsys, "--library", str(demo_dir), "check", "--repair")
-    assert code == 1 and "already open" in err
+    assert code == 1 and "is in use by" in err
 
 
 def test_newer_library(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

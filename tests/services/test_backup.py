@@ -132,3 +132,131 @@ def test_automatic_backups_are_pruned(demo_library: Library) -> None:
     kept = automatic_backups(demo_library)
     assert kept == made[-3:]
     assert all(p.stat().st_size > 0 for p in kept)
+
+
+def test_no_backup_over_the_pack_being_imported(
+    demo_library: Library, empty_library: Library, tmp_path: Path
+) -> None:
+    """In the window an import and a backup can run at once: the backup may not replace the
+    pack the import is reading."""
+    from desktop_app.core.errors import UserError
+    from desktop_app.core.progress import Progress
+    from desktop_app.services import packs
+
+    illustrate(demo_library)
+    pack = packs.export_pack(demo_library, tmp_path / "swap.zip").path
+    refused: list[str] = []
+
+    class BackUpMeanwhile(Progress):
+        def on_step(self, done: int, total: int, text: str) -> None:
+            if text.startswith("Checking photos") and not refused:
+                with pytest.raises(UserError) as error:
+                    create_backup(demo_library, pack)
+                refused.append(str(error.value))
+
+    packs.import_pack(empty_library, pack, progress=BackUpMeanwhile())
+    assert refused and "being read" in refused[0]
+    # Once the import is done, the file may be written again.
+    assert create_backup(demo_library, pack).path == pack
+
+
+# --- leftovers of killed backups ------------------------------------------------------------
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(proc.stdout)
+
+
+def _many_photos(library: Library, count: int, size: int) -> None:
+    """Photos of incompressible bytes written straight into the store (a slow backup)."""
+    import hashlib
+    import os
+
+    from desktop_app.storage.models import Photo
+    from desktop_app.storage.photostore import photo_path
+
+    with library.transaction() as s:
+        for n in range(count):
+            data = os.urandom(size)
+            sha = hashlib.sha256(data).hexdigest()
+            path = photo_path(library.photos_dir, sha, "jpg")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            s.add(
+                Photo(
+                    sha256=sha,
+                    ext="jpg",
+                    original_name=f"{n}.jpg",
+                    byte_size=size,
+                    width=10,
+                    height=10,
+                )
+            )
+
+
+def test_a_killed_backup_leaves_nothing_in_the_temp_folder_and_the_next_cleans_up(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from desktop_app.cli import main
+
+    with Library.open(demo_dir, write=True) as library:
+        _many_photos(library, 400, 256 * 1024)
+    dest = tmp_path / "u盘"
+    dest.mkdir()
+    private_tmp = tmp_path / "system-temp"
+    private_tmp.mkdir()
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "TMPDIR": str(private_tmp), "PYTHONPATH": str(repo)}
+    cmd = [sys.executable, "-m", "desktop_app", "--library", str(demo_dir), "backup", "-o"]
+    proc = subprocess.Popen([*cmd, str(dest / "first.zip")], env=env, cwd=repo)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.name.endswith(".part") for p in dest.iterdir()):
+            assert proc.poll() is None, "the backup ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    left = sorted(p.name for p in dest.iterdir())
+    assert left and all(name.startswith(".jiangxin-backup-") for name in left), left
+    assert not (dest / "first.zip").exists()
+    # The snapshot was never in the system's temporary folder.
+    assert list(private_tmp.iterdir()) == []
+    # The next backup to that folder removes what the killed one left, and nothing else.
+    (dest / "notes.txt").write_text("mine")
+    assert main(["--library", str(demo_dir), "backup", "-o", str(dest / "second.zip")]) == 0
+    assert sorted(p.name for p in dest.iterdir()) == ["notes.txt", "second.zip"]
+
+
+def test_leftovers_of_a_running_backup_are_kept(tmp_path: Path) -> None:
+    import os
+
+    from desktop_app.services.backup import remove_leftovers
+
+    mine = tmp_path / f".jiangxin-backup-{os.getpid()}-0123abcd.sqlite3"
+    dead = tmp_path / f".jiangxin-backup-{_dead_pid()}-0123abcd.sqlite3"
+    dead_zip = tmp_path / f".jiangxin-backup-{_dead_pid()}-89abcdef.x7y.part"
+    other = tmp_path / ".jiangxin-backup-notes.txt"
+    for path in (mine, dead, dead_zip, other):
+        path.write_bytes(b"x")
+    assert sorted(remove_leftovers(tmp_path)) == sorted([dead, dead_zip])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, other.name])

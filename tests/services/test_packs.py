@@ -521,7 +521,10 @@ def test_killed_import_leaves_the_records_as_they_were(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    # The killed import left its staging folder in tmp/; opening for writing removes it.
+    assert any((target_dir / "tmp").iterdir())
     with Library.open(target_dir, write=True) as target:
+        assert not any(target.tmp_dir.iterdir())
         assert records(target) == before
         check_library(target, repair=True)
         assert not check_library(target).damaged
@@ -538,3 +541,134 @@ def test_refused_when_the_library_is_read_only(demo_dir: Path, good_pack: Path) 
         pytest.raises(Exception, match="read-only"),
     ):
         packs.import_pack(library, demo_dir.parent / "p.jxpack")
+
+
+# --- refused imports keep backups; photos are checked before the write lock -----------------
+
+
+def _tree(root: Path) -> dict[str, str]:
+    """Every file and folder under `root` (files with a hash of their bytes)."""
+    import hashlib
+
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "/"
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def _two_captains(good: Path, tmp: Path) -> Path:
+    """A pack whose records the database refuses only when they are written."""
+    members = read_members(good)
+
+    def crown(items: list[dict[str, object]]) -> None:
+        for item in items:
+            record = item["record"]
+            assert isinstance(record, dict)
+            if len(record["members"]) > 1:
+                for membership in record["members"]:
+                    membership["role"] = "captain"
+
+    edit_records(members, "team", crown)
+    return write_pack(tmp / "captains.jxpack", members)
+
+
+def test_refused_imports_never_push_out_backups(
+    good_pack: Path, empty_library: Library, tmp_path: Path
+) -> None:
+    from desktop_app.services.backup import automatic_backup, automatic_backups
+
+    for _n in range(10):
+        automatic_backup(empty_library, "import", keep=10)
+    backups_before = _tree(empty_library.backups_dir)
+    photos_before = _tree(empty_library.photos_dir)
+    assert len(automatic_backups(empty_library)) == 10
+    damaged = _hostile("photo_bytes_altered", good_pack, tmp_path)
+    captains = _two_captains(good_pack, tmp_path)
+    for bad in [damaged] * 10 + [captains] * 10:
+        with pytest.raises(ImportRejectedError):
+            packs.import_pack(empty_library, bad, keep_backups=10)
+    assert _tree(empty_library.backups_dir) == backups_before
+    # No photo file and no empty photos/xx/ folder is left behind, nothing in tmp/ either.
+    assert _tree(empty_library.photos_dir) == photos_before
+    assert not any(empty_library.tmp_dir.iterdir())
+    # A good import still backs up and prunes to the newest ten.
+    report = packs.import_pack(empty_library, good_pack, keep_backups=10)
+    assert report.backup and Path(report.backup) in automatic_backups(empty_library)
+    assert len(automatic_backups(empty_library)) == 10
+
+
+def test_an_import_that_fails_late_takes_back_its_files_folders_and_backup(
+    good_pack: Path, empty_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.services.backup import automatic_backup
+
+    automatic_backup(empty_library, "import")
+    before = _tree(empty_library.root / "photos"), _tree(empty_library.backups_dir)
+    placed: list[Path] = []
+
+    def fail_after_placing(*_args: object, **_kw: object) -> None:
+        placed.extend(p for p in empty_library.photos_dir.rglob("*") if p.is_file())
+        raise ImportRejectedError("refused while writing the records")
+
+    monkeypatch.setattr(merge, "apply_plan", fail_after_placing)
+    with pytest.raises(ImportRejectedError, match="refused while writing"):
+        packs.import_pack(empty_library, good_pack)
+    assert len(placed) == 7  # the photos were in the store when the records failed
+    assert (_tree(empty_library.root / "photos"), _tree(empty_library.backups_dir)) == before
+    assert not any(empty_library.tmp_dir.iterdir())
+
+
+def test_a_full_disk_leaves_no_partial_backup(
+    empty_library: Library, good_pack: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.core.errors import UserError
+    from desktop_app.storage import library as library_module
+
+    real_connect = sqlite3.connect
+
+    class FullDisk:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self.conn = conn
+
+        def backup(self, _target: sqlite3.Connection) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def close(self) -> None:
+            self.conn.close()
+
+    def connect(database: str, *args: object, **kwargs: object) -> object:
+        conn = real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+        return FullDisk(conn) if "mode=ro" in str(database) else conn
+
+    monkeypatch.setattr(library_module.sqlite3, "connect", connect)
+    before = library_state(empty_library)
+    with pytest.raises(UserError, match="Could not back up"):
+        packs.import_pack(empty_library, good_pack)
+    monkeypatch.undo()
+    assert library_state(empty_library) == before
+    assert list(empty_library.backups_dir.iterdir()) == []
+
+
+def test_photos_are_checked_and_copied_without_the_write_lock(
+    good_pack: Path, empty_library: Library
+) -> None:
+    """Another writer (a form saved in the window) is not kept waiting by the photo work."""
+    seen: list[str] = []
+
+    class WriteMeanwhile(Progress):
+        def on_step(self, done: int, total: int, text: str) -> None:
+            if text.startswith("Checking photos") and done > 0 and not seen:
+                conn = sqlite3.connect(empty_library.db_path, timeout=0)
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    conn.execute("UPDATE library_meta SET value = value WHERE key = 'name'")
+                    conn.commit()
+                    seen.append("wrote")
+                except sqlite3.OperationalError as exc:
+                    seen.append(str(exc))
+                finally:
+                    conn.close()
+
+    report = packs.import_pack(empty_library, good_pack, progress=WriteMeanwhile())
+    assert seen == ["wrote"]
+    assert len(report.added) == 19 and report.new_photo_files == 7

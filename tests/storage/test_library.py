@@ -47,7 +47,7 @@ def test_create_refuses_a_non_empty_folder_and_leaves_it_alone(tmp_path: Path) -
 
 def test_second_writer_is_refused_with_a_clear_message(demo_dir: Path) -> None:
     with Library.open(demo_dir, write=True):
-        with pytest.raises(LibraryLockedError, match="already open"):
+        with pytest.raises(LibraryLockedError, match="is in use by"):
             Library.open(demo_dir, write=True)
         # Readers are still welcome (the CLI can list while the window is open).
         with Library.open(demo_dir, write=False) as reader:

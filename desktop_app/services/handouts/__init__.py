@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.core.errors import UserError
+from desktop_app.core.fsutil import check_destination
 from desktop_app.core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.core.settings import Settings
@@ -105,6 +106,7 @@ def build_guide_handout(
     from desktop_app.services.handouts.data import load_guide_docs
 
     opts = (options or HandoutOptions()).checked()
+    check_destination(Path(target), libraries=[library.root])
     (guide,) = load_guide_docs(library, [guide_id])
     _check_safety([] if guide.safety_notes else [guide.title], opts)
     from desktop_app.services.handouts.build import render_guide
@@ -131,6 +133,7 @@ def build_session_report(
     from desktop_app.services.handouts.data import load_session_doc
 
     opts = (options or HandoutOptions()).checked()
+    check_destination(Path(target), libraries=[library.root])
     session = load_session_doc(library, session_id)
     from desktop_app.services.handouts.build import render_session_report
 
@@ -155,6 +158,7 @@ def build_session_pack(
     from desktop_app.services.handouts.data import load_session_doc
 
     opts = (options or HandoutOptions()).checked()
+    check_destination(Path(target), libraries=[library.root])
     session = load_session_doc(library, session_id)
     if not session.guides and session.deleted_guides:
         raise UserError(
@@ -191,6 +195,7 @@ def build_booklet(
     from desktop_app.services.handouts.data import load_guide_docs
 
     opts = (options or HandoutOptions()).checked()
+    check_destination(Path(target), libraries=[library.root])
     if not title.strip():
         raise UserError(_("Give the booklet a title."))
     ids = list(dict.fromkeys(guide_ids))
