@@ -23,9 +23,9 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import shutil
 import sqlite3
+import tempfile
 import uuid
 import zipfile
 from dataclasses import dataclass
