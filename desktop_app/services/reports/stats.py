@@ -48,6 +48,7 @@ _NAMES = {
     "member": "SELECT id, name, name_key FROM member WHERE id IN ({marks})",
     "guide": "SELECT id, title, title_key FROM guide WHERE id IN ({marks})",
 }
+TOTAL = N_("Total")
 NO_GROUP_NAMES = {
     "team": N_("(no service team recorded)"),
     "member": N_("(no member recorded)"),
@@ -272,7 +273,7 @@ def compute(
     )
     total = _grouped(conn, period, "SELECT id AS sid, NULL AS gkey FROM s", {}).get(None)
     total = total or Figures(None, "")
-    total.name = tr(N_("Total"))
+    total.name = tr(TOTAL)
     buckets = period.buckets()
     cte, params = _bucket_cte(buckets)
     by_bucket = _grouped(conn, period, cte, params)
