@@ -10,39 +10,63 @@ the table.
 A figure some sessions cannot contribute to says so: `left_out` counts, per reason, the sessions
 that were left out of a figure (no end time, no head counts...). Nothing is silently zero.
 
-All of it is a handful of aggregate queries on the library's `sqlite3` reader: a year of a
-20,000-session library takes a few milliseconds (BENCHMARKS.md).
+Counted with three queries on the library's `sqlite3` reader that touch only the period's
+sessions (see `compute`); BENCHMARKS.md has the time for a year of a 20,000-session library.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import N_, _
-from desktop_app.services.reports.period import Bucket, Period
+from desktop_app.services.reports.period import Period
 from desktop_app.storage.library import Library
 
 GROUPINGS = ("team", "member", "guide")
 
-# Live links from a session to the records it is grouped by: (session id, group key).
-_LINKS = {
+# (session, group key) pairs for the period's sessions; links to live records only.
+_PERIOD = "s.deleted_at IS NULL AND s.starts_at >= :lo AND s.starts_at < :hi"
+_LINK_PAIRS = {
     "team": (
-        "SELECT st.session_id AS sid, st.team_id AS gkey FROM session_team st"
-        " JOIN service_team t ON t.id = st.team_id AND t.deleted_at IS NULL"
+        "SELECT DISTINCT s.id, x.team_id FROM field_session s"
+        " JOIN session_team x ON x.session_id = s.id"
+        " JOIN service_team t ON t.id = x.team_id AND t.deleted_at IS NULL"
+        f" WHERE {_PERIOD}"
     ),
     "member": (
-        "SELECT DISTINCT sa.session_id AS sid, sa.member_id AS gkey FROM session_attendee sa"
-        " JOIN member m ON m.id = sa.member_id AND m.deleted_at IS NULL"
+        "SELECT DISTINCT s.id, x.member_id FROM field_session s"
+        " JOIN session_attendee x ON x.session_id = s.id"
+        " JOIN member m ON m.id = x.member_id AND m.deleted_at IS NULL"
+        f" WHERE {_PERIOD}"
     ),
     "guide": (
-        "SELECT sg.session_id AS sid, sg.guide_id AS gkey FROM session_guide sg"
-        " JOIN guide g ON g.id = sg.guide_id AND g.deleted_at IS NULL"
+        "SELECT DISTINCT s.id, x.guide_id FROM field_session s"
+        " JOIN session_guide x ON x.session_id = s.id"
+        " JOIN guide gd ON gd.id = x.guide_id AND gd.deleted_at IS NULL"
+        f" WHERE {_PERIOD}"
     ),
 }
+# One row per session of the period: what its figures are made of. Each subquery is one
+# lookup in a session_id index.
+_FACTS = f"""
+SELECT s.id, s.starts_at,
+  CASE WHEN s.ends_at IS NULL OR s.ends_at <= s.starts_at THEN NULL
+       ELSE (julianday(s.ends_at) - julianday(s.starts_at)) * 24.0 END,
+  s.ends_at IS NULL,
+  (SELECT count(*) FROM participant_group pg WHERE pg.session_id = s.id),
+  (SELECT count(count) FROM participant_group pg WHERE pg.session_id = s.id),
+  (SELECT sum(count) FROM participant_group pg WHERE pg.session_id = s.id),
+  (SELECT count(*) FROM session_photo sp JOIN photo p ON p.id = sp.photo_id
+     AND p.deleted_at IS NULL WHERE sp.session_id = s.id),
+  s.host_organisations
+FROM field_session s WHERE {_PERIOD}
+"""
 _NAMES = {
     "team": "SELECT id, name, name_key FROM service_team WHERE id IN ({marks})",
     "member": "SELECT id, name, name_key FROM member WHERE id IN ({marks})",
@@ -146,141 +170,130 @@ class Statistics:
         }
 
 
-def _sessions_cte(extra: str = "") -> str:
-    return (
-        "s AS (SELECT id, starts_at, ends_at, host_organisations FROM field_session"
-        " WHERE deleted_at IS NULL AND starts_at >= :lo AND starts_at < :hi)" + extra
-    )
-
-
-# Per-session facts: hours (NULL when unknown), head-count coverage, photos, hosts named.
-_FACTS = """
-f AS (
-  SELECT s.id AS sid,
-    CASE WHEN s.ends_at IS NULL OR s.ends_at <= s.starts_at THEN NULL
-         ELSE (julianday(s.ends_at) - julianday(s.starts_at)) * 24.0 END AS hours,
-    s.ends_at IS NULL AS no_end,
-    s.ends_at IS NOT NULL AND s.ends_at <= s.starts_at AS bad_end,
-    coalesce(pg.n_groups, 0) AS n_groups,
-    coalesce(pg.n_counted, 0) AS n_counted,
-    pg.people AS people,
-    coalesce(ph.n, 0) AS photos,
-    (SELECT count(*) FROM json_each(s.host_organisations) j WHERE trim(j.value) != '')
-      AS n_hosts
-  FROM s
-  LEFT JOIN (
-    SELECT session_id, count(*) AS n_groups, count(count) AS n_counted, sum(count) AS people
-    FROM participant_group WHERE session_id IN (SELECT id FROM s) GROUP BY session_id
-  ) pg ON pg.session_id = s.id
-  LEFT JOIN (
-    SELECT sp.session_id, count(*) AS n FROM session_photo sp
-    JOIN photo p ON p.id = sp.photo_id AND p.deleted_at IS NULL
-    WHERE sp.session_id IN (SELECT id FROM s) GROUP BY sp.session_id
-  ) ph ON ph.session_id = s.id
-)
-"""
-
-_AGGREGATE = """
-SELECT g.gkey, count(*), sum(f.hours), sum(f.no_end), sum(f.bad_end),
-  sum(CASE WHEN f.n_counted > 0 THEN f.people END),
-  sum(f.n_groups = 0), sum(f.n_groups > 0 AND f.n_counted = 0),
-  sum(f.n_counted > 0 AND f.n_counted < f.n_groups),
-  sum(f.photos), sum(f.n_hosts = 0)
-FROM g JOIN f ON f.sid = g.sid GROUP BY g.gkey
-"""
-_HOSTS = """
-SELECT g.gkey, count(DISTINCT trim(j.value))
-FROM g JOIN s ON s.id = g.sid, json_each(s.host_organisations) j
-WHERE trim(j.value) != '' GROUP BY g.gkey
-"""
-_GUIDES = """
-SELECT g.gkey, count(DISTINCT sg.guide_id)
-FROM g JOIN session_guide sg ON sg.session_id = g.sid
-JOIN guide gd ON gd.id = sg.guide_id AND gd.deleted_at IS NULL
-GROUP BY g.gkey
-"""
-
-
-def _grouped(
-    conn: sqlite3.Connection, period: Period, group_cte: str, params: dict[str, Any]
-) -> dict[str | None, Figures]:
-    lo, hi = period.bounds()
-    params = {"lo": lo, "hi": hi, **params}
-    head = "WITH " + _sessions_cte(", g AS (" + group_cte + ")")
-    out: dict[str | None, Figures] = {}
-    for row in conn.execute(head + ", " + _FACTS + _AGGREGATE, params):
-        key = row[0]
-        reasons = dict(
-            zip(
-                ("no_end", "bad_end", "no_groups", "no_counts", "partial_counts", "no_hosts"),
-                (row[3], row[4], row[6], row[7], row[8], row[10]),
-                strict=True,
-            )
-        )
-        out[key] = Figures(
-            key=key,
-            name="",
-            sessions=int(row[1]),
-            hours=float(row[2] or 0.0),
-            trainees=int(row[5] or 0),
-            photos=int(row[9] or 0),
-            left_out={r: int(n) for r, n in reasons.items() if n},
-        )
-    for key, n in conn.execute(head + _HOSTS, params):
-        out[key].hosts = int(n)
-    for key, n in conn.execute(head + _GUIDES, params):
-        out[key].guides = int(n)
-    return out
-
-
 def _check_by(by: str) -> None:
     if by not in GROUPINGS:
         raise UserError(_("Cannot group by “{by}”; use team, member or guide.").format(by=by))
 
 
-def _group_cte(by: str) -> str:
-    return f"SELECT s.id AS sid, l.gkey AS gkey FROM s LEFT JOIN ({_LINKS[by]}) l ON l.sid = s.id"
+class _Tally:
+    """Running figures of one row: counts, and the distinct hosts and guides seen."""
+
+    __slots__ = ("figures", "guides", "hosts")
+
+    def __init__(self, key: str | None, name: str = "") -> None:
+        self.figures = Figures(key, name)
+        self.hosts: set[str] = set()
+        self.guides: set[str] = set()
+
+    def done(self) -> Figures:
+        self.figures.hosts = len(self.hosts)
+        self.figures.guides = len(self.guides)
+        self.figures.left_out = {
+            r: self.figures.left_out[r] for r in REASONS if self.figures.left_out.get(r)
+        }
+        return self.figures
 
 
-def _bucket_cte(buckets: list[Bucket]) -> tuple[str, dict[str, Any]]:
-    params: dict[str, Any] = {}
-    cases = []
-    for i, b in enumerate(buckets):
-        params[f"b{i}lo"], params[f"b{i}hi"], params[f"b{i}"] = b.lo, b.hi, b.label
-        cases.append(f"WHEN s.starts_at >= :b{i}lo AND s.starts_at < :b{i}hi THEN :b{i}")
-    return f"SELECT s.id AS sid, CASE {' '.join(cases)} END AS gkey FROM s", params
+def _pairs(conn: sqlite3.Connection, sql: str, params: dict[str, str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for sid, value in conn.execute(sql, params):
+        out.setdefault(sid, []).append(value)
+    return out
+
+
+def _reasons(
+    hours: float | None, no_end: int, n_groups: int, n_counted: int, n_hosts: int
+) -> list[str]:
+    reasons: list[str] = []
+    if hours is None:
+        reasons.append("no_end" if no_end else "bad_end")
+    if not n_groups:
+        reasons.append("no_groups")
+    elif not n_counted:
+        reasons.append("no_counts")
+    elif n_counted < n_groups:
+        reasons.append("partial_counts")
+    if not n_hosts:
+        reasons.append("no_hosts")
+    return reasons
+
+
+def _hosts(stored: str | None) -> set[str]:
+    """The host organisations named in a session's stored JSON list (blank names skipped).
+
+    Parsed here rather than with SQLite's json_each: joining the virtual table makes SQLite
+    scan every session instead of the period's (measured: 5x slower on 20,000 sessions)."""
+    try:
+        names = json.loads(stored) if stored else []
+    except ValueError:
+        return set()
+    if not isinstance(names, list):
+        return set()
+    return {n.strip() for n in names if isinstance(n, str) and n.strip()}
 
 
 def compute(
     library: Library, period: Period, by: str = "team", tr: Callable[[str], str] = _
 ) -> Statistics:
-    """The statistics of `period` grouped `by` team, member or guide."""
+    """The statistics of `period` grouped `by` team, member or guide.
+
+    Three queries, each touching only the period's sessions through indexes: per-session
+    facts (aggregated in SQL), the session-to-group links and the guides taught. Summing
+    those per row is plain Python over a few thousand tuples: one pass fills the group rows,
+    the total and the months together, where grouped SQL would run the joins once for each.
+    """
     _check_by(by)
     conn = library.reader()
-    grouped = _grouped(conn, period, _group_cte(by), {})
-    keys = [k for k in grouped if k is not None]
-    names: dict[str, tuple[str, str]] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        sql = _NAMES[by].format(marks=",".join("?" * len(chunk)))
-        for key, name, sort_key in conn.execute(sql, chunk):
-            names[key] = (name, sort_key or "")
+    lo, hi = period.bounds()
+    params = {"lo": lo, "hi": hi}
+    links = _pairs(conn, _LINK_PAIRS[by], params)
+    guides = links if by == "guide" else _pairs(conn, _LINK_PAIRS["guide"], params)
+    buckets = period.buckets()
+    bucket_starts = [b.lo for b in buckets]
+    rows: dict[str | None, _Tally] = {}
+    total = _Tally(None)
+    by_bucket = [_Tally(b.label, b.label) for b in buckets]
+    facts = conn.execute(_FACTS, params)
+    for sid, starts, hours, no_end, n_groups, n_counted, people, photos, host_json in facts:
+        keys: list[str | None] = list(links.get(sid, ())) or [None]
+        tallies = [rows.get(k) or rows.setdefault(k, _Tally(k)) for k in keys]
+        tallies.append(total)
+        tallies.append(by_bucket[max(0, bisect_right(bucket_starts, starts) - 1)])
+        session_hosts = _hosts(host_json)
+        session_guides = guides.get(sid, ())
+        reasons = _reasons(hours, no_end, n_groups, n_counted, len(session_hosts))
+        for t in tallies:
+            f = t.figures
+            f.sessions += 1
+            f.hours += hours or 0.0
+            f.trainees += people if n_counted else 0
+            f.photos += photos
+            for r in reasons:
+                f.left_out[r] = f.left_out.get(r, 0) + 1
+            t.hosts.update(session_hosts)
+            t.guides.update(session_guides)
+    grouped = {k: t.done() for k, t in rows.items()}
+    names = _names(conn, by, [k for k in grouped if k is not None])
     for key, fig in grouped.items():
         fig.name = names[key][0] if key is not None else tr(NO_GROUP_NAMES[by])
     groups = sorted(
         grouped.values(),
         key=lambda f: (f.key is None, -f.sessions, names.get(f.key or "", ("", ""))[1]),
     )
-    total = _grouped(conn, period, "SELECT id AS sid, NULL AS gkey FROM s", {}).get(None)
-    total = total or Figures(None, "")
-    total.name = tr(TOTAL)
-    buckets = period.buckets()
-    cte, params = _bucket_cte(buckets)
-    by_bucket = _grouped(conn, period, cte, params)
-    bucket_rows = [by_bucket.get(b.label) or Figures(b.label, b.label) for b in buckets]
-    for fig, b in zip(bucket_rows, buckets, strict=True):
-        fig.key = fig.name = b.label
-    return Statistics(period, by, groups, total, bucket_rows)
+    total_row = total.done()
+    total_row.name = tr(TOTAL)
+    return Statistics(period, by, groups, total_row, [t.done() for t in by_bucket])
+
+
+def _names(conn: sqlite3.Connection, by: str, keys: list[str]) -> dict[str, tuple[str, str]]:
+    """Display name and pinyin sort key of each group's record."""
+    names: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        sql = _NAMES[by].format(marks=",".join("?" * len(chunk)))
+        for key, name, sort_key in conn.execute(sql, chunk):
+            names[key] = (name, sort_key or "")
+    return names
 
 
 def session_ids(library: Library, period: Period, by: str, key: str | None) -> list[str]:
@@ -288,10 +301,12 @@ def session_ids(library: Library, period: Period, by: str, key: str | None) -> l
     in date order."""
     _check_by(by)
     lo, hi = period.bounds()
-    head = "WITH " + _sessions_cte(", g AS (" + _group_cte(by) + ")")
-    where = "g.gkey IS NULL" if key is None else "g.gkey = :key"
-    sql = head + f" SELECT DISTINCT s.id, s.starts_at FROM g JOIN s ON s.id = g.sid WHERE {where}"
-    rows = library.reader().execute(
-        sql + " ORDER BY s.starts_at, s.id", {"lo": lo, "hi": hi, "key": key}
-    )
-    return [r[0] for r in rows]
+    params = {"lo": lo, "hi": hi}
+    conn = library.reader()
+    ordered = conn.execute(
+        f"SELECT s.id FROM field_session s WHERE {_PERIOD} ORDER BY s.starts_at, s.id", params
+    ).fetchall()
+    links = _pairs(conn, _LINK_PAIRS[by], params)
+    if key is None:
+        return [sid for (sid,) in ordered if sid not in links]
+    return [sid for (sid,) in ordered if key in links.get(sid, ())]
