@@ -21,6 +21,7 @@ import sqlite3
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from desktop_app.core.errors import UserError
@@ -310,3 +311,25 @@ def session_ids(library: Library, period: Period, by: str, key: str | None) -> l
     if key is None:
         return [sid for (sid,) in ordered if sid not in links]
     return [sid for (sid,) in ordered if key in links.get(sid, ())]
+
+
+def bucket_period(period: Period, bucket: Figures) -> Period:
+    """The days of one month (or year) bar of `period`'s chart, cut to the period."""
+    label = bucket.name
+    if len(label) == 4:
+        first, last = date(int(label), 1, 1), date(int(label), 12, 31)
+    else:
+        year, month = int(label[:4]), int(label[5:7])
+        first = date(year, month, 1)
+        last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+    return Period(max(first, period.start), min(last, period.end))
+
+
+def sessions_in(library: Library, period: Period) -> list[str]:
+    """Every live session of `period`, in date order (the sessions behind a month's bar)."""
+    lo, hi = period.bounds()
+    rows = library.reader().execute(
+        f"SELECT s.id FROM field_session s WHERE {_PERIOD} ORDER BY s.starts_at, s.id",
+        {"lo": lo, "hi": hi},
+    )
+    return [sid for (sid,) in rows]
