@@ -53,7 +53,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     q = kinds.add_parser("news", help=_("a news draft about a session"))
     q.add_argument("id", help=_("session id (a unique prefix of 8+ characters is enough)"))
     q.add_argument("-o", "--output", metavar="FILE.txt", help=_("save the draft (else print it)"))
+    q.add_argument(
+        "--with-photos",
+        action="store_true",
+        help=_("also export the session's photos into a folder beside the draft"),
+    )
     q.set_defaults(handler=cmd_news)
+
+    q = kinds.add_parser("photos", help=_("a zip of a period's photos, one folder per session"))
+    q.add_argument("--from", dest="start", metavar="DATE", help=_("first day, e.g. 2025-01-01"))
+    q.add_argument("--to", dest="end", metavar="DATE", help=_("last day, e.g. 2025-12-31"))
+    q.add_argument(
+        "--period",
+        choices=periods.PRESETS,
+        help=_("this month, quarter or year (instead of --from/--to)"),
+    )
+    q.add_argument("-o", "--output", required=True, metavar="FILE.zip", help=_("zip to write"))
+    q.add_argument(
+        "--long-edge", type=int, default=1600, metavar="PX", help=_("long edge of each photo")
+    )
+    q.set_defaults(handler=cmd_photos)
 
 
 def _language() -> str:
@@ -172,11 +191,35 @@ def cmd_news(ctx: CliContext, args: argparse.Namespace) -> int:
     from desktop_app.services.reports import news
 
     target = _target(args.output) if args.output else None
+    if args.with_photos and target is None:
+        raise UserError(_("--with-photos needs -o FILE.txt: the photos go beside the draft."))
     with ctx.open_library(write=False) as library:
         text = news.news_draft(library, args.id)
-    if target is None:
-        sys.stdout.write(text)
-        return 0
-    news.write_news(target, text)
-    print(_("Wrote {path}.").format(path=target))
+        if target is None:
+            sys.stdout.write(text)
+            return 0
+        news.write_news(target, text)
+        print(_("Wrote {path}.").format(path=target))
+        if args.with_photos:
+            from desktop_app.services import photos
+
+            folder = target.with_name(target.stem + "_" + _("photos"))
+            written = photos.export_session_photos(library, args.id, folder)
+            print(_("Exported {n} photos to {path}.").format(n=len(written), path=folder))
+    return 0
+
+
+def cmd_photos(ctx: CliContext, args: argparse.Namespace) -> int:
+    period = _period(args, required=True)
+    assert period is not None
+    target = _target(args.output)
+    from desktop_app.services.reports import photo_bundle
+
+    with ctx.open_library(write=False) as library:
+        result = photo_bundle.build_bundle(library, period, target, long_edge=args.long_edge)
+    print(
+        _("Wrote {path}: {photos} photos of {sessions} sessions.").format(
+            path=result.path, photos=result.photos, sessions=result.sessions
+        )
+    )
     return 0

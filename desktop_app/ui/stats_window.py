@@ -190,7 +190,8 @@ class StatsWindow(QWidget):
         self.xlsx_button = QPushButton(_("Excel…"))
         self.csv_button = QPushButton(_("CSV…"))
         self.pdf_button = QPushButton(_("Service ledger PDF…"))
-        for b in (self.xlsx_button, self.csv_button, self.pdf_button):
+        self.zip_button = QPushButton(_("Photos (zip)…"))
+        for b in (self.xlsx_button, self.csv_button, self.pdf_button, self.zip_button):
             top.addWidget(b)
 
         self.model = StatsTableModel(self)
@@ -244,6 +245,7 @@ class StatsWindow(QWidget):
         self.xlsx_button.clicked.connect(lambda: self.export("xlsx"))
         self.csv_button.clicked.connect(lambda: self.export("csv"))
         self.pdf_button.clicked.connect(lambda: self.export("pdf"))
+        self.zip_button.clicked.connect(lambda: self.export("zip"))
         self.recount()
 
     # --- period -----------------------------------------------------------------------------
@@ -396,6 +398,7 @@ class StatsWindow(QWidget):
             "xlsx": (_("Service ledger") + f" {stem}.xlsx", _("Excel workbooks (*.xlsx)")),
             "csv": (_("Statistics") + f" {stem}.csv", _("CSV files (*.csv)")),
             "pdf": (_("Service ledger") + f" {stem}.pdf", _("PDF files (*.pdf)")),
+            "zip": (_("photos") + f" {stem}.zip", _("Zip files (*.zip)")),
         }
         if target is None:
             default, file_filter = names[kind]
@@ -407,7 +410,14 @@ class StatsWindow(QWidget):
         lang = str(Settings().get("handout.language"))
         chosen_target = target
 
-        def op(_progress: Progress) -> Path:
+        def op(progress: Progress) -> Path:
+            if kind == "zip":
+                from desktop_app.services.reports import photo_bundle
+
+                long_edge = int(Settings().get("photos.export_long_edge"))
+                return photo_bundle.build_bundle(
+                    library, p, chosen_target, long_edge=long_edge, progress=progress
+                ).path
             tr = translator_for(lang)
             report = stats.compute(library, p, result.by, tr)
             if kind == "xlsx":

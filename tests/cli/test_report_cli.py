@@ -111,3 +111,31 @@ def test_member_record_and_news_draft(
         capsys, "--library", str(demo_dir), "report", "member", member, "-o", str(tmp_path)
     )
     assert code == 1 and "is a folder" in err
+
+
+def test_news_with_photos_needs_an_output_file(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _member, session = _ids(demo_dir)
+    code, out, err = run(
+        capsys, "--library", str(demo_dir), "report", "news", session, "--with-photos"
+    )
+    assert code == 1 and out == "" and "--with-photos needs -o" in err
+    code, out, _err = run(
+        capsys, "--library", str(demo_dir), "report", "news", session,
+        "-o", str(tmp_path / "稿.txt"), "--with-photos",
+    )  # fmt: skip
+    # The demo session has no photos: an empty folder beside the draft, and it says so.
+    assert code == 0 and "Exported 0 photos" in out
+    assert (tmp_path / "稿_photos").is_dir()
+
+
+def test_photo_bundle_of_a_period_without_photos_fails_in_one_line(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "--library", str(demo_dir), "report", "photos", "--period", "year",
+        "-o", str(tmp_path / "p.zip"),
+    )  # fmt: skip
+    assert code == 1 and out == "" and "No session of this period has photos." in err
+    assert not (tmp_path / "p.zip").exists()

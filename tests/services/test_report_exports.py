@@ -149,3 +149,44 @@ def test_writing_into_a_missing_folder_fails_in_one_sentence(
         xlsx.write_xlsx(tmp_path / "file" / "x.xlsx", tables.all_tables(demo_library, result, ZH))
     with pytest.raises(UserError, match="Cannot write"):
         csvfile.write_csv(tmp_path / "file" / "x.csv", tables.summary_table(result, ZH))
+
+
+def test_photo_bundle_has_a_folder_per_session_with_upright_photos(
+    gapped: Library, tmp_path: Path
+) -> None:
+    import zipfile
+
+    from PIL import Image
+
+    from desktop_app.services.reports import photo_bundle
+
+    march = Period(date(2024, 3, 1), date(2024, 3, 31))
+    lo, hi = march.bounds()
+    # Every photo the sessions' grids show (photos.session_photos), as Export photos… does.
+    sql = (
+        "SELECT count(DISTINCT sp.session_id), count(*) FROM session_photo sp"
+        " JOIN field_session s ON s.id = sp.session_id"
+        " WHERE s.deleted_at IS NULL AND s.starts_at >= ? AND s.starts_at < ?"
+    )
+    expected = gapped.reader().execute(sql, (lo, hi)).fetchone()
+    result = photo_bundle.build_bundle(gapped, march, tmp_path / "照片.zip", long_edge=64)
+    assert (result.sessions, result.photos) == tuple(expected)
+    with zipfile.ZipFile(result.path) as bundle:
+        names = bundle.namelist()
+        assert len(names) == result.photos
+        folders = {n.split("/")[0] for n in names}
+        assert len(folders) == result.sessions
+        assert all(f.startswith("2024-03-") and "_" in f for f in folders)
+        with bundle.open(names[0]) as first:
+            assert Image.open(first).format == "JPEG"
+    with pytest.raises(UserError, match="No session of this period has photos"):
+        photo_bundle.build_bundle(
+            gapped, Period(date(2030, 1, 1), date(2030, 1, 2)), tmp_path / "x.zip"
+        )
+    assert not (tmp_path / "x.zip").exists()
+    assert photo_bundle.folder_name("2024-03-01", "a/b:c", set()) == "2024-03-01_a b c"
+    used: set[str] = set()
+    assert [photo_bundle.folder_name("d", "园博园", used) for _ in range(2)] == [
+        "d_园博园",
+        "d_园博园_2",
+    ]

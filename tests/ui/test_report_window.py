@@ -82,7 +82,9 @@ def test_chart_is_painted_with_bars(window: MainWindow, qtbot: Any) -> None:
     assert sw.chart.bar_rects()[6].height() == 0  # July: no session, no bar
 
 
-def test_statistics_exports(window: MainWindow, qtbot: Any, tmp_path: Path) -> None:
+def test_statistics_exports(
+    window: MainWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sw = window.report_actions.show_statistics()
     qtbot.addWidget(sw)
     sw.set_period(AUGUST, "team")
@@ -93,6 +95,11 @@ def test_statistics_exports(window: MainWindow, qtbot: Any, tmp_path: Path) -> N
     assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / "a.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert "a.csv" in sw.sessions_title.text()
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
+    sw.export("zip", tmp_path / "a.zip")  # the demo session has no photos
+    assert shown == ["No session of this period has photos."]
+    assert not (tmp_path / "a.zip").exists()
 
 
 def test_a_bad_period_says_so_and_counts_nothing(window: MainWindow, qtbot: Any) -> None:
