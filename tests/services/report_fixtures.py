@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from desktop_app.services.largegen import generate_large
 from desktop_app.storage.library import Library
-from desktop_app.storage.models import FieldSession, SessionPhoto
+from desktop_app.storage.models import FieldSession
 
 
 def make_gapped_library(root: Path) -> None:
@@ -82,7 +82,7 @@ def expected_figures(
                 selectinload(FieldSession.attendees),
                 selectinload(FieldSession.groups),
                 selectinload(FieldSession.guides),
-                selectinload(FieldSession.photos).selectinload(SessionPhoto.photo),
+                selectinload(FieldSession.photos),
             )
         ).all()
         live_teams = {t for (t,) in s.execute(select_live("service_team"))}
@@ -124,7 +124,9 @@ def expected_figures(
                     e.left_out["no_hosts"] += 1
                 e.hosts |= hosts
                 e.guides |= {g.guide_id for g in fs.guides if g.guide_id in live_guides}
-                e.photos += sum(1 for p in fs.photos if p.photo.deleted_at is None)
+                # What the session's photo grid shows (photos.session_photos): every link,
+                # also to a photo deleted elsewhere and merged in (the fixture makes some).
+                e.photos += len(fs.photos)
     return dict(groups), total
 
 

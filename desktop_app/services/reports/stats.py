@@ -2,15 +2,15 @@
 
 Per group: sessions, service hours (from each session's start and end), trainees reached (the
 sum of its participant groups' head counts), distinct host organisations, distinct guides
-taught and photos taken. A session can belong to several groups (two teams ran it), so the
-total row is counted over the period's distinct sessions, not summed from the rows. Sessions
-without any live team (member, guide) form a group of their own, so no session drops out of
-the table.
+taught and photos taken (the photos in the sessions' photo grids). A session can belong to
+several groups (two teams ran it), so the total row is counted over the period's distinct
+sessions, not summed from the rows. Sessions without any live team (member, guide) form a
+group of their own, so no session drops out of the table.
 
 A figure some sessions cannot contribute to says so: `left_out` counts, per reason, the sessions
 that were left out of a figure (no end time, no head counts...). Nothing is silently zero.
 
-Counted with three queries on the library's `sqlite3` reader that touch only the period's
+Counted with one query on the library's `sqlite3` reader that touches only the period's
 sessions (see `compute`); BENCHMARKS.md has the time for a year of a 20,000-session library.
 """
 
@@ -31,43 +31,60 @@ from desktop_app.storage.library import Library
 
 GROUPINGS = ("team", "member", "guide")
 
-# (session, group key) pairs for the period's sessions; links to live records only.
+# (session, group key) pairs for the period's sessions, and the deleted records among the keys
+# (dropped in Python: a handful of ids, where joining each link to its record to look at
+# deleted_at costs a table lookup per link).
 _PERIOD = "s.deleted_at IS NULL AND s.starts_at >= :lo AND s.starts_at < :hi"
 _LINK_PAIRS = {
     "team": (
         "SELECT DISTINCT s.id, x.team_id FROM field_session s"
-        " JOIN session_team x ON x.session_id = s.id"
-        " JOIN service_team t ON t.id = x.team_id AND t.deleted_at IS NULL"
-        f" WHERE {_PERIOD}"
+        f" JOIN session_team x ON x.session_id = s.id WHERE {_PERIOD}"
     ),
     "member": (
         "SELECT DISTINCT s.id, x.member_id FROM field_session s"
-        " JOIN session_attendee x ON x.session_id = s.id"
-        " JOIN member m ON m.id = x.member_id AND m.deleted_at IS NULL"
-        f" WHERE {_PERIOD}"
+        f" JOIN session_attendee x ON x.session_id = s.id WHERE {_PERIOD}"
     ),
     "guide": (
         "SELECT DISTINCT s.id, x.guide_id FROM field_session s"
-        " JOIN session_guide x ON x.session_id = s.id"
-        " JOIN guide gd ON gd.id = x.guide_id AND gd.deleted_at IS NULL"
-        f" WHERE {_PERIOD}"
+        f" JOIN session_guide x ON x.session_id = s.id WHERE {_PERIOD}"
     ),
 }
-# One row per session of the period: what its figures are made of. Each subquery is one
-# lookup in a session_id index.
-_FACTS = f"""
+_DELETED = {
+    "team": "SELECT id FROM service_team WHERE deleted_at IS NOT NULL",
+    "member": "SELECT id FROM member WHERE deleted_at IS NOT NULL",
+    "guide": "SELECT id FROM guide WHERE deleted_at IS NOT NULL",
+}
+# The ids a session links to, comma-joined (ids are UUIDs: no commas), per grouping.
+_LINK_LISTS = {
+    "team": "(SELECT group_concat(x.team_id) FROM session_team x WHERE x.session_id = s.id)",
+    "member": (
+        "(SELECT group_concat(DISTINCT x.member_id) FROM session_attendee x"
+        " WHERE x.session_id = s.id)"
+    ),
+    "guide": "(SELECT group_concat(x.guide_id) FROM session_guide x WHERE x.session_id = s.id)",
+}
+
+
+def _facts_sql(by: str) -> str:
+    """One row per session of the period: what its figures are made of, the ids of the
+    records it is grouped by and of the guides it taught. Photos are the session's photo
+    links: what its photo grid shows and Export photos… writes."""
+    return f"""
 SELECT s.id, s.starts_at,
   CASE WHEN s.ends_at IS NULL OR s.ends_at <= s.starts_at THEN NULL
        ELSE (julianday(s.ends_at) - julianday(s.starts_at)) * 24.0 END,
   s.ends_at IS NULL,
-  (SELECT count(*) FROM participant_group pg WHERE pg.session_id = s.id),
-  (SELECT count(count) FROM participant_group pg WHERE pg.session_id = s.id),
-  (SELECT sum(count) FROM participant_group pg WHERE pg.session_id = s.id),
-  (SELECT count(*) FROM session_photo sp JOIN photo p ON p.id = sp.photo_id
-     AND p.deleted_at IS NULL WHERE sp.session_id = s.id),
-  s.host_organisations
-FROM field_session s WHERE {_PERIOD}
+  count(pg.id), count(pg.count), sum(pg.count),
+  (SELECT count(*) FROM session_photo sp WHERE sp.session_id = s.id),
+  s.host_organisations,
+  {_LINK_LISTS[by]},
+  {_LINK_LISTS["guide"]}
+FROM field_session s LEFT JOIN participant_group pg ON pg.session_id = s.id
+WHERE {_PERIOD}
+GROUP BY s.id
 """
+
+
 _NAMES = {
     "team": "SELECT id, name, name_key FROM service_team WHERE id IN ({marks})",
     "member": "SELECT id, name, name_key FROM member WHERE id IN ({marks})",
@@ -195,10 +212,13 @@ class _Tally:
         return self.figures
 
 
-def _pairs(conn: sqlite3.Connection, sql: str, params: dict[str, str]) -> dict[str, list[str]]:
+def _links(conn: sqlite3.Connection, by: str, params: dict[str, str]) -> dict[str, list[str]]:
+    """Session id -> keys of the live teams (members, guides) it links to."""
+    dead = {key for (key,) in conn.execute(_DELETED[by])}
     out: dict[str, list[str]] = {}
-    for sid, value in conn.execute(sql, params):
-        out.setdefault(sid, []).append(value)
+    for sid, key in conn.execute(_LINK_PAIRS[by], params):
+        if key not in dead:
+            out.setdefault(sid, []).append(key)
     return out
 
 
@@ -238,8 +258,8 @@ def compute(
 ) -> Statistics:
     """The statistics of `period` grouped `by` team, member or guide.
 
-    Three queries, each touching only the period's sessions through indexes: per-session
-    facts (aggregated in SQL), the session-to-group links and the guides taught. Summing
+    One query over the period's sessions (found through the date index) gives each session's
+    facts, aggregated in SQL, with the ids of its groups and guides. Summing
     those per row is plain Python over a few thousand tuples: one pass fills the group rows,
     the total and the months together, where grouped SQL would run the joins once for each.
     """
@@ -247,21 +267,28 @@ def compute(
     conn = library.reader()
     lo, hi = period.bounds()
     params = {"lo": lo, "hi": hi}
-    links = _pairs(conn, _LINK_PAIRS[by], params)
-    guides = links if by == "guide" else _pairs(conn, _LINK_PAIRS["guide"], params)
+    dead = {key for (key,) in conn.execute(_DELETED[by])}
+    dead_guides = dead if by == "guide" else {k for (k,) in conn.execute(_DELETED["guide"])}
     buckets = period.buckets()
     bucket_starts = [b.lo for b in buckets]
     rows: dict[str | None, _Tally] = {}
     total = _Tally(None)
     by_bucket = [_Tally(b.label, b.label) for b in buckets]
-    facts = conn.execute(_FACTS, params)
-    for sid, starts, hours, no_end, n_groups, n_counted, people, photos, host_json in facts:
-        keys: list[str | None] = list(links.get(sid, ())) or [None]
+    facts = conn.execute(_facts_sql(by), params)
+    for (
+        _sid, starts, hours, no_end, n_groups, n_counted, people, photos, host_json,
+        link_list, guide_list,
+    ) in facts:  # fmt: skip
+        keys: list[str | None] = [
+            k for k in (link_list.split(",") if link_list else ()) if k not in dead
+        ] or [None]
         tallies = [rows.get(k) or rows.setdefault(k, _Tally(k)) for k in keys]
         tallies.append(total)
         tallies.append(by_bucket[max(0, bisect_right(bucket_starts, starts) - 1)])
         session_hosts = _hosts(host_json)
-        session_guides = guides.get(sid, ())
+        session_guides = [
+            g for g in (guide_list.split(",") if guide_list else ()) if g not in dead_guides
+        ]
         reasons = _reasons(hours, no_end, n_groups, n_counted, len(session_hosts))
         for t in tallies:
             f = t.figures
@@ -307,7 +334,7 @@ def session_ids(library: Library, period: Period, by: str, key: str | None) -> l
     ordered = conn.execute(
         f"SELECT s.id FROM field_session s WHERE {_PERIOD} ORDER BY s.starts_at, s.id", params
     ).fetchall()
-    links = _pairs(conn, _LINK_PAIRS[by], params)
+    links = _links(conn, by, params)
     if key is None:
         return [sid for (sid,) in ordered if sid not in links]
     return [sid for (sid,) in ordered if key in links.get(sid, ())]

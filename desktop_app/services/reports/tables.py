@@ -155,8 +155,7 @@ SELECT s.id, s.starts_at, s.ends_at, s.venue, s.theme,
         " AND g.deleted_at IS NULL WHERE sg.session_id = s.id ORDER BY sg.position"
     )
 },
-  (SELECT count(*) FROM session_photo sp JOIN photo p ON p.id = sp.photo_id
-     AND p.deleted_at IS NULL WHERE sp.session_id = s.id)
+  (SELECT count(*) FROM session_photo sp WHERE sp.session_id = s.id)
 FROM field_session s WHERE {_IN_PERIOD}
 ORDER BY s.starts_at, s.id
 """
