@@ -126,3 +126,32 @@ def test_periods_presets_and_bad_input() -> None:
         )
     long = periods.Period(date(2019, 3, 1), date(2026, 2, 1))
     assert [b.label for b in long.buckets()] == [str(y) for y in range(2019, 2027)]
+
+
+def test_periods_and_months_are_cut_at_local_midnight(
+    empty_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    from desktop_app.services import catalog as c
+    from desktop_app.services.reports import tables
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    monkeypatch.setattr(tables, "_LOCAL_OFFSETS", {})
+    try:
+        # 00:30 on 1 September in Beijing, stored as 16:30 on 31 August UTC.
+        c.save_session(
+            empty_library,
+            c.SessionData(starts_at=datetime(2025, 8, 31, 16, 30, tzinfo=UTC), venue="园博园"),
+        )
+        august = stats.compute(empty_library, periods.Period(date(2025, 8, 1), date(2025, 8, 31)))
+        autumn = stats.compute(empty_library, periods.Period(date(2025, 8, 1), date(2025, 9, 30)))
+        assert august.total.sessions == 0
+        assert [(b.name, b.sessions) for b in autumn.buckets] == [("2025-08", 0), ("2025-09", 1)]
+        row = tables.sessions_table(empty_library.reader(), autumn.period, lambda s: s).rows[0]
+        assert row[0] == datetime(2025, 9, 1, 0, 30)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from desktop_app.core.i18n import N_
@@ -23,7 +23,6 @@ from desktop_app.services.labels import SESSION_ROLE_LABELS, label
 from desktop_app.services.reports.period import Period
 from desktop_app.services.reports.stats import Statistics
 from desktop_app.storage.library import Library
-from desktop_app.storage.timestamps import from_db_text
 
 Translator = Callable[[str], str]
 
@@ -88,23 +87,22 @@ HOSTS_TOTAL = N_("Host organisations served")
 LEFT_HOURS = N_("Sessions left out of hours")
 LEFT_TRAINEES = N_("Sessions left out of trainees")
 
-_LOCAL_OFFSETS: dict[int, timedelta] = {}  # UTC hour -> the laptop's UTC offset then
+_LOCAL_OFFSETS: dict[str, timedelta] = {}  # stored UTC hour ("2025-08-15 01") -> UTC offset
 
 
 def local_naive(text: str | None) -> datetime | None:
     """Stored UTC text as a naive local datetime (what a spreadsheet cell holds).
 
     astimezone() asks the C library for the zone on every call; 20,000 rows would pay for
-    it 40,000 times, so the offset is cached per UTC hour (still right across DST changes).
-    """
-    value = from_db_text(text)
-    if value is None:
+    it 40,000 times, so the offset is cached per stored UTC hour (still right across DST)."""
+    if text is None:
         return None
-    hour = int(value.timestamp()) // 3600
-    offset = _LOCAL_OFFSETS.get(hour)
+    value = datetime.fromisoformat(text)
+    offset = _LOCAL_OFFSETS.get(text[:13])
     if offset is None:
-        offset = _LOCAL_OFFSETS[hour] = value.astimezone().utcoffset() or timedelta(0)
-    return (value + offset).replace(tzinfo=None)
+        aware = value.replace(tzinfo=UTC)
+        offset = _LOCAL_OFFSETS[text[:13]] = aware.astimezone().utcoffset() or timedelta(0)
+    return value + offset
 
 
 def _day(value: datetime | None) -> datetime | None:
