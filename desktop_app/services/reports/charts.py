@@ -99,6 +99,12 @@ def column_chart(
         chart.categoryAxis.labels.boxAnchor = "ne"
         chart.categoryAxis.labels.dx = 4
     chart.barLabels.nudge = 6
+    widest = max(
+        (stringWidth(_value_label(v), REGULAR, LABEL_SIZE - 0.5) for v in values), default=0
+    )
+    if widest > chart.width / max(1, len(values)) - 2:
+        # Values wider than their bars would run into each other: the axis says enough.
+        chart.barLabelFormat = None
     chart.bars[0].fillColor = colour
     chart.bars[0].strokeColor = None
     chart.barSpacing = 1

@@ -214,7 +214,8 @@ def chart_flowables(stats: Statistics, styles: Styles, tr: Translator) -> list[F
             ]
         )
     )
-    story: list[Flowable] = [*heading(tr(CHARTS), styles), month_charts, Spacer(8)]
+    # The heading stays with its charts: never alone at the foot of a page.
+    story: list[Flowable] = [KeepTogether([*heading(tr(CHARTS), styles), month_charts]), Spacer(8)]
     top = [g for g in stats.groups if g.key is not None][:CHART_GROUPS]
     if top:
         what = tr(GROUP_BY_TITLE[stats.by])
