@@ -10,6 +10,7 @@ figures. Counting runs on the window's background runner; the services do the wo
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,7 @@ from desktop_app.ui.stats_chart import SESSIONS_COLOUR, TRAINEES_COLOUR, BarChar
 if TYPE_CHECKING:
     from desktop_app.ui.main_window import MainWindow
 
+log = logging.getLogger(__name__)
 _Index = QModelIndex | QPersistentModelIndex
 SessionIdRole = Qt.ItemDataRole.UserRole + 1
 
@@ -312,13 +314,11 @@ class StatsWindow(QWidget):
         self._draw_chart()
 
     def _failed(self, exc: BaseException) -> None:
-        QMessageBox.warning(
-            self,
-            _("Statistics"),
-            str(exc)
-            if isinstance(exc, UserError)
-            else _("Internal error; details are in the log."),
-        )
+        if isinstance(exc, UserError):
+            QMessageBox.warning(self, _("Statistics"), str(exc))
+            return
+        log.error("statistics failed", exc_info=exc)
+        QMessageBox.critical(self, _("Statistics"), _("Internal error; details are in the log."))
 
     def _draw_chart(self) -> None:
         result = self.result
