@@ -7,11 +7,13 @@ What is copied or saved is the text as edited.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -28,7 +30,15 @@ from desktop_app.services.reports import news
 
 
 class NewsDialog(QDialog):
-    def __init__(self, parent: Any, text: str, default_name: str) -> None:
+    def __init__(
+        self,
+        parent: Any,
+        text: str,
+        default_name: str,
+        *,
+        photo_count: int = 0,
+        export_photos: Callable[[Path], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("news_dialog")
         self.setWindowTitle(_("News draft"))
@@ -40,6 +50,13 @@ class NewsDialog(QDialog):
         self.editor.setFont(font)
         self.status = QLabel(_("Edit the draft here; Copy and Save take the text as shown."))
         self.status.setWordWrap(True)
+        # "Plus its chosen photos exported beside it": a folder next to the saved draft.
+        self.export_photos = export_photos
+        self.photos_box = QCheckBox(
+            _("Also export the session's {n} photos beside the draft").format(n=photo_count)
+        )
+        self.photos_box.setChecked(photo_count > 0 and export_photos is not None)
+        self.photos_box.setVisible(photo_count > 0 and export_photos is not None)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.copy_button = QPushButton(_("Copy"))
         self.save_button = QPushButton(_("Save…"))
@@ -50,6 +67,7 @@ class NewsDialog(QDialog):
         self.save_button.clicked.connect(lambda: self.save())
         layout = QVBoxLayout(self)
         layout.addWidget(self.editor, 1)
+        layout.addWidget(self.photos_box)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
         self.resize(720, 620)
@@ -75,4 +93,11 @@ class NewsDialog(QDialog):
             QMessageBox.warning(self, _("News draft"), str(exc))
             return None
         self.status.setText(_("Wrote {path}.").format(path=target))
+        if self.photos_box.isChecked() and self.export_photos is not None:
+            self.export_photos(photo_folder(target))
         return target
+
+
+def photo_folder(draft: Path) -> Path:
+    """Where a saved draft's photos go: `稿件_照片/` beside `稿件.txt`."""
+    return draft.with_name(draft.stem + "_" + _("photos"))

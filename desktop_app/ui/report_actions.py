@@ -7,6 +7,7 @@ news draft needs a session selected in the sessions list.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -15,7 +16,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
-from desktop_app.services import listing
+from desktop_app.core.progress import Progress
+from desktop_app.services import listing, photos
 
 
 class ReportActions(QObject):
@@ -66,7 +68,37 @@ class ReportActions(QObject):
         row = listing.fetch_rows(self.window.library, "session", ids[:1]).get(ids[0], {})
         day = str(row.get("starts_at") or "")[:10]
         name = "-".join(p for p in (day, str(row.get("venue") or ""), _("News draft")) if p)
-        self.news_dialog = NewsDialog(self.window, text, f"{name}.txt")
+        session_id = ids[0]
+        photo_count = int(row.get("photos") or 0)
+
+        def export_photos(folder: Path) -> None:
+            library = self.window.library
+
+            def op(progress: Progress) -> list[Path]:
+                return photos.export_session_photos(library, session_id, folder, progress=progress)
+
+            def done(written: list[Path]) -> None:
+                dialog.status.setText(
+                    _("Exported {n} photos to {path}.").format(n=len(written), path=folder)
+                )
+
+            def failed(exc: BaseException) -> None:
+                dialog.status.setText(
+                    str(exc)
+                    if isinstance(exc, UserError)
+                    else _("Internal error; details are in the log.")
+                )
+
+            self.window.runner.run(op, on_done=done, on_error=failed)
+
+        dialog = NewsDialog(
+            self.window,
+            text,
+            f"{name}.txt",
+            photo_count=photo_count,
+            export_photos=export_photos,
+        )
+        self.news_dialog = dialog
         self.news_dialog.show()
         return self.news_dialog
 

@@ -129,3 +129,28 @@ def test_news_draft_dialog_copies_and_saves_the_edited_text(
     saved = dialog.save(tmp_path / "稿.txt")
     assert saved is not None
     assert saved.read_text(encoding="utf-8-sig").replace("\r\n", "\n").endswith("（通讯员 王明）")
+
+
+def test_saving_the_news_draft_can_export_its_photos_beside_it(
+    window: MainWindow, qtbot: Any, tmp_path: Path
+) -> None:
+    from desktop_app.services import photos
+    from tests.services.photo_fixtures import distinct_jpeg
+
+    sid = _session_id(window.library)
+    files = [distinct_jpeg(tmp_path / "in" / f"{i}.jpg", i) for i in range(2)]
+    photos.import_photos(window.library, files, photos.ImportTarget(session_id=sid))
+    window.refresh()
+    assert window.select_record("session", sid)
+    dialog = window.report_actions.show_news()
+    qtbot.addWidget(dialog)
+    assert dialog.photos_box.isChecked() and "2 photos" in dialog.photos_box.text()
+    saved = dialog.save(tmp_path / "out" / "稿.txt")
+    assert saved is not None
+    exported = sorted((tmp_path / "out" / "稿_photos").iterdir())
+    assert len(exported) == 2 and all(p.suffix == ".jpg" for p in exported)
+    assert "Exported 2 photos" in dialog.status.text()
+    # Unticked: only the text is written.
+    dialog.photos_box.setChecked(False)
+    dialog.save(tmp_path / "out2" / "稿.txt")
+    assert not (tmp_path / "out2" / "稿_photos").exists()
