@@ -122,37 +122,30 @@ def _joined(sql: str) -> str:
     return f"(SELECT group_concat(v, '、') FROM ({sql}))"
 
 
+_TEAM_NAMES = _joined(
+    "SELECT t.name AS v FROM session_team st JOIN service_team t ON t.id = st.team_id"
+    " AND t.deleted_at IS NULL WHERE st.session_id = s.id ORDER BY st.position"
+)
+_MEMBER_NAMES = _joined(
+    "SELECT m.name AS v FROM session_attendee sa JOIN member m ON m.id = sa.member_id"
+    " AND m.deleted_at IS NULL WHERE sa.session_id = s.id ORDER BY sa.position"
+)
+_GROUP_NAMES = _joined(
+    "SELECT pg.name AS v FROM participant_group pg WHERE pg.session_id = s.id ORDER BY pg.position"
+)
+_GUIDE_TITLES = _joined(
+    "SELECT g.title AS v FROM session_guide sg JOIN guide g ON g.id = sg.guide_id"
+    " AND g.deleted_at IS NULL WHERE sg.session_id = s.id ORDER BY sg.position"
+)
 _SESSIONS_SQL = f"""
-SELECT s.id, s.starts_at, s.ends_at, s.venue, s.theme,
-  {
-    _joined(
-        "SELECT t.name AS v FROM session_team st JOIN service_team t ON t.id = st.team_id"
-        " AND t.deleted_at IS NULL WHERE st.session_id = s.id ORDER BY st.position"
-    )
-},
+SELECT s.id, s.starts_at, s.ends_at, s.venue, s.theme, {_TEAM_NAMES},
   (SELECT group_concat(trim(j.value), '、') FROM json_each(s.host_organisations) j
      WHERE trim(j.value) != ''),
-  {
-    _joined(
-        "SELECT m.name AS v FROM session_attendee sa JOIN member m ON m.id = sa.member_id"
-        " AND m.deleted_at IS NULL WHERE sa.session_id = s.id ORDER BY sa.position"
-    )
-},
+  {_MEMBER_NAMES},
   (SELECT count(*) FROM participant_group pg WHERE pg.session_id = s.id),
   (SELECT count(count) FROM participant_group pg WHERE pg.session_id = s.id),
   (SELECT sum(count) FROM participant_group pg WHERE pg.session_id = s.id),
-  {
-    _joined(
-        "SELECT pg.name AS v FROM participant_group pg WHERE pg.session_id = s.id"
-        " ORDER BY pg.position"
-    )
-},
-  {
-    _joined(
-        "SELECT g.title AS v FROM session_guide sg JOIN guide g ON g.id = sg.guide_id"
-        " AND g.deleted_at IS NULL WHERE sg.session_id = s.id ORDER BY sg.position"
-    )
-},
+  {_GROUP_NAMES}, {_GUIDE_TITLES},
   (SELECT count(*) FROM session_photo sp WHERE sp.session_id = s.id)
 FROM field_session s WHERE {_IN_PERIOD}
 ORDER BY s.starts_at, s.id
