@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "desktop_app.cli.pack_cmds",
     "desktop_app.cli.photos_cmds",
     "desktop_app.cli.search_cmds",
+    "desktop_app.cli.report_cmds",
 ]
 
 
