@@ -1,7 +1,8 @@
-"""`jiangxin handout guide|session|pack|booklet`: PDF handouts on the command line.
+"""`jiangxin handout guide|session|pack|booklet|signin|feedback`: PDF handouts on the command line.
 
 The library is opened read-only (a handout changes nothing), so this works while the window
 has the library open. Paper and language come from the settings unless `--paper` is given.
+`signin` and `feedback` print the blank sheets of a session, with its code (活动码) and QR.
 
 A guide without safety notes (安全提示) is refused with a message naming it; `--force` prints it
 anyway. The GUI asks the same question in a dialog; the CLI cannot ask, so it wants the flag.
@@ -55,6 +56,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     q.add_argument("id", help=_("session id (a unique prefix of 8+ characters is enough)"))
     common(q)
     q.set_defaults(handler=cmd_pack)
+
+    q = kinds.add_parser(
+        "signin", help=_("the sign-in sheet of a session (landscape, with its code and QR)")
+    )
+    q.add_argument("id", help=_("session id (a unique prefix of 8+ characters is enough)"))
+    common(q, force=False)
+    q.set_defaults(handler=cmd_signin)
+
+    q = kinds.add_parser(
+        "feedback", help=_("the trainees' feedback form of a session (with its code and QR)")
+    )
+    q.add_argument("id", help=_("session id (a unique prefix of 8+ characters is enough)"))
+    common(q, force=False)
+    q.set_defaults(handler=cmd_feedback)
 
     q = kinds.add_parser("booklet", help=_("a booklet of chosen guides, in the order given"))
     q.add_argument("ids", nargs="+", metavar="GUIDE_ID", help=_("guide ids, in booklet order"))
@@ -117,6 +132,24 @@ def cmd_session(ctx: CliContext, args: argparse.Namespace) -> int:
         library: Library, options: handouts.HandoutOptions, target: Path
     ) -> handouts.HandoutResult:
         return handouts.build_session_report(library, args.id, target, options)
+
+    return _run(ctx, args, build)
+
+
+def cmd_signin(ctx: CliContext, args: argparse.Namespace) -> int:
+    def build(
+        library: Library, options: handouts.HandoutOptions, target: Path
+    ) -> handouts.HandoutResult:
+        return handouts.build_signin_sheet(library, args.id, target, options)
+
+    return _run(ctx, args, build)
+
+
+def cmd_feedback(ctx: CliContext, args: argparse.Namespace) -> int:
+    def build(
+        library: Library, options: handouts.HandoutOptions, target: Path
+    ) -> handouts.HandoutResult:
+        return handouts.build_feedback_form(library, args.id, target, options)
 
     return _run(ctx, args, build)
 

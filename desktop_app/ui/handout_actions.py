@@ -1,9 +1,12 @@
-"""PDF handouts in the window: "Export PDF…", "Print…" and "Booklet from selected guides…".
+"""PDF handouts in the window: "Export PDF…", "Print…", "Booklet from selected guides…", and a
+session's blank "Sign-in sheet…" and "Feedback form…".
 
-For the selected guide this makes its handout; for a selected session, its report or its
-take-home pack (chosen in the dialog). The dialog also picks the paper size, which is
-remembered in the settings. The PDF is built by `services.handouts` on the background runner
-with a progress dialog that can cancel; the window stays responsive.
+For the selected guide this makes its handout; for a selected session, its report, its
+take-home pack, or its blank sign-in sheet or feedback form (chosen in the dialog; the File
+menu also has "Sign-in sheet…" and "Feedback form…" that go straight to one of those). The
+dialog also picks the paper size, which is remembered in the settings. The PDF is built by
+`services.handouts` on the background runner with a progress dialog that can cancel; the
+window stays responsive.
 
 Printing builds the same PDF into a temporary folder, renders its pages (PDFium, in the
 background) into Qt's print preview, and prints from there through Qt's print dialog (printer,
@@ -65,12 +68,16 @@ from desktop_app.services.handouts import raster
 log = logging.getLogger(__name__)
 
 GUIDE, REPORT, PACK, BOOKLET = "guide", "report", "pack", "booklet"
+SIGNIN, FEEDBACK = "signin", "feedback"
 KIND_LABELS = {
     GUIDE: N_("Guide handout"),
     REPORT: N_("Session report (for the union's records)"),
     PACK: N_("Take-home pack (cover and every guide covered)"),
     BOOKLET: N_("Guide booklet"),
+    SIGNIN: N_("Sign-in sheet (blank, with the session's code)"),
+    FEEDBACK: N_("Feedback form for trainees (blank, with the session's code)"),
 }
+SESSION_KINDS = [REPORT, PACK, SIGNIN, FEEDBACK]
 PREVIEW_DPI = 120
 PRINT_DPI_MAX = 300
 LAST_DIR_KEY = "handouts/last_dir"
@@ -373,13 +380,34 @@ class HandoutActions(QObject):
         self.booklet_action = QAction(_("Booklet from selected guides…"), window)
         self.booklet_action.setObjectName("handout_booklet")
         self.booklet_action.triggered.connect(self.booklet)
+        self.signin_action = QAction(_("Sign-in sheet…"), window)
+        self.signin_action.setObjectName("handout_signin")
+        self.signin_action.setStatusTip(
+            _("Save the selected session's blank sign-in sheet as a PDF, to print and take along")
+        )
+        self.signin_action.triggered.connect(lambda: self.start_sheet(SIGNIN))
+        self.feedback_action = QAction(_("Feedback form…"), window)
+        self.feedback_action.setObjectName("handout_feedback")
+        self.feedback_action.setStatusTip(
+            _("Save the selected session's blank feedback form for trainees as a PDF")
+        )
+        self.feedback_action.triggered.connect(lambda: self.start_sheet(FEEDBACK))
         menu = window.menus["file"]
         first = menu.actions()[0] if menu.actions() else None
-        for action in (self.export_action, self.print_action, self.booklet_action):
+        for action in self.all_actions():
             menu.insertAction(first, action)
         if first is not None:
             menu.insertSeparator(first)
         window.toolbar.addAction(self.print_action)
+
+    def all_actions(self) -> list[QAction]:
+        return [
+            self.export_action,
+            self.print_action,
+            self.booklet_action,
+            self.signin_action,
+            self.feedback_action,
+        ]
 
     # --- choosing what to build -------------------------------------------------------------
 
@@ -392,17 +420,24 @@ class HandoutActions(QObject):
         if kind == "guide":
             return Request(GUIDE, ids[:1], name=str(row.get("title", "")), choices=[GUIDE])
         name = str(row.get("theme") or row.get("venue") or "")
-        return Request(REPORT, ids[:1], name=name, choices=[REPORT, PACK])
+        return Request(REPORT, ids[:1], name=name, choices=list(SESSION_KINDS))
 
-    def start_from_selection(self, *, printing: bool) -> None:
+    def start_from_selection(self, *, printing: bool, only: str | None = None) -> None:
+        """The export (or print) dialog for the selection; `only` offers that one kind."""
         if self.busy:
             return
         request = self.request_from_selection()
+        if only is not None and request is not None and only in request.choices:
+            request.kind, request.choices = only, [only]
+        elif only is not None:
+            request = None
         if request is None:
             QMessageBox.information(
                 self.window,
                 _("Nothing to print"),
-                _("Select a guide, or a field session, in the list first."),
+                _("Select a field session in the list first.")
+                if only is not None
+                else _("Select a guide, or a field session, in the list first."),
             )
             return
         paper = str(self.window.settings.get("handout.paper"))
@@ -420,6 +455,10 @@ class HandoutActions(QObject):
         if not printing and target is None:
             return
         self.run(request, dialog.paper_box.paper(), target)
+
+    def start_sheet(self, kind: str) -> None:
+        """File ▸ Sign-in sheet… / Feedback form…: the selected session's blank sheet."""
+        self.start_from_selection(printing=False, only=kind)
 
     def booklet(self) -> None:
         if self.busy:
@@ -462,6 +501,10 @@ class HandoutActions(QObject):
             name = _("{name} – take-home pack").format(name=name)
         elif request.kind == REPORT:
             name = _("{name} – session report").format(name=name)
+        elif request.kind == SIGNIN:
+            name = _("{name} – sign-in sheet").format(name=name)
+        elif request.kind == FEEDBACK:
+            name = _("{name} – feedback form").format(name=name)
         return Path(str(folder)) / f"{safe_file_name(name)}.pdf"
 
     # --- building ---------------------------------------------------------------------------
@@ -469,7 +512,7 @@ class HandoutActions(QObject):
     def confirm_safety(self, request: Request) -> bool | None:
         """None: cancelled; otherwise whether guides without safety notes were confirmed."""
         library = self.window.library
-        if request.kind == REPORT:
+        if request.kind in (REPORT, SIGNIN, FEEDBACK):
             return False
         ids = (
             handouts.session_guide_ids(library, request.ids[0])
@@ -577,7 +620,7 @@ class HandoutActions(QObject):
         self.job = job
 
     def _set_enabled(self, enabled: bool) -> None:
-        for action in (self.export_action, self.print_action, self.booklet_action):
+        for action in self.all_actions():
             action.setEnabled(enabled)
 
     # --- printing ---------------------------------------------------------------------------
@@ -629,6 +672,12 @@ def build(
         ),
         BOOKLET: lambda: handouts.build_booklet(
             library, request.ids, request.title, target, options, progress
+        ),
+        SIGNIN: lambda: handouts.build_signin_sheet(
+            library, request.ids[0], target, options, progress
+        ),
+        FEEDBACK: lambda: handouts.build_feedback_form(
+            library, request.ids[0], target, options, progress
         ),
     }
     return builders[request.kind]()

@@ -53,8 +53,62 @@ def accept_export(path: Path, paper: str, kind: str | None = None) -> Any:
 
 
 def test_actions_are_in_the_file_menu(window: MainWindow) -> None:
-    names = {a.objectName() for a in window.menus["file"].actions()}
-    assert {"handout_export", "handout_print", "handout_booklet"} <= names
+    names = [a.objectName() for a in window.menus["file"].actions()]
+    handout_names = [
+        "handout_export",
+        "handout_print",
+        "handout_booklet",
+        "handout_signin",
+        "handout_feedback",
+    ]
+    # Together, in this order, at the top of the File menu.
+    start = names.index("handout_export")
+    assert names[start : start + 5] == handout_names
+
+
+def test_signin_sheet_from_the_file_menu(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.services.session_code import session_code
+
+    session_id = listing.list_ids(demo_library, "session")[0]
+    window.select_record("session", session_id)
+    offered: list[list[str]] = []
+    exporter = accept_export(tmp_path / "signin.pdf", "A4")
+
+    def fake_exec(dialog: ha.ExportDialog) -> int:
+        offered.append(list(dialog.choices))
+        assert dialog.path_row is not None and "sign-in sheet" in dialog.path_row.edit.text()
+        return int(exporter(dialog))
+
+    monkeypatch.setattr(ha.ExportDialog, "exec", fake_exec)
+    window.handout_actions.signin_action.trigger()
+    assert offered == [[ha.SIGNIN]]
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "signin.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "签到表" in text and session_code(session_id) in text
+    # The feedback form the same way; and Export PDF… offers all four session documents.
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(tmp_path / "fb.pdf", "A4"))
+    window.handout_actions.feedback_action.trigger()
+    assert (
+        "学员反馈表"
+        in subprocess.run(
+            ["pdftotext", str(tmp_path / "fb.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    request = window.handout_actions.request_from_selection()
+    assert request is not None and request.choices == [ha.REPORT, ha.PACK, ha.SIGNIN, ha.FEEDBACK]
+
+
+def test_signin_sheet_needs_a_session(
+    window: MainWindow, demo_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
+    window.select_record("guide", guide_id(demo_library, "月季修剪"))
+    window.handout_actions.signin_action.trigger()
+    assert shown == ["Select a field session in the list first."]
 
 
 def test_export_guide_remembers_paper(

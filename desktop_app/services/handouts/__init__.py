@@ -1,4 +1,5 @@
-"""PDF handouts: the guide handout, the session report, the take-home pack and guide booklets.
+"""PDF handouts: the guide handout, the session report, the take-home pack, guide booklets, and
+the sign-in sheet and feedback form that are printed blank and come back filled in.
 
 This module is the light façade the UI and the CLI call: it checks the request, loads the
 records and only then imports the ReportLab builders (`build.py`), so nothing heavy is loaded
@@ -143,6 +144,55 @@ def build_session_report(
         progress=progress or NullProgress(),
     )
     return _result(target, pages)
+
+
+def _build_sheet(
+    library: Library,
+    session_id: str,
+    target: Path,
+    options: HandoutOptions | None,
+    progress: Progress | None,
+    kind: str,
+) -> HandoutResult:
+    from desktop_app.services.handouts.data import load_session_doc
+
+    opts = (options or HandoutOptions()).checked()
+    session = load_session_doc(library, session_id)
+    from desktop_app.services.handouts import build
+
+    render = build.render_signin_sheet if kind == "signin" else build.render_feedback_form
+    pages = render(
+        session,
+        Path(target),
+        paper=opts.paper,
+        lang=opts.language,
+        library_name=library.name,
+        progress=progress or NullProgress(),
+    )
+    return _result(target, pages)
+
+
+def build_signin_sheet(
+    library: Library,
+    session_id: str,
+    target: Path,
+    options: HandoutOptions | None = None,
+    progress: Progress | None = None,
+) -> HandoutResult:
+    """The sign-in sheet (签到表) of a planned or past session: landscape, the expected people
+    written in, blank numbered rows to the foot of the last page, the session's code and QR."""
+    return _build_sheet(library, session_id, target, options, progress, "signin")
+
+
+def build_feedback_form(
+    library: Library,
+    session_id: str,
+    target: Path,
+    options: HandoutOptions | None = None,
+    progress: Progress | None = None,
+) -> HandoutResult:
+    """The trainees' feedback form (学员反馈表), with the session's code and QR."""
+    return _build_sheet(library, session_id, target, options, progress, "feedback")
 
 
 def build_session_pack(

@@ -21,6 +21,12 @@ from desktop_app.services.handouts.guide import guide_story
 from desktop_app.services.handouts.pack import booklet_story, session_pack_story
 from desktop_app.services.handouts.photos import PhotoPlanner
 from desktop_app.services.handouts.session import session_story
+from desktop_app.services.handouts.sheets import (
+    FEEDBACK_TITLE,
+    SIGNIN_TITLE,
+    feedback_story,
+    signin_story,
+)
 from desktop_app.services.handouts.styles import Styles, make_styles
 from desktop_app.services.handouts.text import Translator, format_date
 
@@ -42,9 +48,10 @@ def _render(
     make_story: StoryMaker,
     progress: Progress,
     cover_first: bool = False,
+    landscape: bool = False,
 ) -> int:
     tr = translator_for(lang)
-    styles = make_styles(paper)
+    styles = make_styles(paper, landscape=landscape)
     now = datetime.now(UTC)
     info = PageInfo(
         library_line=tr(LIBRARY_LINE).format(library=library_name, date=format_date(now, lang)),
@@ -110,6 +117,61 @@ def render_session_report(
         lang=lang,
         library_name=library_name,
         title=session.theme or session.venue,
+        author="、".join(t.name for t in session.teams) or library_name,
+        make_story=make,
+        progress=progress,
+    )
+
+
+def render_signin_sheet(
+    session: SessionDoc,
+    target: Path,
+    *,
+    paper: str,
+    lang: str,
+    library_name: str,
+    progress: Progress,
+) -> int:
+    def make(
+        styles: Styles, tr: Translator, _planner: PhotoPlanner, info: PageInfo
+    ) -> list[Flowable]:
+        return signin_story(session, styles, tr, lang, info)
+
+    tr = translator_for(lang)
+    return _render(
+        target,
+        paper=paper,
+        lang=lang,
+        library_name=library_name,
+        title=tr(SIGNIN_TITLE) + " " + (session.theme or session.venue),
+        author="、".join(t.name for t in session.teams) or library_name,
+        make_story=make,
+        progress=progress,
+        landscape=True,
+    )
+
+
+def render_feedback_form(
+    session: SessionDoc,
+    target: Path,
+    *,
+    paper: str,
+    lang: str,
+    library_name: str,
+    progress: Progress,
+) -> int:
+    def make(
+        styles: Styles, tr: Translator, _planner: PhotoPlanner, info: PageInfo
+    ) -> list[Flowable]:
+        return feedback_story(session, styles, tr, lang, info)
+
+    tr = translator_for(lang)
+    return _render(
+        target,
+        paper=paper,
+        lang=lang,
+        library_name=library_name,
+        title=tr(FEEDBACK_TITLE) + " " + (session.theme or session.venue),
         author="、".join(t.name for t in session.teams) or library_name,
         make_story=make,
         progress=progress,

@@ -28,9 +28,8 @@ from desktop_app.services.handouts.photos import PhotoPlanner
 from desktop_app.services.handouts.styles import INK, RULE, TINT, Styles
 from desktop_app.services.handouts.text import (
     Translator,
-    format_date,
-    format_time,
     list_sep,
+    session_when,
     team_line,
 )
 from desktop_app.services.labels import SESSION_ROLE_LABELS, label
@@ -104,12 +103,7 @@ def session_story(
         Rule(thickness=2.2, color=INK, space=6),
     ]
 
-    when = format_date(session.starts_at, lang) + " " + format_time(session.starts_at, lang)
-    if session.ends_at is not None:
-        if session.ends_at.astimezone().date() == session.starts_at.astimezone().date():
-            when += "–" + format_time(session.ends_at, lang)
-        else:
-            when += " – " + format_date(session.ends_at, lang)
+    when = session_when(session.starts_at, session.ends_at, lang)
     facts = [
         (DATE, when),
         (VENUE, session.venue),

@@ -29,6 +29,21 @@ def format_time(value: datetime, lang: str) -> str:
     return str(babel_format_time(value.astimezone().time(), format="short", locale=lang))
 
 
+def session_when(starts_at: datetime, ends_at: datetime | None, lang: str) -> str:
+    """When a session took place, as every handout prints it (2025年8月15日 09:30–11:30).
+
+    The one place that turns a session's stored times into printed text: the time zone they
+    are shown in is decided here (today the computer's, via `format_date`/`format_time`).
+    """
+    when = format_date(starts_at, lang) + " " + format_time(starts_at, lang)
+    if ends_at is not None:
+        if ends_at.astimezone().date() == starts_at.astimezone().date():
+            when += "–" + format_time(ends_at, lang)
+        else:
+            when += " – " + format_date(ends_at, lang)
+    return when
+
+
 def list_sep(lang: str) -> str:
     return "、" if lang.startswith("zh") else ", "
 
