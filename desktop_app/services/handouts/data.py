@@ -29,6 +29,7 @@ class PhotoRef:
     caption: str = ""
     width: int = 0
     height: int = 0
+    taken_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def _photo(library: Library, photo: Photo) -> PhotoRef:
         caption=photo.caption,
         width=photo.width,
         height=photo.height,
+        taken_at=photo.taken_at,
     )
 
 

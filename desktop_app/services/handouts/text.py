@@ -44,6 +44,11 @@ def session_when(starts_at: datetime, ends_at: datetime | None, lang: str) -> st
     return when
 
 
+def photo_time(taken_at: datetime, lang: str) -> str:
+    """When a photo was taken, as the report prints it under the photo (same zone as above)."""
+    return format_date(taken_at, lang) + " " + format_time(taken_at, lang)
+
+
 def list_sep(lang: str) -> str:
     return "、" if lang.startswith("zh") else ", "
 
