@@ -4,8 +4,10 @@ page, as a phone or a USB scanner would read it)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import stat
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -205,3 +207,17 @@ def test_unknown_session_is_a_user_error(demo_library: Library, tmp_path: Path) 
     with pytest.raises(handouts.UserError):
         handouts.build_signin_sheet(demo_library, "no-such-session", tmp_path / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "fchmod"), reason="POSIX file modes")
+def test_exported_pdf_gets_the_users_umask(demo_library: Library, tmp_path: Path) -> None:
+    sid = session_id(demo_library)
+    old = os.umask(0o022)
+    try:
+        result = handouts.build_feedback_form(demo_library, sid, tmp_path / "a.pdf")
+        assert stat.S_IMODE(result.path.stat().st_mode) == 0o644  # readable by others
+        os.umask(0o027)
+        result = handouts.build_signin_sheet(demo_library, sid, tmp_path / "b.pdf")
+        assert stat.S_IMODE(result.path.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
