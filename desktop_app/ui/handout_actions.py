@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -392,6 +393,12 @@ class HandoutActions(QObject):
             _("Save the selected session's blank feedback form for trainees as a PDF")
         )
         self.feedback_action.triggered.connect(lambda: self.start_sheet(FEEDBACK))
+        self.organisation_action = QAction(_("Organisation name on handouts…"), window)
+        self.organisation_action.setObjectName("handout_organisation")
+        self.organisation_action.setStatusTip(
+            _("The organisation (单位名称) handouts name in their footer and as the PDF's author")
+        )
+        self.organisation_action.triggered.connect(self.edit_organisation)
         menu = window.menus["file"]
         first = menu.actions()[0] if menu.actions() else None
         for action in self.all_actions():
@@ -407,6 +414,7 @@ class HandoutActions(QObject):
             self.booklet_action,
             self.signin_action,
             self.feedback_action,
+            self.organisation_action,
         ]
 
     # --- choosing what to build -------------------------------------------------------------
@@ -459,6 +467,34 @@ class HandoutActions(QObject):
     def start_sheet(self, kind: str) -> None:
         """File ▸ Sign-in sheet… / Feedback form…: the selected session's blank sheet."""
         self.start_from_selection(printing=False, only=kind)
+
+    def edit_organisation(self) -> None:
+        """File ▸ Organisation name on handouts…: the 单位名称 stored in the library."""
+        library = self.window.library
+        current = handouts.organisation_name(library)
+        name, ok = QInputDialog.getText(
+            self.window,
+            _("Organisation name"),
+            _(
+                "The organisation printed in the footer of every handout and named as the PDF's "
+                "author, e.g. 丰台区总工会. Leave it empty to use the union the team belongs to."
+            ),
+            QLineEdit.EchoMode.Normal,
+            current,
+        )
+        if not ok or name.strip() == current:
+            return
+        try:
+            handouts.set_organisation_name(library, name)
+        except UserError as exc:
+            QMessageBox.warning(self.window, _("Organisation name"), str(exc))
+            return
+        self.window.statusBar().showMessage(
+            _("Handouts will name “{name}”.").format(
+                name=handouts.organisation_name(library) or _("the team's union")
+            ),
+            8000,
+        )
 
     def booklet(self) -> None:
         if self.busy:

@@ -292,3 +292,31 @@ def test_export_runs_in_the_background(
     qtbot.waitUntil(lambda: not w.handout_actions.busy, timeout=30000)
     assert target.exists() and pages(target) >= 1
     assert w.runner.wait(5000)
+
+
+def test_organisation_name_is_edited_in_the_window(
+    window: MainWindow, demo_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from desktop_app.services import handouts
+
+    action = window.handout_actions.organisation_action
+    assert action in window.menus["file"].actions()
+    asked: list[str] = []
+
+    def answer(_parent: Any, _title: str, _label: str, _mode: Any, current: str) -> Any:
+        asked.append(current)
+        return "丰台区总工会", True
+
+    monkeypatch.setattr(QInputDialog, "getText", answer)
+    action.trigger()
+    assert asked == [""] and handouts.organisation_name(demo_library) == "丰台区总工会"
+    assert "丰台区总工会" in window.statusBar().currentMessage()
+    # Too long: one plain sentence, and the name stays as it was.
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_a: ("工" * 200, True))
+    action.trigger()
+    assert len(warned) == 1 and "too long" in warned[0]
+    assert handouts.organisation_name(demo_library) == "丰台区总工会"

@@ -14,14 +14,19 @@ CLI wants `--force`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.core.settings import Settings
 from desktop_app.storage.library import Library
+
+if TYPE_CHECKING:
+    from desktop_app.services.handouts.data import TeamInfo
 
 PAPER_SIZES = ("A4", "A5")
 
@@ -73,6 +78,42 @@ def options_from_settings(
     ).checked()
 
 
+ORGANISATION_KEY = "organisation"
+ORGANISATION_MAX = 100
+
+
+def organisation_name(library: Library) -> str:
+    """The organisation the library's handouts are printed for (单位名称, e.g. 丰台区总工会);
+    empty until the user sets it."""
+    return library.meta(ORGANISATION_KEY).strip()
+
+
+def set_organisation_name(library: Library, name: str) -> None:
+    """Store the organisation's name in the library (library_meta); empty clears it."""
+    from desktop_app.storage.models import LibraryMeta
+
+    cleaned = " ".join(name.split())
+    if len(cleaned) > ORGANISATION_MAX:
+        raise UserError(
+            _("The organisation's name is too long (at most {n} characters).").format(
+                n=ORGANISATION_MAX
+            )
+        )
+    with library.transaction() as s:
+        s.merge(LibraryMeta(key=ORGANISATION_KEY, value=cleaned))
+
+
+def organisation_for(library: Library, teams: Sequence[TeamInfo | None]) -> str:
+    """Who a handout names in its footer and as the PDF's author: the organisation set for the
+    library, else the union the teams belong to (上级工会), else nothing — never the library's
+    folder name (a default install is called "library")."""
+    chosen = organisation_name(library)
+    if chosen:
+        return chosen
+    unions = [t.parent_union for t in teams if t is not None and t.parent_union.strip()]
+    return "、".join(dict.fromkeys(unions))
+
+
 def guides_missing_safety(library: Library, guide_ids: list[str]) -> list[str]:
     """Titles of the given guides that have no safety notes (in the given order)."""
     from desktop_app.services.handouts.data import load_guide_docs
@@ -115,7 +156,7 @@ def build_guide_handout(
         Path(target),
         paper=opts.paper,
         lang=opts.language,
-        library_name=library.name,
+        organisation=organisation_for(library, [guide.team]),
         progress=progress or NullProgress(),
     )
     return _result(target, pages)
@@ -140,7 +181,7 @@ def build_session_report(
         Path(target),
         paper=opts.paper,
         lang=opts.language,
-        library_name=library.name,
+        organisation=organisation_for(library, session.teams),
         progress=progress or NullProgress(),
     )
     return _result(target, pages)
@@ -166,7 +207,7 @@ def _build_sheet(
         Path(target),
         paper=opts.paper,
         lang=opts.language,
-        library_name=library.name,
+        organisation=organisation_for(library, session.teams),
         progress=progress or NullProgress(),
     )
     return _result(target, pages)
@@ -216,7 +257,7 @@ def build_session_pack(
         Path(target),
         paper=opts.paper,
         lang=opts.language,
-        library_name=library.name,
+        organisation=organisation_for(library, session.teams),
         progress=progress or NullProgress(),
     )
     return _result(target, pages)
@@ -249,7 +290,7 @@ def build_booklet(
         Path(target),
         paper=opts.paper,
         lang=opts.language,
-        library_name=library.name,
+        organisation=organisation_for(library, [g.team for g in guides]),
         progress=progress or NullProgress(),
     )
     return _result(target, pages)

@@ -32,6 +32,7 @@ from desktop_app.services.handouts.text import Translator, format_date
 
 PAGE_LABEL = N_("Page {page} of {pages}")
 LIBRARY_LINE = N_("{library} · printed on {date}")
+PRINTED_ON = N_("Printed on {date}")
 TYPESETTING = N_("Typesetting…")
 
 StoryMaker = Callable[[Styles, Translator, PhotoPlanner, PageInfo], list[Flowable]]
@@ -42,7 +43,7 @@ def _render(
     *,
     paper: str,
     lang: str,
-    library_name: str,
+    organisation: str,
     title: str,
     author: str,
     make_story: StoryMaker,
@@ -53,10 +54,14 @@ def _render(
     tr = translator_for(lang)
     styles = make_styles(paper, landscape=landscape)
     now = datetime.now(UTC)
-    info = PageInfo(
-        library_line=tr(LIBRARY_LINE).format(library=library_name, date=format_date(now, lang)),
-        page_label=tr(PAGE_LABEL),
+    # The footer names the organisation (单位名称), never the library's folder name.
+    date = format_date(now, lang)
+    line = (
+        tr(LIBRARY_LINE).format(library=organisation, date=date)
+        if organisation
+        else tr(PRINTED_ON).format(date=date)
     )
+    info = PageInfo(library_line=line, page_label=tr(PAGE_LABEL))
     planner = PhotoPlanner(tr)
     story = make_story(styles, tr, planner, info)
     progress.check_cancelled()
@@ -77,19 +82,19 @@ def _render(
 
 
 def render_guide(
-    guide: GuideDoc, target: Path, *, paper: str, lang: str, library_name: str, progress: Progress
+    guide: GuideDoc, target: Path, *, paper: str, lang: str, organisation: str, progress: Progress
 ) -> int:
     def make(
         styles: Styles, tr: Translator, planner: PhotoPlanner, info: PageInfo
     ) -> list[Flowable]:
         return guide_story(guide, styles, tr, lang, planner, info)
 
-    author = guide.team.name if guide.team else library_name
+    author = organisation or (guide.team.name if guide.team else "")
     return _render(
         target,
         paper=paper,
         lang=lang,
-        library_name=library_name,
+        organisation=organisation,
         title=guide.title,
         author=author,
         make_story=make,
@@ -103,7 +108,7 @@ def render_session_report(
     *,
     paper: str,
     lang: str,
-    library_name: str,
+    organisation: str,
     progress: Progress,
 ) -> int:
     def make(
@@ -115,9 +120,9 @@ def render_session_report(
         target,
         paper=paper,
         lang=lang,
-        library_name=library_name,
+        organisation=organisation,
         title=session.theme or session.venue,
-        author="、".join(t.name for t in session.teams) or library_name,
+        author=organisation or "、".join(t.name for t in session.teams),
         make_story=make,
         progress=progress,
     )
@@ -129,7 +134,7 @@ def render_signin_sheet(
     *,
     paper: str,
     lang: str,
-    library_name: str,
+    organisation: str,
     progress: Progress,
 ) -> int:
     def make(
@@ -142,9 +147,9 @@ def render_signin_sheet(
         target,
         paper=paper,
         lang=lang,
-        library_name=library_name,
+        organisation=organisation,
         title=tr(SIGNIN_TITLE) + " " + (session.theme or session.venue),
-        author="、".join(t.name for t in session.teams) or library_name,
+        author=organisation or "、".join(t.name for t in session.teams),
         make_story=make,
         progress=progress,
         landscape=True,
@@ -157,7 +162,7 @@ def render_feedback_form(
     *,
     paper: str,
     lang: str,
-    library_name: str,
+    organisation: str,
     progress: Progress,
 ) -> int:
     def make(
@@ -170,9 +175,9 @@ def render_feedback_form(
         target,
         paper=paper,
         lang=lang,
-        library_name=library_name,
+        organisation=organisation,
         title=tr(FEEDBACK_TITLE) + " " + (session.theme or session.venue),
-        author="、".join(t.name for t in session.teams) or library_name,
+        author=organisation or "、".join(t.name for t in session.teams),
         make_story=make,
         progress=progress,
     )
@@ -184,7 +189,7 @@ def render_session_pack(
     *,
     paper: str,
     lang: str,
-    library_name: str,
+    organisation: str,
     progress: Progress,
 ) -> int:
     def make(
@@ -196,9 +201,9 @@ def render_session_pack(
         target,
         paper=paper,
         lang=lang,
-        library_name=library_name,
+        organisation=organisation,
         title=session.theme or session.venue,
-        author="、".join(t.name for t in session.teams) or library_name,
+        author=organisation or "、".join(t.name for t in session.teams),
         make_story=make,
         progress=progress,
         cover_first=True,
@@ -212,7 +217,7 @@ def render_booklet(
     *,
     paper: str,
     lang: str,
-    library_name: str,
+    organisation: str,
     progress: Progress,
 ) -> int:
     now = datetime.now(UTC)
@@ -226,9 +231,9 @@ def render_booklet(
         target,
         paper=paper,
         lang=lang,
-        library_name=library_name,
+        organisation=organisation,
         title=title,
-        author=library_name,
+        author=organisation,
         make_story=make,
         progress=progress,
         cover_first=True,

@@ -11,7 +11,7 @@ from desktop_app.core.i18n import N_
 from desktop_app.services.handouts.data import GuideDoc, SessionDoc
 from desktop_app.services.handouts.document import PageInfo, make_toc
 from desktop_app.services.handouts.flowables import Bookmark, Rule, Spacer, esc
-from desktop_app.services.handouts.guide import guide_story
+from desktop_app.services.handouts.guide import contact_block, guide_story
 from desktop_app.services.handouts.photos import PhotoPlanner
 from desktop_app.services.handouts.styles import INK, Styles
 from desktop_app.services.handouts.text import Translator, format_date, list_sep
@@ -86,9 +86,12 @@ def session_pack_story(
     if session.teams:
         lines.append(tr(TEAMS).format(teams=sep.join(t.name for t in session.teams)))
     title = session.theme or session.venue
-    return _cover(tr(PACK_KICKER), title, lines, styles, tr) + _contents_and_guides(
-        session.guides, styles, tr, lang, planner, info
-    )
+    cover = _cover(tr(PACK_KICKER), title, lines, styles, tr)
+    # Whom to call, on the cover trainees keep: the session's teams and their contacts.
+    contact = contact_block(list(session.teams), styles, tr)
+    if contact is not None:
+        cover += [Spacer(14), contact]
+    return cover + _contents_and_guides(session.guides, styles, tr, lang, planner, info)
 
 
 def booklet_story(
