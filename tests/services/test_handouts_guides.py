@@ -167,3 +167,37 @@ def test_key_numbers_in_chinese_are_bold() -> None:
     # 一 in ordinary words is no figure.
     assert emphasise("一般不要统一剪成一样高") == "一般不要统一剪成一样高"
     assert emphasise("花芽长在上一年的枝条上") == "花芽长在上一年的枝条上"
+
+
+def test_photos_print_through_the_apps_decoder(
+    testdata: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Display-P3 photo prints in sRGB, as the app shows it (issue 15 item 9)."""
+    from io import BytesIO
+
+    import pillow_heif
+    from PIL import Image
+
+    from desktop_app.services.handouts import photos as hphotos
+    from desktop_app.services.handouts.data import PhotoRef
+
+    pillow_heif.register_heif_opener()
+    with Image.open(testdata / "IMG_5195.HEIC") as heic:
+        display_p3 = heic.info["icc_profile"]
+    path = tmp_path / "p3.jpg"
+    Image.new("RGB", (400, 300), (200, 60, 60)).save(
+        path, "JPEG", quality=98, icc_profile=display_p3
+    )
+    prepared = hphotos.prepare_photo(PhotoRef(path, "p3.jpg"), 200, 150)
+    assert prepared.jpeg is not None
+    with Image.open(BytesIO(prepared.jpeg)) as out:
+        r, g, b = out.convert("RGB").getpixel((out.width // 2, out.height // 2))  # type: ignore[misc]
+    # Display P3 (200, 60, 60) is sRGB (217, 42, 52) (LittleCMS, perceptual).
+    assert abs(r - 217) + abs(g - 42) + abs(b - 52) <= 12
+    # The pixel limit of the one decoder applies too: an oversized picture is a placeholder.
+    from desktop_app.services import imaging
+
+    monkeypatch.setattr(imaging, "MAX_PIXELS", 100 * 100)
+    huge = tmp_path / "huge.png"
+    Image.new("L", (101, 100)).save(huge)
+    assert hphotos.prepare_photo(PhotoRef(huge, "huge.png"), 200, 150).problem == hphotos.UNREADABLE
