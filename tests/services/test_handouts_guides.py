@@ -201,3 +201,30 @@ def test_photos_print_through_the_apps_decoder(
     huge = tmp_path / "huge.png"
     Image.new("L", (101, 100)).save(huge)
     assert hphotos.prepare_photo(PhotoRef(huge, "huge.png"), 200, 150).problem == hphotos.UNREADABLE
+
+
+def test_no_page_holds_a_lone_item(demo_library: Library, tmp_path: Path) -> None:
+    """Every demo guide fits two A4 pages, and no page of it (A4 or A5) carries only a stray
+    line or two: the last list items travel together and the contact box goes with them."""
+    make_captain(demo_library, "周宗宝", "13800001111")
+    for title, gid in guide_ids(demo_library).items():
+        for paper, height in (("A4", 842 - 68), ("A5", 595 - 57)):
+            target = tmp_path / f"{paper}.pdf"
+            result = handouts.build_guide_handout(
+                demo_library, gid, target, handouts.HandoutOptions(paper)
+            )
+            if paper == "A4":
+                assert result.pages == 2, title
+            width = "595" if paper == "A4" else "420"
+            for page in range(1, result.pages + 1):
+                body = run(
+                    "pdftotext", "-f", str(page), "-l", str(page), "-x", "0", "-y", "0",
+                    "-W", width, "-H", str(height), str(target), "-",
+                )  # fmt: skip
+                lines = [line for line in body.splitlines() if line.strip()]
+                assert len(lines) >= 3, (title, paper, page, lines)
+        # The footer of a continuation page names the guide; the last section is all there.
+        assert title[:29] in text_of(target, result.pages, result.pages)
+        mistakes = c.load_guide(demo_library, gid).common_mistakes
+        flat = re.sub(r"\s+", "", text_of(target))
+        assert all(re.sub(r"\s+", "", m) in flat for m in mistakes), title

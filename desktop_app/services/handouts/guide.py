@@ -74,7 +74,10 @@ def guide_story(
     bookmark_key: str | None = None,
 ) -> list[Flowable]:
     """The flowables of one guide handout (a pack puts several one after the other)."""
-    story: list[Flowable] = [set_team_line(info, team_line(guide.team, tr))]
+    # The footer carries the guide's title, so a continuation page says what it belongs to.
+    short_title = guide.title if len(guide.title) <= 30 else guide.title[:29] + "…"
+    footer = " · ".join(p for p in (short_title, team_line(guide.team, tr)) if p)
+    story: list[Flowable] = [set_team_line(info, footer)]
     if bookmark_key:
         # The contents and the outline get a short title: a 10,000-character title would not
         # fit a contents row on one page (and no viewer shows such a bookmark).
@@ -97,7 +100,7 @@ def guide_story(
     if guide.materials:
         story += section(
             SectionHeading(tr(MATERIALS), styles),
-            [Paragraph(esc(m), styles.bullet, bulletText="□") for m in guide.materials],
+            _no_widow([Paragraph(esc(m), styles.bullet, bulletText="□") for m in guide.materials]),
         )
 
     # Safety comes before the steps, in a box that reads as a warning on a grey photocopy, and
@@ -108,15 +111,36 @@ def guide_story(
     else:
         story.append(safety)
 
-    if guide.common_mistakes:
-        story += section(
-            SectionHeading(tr(MISTAKES), styles),
-            [Paragraph(emphasise(m), styles.bullet, bulletText="×") for m in guide.common_mistakes],
-        )
     contact = contact_block([guide.team], styles, tr)
+    if guide.common_mistakes:
+        mistakes: list[Flowable] = [
+            Paragraph(emphasise(m), styles.bullet, bulletText="×") for m in guide.common_mistakes
+        ]
+        if contact is not None and len(mistakes) >= 2:
+            # The last two items and the contact box go together: neither the last item nor
+            # the contact box ever starts a page alone.
+            mistakes = [*mistakes[:-2], _together([*mistakes[-2:], Spacer(10), contact])]
+            contact = None
+        else:
+            mistakes = _no_widow(mistakes)
+        story += section(SectionHeading(tr(MISTAKES), styles), mistakes)
     if contact is not None:
         story += [Spacer(10), contact]
     return story
+
+
+def _no_widow(items: list[Flowable]) -> list[Flowable]:
+    """A list whose last item never starts a page alone: the last two are kept together.
+    (The first item is already kept with the heading by `section`.)"""
+    if len(items) < 3:
+        return items
+    return [*items[:-2], _together(items[-2:])]
+
+
+def _together(items: list[Flowable]) -> Flowable:
+    # Not ReportLab's KeepTogether: it reports an enormous height to force a split, which
+    # breaks any box or group it is nested in (the heading's group in `section`).
+    return Boxed(items, border=0, padding=0, framed=False, keep=len(items))
 
 
 def safety_box(guide: GuideDoc, styles: Styles, tr: Translator) -> Table:
@@ -177,7 +201,7 @@ def contact_block(teams: list[TeamInfo | None], styles: Styles, tr: Translator) 
     body = styles.body.clone("contact", alignment=TA_LEFT, spaceAfter=1)
     content: list[Flowable] = [Paragraph(esc(tr(CONTACT_HEADING)), styles.box_heading)]
     content += [Paragraph(line, body) for line in lines]
-    return KeepTogether([Boxed(content, border=0.9, padding=8, background=WHITE)])
+    return Boxed(content, border=0.9, padding=8, background=WHITE, keep=len(content))
 
 
 def _title_block(guide: GuideDoc, styles: Styles, tr: Translator, lang: str) -> list[Flowable]:
