@@ -221,3 +221,19 @@ def test_exported_pdf_gets_the_users_umask(demo_library: Library, tmp_path: Path
         assert stat.S_IMODE(result.path.stat().st_mode) == 0o640
     finally:
         os.umask(old)
+
+
+def test_sheets_with_hostile_text_and_many_groups(demo_library: Library, tmp_path: Path) -> None:
+    sid = session_id(demo_library)
+    data = c.load_session(demo_library, sid)
+    data.theme = "剪刀<b>安全</b> & </para> " + "很长的活动名称" * 12
+    data.groups = [c.GroupData(f"第{i}组<学员>&", None) for i in range(1, 13)]
+    c.save_session(demo_library, data, sid)
+    signin = handouts.build_signin_sheet(demo_library, sid, tmp_path / "s.pdf")
+    flat = re.sub(r"\s+", "", text_of(signin.path))
+    assert "剪刀<b>安全</b>&</para>" in flat
+    # More groups than circled numbers: plain numbers, every group listed.
+    assert "12.第12组<学员>&" in flat and "1.第1组<学员>&" in flat
+    feedback = handouts.build_feedback_form(demo_library, sid, tmp_path / "f.pdf")
+    assert "□第12组<学员>&" in re.sub(r"\s+", "", text_of(feedback.path))
+    assert decode_qr(signin.path, 1, tmp_path) == [session_code.session_code(sid)]

@@ -14,7 +14,7 @@ from desktop_app.services.handouts.flowables import Bookmark, Rule, Spacer, esc
 from desktop_app.services.handouts.guide import contact_block, guide_story
 from desktop_app.services.handouts.photos import PhotoPlanner
 from desktop_app.services.handouts.styles import INK, Styles
-from desktop_app.services.handouts.text import Translator, format_date, list_sep
+from desktop_app.services.handouts.text import Translator, format_date, list_sep, session_date
 
 PACK_KICKER = N_("Trainee handbook")
 BOOKLET_KICKER = N_("Guide booklet")
@@ -77,9 +77,9 @@ def session_pack_story(
 ) -> list[Flowable]:
     sep = list_sep(lang)
     lines = [
-        tr(DATE_VENUE).format(date=format_date(session.starts_at, lang), venue=session.venue)
+        tr(DATE_VENUE).format(date=session_date(session.starts_at, lang), venue=session.venue)
         if session.venue
-        else format_date(session.starts_at, lang),
+        else session_date(session.starts_at, lang),
     ]
     if session.host_organisations:
         lines.append(tr(HOSTS).format(hosts=sep.join(session.host_organisations)))

@@ -370,9 +370,26 @@ def _tick_row(labels: list[str], width: float, style: ParagraphStyle) -> Table:
     )
 
 
-def _tick_list(labels: list[str], style: ParagraphStyle) -> Paragraph:
-    """Tick boxes for longer labels (groups, guide titles), flowing as a paragraph."""
-    return Paragraph("　　".join(_box(t) for t in labels), style)
+def _tick_list(labels: list[str], width: float, style: ParagraphStyle, columns: int) -> Table:
+    """Tick boxes for longer labels (groups, guide titles) in a grid: a box never ends a line
+    apart from its label, and a long label wraps inside its own cell."""
+    indent = 14.0
+    col_w = (width - indent) / columns
+    rows: list[list[Any]] = []
+    for i in range(0, len(labels), columns):
+        cells: list[Any] = [Paragraph(_box(t), style) for t in labels[i : i + columns]]
+        rows.append(["", *cells, *[""] * (columns - len(cells))])
+    return _grid(
+        rows,
+        [indent] + [col_w] * columns,
+        [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+            ("TOPPADDING", (0, 0), (-1, -1), 1),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+        ],
+    )
 
 
 def feedback_story(
@@ -400,22 +417,21 @@ def feedback_story(
         )
     n = len(QUESTIONS)
 
+    columns = 2 if small else 3
     groups = [name for name, _count in session.groups if name.strip()]
     if groups:
         n += 1
         story += [
             Spacer(6),
             Paragraph(f"{n}. {esc(tr(YOUR_GROUP))}", question),
-            _tick_list(groups, answers.clone("feedback_groups", leftIndent=14)),
+            _tick_list(groups, width, answers, columns),
         ]
     if session.guides:
         n += 1
         story += [
             Spacer(6),
             Paragraph(f"{n}. {esc(tr(MOST_USEFUL))}", question),
-            _tick_list(
-                [g.title for g in session.guides], answers.clone("feedback_guides", leftIndent=14)
-            ),
+            _tick_list([g.title for g in session.guides], width, answers, columns),
         ]
     lines = 2 if small else 3
     for prompt in (GAINED, WISHES):

@@ -44,6 +44,11 @@ def session_when(starts_at: datetime, ends_at: datetime | None, lang: str) -> st
     return when
 
 
+def session_date(starts_at: datetime, lang: str) -> str:
+    """The day of a session alone (covers), in the same time zone as `session_when`."""
+    return format_date(starts_at, lang)
+
+
 def photo_time(taken_at: datetime, lang: str) -> str:
     """When a photo was taken, as the report prints it under the photo (same zone as above)."""
     return format_date(taken_at, lang) + " " + format_time(taken_at, lang)
