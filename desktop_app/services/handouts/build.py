@@ -225,7 +225,7 @@ def render_booklet(
     def make(
         styles: Styles, tr: Translator, planner: PhotoPlanner, info: PageInfo
     ) -> list[Flowable]:
-        return booklet_story(title, guides, styles, tr, lang, planner, info, now)
+        return booklet_story(title, guides, styles, tr, lang, planner, info, now, organisation)
 
     return _render(
         target,

@@ -132,6 +132,8 @@ class HandoutDoc(BaseDocTemplate):  # type: ignore[misc]
     def _cover_page(self, canvas: Any, doc: Any) -> None:
         """A solid band across the top and the library's line at the foot of the cover."""
         layout = self.styles.layout
+        # A pack or booklet opens with its outline (the guides) shown beside the pages.
+        canvas.showOutline()
         canvas.saveState()
         canvas.setFillColor(ACCENT)
         band = 16 * mm if layout.paper == "A4" else 11 * mm
