@@ -11,6 +11,7 @@ anyway. The GUI asks the same question in a dialog; the CLI cannot ask, so it wa
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -99,12 +100,24 @@ def _report(args: argparse.Namespace, result: handouts.HandoutResult) -> int:
 Builder = Callable[[Library, handouts.HandoutOptions, Path], handouts.HandoutResult]
 
 
-def _run(ctx: CliContext, args: argparse.Namespace, build: Builder) -> int:
+def _run(
+    ctx: CliContext,
+    args: argparse.Namespace,
+    build: Builder,
+    check: tuple[str, list[str]] | None = None,
+) -> int:
+    """Build the PDF; `check` (kind, ids) first points out photos that will print badly."""
     options = _options(args)
     target = Path(args.output).expanduser().absolute()
     if target.is_dir():
         raise UserError(_("{path} is a folder; give a file name for the PDF.").format(path=target))
     with ctx.open_library(write=False) as library:
+        if check is not None:
+            kind, ids = check
+            title = getattr(args, "title", "") or ""
+            for warning in handouts.photo_warnings(library, kind, ids, options, title=title):
+                # A warning, not an error: the PDF is still written.
+                print(_("jiangxin: warning: {message}").format(message=warning), file=sys.stderr)
         try:
             result = build(library, options, target)
         except handouts.SafetyNotesMissing as exc:
@@ -124,7 +137,7 @@ def cmd_guide(ctx: CliContext, args: argparse.Namespace) -> int:
     ) -> handouts.HandoutResult:
         return handouts.build_guide_handout(library, args.id, target, options)
 
-    return _run(ctx, args, build)
+    return _run(ctx, args, build, ("guide", [args.id]))
 
 
 def cmd_session(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -133,7 +146,7 @@ def cmd_session(ctx: CliContext, args: argparse.Namespace) -> int:
     ) -> handouts.HandoutResult:
         return handouts.build_session_report(library, args.id, target, options)
 
-    return _run(ctx, args, build)
+    return _run(ctx, args, build, ("report", [args.id]))
 
 
 def cmd_signin(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -160,7 +173,7 @@ def cmd_pack(ctx: CliContext, args: argparse.Namespace) -> int:
     ) -> handouts.HandoutResult:
         return handouts.build_session_pack(library, args.id, target, options)
 
-    return _run(ctx, args, build)
+    return _run(ctx, args, build, ("pack", [args.id]))
 
 
 def cmd_booklet(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -169,4 +182,4 @@ def cmd_booklet(ctx: CliContext, args: argparse.Namespace) -> int:
     ) -> handouts.HandoutResult:
         return handouts.build_booklet(library, list(args.ids), args.title, target, options)
 
-    return _run(ctx, args, build)
+    return _run(ctx, args, build, ("booklet", list(args.ids)))

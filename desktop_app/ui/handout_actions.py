@@ -572,6 +572,32 @@ class HandoutActions(QObject):
         )
         return True if answer == QMessageBox.StandardButton.Yes else None
 
+    def confirm_photos(self, request: Request, paper: str) -> bool:
+        """Point out photos that will print blurred (or look misplaced) before building."""
+        kinds = {GUIDE: "guide", REPORT: "report", PACK: "pack", BOOKLET: "booklet"}
+        if request.kind not in kinds:
+            return True
+        try:
+            options = handouts.options_from_settings(self.window.settings, paper=paper)
+            warnings = handouts.photo_warnings(
+                self.window.library, kinds[request.kind], request.ids, options, title=request.title
+            )
+        except UserError:
+            return True  # the build itself reports the problem in its own words
+        if not warnings:
+            return True
+        shown = warnings[:8] + (
+            [_("…and {n} more.").format(n=len(warnings) - 8)] if len(warnings) > 8 else []
+        )
+        answer = QMessageBox.warning(
+            self.window,
+            _("Check the photos"),
+            "\n\n".join(shown) + "\n\n" + _("Make the PDF anyway?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def run(self, request: Request, paper: str, target: Path | None) -> None:
         """Build `request` in the background; export to `target`, or print when it is None."""
         try:
@@ -580,6 +606,8 @@ class HandoutActions(QObject):
             QMessageBox.warning(self.window, _("Cannot print"), str(exc))
             return
         if confirmed is None:
+            return
+        if not self.confirm_photos(request, paper):
             return
         self.window.settings.set("handout.paper", paper)
         if target is not None:

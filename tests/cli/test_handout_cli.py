@@ -208,3 +208,22 @@ def test_signin_and_feedback_sheets(
         capsys, "--library", lib, "handout", "signin", "nosuchsession", "-o", str(missing)
     )
     assert code == 1 and err.count("\n") == 1 and not missing.exists()
+
+
+def test_blurred_photo_is_pointed_out_and_the_pdf_still_written(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import TESTDATA
+    from tests.services.handout_fixtures import add_photo, attach_to_session
+
+    _guides, sid = ids(demo_dir)
+    with Library.open(demo_dir) as library:
+        small = add_photo(library, TESTDATA / "RGBA_8__128x128.png", caption="小图")
+        attach_to_session(library, sid, [small])
+    out = tmp_path / "report.pdf"
+    code, _stdout, err = run(
+        capsys, "--library", str(demo_dir), "handout", "session", sid, "-o", str(out)
+    )
+    assert code == 0 and out.exists()
+    (line,) = err.splitlines()
+    assert line.startswith("jiangxin: warning: ") and "小图" in line and "ppi" in line

@@ -4,7 +4,7 @@ not split on A5, feedback before the photos, every photo's caption and time, the
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -16,7 +16,7 @@ from desktop_app.services.handouts import session as hsession
 from desktop_app.services.handouts.data import SessionDoc
 from desktop_app.storage.enums import TeamRole
 from desktop_app.storage.library import Library
-from desktop_app.storage.models import FieldSession, Member, Photo, TeamMembership
+from desktop_app.storage.models import FieldSession, Guide, Member, Photo, TeamMembership
 from tests.services.handout_fixtures import add_photo, attach_to_session
 from tests.services.test_handouts import run, text_of
 
@@ -157,3 +157,32 @@ def test_headcount_says_what_was_counted() -> None:
     )
     assert hsession.headcount(_doc([("学员", None)]), ZH, "zh_CN") == "未统计人数（学员）"
     assert hsession.headcount(_doc([]), ZH, "zh_CN") == ""
+
+
+def test_photos_pointed_out_before_printing(
+    demo_library: Library, tmp_path: Path, testdata: Path
+) -> None:
+    sid = session_id(demo_library)
+    good = add_photo(demo_library, testdata / "landscape_1.jpg", caption="现场示范")  # 600 px
+    small = add_photo(demo_library, testdata / "RGBA_8__128x128.png", caption="小图")  # 128 px
+    attach_to_session(demo_library, sid, [good, small])
+    day = c.load_session(demo_library, sid).starts_at
+    with demo_library.transaction() as s:
+        s.execute(update(Photo).where(Photo.id == good).values(taken_at=day + timedelta(hours=2)))
+        s.execute(update(Photo).where(Photo.id == small).values(taken_at=day - timedelta(days=30)))
+    warnings = handouts.photo_warnings(demo_library, "report", [sid])
+    assert len(warnings) == 2
+    far, blurred = sorted(warnings, key=lambda w: "ppi" in w)
+    assert "“小图”" in far and "30 days" in far
+    assert "“小图”" in blurred and re.search(r"print at \d+ ppi, less than 150", blurred)
+    # The same photo on a guide step, in a box large enough for the 600 px one only.
+    guide_id = c.save_guide(
+        demo_library,
+        c.GuideData(title="识别图", steps=[c.StepData("看。", photo_ids=[small, good])]),
+    )
+    (step,) = handouts.photo_warnings(demo_library, "guide", [guide_id])
+    assert "“小图”" in step
+    # Nothing to point out for the demo's own guides.
+    with demo_library.session() as s:
+        demo_guides = [g.id for g in s.scalars(select(Guide).where(Guide.id != guide_id))]
+    assert handouts.photo_warnings(demo_library, "booklet", demo_guides, title="x") == []

@@ -320,3 +320,31 @@ def test_organisation_name_is_edited_in_the_window(
     action.trigger()
     assert len(warned) == 1 and "too long" in warned[0]
     assert handouts.organisation_name(demo_library) == "丰台区总工会"
+
+
+def test_blurred_photos_are_pointed_out_before_building(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import TESTDATA
+    from tests.services.handout_fixtures import add_photo, attach_to_session
+
+    session_id = listing.list_ids(demo_library, "session")[0]
+    small = add_photo(demo_library, TESTDATA / "RGBA_8__128x128.png", caption="小图")
+    attach_to_session(demo_library, session_id, [small])
+    window.select_record("session", session_id)
+    asked: list[str] = []
+
+    def refuse(_parent: Any, _title: str, text: str, *_args: Any) -> Any:
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "warning", refuse)
+    target = tmp_path / "report.pdf"
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(target, "A4", ha.REPORT))
+    window.handout_actions.export_action.trigger()
+    assert len(asked) == 1 and "小图" in asked[0] and "ppi" in asked[0]
+    assert not target.exists() and not window.handout_actions.busy
+    # Answered yes: the report is made.
+    monkeypatch.setattr(QMessageBox, "warning", lambda *_a: QMessageBox.StandardButton.Yes)
+    window.handout_actions.export_action.trigger()
+    assert target.exists()

@@ -128,6 +128,68 @@ def session_guide_ids(library: Library, session_id: str) -> list[str]:
     return [g.id for g in load_session_doc(library, session_id).guides]
 
 
+FAR_FROM_SESSION_DAYS = 2  # a session photo taken further from the session's day is pointed out
+
+
+def photo_warnings(
+    library: Library,
+    kind: str,
+    ids: list[str],
+    options: HandoutOptions | None = None,
+    *,
+    title: str = "",
+) -> list[str]:
+    """What to point out before printing (one plain sentence each, in the UI language).
+
+    `kind` is "guide", "report", "pack" or "booklet" (as the window and the CLI name them).
+    A photo that would print below 150 ppi (it will look blurred) is named with its printed
+    resolution; in a session report, a photo taken more than two days from the session's date
+    (perhaps attached to the wrong session) is named with the day it was taken.
+    """
+    from desktop_app.services.handouts.build import planned_photos
+    from desktop_app.services.handouts.data import load_guide_docs, load_session_doc
+    from desktop_app.services.handouts.photos import LOW_PPI
+    from desktop_app.services.handouts.text import format_date
+
+    opts = (options or HandoutOptions()).checked()
+    warnings: list[str] = []
+    if kind in ("report", "pack"):
+        session = load_session_doc(library, ids[0])
+        slots = planned_photos(kind, session, paper=opts.paper, lang=opts.language)
+        if kind == "report":
+            day = session.starts_at
+            for ref in session.photos:
+                if ref.taken_at is None:
+                    continue
+                days = abs((ref.taken_at - day).total_seconds()) / 86400
+                if days > FAR_FROM_SESSION_DAYS:
+                    warnings.append(
+                        _(
+                            "“{name}” was taken on {date}, {days} days from the session: "
+                            "is it this session's photo?"
+                        ).format(
+                            name=ref.caption or ref.name,
+                            date=format_date(ref.taken_at, opts.language),
+                            days=round(days),
+                        )
+                    )
+    else:
+        guides = load_guide_docs(library, list(dict.fromkeys(ids)))
+        slots = planned_photos(kind, guides, paper=opts.paper, lang=opts.language, title=title)
+    seen: set[Path] = set()
+    for slot in slots:
+        ppi = slot.printed_ppi()
+        if ppi is None or ppi >= LOW_PPI or slot.ref.path in seen:
+            continue
+        seen.add(slot.ref.path)
+        warnings.append(
+            _(
+                "“{name}” will print at {ppi} ppi, less than {low}: it may look blurred on paper."
+            ).format(name=slot.ref.caption or slot.ref.name, ppi=round(ppi), low=LOW_PPI)
+        )
+    return warnings
+
+
 def _result(target: Path, pages: int) -> HandoutResult:
     return HandoutResult(Path(target), pages, Path(target).stat().st_size)
 

@@ -19,7 +19,7 @@ from desktop_app.services.handouts.data import GuideDoc, SessionDoc
 from desktop_app.services.handouts.document import PageInfo, write_pdf
 from desktop_app.services.handouts.guide import guide_story
 from desktop_app.services.handouts.pack import booklet_story, session_pack_story
-from desktop_app.services.handouts.photos import PhotoPlanner
+from desktop_app.services.handouts.photos import PhotoPlanner, PhotoSlot
 from desktop_app.services.handouts.session import session_story
 from desktop_app.services.handouts.sheets import (
     FEEDBACK_TITLE,
@@ -79,6 +79,32 @@ def _render(
         progress_text=_(TYPESETTING),
         cover_first=cover_first,
     )
+
+
+def planned_photos(
+    kind: str,
+    docs: list[GuideDoc] | SessionDoc,
+    *,
+    paper: str,
+    lang: str,
+    title: str = "",
+) -> list[PhotoSlot]:
+    """The photos a handout will print and the boxes they get, without decoding any: the
+    story is laid out as for printing, so the checks before printing see the real sizes."""
+    tr = translator_for(lang)
+    styles = make_styles(paper)
+    info = PageInfo()
+    planner = PhotoPlanner(tr)
+    if isinstance(docs, SessionDoc):
+        if kind == "report":
+            session_story(docs, styles, tr, lang, planner, info)
+        else:
+            session_pack_story(docs, styles, tr, lang, planner, info)
+    elif kind == "guide":
+        guide_story(docs[0], styles, tr, lang, planner, info)
+    else:
+        booklet_story(title, docs, styles, tr, lang, planner, info, datetime.now(UTC))
+    return planner.slots
 
 
 def render_guide(

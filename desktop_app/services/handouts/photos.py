@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     pass
 
 PRINT_DPI = 300
+LOW_PPI = 150  # below this a photo looks soft on paper: pointed out before printing
 JPEG_QUALITY = 82
 MISSING = N_("Photo missing")
 UNREADABLE = N_("Photo cannot be read")
@@ -67,6 +68,20 @@ class PhotoSlot:
 
     def caption_text(self) -> str:
         return self.caption
+
+    def printed_ppi(self) -> float | None:
+        """Pixels per inch the photo will print at in this box (None: size unknown).
+
+        Uses the stored pixel size (upright, before the user's rotation); a small photo is
+        enlarged to the box, so its resolution on paper falls.
+        """
+        w, h = self.ref.width, self.ref.height
+        if self.ref.rotation in (90, 270):
+            w, h = h, w
+        if w <= 0 or h <= 0:
+            return None
+        points_per_pixel = min(self.box_width / w, self.box_height / h)
+        return 72 / points_per_pixel
 
 
 def prepare_photo(ref: PhotoRef, box_width: float, box_height: float) -> PreparedPhoto:
