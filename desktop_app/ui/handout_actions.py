@@ -460,9 +460,25 @@ class HandoutActions(QObject):
             return
         request.kind = dialog.kind()
         target = None if printing else dialog.target()
-        if not printing and target is None:
+        if not printing and (target is None or not self.may_write(target)):
             return
         self.run(request, dialog.paper_box.paper(), target)
+
+    def may_write(self, target: Path) -> bool:
+        """A file typed into the export dialog that exists already is replaced only when the
+        user says so (the save dialog behind "Choose…" asks by itself)."""
+        if not target.exists():
+            return True
+        answer = QMessageBox.question(
+            self.window,
+            _("Replace the file?"),
+            _("{name} already exists in {folder}. Replace it?").format(
+                name=target.name, folder=target.parent
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def start_sheet(self, kind: str) -> None:
         """File ▸ Sign-in sheet… / Feedback form…: the selected session's blank sheet."""

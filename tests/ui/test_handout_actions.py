@@ -348,3 +348,27 @@ def test_blurred_photos_are_pointed_out_before_building(
     monkeypatch.setattr(QMessageBox, "warning", lambda *_a: QMessageBox.StandardButton.Yes)
     window.handout_actions.export_action.trigger()
     assert target.exists()
+
+
+def test_an_existing_file_is_replaced_only_when_asked(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.select_record("guide", guide_id(demo_library, "月季修剪"))
+    target = tmp_path / "rose.pdf"
+    target.write_bytes(b"keep me")
+    answers: list[str] = []
+
+    def say(answer: Any) -> Any:
+        def question(_parent: Any, _title: str, text: str, *_args: Any) -> Any:
+            answers.append(text)
+            return answer
+
+        return question
+
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(target, "A4"))
+    monkeypatch.setattr(QMessageBox, "question", say(QMessageBox.StandardButton.No))
+    window.handout_actions.export_action.trigger()
+    assert target.read_bytes() == b"keep me" and "rose.pdf" in answers[0]
+    monkeypatch.setattr(QMessageBox, "question", say(QMessageBox.StandardButton.Yes))
+    window.handout_actions.export_action.trigger()
+    assert target.read_bytes().startswith(b"%PDF-")
