@@ -393,6 +393,12 @@ class HandoutActions(QObject):
             _("Save the selected session's blank feedback form for trainees as a PDF")
         )
         self.feedback_action.triggered.connect(lambda: self.start_sheet(FEEDBACK))
+        self.returned_action = QAction(_("Enter returned sheets…"), window)
+        self.returned_action.setObjectName("handout_returned")
+        self.returned_action.setStatusTip(
+            _("Head counts by group and trainee quotes from the sheets that came back")
+        )
+        self.returned_action.triggered.connect(self.enter_returned)
         self.organisation_action = QAction(_("Organisation name on handouts…"), window)
         self.organisation_action.setObjectName("handout_organisation")
         self.organisation_action.setStatusTip(
@@ -414,6 +420,7 @@ class HandoutActions(QObject):
             self.booklet_action,
             self.signin_action,
             self.feedback_action,
+            self.returned_action,
             self.organisation_action,
         ]
 
@@ -483,6 +490,18 @@ class HandoutActions(QObject):
     def start_sheet(self, kind: str) -> None:
         """File ▸ Sign-in sheet… / Feedback form…: the selected session's blank sheet."""
         self.start_from_selection(printing=False, only=kind)
+
+    def enter_returned(self) -> None:
+        """File ▸ Enter returned sheets…: for the selected session."""
+        from desktop_app.ui.returned_sheets import enter_returned_sheets
+
+        kind, ids = self.window.current_selection()
+        if kind != "session" or not ids:
+            QMessageBox.information(
+                self.window, _("Nothing selected"), _("Select a field session in the list first.")
+            )
+            return
+        enter_returned_sheets(self.window, ids[0])
 
     def edit_organisation(self) -> None:
         """File ▸ Organisation name on handouts…: the 单位名称 stored in the library."""

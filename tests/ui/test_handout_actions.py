@@ -372,3 +372,53 @@ def test_an_existing_file_is_replaced_only_when_asked(
     monkeypatch.setattr(QMessageBox, "question", say(QMessageBox.StandardButton.Yes))
     window.handout_actions.export_action.trigger()
     assert target.read_bytes().startswith(b"%PDF-")
+
+
+def test_enter_returned_sheets_by_keyboard(
+    window: MainWindow, demo_library: Library, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QTimer
+
+    from desktop_app.ui.returned_sheets import ReturnedSheetsDialog
+
+    session_id = listing.list_ids(demo_library, "session")[0]
+    window.select_record("session", session_id)
+    before = c.load_session(demo_library, session_id)
+    assert [g.count for g in before.groups] == [None, None, None, None]
+
+    problems: list[BaseException] = []
+
+    def fill() -> None:
+        dialog = next(
+            w for w in QApplication.topLevelWidgets() if isinstance(w, ReturnedSheetsDialog)
+        )
+        try:
+            # Keyboard only: type the first count, Tab to the next, and so on.
+            for n, count in enumerate(("6", "8", "12", "30")):
+                focused = dialog.focusWidget()
+                spin = dialog.counts[n]
+                assert focused is spin or spin.isAncestorOf(focused), (n, focused)
+                spin.selectAll()
+                qtbot.keyClicks(focused, count)
+                qtbot.keyClick(focused, Qt.Key.Key_Tab)
+            dialog.quotes[0].text.setText("回去就能用在苗圃里")
+            dialog.quotes[0].speaker.setText("王师傅")
+            qtbot.keyClick(
+                dialog.quotes[0].text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+            )
+            assert len(dialog.quotes) == 2
+            dialog.accept()
+        except BaseException as exc:  # never leave the modal dialog open
+            problems.append(exc)
+            dialog.reject()
+
+    QTimer.singleShot(0, fill)
+    window.handout_actions.returned_action.trigger()
+    assert problems == []
+    after = c.load_session(demo_library, session_id)
+    assert [g.count for g in after.groups] == [6, 8, 12, 30]
+    assert after.feedback[-1] == c.FeedbackData("回去就能用在苗圃里", "王师傅", "")
+    assert len(after.feedback) == len(before.feedback) + 1  # the empty row adds nothing
+    # One step on the undo stack takes it all back.
+    window.undo_stack.undo()
+    assert c.load_session(demo_library, session_id) == before
