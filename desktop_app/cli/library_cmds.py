@@ -85,7 +85,7 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
     headers = ["ID", *[_(c.title) for c in columns]]
     keys = ["id", *[c.key for c in columns]]
     if kind == "team":
-        keys[keys.index("kind")] = "kind_label"
+        keys[keys.index("category")] = "category_label"
     table = [
         [str(row.get(k, ""))[:8] if k == "id" else str(row.get(k, "")) for k in keys]
         for row in rows

@@ -43,3 +43,14 @@ class ValidationError(UserError):
 
 class ImportRejectedError(UserError):
     """An external file (photo, pack, backup) was refused; nothing was written."""
+
+
+class StaleRecordError(UserError):
+    """A record changed since it was loaded (an import, a resolution, another form): a change
+    based on the old version would silently replace the newer one, so it is refused."""
+
+    def __init__(self, message: str, *, kind: str, record_id: str, current_version: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.record_id = record_id
+        self.current_version = current_version

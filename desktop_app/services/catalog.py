@@ -1,8 +1,14 @@
 """Catalog edits with validation: teams, members, guides and field sessions.
 
 Every save is one transaction: the previous version goes to the history table, the revision
-goes up by one, and child rows are replaced as a whole. Deletes are soft (`deleted_at`) so that
-they can travel to other laptops and be undone.
+goes up by one, child rows are replaced as a whole, and the new version gets its tag
+(`storage/versions.py`). Deletes are soft (`deleted_at`) so that they can travel to other
+laptops and be undone.
+
+A change made from something loaded earlier (a form, an undo step) passes the version it was
+based on as `expected_version`; if the record has changed since (a pack import, a conflict
+resolution, another window's edit), the change is refused with `StaleRecordError` instead of
+silently replacing the newer version.
 """
 
 from __future__ import annotations
@@ -15,13 +21,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desktop_app.core.errors import ValidationError
+from desktop_app.core.errors import StaleRecordError, ValidationError
 from desktop_app.core.i18n import _
-from desktop_app.services.records import get_record, record_to_dict
-from desktop_app.storage.enums import SessionRole, TeamKind, TeamRole
-from desktop_app.storage.library import Library
+from desktop_app.services.labels import KIND_NAMES
+from desktop_app.services.records import get_record
+from desktop_app.storage import versions
+from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
+from desktop_app.storage.kinds import KINDS
 from desktop_app.storage.models import (
-    AGGREGATES,
     AgendaItem,
     FeedbackQuote,
     FieldSession,
@@ -31,7 +38,6 @@ from desktop_app.storage.models import (
     GuideStepPhoto,
     Member,
     ParticipantGroup,
-    RecordHistory,
     RecordMixin,
     ServiceTeam,
     SessionAttendee,
@@ -41,6 +47,7 @@ from desktop_app.storage.models import (
     TeamMembership,
     utcnow,
 )
+from desktop_app.storage.store import RecordStore
 
 # Digits with optional +, spaces, dashes and brackets: 010-12345678, 138 0000 0000, +86 ...
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-()]{5,22}[0-9]$")
@@ -69,7 +76,7 @@ class Membership:
 @dataclass
 class TeamData:
     name: str
-    kind: str = TeamKind.OTHER.value
+    category: str = TeamCategory.OTHER.value
     parent_union: str = ""
     description: str = ""
     expertise: list[str] = field(default_factory=list)
@@ -177,8 +184,8 @@ def validate_team(s: Session, data: TeamData, team_id: str | None) -> None:
         )
         if clash:
             errors["name"] = _("A team named “{name}” already exists.").format(name=name)
-    if data.kind not in {k.value for k in TeamKind}:
-        errors["kind"] = _("Choose the kind of team.")
+    if data.category not in {k.value for k in TeamCategory}:
+        errors["category"] = _("Choose the team's category.")
     roles = [m.role for m in data.members]
     if roles.count(TeamRole.CAPTAIN.value) > 1:
         errors["members"] = _("A team has at most one captain.")
@@ -252,24 +259,31 @@ def validate_session(data: SessionData) -> None:
 # --- saving ---------------------------------------------------------------------------------
 
 
-def _bump(s: Session, kind: str, obj: RecordMixin, reason: str = "edit") -> None:
-    """Keep the version being replaced in history and advance the revision."""
-    s.add(
-        RecordHistory(
-            kind=kind,
-            record_id=obj.id,
-            revision=obj.revision,
-            data=record_to_dict(kind, obj),
-            reason=reason,
-        )
+def check_expected(kind: str, obj: RecordMixin, expected_version: str | None) -> None:
+    """Refuse a change based on a version that is no longer the current one."""
+    if expected_version is None or expected_version == obj.version_tag:
+        return
+    raise StaleRecordError(
+        _(
+            "This {kind} was changed since you opened it (by an imported pack, a resolved "
+            "conflict or another edit); reload it to see the newer version."
+        ).format(kind=_(KIND_NAMES[kind])),
+        kind=kind,
+        record_id=obj.id,
+        current_version=obj.version_tag,
     )
-    obj.revision += 1
-    obj.updated_at = utcnow()
+
+
+def current_version(library: RecordStore, kind: str, record_id: str) -> str:
+    """The tag of the record's current version (deleted records have one too)."""
+    with library.session() as s:
+        obj = get_record(s, kind, record_id, include_deleted=True)
+        return str(obj.version_tag)
 
 
 def _apply_team(team: ServiceTeam, data: TeamData) -> None:
     team.name = data.name.strip()
-    team.kind = data.kind
+    team.category = data.category
     team.parent_union = data.parent_union.strip()
     team.description = data.description.strip()
     team.expertise = clean_list(data.expertise)
@@ -363,7 +377,13 @@ def _apply_session(fs: FieldSession, data: SessionData) -> None:
     ]
 
 
-def save_team(library: Library, data: TeamData, team_id: str | None = None) -> str:
+def save_team(
+    library: RecordStore,
+    data: TeamData,
+    team_id: str | None = None,
+    *,
+    expected_version: str | None = None,
+) -> str:
     with library.transaction() as s:
         validate_team(s, data, team_id)
         if team_id is None:
@@ -371,15 +391,23 @@ def save_team(library: Library, data: TeamData, team_id: str | None = None) -> s
             s.add(team)
         else:
             team = get_record(s, "team", team_id)
-            _bump(s, "team", team)
+            check_expected("team", team, expected_version)
+            versions.begin_version(s, "team", team)
             team.memberships = []
             s.flush()
         _apply_team(team, data)
+        versions.stamp(s, "team", team)
         s.flush()
         return team.id
 
 
-def save_member(library: Library, data: MemberData, member_id: str | None = None) -> str:
+def save_member(
+    library: RecordStore,
+    data: MemberData,
+    member_id: str | None = None,
+    *,
+    expected_version: str | None = None,
+) -> str:
     validate_member(data)
     with library.transaction() as s:
         if member_id is None:
@@ -387,13 +415,21 @@ def save_member(library: Library, data: MemberData, member_id: str | None = None
             s.add(member)
         else:
             member = get_record(s, "member", member_id)
-            _bump(s, "member", member)
+            check_expected("member", member, expected_version)
+            versions.begin_version(s, "member", member)
         _apply_member(member, data)
+        versions.stamp(s, "member", member)
         s.flush()
         return member.id
 
 
-def save_guide(library: Library, data: GuideData, guide_id: str | None = None) -> str:
+def save_guide(
+    library: RecordStore,
+    data: GuideData,
+    guide_id: str | None = None,
+    *,
+    expected_version: str | None = None,
+) -> str:
     validate_guide(data)
     with library.transaction() as s:
         if guide_id is None:
@@ -401,16 +437,24 @@ def save_guide(library: Library, data: GuideData, guide_id: str | None = None) -
             s.add(guide)
         else:
             guide = get_record(s, "guide", guide_id)
-            _bump(s, "guide", guide)
+            check_expected("guide", guide, expected_version)
+            versions.begin_version(s, "guide", guide)
             guide.steps = []
             guide.authors = []
             s.flush()
         _apply_guide(guide, data)
+        versions.stamp(s, "guide", guide)
         s.flush()
         return guide.id
 
 
-def save_session(library: Library, data: SessionData, session_id: str | None = None) -> str:
+def save_session(
+    library: RecordStore,
+    data: SessionData,
+    session_id: str | None = None,
+    *,
+    expected_version: str | None = None,
+) -> str:
     validate_session(data)
     with library.transaction() as s:
         if session_id is None:
@@ -418,27 +462,36 @@ def save_session(library: Library, data: SessionData, session_id: str | None = N
             s.add(fs)
         else:
             fs = get_record(s, "session", session_id)
-            _bump(s, "session", fs)
-            for rel in ("teams", "attendees", "groups", "agenda", "guides", "feedback", "photos"):
+            check_expected("session", fs, expected_version)
+            versions.begin_version(s, "session", fs)
+            for rel in KINDS["session"].children:
                 setattr(fs, rel, [])
             s.flush()
         _apply_session(fs, data)
+        versions.stamp(s, "session", fs)
         s.flush()
         return fs.id
 
 
-def delete_record(library: Library, kind: str, record_id: str) -> None:
+def delete_record(
+    library: RecordStore, kind: str, record_id: str, *, expected_version: str | None = None
+) -> None:
     """Soft delete: the record disappears from lists; undo or a pack can bring it back."""
     with library.transaction() as s:
         obj = get_record(s, kind, record_id)
-        _bump(s, kind, obj, reason="delete")
+        check_expected(kind, obj, expected_version)
+        versions.begin_version(s, kind, obj, reason="delete")
         obj.deleted_at = utcnow()
+        versions.stamp(s, kind, obj)
 
 
-def restore_record(library: Library, kind: str, record_id: str) -> None:
+def restore_record(
+    library: RecordStore, kind: str, record_id: str, *, expected_version: str | None = None
+) -> None:
     """Undo a soft delete (refused with a clear message if it would clash with a live name)."""
     with library.transaction() as s:
         obj = get_record(s, kind, record_id, include_deleted=True)
+        check_expected(kind, obj, expected_version)
         if obj.deleted_at is None:
             return
         if isinstance(obj, ServiceTeam):
@@ -451,19 +504,20 @@ def restore_record(library: Library, kind: str, record_id: str) -> None:
                 raise ValidationError(
                     {"name": _("A team named “{name}” already exists.").format(name=obj.name)}
                 )
-        _bump(s, kind, obj, reason="restore")
+        versions.begin_version(s, kind, obj, reason="restore")
         obj.deleted_at = None
+        versions.stamp(s, kind, obj)
 
 
 # --- loading into input data (for forms and templates) --------------------------------------
 
 
-def load_team(library: Library, team_id: str) -> TeamData:
+def load_team(library: RecordStore, team_id: str) -> TeamData:
     with library.session() as s:
         t: ServiceTeam = get_record(s, "team", team_id)
         return TeamData(
             name=t.name,
-            kind=t.kind,
+            category=t.category,
             parent_union=t.parent_union,
             description=t.description,
             expertise=list(t.expertise),
@@ -472,7 +526,7 @@ def load_team(library: Library, team_id: str) -> TeamData:
         )
 
 
-def load_member(library: Library, member_id: str) -> MemberData:
+def load_member(library: RecordStore, member_id: str) -> MemberData:
     with library.session() as s:
         m: Member = get_record(s, "member", member_id)
         return MemberData(
@@ -486,7 +540,7 @@ def load_member(library: Library, member_id: str) -> MemberData:
         )
 
 
-def load_guide(library: Library, guide_id: str) -> GuideData:
+def load_guide(library: RecordStore, guide_id: str) -> GuideData:
     with library.session() as s:
         g: Guide = get_record(s, "guide", guide_id)
         return GuideData(
@@ -509,7 +563,7 @@ def load_guide(library: Library, guide_id: str) -> GuideData:
         )
 
 
-def load_session(library: Library, session_id: str) -> SessionData:
+def load_session(library: RecordStore, session_id: str) -> SessionData:
     with library.session() as s:
         fs: FieldSession = get_record(s, "session", session_id)
         return SessionData(
@@ -532,13 +586,13 @@ def load_session(library: Library, session_id: str) -> SessionData:
         )
 
 
-def revision_of(library: Library, kind: str, record_id: str) -> int:
+def revision_of(library: RecordStore, kind: str, record_id: str) -> int:
     with library.session() as s:
         obj = get_record(s, kind, record_id, include_deleted=True)
         return int(obj.revision)
 
 
-def live_count(library: Library, kind: str) -> int:
-    model: Any = AGGREGATES[kind]
+def live_count(library: RecordStore, kind: str) -> int:
+    model: Any = KINDS[kind].model
     with library.session() as s:
         return int(s.scalar(select(func.count()).where(model.deleted_at.is_(None))) or 0)

@@ -9,27 +9,27 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from desktop_app.services import catalog as c
-from desktop_app.storage.enums import SessionRole, TeamKind, TeamRole
+from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
 from desktop_app.storage.library import Library
 
 BEIJING = timezone(timedelta(hours=8))
 UNION = "丰台区总工会"
 
 TEAMS = [
-    ("综合管理服务队", TeamKind.MANAGEMENT, "发挥劳模工匠在企业管理方面的经验，服务企业发展。"),
+    ("综合管理服务队", TeamCategory.MANAGEMENT, "发挥劳模工匠在企业管理方面的经验，服务企业发展。"),
     (
         "专业技术服务1队",
-        TeamKind.TECHNICAL,
+        TeamCategory.TECHNICAL,
         "依托劳模工匠所在行业的专业技术优势，为企业提供技术支持。",
     ),
     (
         "专业技术服务2队",
-        TeamKind.TECHNICAL,
+        TeamCategory.TECHNICAL,
         "汇聚了10名经验丰富的劳模工匠，是助力区域绿化与相关行业发展的“技术智囊团”。"
         "通过现场讲解、实操指导等方式，为企业提供全链条技术支持，切实为行业发展赋能增效。",
     ),
-    ("教育培训服务队", TeamKind.EDUCATION, "组织劳模工匠开展技能培训与经验传授。"),
-    ("医疗卫生服务队", TeamKind.MEDICAL, "由医疗卫生行业的劳模工匠组成，提供健康服务与指导。"),
+    ("教育培训服务队", TeamCategory.EDUCATION, "组织劳模工匠开展技能培训与经验传授。"),
+    ("医疗卫生服务队", TeamCategory.MEDICAL, "由医疗卫生行业的劳模工匠组成，提供健康服务与指导。"),
 ]
 TEAM2_EXPERTISE = ["园林绿地规划建设", "无线通信技术应用", "新材料推广", "档案规范化管理"]
 
@@ -192,13 +192,13 @@ def fill_demo(library: Library) -> None:
         ),
     )
     team_ids: dict[str, str] = {}
-    for name, kind, description in TEAMS:
+    for name, category, description in TEAMS:
         is_team2 = name == "专业技术服务2队"
         team_ids[name] = c.save_team(
             library,
             c.TeamData(
                 name=name,
-                kind=kind.value,
+                category=category.value,
                 parent_union=UNION,
                 description=description,
                 expertise=TEAM2_EXPERTISE if is_team2 else [],

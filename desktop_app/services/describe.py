@@ -8,7 +8,7 @@ from desktop_app.core.i18n import _
 from desktop_app.services import listing
 from desktop_app.services.labels import (
     SESSION_ROLE_LABELS,
-    TEAM_KIND_LABELS,
+    TEAM_CATEGORY_LABELS,
     TEAM_ROLE_LABELS,
     label,
 )
@@ -28,7 +28,7 @@ def describe(library: Library, kind: str, data: dict[str, Any]) -> list[tuple[st
         names = _names(library, "member", [m["member_id"] for m in data["members"]])
         lines += [
             (_("Name"), data["name"]),
-            (_("Kind"), label(TEAM_KIND_LABELS, data["kind"])),
+            (_("Category"), label(TEAM_CATEGORY_LABELS, data["category"])),
             (_("Union"), data["parent_union"]),
             (_("Description"), data["description"]),
             (_("Expertise"), "、".join(data["expertise"])),

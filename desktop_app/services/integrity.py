@@ -98,11 +98,13 @@ def check_library(
         return report  # the rows cannot be trusted; stop before reading them
 
     with library.session() as s:
-        photos = s.execute(select(Photo.id, Photo.sha256, Photo.ext)).all()
+        photos = s.execute(select(Photo.id, Photo.sha256, Photo.ext, Photo.deleted_at)).all()
     expected: set[Path] = set()
-    for photo_id, sha, ext in photos:
+    for photo_id, sha, ext, deleted_at in photos:
         path = photo_path(library.photos_dir, sha, ext)
         expected.add(path)
+        if deleted_at is not None and not path.is_file():
+            continue  # a tombstone: clean-up removed its file (services/photos.py)
         report.photos_checked += 1
         if not path.is_file():
             report.problems.append(

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from desktop_app.core.i18n import N_, _
-from desktop_app.storage.enums import SessionRole, TeamKind, TeamRole
+from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
 
-TEAM_KIND_LABELS: dict[str, str] = {
-    TeamKind.MANAGEMENT: N_("Comprehensive management"),
-    TeamKind.TECHNICAL: N_("Professional technology"),
-    TeamKind.EDUCATION: N_("Education and training"),
-    TeamKind.MEDICAL: N_("Medical and health"),
-    TeamKind.OTHER: N_("Other"),
+TEAM_CATEGORY_LABELS: dict[str, str] = {
+    TeamCategory.MANAGEMENT: N_("Comprehensive management"),
+    TeamCategory.TECHNICAL: N_("Professional technology"),
+    TeamCategory.EDUCATION: N_("Education and training"),
+    TeamCategory.MEDICAL: N_("Medical and health"),
+    TeamCategory.OTHER: N_("Other"),
 }
 
 TEAM_ROLE_LABELS: dict[str, str] = {

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from desktop_app.core.i18n import N_
-from desktop_app.services.labels import TEAM_KIND_LABELS, label
+from desktop_app.services.labels import TEAM_CATEGORY_LABELS, label
 from desktop_app.storage import searchtext
 from desktop_app.storage.library import Library
 from desktop_app.storage.timestamps import from_db_text, to_db_text
@@ -53,7 +53,7 @@ _MEMBER_COUNT = "(SELECT count(*) FROM team_membership tm WHERE tm.team_id = ser
 COLUMNS: dict[str, list[Column]] = {
     "team": [
         Column("name", N_("Name"), "name_key"),  # pinyin order (storage/sortkeys.py)
-        Column("kind", N_("Kind"), "kind"),
+        Column("category", N_("Category"), "kind"),  # the column keeps its old name
         Column("parent_union", N_("Union"), "parent_union"),
         Column("members", N_("Members"), _MEMBER_COUNT),
     ],
@@ -254,8 +254,8 @@ def fetch_rows(library: Library, kind: str, ids: Sequence[str]) -> dict[str, dic
         if kind == "team":
             row.update(
                 name=obj["name"],
-                kind=obj["kind"],
-                kind_label=label(TEAM_KIND_LABELS, obj["kind"]),
+                category=obj["kind"],
+                category_label=label(TEAM_CATEGORY_LABELS, obj["kind"]),
                 parent_union=obj["parent_union"],
                 members=counts.get(rid, 0),
             )

@@ -1,10 +1,8 @@
 """Merging records from a knowledge pack into a library, and resolving the conflicts.
 
-Versions. Every state of an aggregate has a *tag*, `"<revision>:<content sha256>"`. The content
-hash covers what the record says, not how it is stored: revision, times, child-row ids and
-personal fields (member phone and notes, which packs omit by default) are left out, photo
-references are hashed by the photo's SHA-256 (so two laptops that imported the same picture
-under different ids agree), and every deleted record hashes the same way.
+Versions. Every state of a record has a *tag*, `"<revision>:<content sha256>"`, written when
+the version is made and stored with it (`storage/versions.py` says what the hash covers). A
+pack carries each record's tag; a pack of format 1 did not, and its tags are computed here.
 
 "Changed since they last met". A library knows, for each record, the tags of the versions its
 current one supersedes: the versions that were current here (`record_history`) and the tags
@@ -25,123 +23,34 @@ that supersedes both sides, so the next exchange carries the decision to the oth
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from desktop_app.core.errors import RecordNotFoundError, UserError
+from desktop_app.core.errors import ImportRejectedError, RecordNotFoundError, UserError
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.services.labels import KIND_NAMES
-from desktop_app.services.pack_format import (
-    KINDS,
-    PERSONAL_FIELDS,
-    Pack,
-    PackEntry,
-    map_references,
-)
-from desktop_app.services.records import record_to_dict
-from desktop_app.storage.library import Library
-from desktop_app.storage.models import (
-    AGGREGATES,
-    AgendaItem,
-    FeedbackQuote,
-    FieldSession,
-    Guide,
-    GuideAuthor,
-    GuideStep,
-    GuideStepPhoto,
-    MergeConflict,
-    ParticipantGroup,
-    Photo,
-    RecordAncestry,
-    RecordHistory,
-    RecordMixin,
-    ServiceTeam,
-    SessionAttendee,
-    SessionGuide,
-    SessionPhoto,
-    SessionTeam,
-    TeamMembership,
-    utcnow,
+from desktop_app.services.pack_format import Pack, PackEntry
+from desktop_app.storage import versions
+from desktop_app.storage.kinds import KIND_ORDER, KINDS, record_to_dict
+from desktop_app.storage.models import MergeConflict, Photo, RecordMixin, ServiceTeam, utcnow
+from desktop_app.storage.store import RecordStore
+from desktop_app.storage.versions import (
+    add_ancestry,
+    chunks,
+    content_hash,
+    record_tag,
+    tag_hash,
+    tag_revision,
+    tombstone_tag,
 )
 
-CHUNK = 500
-META_FIELDS = ("revision", "created_at", "updated_at", "deleted_at")
-
-# Relationships loaded with an aggregate, so that hashing a thousand guides is a few queries.
-EAGER: dict[str, list[Any]] = {
-    "team": [selectinload(ServiceTeam.memberships)],
-    "member": [],
-    "guide": [
-        selectinload(Guide.steps).selectinload(GuideStep.photos),
-        selectinload(Guide.authors),
-    ],
-    "session": [
-        selectinload(getattr(FieldSession, rel))
-        for rel in ("teams", "attendees", "groups", "agenda", "guides", "feedback", "photos")
-    ],
-    "photo": [],
-}
-
-
-# --- versions -------------------------------------------------------------------------------
-
-PhotoSha = Callable[[str], str]
-
-
-def canonical_content(kind: str, data: dict[str, Any], photo_sha: PhotoSha) -> dict[str, Any]:
-    """What a version says, independent of where and when it is stored."""
-    if data.get("deleted_at"):
-        return {"kind": kind, "id": data["id"], "deleted": True}
-    personal = PERSONAL_FIELDS.get(kind, ())
-    out = {k: v for k, v in data.items() if k not in META_FIELDS and k not in personal}
-    out = map_references(kind, out, "photo", lambda pid: "sha256:" + photo_sha(pid))
-    for key, value in out.items():
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            out[key] = [
-                {k: v for k, v in item.items() if k != "id"} if "id" in item else item
-                for item in value
-            ]
-    out["kind"] = kind
-    return out
-
-
-def content_hash(kind: str, data: dict[str, Any], photo_sha: PhotoSha) -> str:
-    text = json.dumps(
-        canonical_content(kind, data, photo_sha),
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def make_tag(revision: int, digest: str) -> str:
-    return f"{revision}:{digest}"
-
-
-def tag_hash(tag: str) -> str:
-    return tag.split(":", 1)[1]
-
-
-def record_tag(kind: str, data: dict[str, Any], photo_sha: PhotoSha) -> str:
-    return make_tag(int(data["revision"]), content_hash(kind, data, photo_sha))
-
-
-def tombstone_tag(kind: str, record_id: str, revision: int) -> str:
-    return record_tag(kind, {"id": record_id, "revision": revision, "deleted_at": "x"}, str)
-
-
-def chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+__all__ = ["add_ancestry", "content_hash", "record_tag", "tombstone_tag"]
 
 
 def photo_sha_map(s: Session) -> dict[str, str]:
@@ -149,60 +58,21 @@ def photo_sha_map(s: Session) -> dict[str, str]:
 
 
 def load_records(s: Session, kind: str, ids: Sequence[str]) -> dict[str, Any]:
-    """Aggregates (deleted ones too) by id, with their child rows loaded."""
-    model: Any = AGGREGATES[kind]
+    """Records (deleted ones too) by id, with their child rows loaded."""
+    spec = KINDS[kind]
+    model: Any = spec.model
     found: dict[str, Any] = {}
     for part in chunks(list(ids)):
-        for obj in s.scalars(select(model).where(model.id.in_(part)).options(*EAGER[kind])):
+        for obj in s.scalars(
+            select(model).where(model.id.in_(part)).options(*spec.loader_options())
+        ):
             found[obj.id] = obj
     return found
 
 
-def load_ancestry(
-    s: Session, kind: str, ids: Sequence[str], photo_sha: PhotoSha
-) -> dict[str, set[str]]:
-    """Tags each record's current version supersedes: its history here and what was learned."""
-    out: dict[str, set[str]] = {}
-    for part in chunks(list(ids)):
-        rows = s.execute(
-            select(RecordHistory.record_id, RecordHistory.revision, RecordHistory.data).where(
-                RecordHistory.kind == kind, RecordHistory.record_id.in_(part)
-            )
-        )
-        for record_id, revision, data in rows:
-            if isinstance(data, dict) and "id" in data:
-                tag = make_tag(int(revision), content_hash(kind, data, photo_sha))
-                out.setdefault(record_id, set()).add(tag)
-        learned = s.execute(
-            select(RecordAncestry.record_id, RecordAncestry.tag).where(
-                RecordAncestry.kind == kind, RecordAncestry.record_id.in_(part)
-            )
-        )
-        for record_id, tag in learned:
-            out.setdefault(record_id, set()).add(tag)
-    return out
-
-
-def add_ancestry(s: Session, rows: Iterable[tuple[str, str, str]]) -> None:
-    values = [{"kind": k, "record_id": r, "tag": t} for k, r, t in set(rows)]
-    for start in range(0, len(values), CHUNK):
-        s.execute(insert(RecordAncestry).prefix_with("OR IGNORE"), values[start : start + CHUNK])
-
-
 def record_label(kind: str, data: dict[str, Any] | None) -> str:
     """A short human name for a record (title, name, theme...)."""
-    if not data:
-        return ""
-    if kind in ("team", "member"):
-        return str(data.get("name", ""))
-    if kind == "guide":
-        return str(data.get("title", ""))
-    if kind == "session":
-        date = str(data.get("starts_at") or "")[:10]
-        return " ".join(filter(None, (date, str(data.get("theme") or data.get("venue") or ""))))
-    if kind == "photo":
-        return str(data.get("original_name") or str(data.get("sha256", ""))[:12])
-    return ""
+    return KINDS[kind].title(data) if data else ""
 
 
 # --- planning -------------------------------------------------------------------------------
@@ -225,6 +95,9 @@ class Decision:
     local_tag: str = ""
     ancestry_to_add: set[str] = field(default_factory=set)
     rename_to: str = ""
+    # A photo that would end deleted while a live record shows it is brought back (see
+    # `_photos_to_revive`).
+    revive: bool = False
 
 
 @dataclass
@@ -254,6 +127,16 @@ def plan_merge(s: Session, pack: Pack) -> MergePlan:
     }
     photo_map: dict[str, str] = {}
     for pid, sha in pack_sha.items():
+        here = local_sha.get(pid)
+        if here is not None and here != sha:
+            # A photo's bytes are its identity: the same id with other bytes is an altered
+            # pack, and taking it would leave a record pointing at a file nobody verified.
+            raise ImportRejectedError(
+                _(
+                    "The knowledge pack gives photo {id} other contents than this library "
+                    "holds; the pack was altered or damaged."
+                ).format(id=pid[:8])
+            )
         local_id = sha_to_local.get(sha)
         if local_id is not None and local_id != pid:
             photo_map[pid] = local_id
@@ -262,24 +145,22 @@ def plan_merge(s: Session, pack: Pack) -> MergePlan:
         return local_sha.get(pid) or pack_sha.get(pid) or pid
 
     decisions: list[Decision] = []
-    live_team_names = {
-        name: tid
-        for tid, name in s.execute(
-            select(ServiceTeam.id, ServiceTeam.name).where(ServiceTeam.deleted_at.is_(None))
-        )
-    }
-    for kind in KINDS:
+    names = _TeamNames(s)
+    for kind in KIND_ORDER:
         entries = pack.entries.get(kind, [])
         if not entries:
             continue
+        spec = KINDS[kind]
         ids = [e.id for e in entries]
         local = load_records(s, kind, ids)
-        ancestry = load_ancestry(s, kind, ids, sha_of)
+        ancestry = versions.ancestry(s, kind, ids)
         for entry in entries:
             data = entry.data
             if data is not None and photo_map:
-                data = map_references(kind, data, "photo", lambda p: photo_map.get(p, p))
-            if data is not None:
+                data = spec.map_references(data, "photo", lambda p: photo_map.get(p, p))
+            if entry.tag:
+                tag = entry.tag
+            elif data is not None:
                 tag = record_tag(kind, data, sha_of)
             else:
                 tag = tombstone_tag(kind, entry.id, entry.revision)
@@ -303,7 +184,8 @@ def plan_merge(s: Session, pack: Pack) -> MergePlan:
                     decision.action = ADD
                     decision.ancestry_to_add = incoming_anc - known
             else:
-                local_tag = record_tag(kind, local_data, sha_of)
+                assert obj is not None
+                local_tag = obj.version_tag
                 decision.local_tag = local_tag
                 if tag == local_tag:
                     decision.reason = _("Identical.")
@@ -326,29 +208,10 @@ def plan_merge(s: Session, pack: Pack) -> MergePlan:
                         decision.reason = _("Changed there, deleted here.")
                     else:
                         decision.reason = _("Changed on both laptops.")
-            if (
-                kind == "team"
-                and decision.action in (ADD, UPDATE)
-                and data is not None
-                and not data["deleted_at"]
-            ):
-                name = data["name"]
-                owner = live_team_names.get(name)
-                if owner is not None and owner != entry.id:
-                    n = 2
-                    while f"{name} ({n})" in live_team_names:
-                        n += 1
-                    decision.rename_to = f"{name} ({n})"
-                    notes.append(
-                        _(
-                            "The team “{name}” is renamed “{new}” here, because another team "
-                            "already has that name."
-                        ).format(name=name, new=decision.rename_to)
-                    )
-                if local_data is not None and live_team_names.get(local_data["name"]) == entry.id:
-                    del live_team_names[local_data["name"]]
-                live_team_names[decision.rename_to or name] = entry.id
+            if kind == "team" and decision.action in (ADD, UPDATE):
+                decision.rename_to = names.settle(entry.id, data, local_data, notes)
             decisions.append(decision)
+    _photos_to_revive(s, decisions, photo_map, pack, notes)
     return MergePlan(
         decisions=decisions,
         photo_map=photo_map,
@@ -359,137 +222,133 @@ def plan_merge(s: Session, pack: Pack) -> MergePlan:
     )
 
 
-# --- applying -------------------------------------------------------------------------------
+def _photos_to_revive(
+    s: Session,
+    decisions: list[Decision],
+    photo_map: dict[str, str],
+    pack: Pack,
+    notes: list[str],
+) -> None:
+    """Mark the photos that would end deleted while a live record still shows them.
 
-
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def _assign(kind: str, obj: Any, data: dict[str, Any], *, contacts: bool) -> None:
-    """Make `obj` say exactly what `data` says (child rows are replaced)."""
-    obj.created_at = _dt(data["created_at"])
-    obj.updated_at = _dt(data["updated_at"])
-    obj.revision = data["revision"]
-    obj.deleted_at = _dt(data["deleted_at"])
-    if kind == "team":
-        for name in ("name", "kind", "parent_union", "description", "member_count_note"):
-            setattr(obj, name, data[name])
-        obj.expertise = list(data["expertise"])
-        obj.memberships = [
-            TeamMembership(id=m["id"], member_id=m["member_id"], role=m["role"], position=i)
-            for i, m in enumerate(data["members"])
-        ]
-    elif kind == "member":
-        for name in ("name", "specialty", "employer", "portrait_photo_id"):
-            setattr(obj, name, data[name])
-        obj.honours = [dict(h) for h in data["honours"]]
-        for name in PERSONAL_FIELDS["member"]:
-            # Contact details travel only when asked for, and never erase what is known here.
-            if contacts and data.get(name):
-                setattr(obj, name, data[name])
-            elif getattr(obj, name, None) is None:
-                setattr(obj, name, "")
-    elif kind == "guide":
-        for name in ("title", "category", "problem", "season", "team_id", "is_demo"):
-            setattr(obj, name, data[name])
-        for name in ("materials", "key_points", "safety_notes", "common_mistakes", "tags"):
-            setattr(obj, name, list(data[name]))
-        obj.authors = [
-            GuideAuthor(member_id=m, position=i) for i, m in enumerate(data["author_ids"])
-        ]
-        obj.steps = [
-            GuideStep(
-                id=st["id"],
-                text=st["text"],
-                position=i,
-                photos=[
-                    GuideStepPhoto(photo_id=p, position=j) for j, p in enumerate(st["photo_ids"])
-                ],
-            )
-            for i, st in enumerate(data["steps"])
-        ]
-    elif kind == "session":
-        obj.starts_at = _dt(data["starts_at"])
-        obj.ends_at = _dt(data["ends_at"])
-        for name in ("venue", "gps_lat", "gps_lon", "theme", "summary"):
-            setattr(obj, name, data[name])
-        obj.host_organisations = list(data["host_organisations"])
-        obj.follow_ups = list(data["follow_ups"])
-        obj.teams = [SessionTeam(team_id=t, position=i) for i, t in enumerate(data["team_ids"])]
-        obj.attendees = [
-            SessionAttendee(
-                id=a["id"], member_id=a["member_id"], role=a["role"], note=a["note"], position=i
-            )
-            for i, a in enumerate(data["attendees"])
-        ]
-        obj.groups = [
-            ParticipantGroup(id=g["id"], name=g["name"], count=g["count"], position=i)
-            for i, g in enumerate(data["groups"])
-        ]
-        obj.agenda = [
-            AgendaItem(id=a["id"], title=a["title"], time=a["time"], leader=a["leader"], position=i)
-            for i, a in enumerate(data["agenda"])
-        ]
-        obj.guides = [SessionGuide(guide_id=g, position=i) for i, g in enumerate(data["guide_ids"])]
-        obj.feedback = [
-            FeedbackQuote(
-                id=f["id"],
-                text=f["text"],
-                speaker=f["speaker"],
-                speaker_role=f["speaker_role"],
-                position=i,
-            )
-            for i, f in enumerate(data["feedback"])
-        ]
-        obj.photos = [SessionPhoto(photo_id=p, position=i) for i, p in enumerate(data["photo_ids"])]
-    elif kind == "photo":
-        for name in (
-            "sha256",
-            "ext",
-            "original_name",
-            "byte_size",
-            "width",
-            "height",
-            "camera",
-            "gps_lat",
-            "gps_lon",
-            "orientation",
-            "rotation",
-            "caption",
-        ):
-            setattr(obj, name, data[name])
-        obj.taken_at = _dt(data["taken_at"])
-
-
-CHILD_RELATIONS: dict[str, tuple[str, ...]] = {
-    "team": ("memberships",),
-    "member": (),
-    "guide": ("steps", "authors"),
-    "session": ("teams", "attendees", "groups", "agenda", "guides", "feedback", "photos"),
-    "photo": (),
-}
-
-
-def _clear_children(s: Session, kind: str, obj: Any) -> None:
-    """Drop child rows first, so incoming rows with the same ids can be inserted."""
-    relations = CHILD_RELATIONS[kind]
-    if relations:
-        for rel in relations:
-            setattr(obj, rel, [])
-        s.flush()
-
-
-def _history(s: Session, kind: str, obj: Any) -> None:
-    s.add(
-        RecordHistory(
-            kind=kind,
-            record_id=obj.id,
-            revision=obj.revision,
-            data=record_to_dict(kind, obj),
-            reason="merge",
-        )
+    Photo clean-up deletes a photo nothing uses *here*; another laptop may have put the same
+    photo in a guide meanwhile. Keeping the deletion would leave that guide pointing at a
+    photo whose file is gone (and a pack of it could not be exported). A photo in use wins:
+    it is brought back as a new version. Both laptops reach the same version (the revision
+    after the deletion, the photo as it was), so they agree without a conflict.
+    """
+    photo_decisions = {d.id: d for d in decisions if d.kind == "photo" and d.id not in photo_map}
+    live_refs: set[str] = set()
+    replaced: set[tuple[str, str]] = set()
+    for one in decisions:
+        if one.action in (ADD, UPDATE, DELETE):
+            replaced.add((one.kind, one.id))
+            if one.data is not None and not one.data["deleted_at"] and one.action != DELETE:
+                live_refs.update(
+                    rid for rk, rid in KINDS[one.kind].references_in(one.data) if rk == "photo"
+                )
+    ends_deleted: set[str] = set()
+    for pid, decision in photo_decisions.items():
+        if decision.action in (ADD, UPDATE):
+            if decision.data is not None and decision.data["deleted_at"]:
+                ends_deleted.add(pid)
+        elif decision.action == DELETE:
+            ends_deleted.add(pid)
+    for pid in s.scalars(select(Photo.id).where(Photo.deleted_at.is_not(None))):
+        incoming = photo_decisions.get(pid)
+        if incoming is None or incoming.action not in (ADD, UPDATE):
+            ends_deleted.add(pid)
+    if not ends_deleted:
+        return
+    from desktop_app.storage.models import (
+        FieldSession,
+        Guide,
+        GuideStep,
+        GuideStepPhoto,
+        Member,
+        SessionPhoto,
     )
+
+    candidates = sorted(ends_deleted)
+    for part in chunks(candidates):
+        queries = (
+            ("session", select(SessionPhoto.photo_id, FieldSession.id).join(FieldSession)
+             .where(FieldSession.deleted_at.is_(None), SessionPhoto.photo_id.in_(part))),
+            ("guide", select(GuideStepPhoto.photo_id, Guide.id)
+             .join(GuideStep, GuideStep.id == GuideStepPhoto.step_id)
+             .join(Guide, Guide.id == GuideStep.guide_id)
+             .where(Guide.deleted_at.is_(None), GuideStepPhoto.photo_id.in_(part))),
+            ("member", select(Member.portrait_photo_id, Member.id)
+             .where(Member.deleted_at.is_(None), Member.portrait_photo_id.in_(part))),
+        )  # fmt: skip
+        for kind, query in queries:
+            for used, owner in s.execute(query):
+                if used and (kind, owner) not in replaced:
+                    live_refs.add(str(used))
+    # Whether a file is at hand plays no part in the decision (laptops must decide alike);
+    # the import writes the pack's copy of the file when it has one.
+    count = 0
+    for pid in sorted(ends_deleted & live_refs):
+        found = photo_decisions.get(pid)
+        if found is None:
+            found = Decision("photo", pid, UNCHANGED, pid[:8],
+                             PackEntry("photo", pid, None, 0, []), None, "")  # fmt: skip
+            decisions.append(found)
+        found.revive = True
+        count += 1
+    if count:
+        notes.append(
+            _("{n} photos deleted on one laptop are kept, because records still show them.").format(
+                n=count
+            )
+        )
+
+
+class _TeamNames:
+    """Live team names as the plan goes, so that an incoming team whose name is taken here is
+    renamed "name (2)" — with a counter per name, so that a pack of thousands of teams with
+    one name is planned in linear time (a query per candidate took minutes)."""
+
+    def __init__(self, s: Session) -> None:
+        self.owner: dict[str, str] = {
+            name: tid
+            for tid, name in s.execute(
+                select(ServiceTeam.id, ServiceTeam.name).where(ServiceTeam.deleted_at.is_(None))
+            )
+        }
+        self.next_number: dict[str, int] = {}
+
+    def settle(
+        self,
+        team_id: str,
+        data: dict[str, Any] | None,
+        local_data: dict[str, Any] | None,
+        notes: list[str],
+    ) -> str:
+        if local_data is not None and self.owner.get(local_data["name"]) == team_id:
+            del self.owner[local_data["name"]]
+        if data is None or data["deleted_at"]:
+            return ""
+        name = data["name"]
+        rename_to = ""
+        holder = self.owner.get(name)
+        if holder is not None and holder != team_id:
+            n = self.next_number.get(name, 2)
+            while f"{name} ({n})" in self.owner:
+                n += 1
+            self.next_number[name] = n + 1
+            rename_to = f"{name} ({n})"
+            notes.append(
+                _(
+                    "The team “{name}” is renamed “{new}” here, because another team "
+                    "already has that name."
+                ).format(name=name, new=rename_to)
+            )
+        self.owner[rename_to or name] = team_id
+        return rename_to
+
+
+# --- applying -------------------------------------------------------------------------------
 
 
 def _tombstone_data(obj_data: dict[str, Any], entry: PackEntry) -> dict[str, Any]:
@@ -501,18 +360,29 @@ def _tombstone_data(obj_data: dict[str, Any], entry: PackEntry) -> dict[str, Any
     return data
 
 
-def _free_team_name(s: Session, name: str, team_id: str) -> str:
-    candidate, n = name, 2
-    while s.scalar(
-        select(ServiceTeam.id).where(
-            ServiceTeam.name == candidate,
-            ServiceTeam.deleted_at.is_(None),
-            ServiceTeam.id != team_id,
-        )
-    ):
-        candidate = f"{name} ({n})"
-        n += 1
-    return candidate
+def _clear_children(s: Session, kind: str, obj: Any) -> None:
+    """Drop child rows first, so incoming rows with the same ids can be inserted."""
+    relations = KINDS[kind].children
+    if relations:
+        for rel in relations:
+            setattr(obj, rel, [])
+        s.flush()
+
+
+def _take(s: Session, decision: Decision, obj: Any, data: dict[str, Any], contacts: bool) -> None:
+    """Make `obj` the incoming version, with the incoming tag; a team whose name is taken
+    here is then renamed, as a local version on top of the incoming one."""
+    kind = decision.kind
+    KINDS[kind].assign(obj, data, contacts=contacts)
+    if decision.rename_to:
+        obj.version_tag = decision.tag
+        versions.keep_in_history(s, kind, obj, "merge")
+        obj.name = decision.rename_to
+        obj.revision = int(data["revision"]) + 1
+        obj.updated_at = utcnow()
+        versions.stamp(s, kind, obj)
+    else:
+        obj.version_tag = decision.tag
 
 
 def _incoming_payload(decision: Decision, plan: MergePlan) -> dict[str, Any]:
@@ -548,34 +418,34 @@ def apply_plan(s: Session, plan: MergePlan, progress: Progress | None = None) ->
             s.flush()
             previous_kind = decision.kind
         progress.check_cancelled()
-        if done % 50 == 0:
-            progress.step(done, total, _("Merging records…"))
         kind, rid = decision.kind, decision.id
         ancestry_rows += [(kind, rid, t) for t in decision.ancestry_to_add]
         if decision.action == ADD:
             assert decision.data is not None
-            obj: Any = AGGREGATES[kind]()
+            obj: Any = KINDS[kind].model()
             obj.id = rid
-            _assign(kind, obj, decision.data, contacts=plan.include_contacts)
-            _settle_team_name(s, kind, obj, decision.data)
+            _take(s, decision, obj, decision.data, plan.include_contacts)
             s.add(obj)
-            if kind == "team":
-                s.flush()  # the next team's name check must see this one
         elif decision.action in (UPDATE, DELETE):
-            obj = s.get(AGGREGATES[kind], rid)
+            obj = s.get(KINDS[kind].model, rid)
             assert obj is not None
             current = record_to_dict(kind, obj)
-            _history(s, kind, obj)
+            versions.keep_in_history(s, kind, obj, "merge")
             _clear_children(s, kind, obj)
             incoming = decision.data or _tombstone_data(current, decision.entry)
-            _assign(kind, obj, incoming, contacts=plan.include_contacts)
-            _settle_team_name(s, kind, obj, incoming)
-            s.flush()
+            _take(s, decision, obj, incoming, plan.include_contacts)
+            if kind == "team":
+                s.flush()  # a team freeing a name before the next one takes it
             settle[(kind, rid)] = {decision.local_tag, decision.tag, *decision.entry.ancestry}
         elif decision.action == CONFLICT:
             _store_conflict(s, decision, plan)
         if decision.action == UNCHANGED and decision.local_tag:
             settle[(kind, rid)] = {decision.local_tag, *decision.ancestry_to_add}
+        if done % 50 == 0:
+            progress.step(min(done, total), total, _("Merging records…"))
+    for decision in plan.decisions:
+        if decision.revive:
+            _revive(s, decision.id)
     add_ancestry(s, ancestry_rows)
     s.flush()
     with_open_conflicts = {
@@ -593,35 +463,17 @@ def apply_plan(s: Session, plan: MergePlan, progress: Progress | None = None) ->
     progress.check_cancelled()
 
 
+def _revive(s: Session, photo_id: str) -> None:
+    photo = s.get(Photo, photo_id)
+    if photo is None or photo.deleted_at is None:
+        return
+    versions.begin_version(s, "photo", photo, reason="restore")
+    photo.deleted_at = None
+    versions.stamp(s, "photo", photo)
+
+
 def _known_tags(s: Session, kind: str, record_id: str) -> set[str]:
-    return set(
-        s.scalars(
-            select(RecordAncestry.tag).where(
-                RecordAncestry.kind == kind, RecordAncestry.record_id == record_id
-            )
-        )
-    )
-
-
-def _settle_team_name(s: Session, kind: str, obj: Any, data: dict[str, Any]) -> None:
-    """A team whose name is taken here is renamed, as a local edit on top of the incoming one.
-
-    Called before the flush, so the clashing name never reaches the unique index.
-    """
-    if kind != "team" or data["deleted_at"]:
-        return
-    with s.no_autoflush:
-        free = _free_team_name(s, data["name"], obj.id)
-    if free == data["name"]:
-        return
-    s.add(
-        RecordHistory(
-            kind="team", record_id=obj.id, revision=data["revision"], data=data, reason="merge"
-        )
-    )
-    obj.name = free
-    obj.revision = int(data["revision"]) + 1
-    obj.updated_at = utcnow()
+    return versions.ancestry(s, kind, [record_id]).get(record_id, set())
 
 
 def _store_conflict(s: Session, decision: Decision, plan: MergePlan) -> None:
@@ -639,10 +491,10 @@ def _store_conflict(s: Session, decision: Decision, plan: MergePlan) -> None:
             # The same incoming version again, or a newer one of the same lineage.
             row.incoming = payload
             row.source_library = plan.source_name
-            local = s.get(AGGREGATES[decision.kind], decision.id)
+            local = s.get(KINDS[decision.kind].model, decision.id)
             row.local_revision = local.revision if local is not None else row.local_revision
             return
-    local = s.get(AGGREGATES[decision.kind], decision.id)
+    local = s.get(KINDS[decision.kind].model, decision.id)
     assert local is not None
     s.add(
         MergeConflict(
@@ -697,7 +549,7 @@ class ConflictInfo:
 
 
 def _conflict_info(s: Session, row: MergeConflict) -> ConflictInfo:
-    obj = s.get(AGGREGATES[row.kind], row.record_id)
+    obj = s.get(KINDS[row.kind].model, row.record_id)
     local = record_to_dict(row.kind, obj) if obj is not None else None
     mine = local if local is not None and not local["deleted_at"] else None
     record = row.incoming.get("record")
@@ -717,7 +569,7 @@ def _conflict_info(s: Session, row: MergeConflict) -> ConflictInfo:
     )
 
 
-def list_conflicts(library: Library, *, include_resolved: bool = False) -> list[ConflictInfo]:
+def list_conflicts(library: RecordStore, *, include_resolved: bool = False) -> list[ConflictInfo]:
     with library.session() as s:
         query = select(MergeConflict).order_by(MergeConflict.created_at)
         if not include_resolved:
@@ -725,7 +577,7 @@ def list_conflicts(library: Library, *, include_resolved: bool = False) -> list[
         return [_conflict_info(s, row) for row in s.scalars(query)]
 
 
-def open_conflict_count(library: Library) -> int:
+def open_conflict_count(library: RecordStore) -> int:
     with library.session() as s:
         return len(
             s.scalars(select(MergeConflict.id).where(MergeConflict.resolved_at.is_(None))).all()
@@ -746,7 +598,7 @@ def _find_conflict(s: Session, conflict_id: str) -> MergeConflict:
     return row
 
 
-def resolve_conflict(library: Library, conflict_id: str, keep: str) -> None:
+def resolve_conflict(library: RecordStore, conflict_id: str, keep: str) -> None:
     """Settle a conflict: keep "mine" or take "theirs"; either way a new version supersedes both.
 
     The new version's revision is above both sides', and its ancestry includes both tags, so
@@ -757,23 +609,18 @@ def resolve_conflict(library: Library, conflict_id: str, keep: str) -> None:
     with library.transaction() as s:
         row = _find_conflict(s, conflict_id)
         kind = row.kind
-        obj: RecordMixin | None = s.get(AGGREGATES[kind], row.record_id)
+        obj: RecordMixin | None = s.get(KINDS[kind].model, row.record_id)
         if obj is None:
             raise RecordNotFoundError(
                 _("No {kind} with id {id}.").format(kind=_(KIND_NAMES[kind]), id=row.record_id)
             )
-        sha = photo_sha_map(s)
-
-        def sha_of(pid: str) -> str:
-            return sha.get(pid, pid)
-
         incoming = row.incoming
-        incoming_rev = int(str(incoming.get("tag", "1:")).split(":", 1)[0] or 1)
-        current = record_to_dict(kind, obj)
-        local_tag = record_tag(kind, current, sha_of)
-        new_revision = max(obj.revision, incoming_rev) + 1
-        _history(s, kind, obj)
+        incoming_tag = str(incoming.get("tag", ""))
+        local_tag = obj.version_tag
+        new_revision = max(obj.revision, tag_revision(incoming_tag)) + 1
+        versions.keep_in_history(s, kind, obj, "resolve")
         if keep == "theirs":
+            current = record_to_dict(kind, obj)
             record = incoming.get("record")
             if isinstance(record, dict):
                 data = dict(record)
@@ -782,8 +629,14 @@ def resolve_conflict(library: Library, conflict_id: str, keep: str) -> None:
                 data = dict(current)
                 data["deleted_at"] = tomb.get("deleted_at") or utcnow().isoformat()
             if kind == "team" and not data.get("deleted_at"):
-                free = _free_team_name(s, data["name"], obj.id)
-                if free != data["name"]:
+                taken = s.scalar(
+                    select(ServiceTeam.id).where(
+                        ServiceTeam.name == data["name"],
+                        ServiceTeam.deleted_at.is_(None),
+                        ServiceTeam.id != obj.id,
+                    )
+                )
+                if taken:
                     raise UserError(
                         _(
                             "A team named “{name}” already exists here; rename it first, "
@@ -792,10 +645,11 @@ def resolve_conflict(library: Library, conflict_id: str, keep: str) -> None:
                     )
             data["created_at"] = current["created_at"]
             _clear_children(s, kind, obj)
-            _assign(kind, obj, data, contacts=bool(incoming.get("contacts")))
+            KINDS[kind].assign(obj, data, contacts=bool(incoming.get("contacts")))
         obj.revision = new_revision
         obj.updated_at = utcnow()
-        tags = {local_tag, str(incoming.get("tag", "")), *incoming.get("ancestry", [])}
+        versions.stamp(s, kind, obj)
+        tags = {local_tag, incoming_tag, *incoming.get("ancestry", [])}
         add_ancestry(s, [(kind, obj.id, t) for t in tags if t])
         row.resolved_at = utcnow()
         row.resolution = keep

@@ -28,15 +28,21 @@ from typing import IO, Any
 
 from desktop_app.core.errors import ImportRejectedError
 from desktop_app.core.i18n import _
-from desktop_app.storage.enums import SessionRole, TeamKind, TeamRole
+from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
+from desktop_app.storage.kinds import KIND_ORDER, upgrade_dict
+from desktop_app.storage.kinds import KINDS as RECORD_KINDS
 
 PACK_FORMAT = "jiangxin-pack"
-PACK_FORMAT_VERSION = 1
+# 2: every record and tombstone carries its version's tag; a team's category is "category"
+# (format 1 called it "kind" and carried no tags: both are still read).
+PACK_FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 TOMBSTONES_NAME = "tombstones.json"
-KINDS: tuple[str, ...] = ("photo", "member", "team", "guide", "session")  # dependency order
+KINDS: tuple[str, ...] = KIND_ORDER  # dependency order
 RECORD_FILES: dict[str, str] = {kind: f"records/{kind}s.json" for kind in KINDS}
-PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {"member": ("phone", "notes")}
+PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    name: spec.personal for name, spec in RECORD_KINDS.items() if spec.personal
+}
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 EXT_RE = re.compile(r"^[a-z0-9]{1,8}$")
@@ -482,7 +488,7 @@ _COMMON: dict[str, Callable[[Any], Any]] = {
 RECORD_SCHEMAS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "team": {
         "name": _str,
-        "kind": _enum({k.value for k in TeamKind}),
+        "category": _enum({k.value for k in TeamCategory}),
         "parent_union": _str,
         "description": _str,
         "expertise": _list(_str),
@@ -557,69 +563,17 @@ RECORD_SCHEMAS: dict[str, dict[str, Callable[[Any], Any]]] = {
     },
 }
 
-# Which fields point to other aggregates: (field, kind, shape) with shape "one", "list", or
-# "children:<list field>:<id field or ids field>".
-REFERENCES: dict[str, list[tuple[str, str]]] = {
-    "team": [("members[].member_id", "member")],
-    "member": [("portrait_photo_id", "photo")],
-    "guide": [("team_id", "team"), ("author_ids", "member"), ("steps[].photo_ids", "photo")],
-    "session": [
-        ("team_ids", "team"),
-        ("attendees[].member_id", "member"),
-        ("guide_ids", "guide"),
-        ("photo_ids", "photo"),
-    ],
-    "photo": [],
-}
-
 
 def references(kind: str, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(kind, id) of every aggregate a record dictionary points to."""
-    for path, ref_kind in REFERENCES[kind]:
-        if "[]." in path:
-            outer, inner = path.split("[].")
-            for child in data.get(outer, []):
-                value = child.get(inner)
-                for ref in value if isinstance(value, list) else [value]:
-                    if ref:
-                        yield ref_kind, ref
-        else:
-            value = data.get(path)
-            for ref in value if isinstance(value, list) else [value]:
-                if ref:
-                    yield ref_kind, ref
+    """(kind, id) of every record a record dictionary points to."""
+    return RECORD_KINDS[kind].references_in(data)
 
 
 def map_references(
     kind: str, data: dict[str, Any], ref_kind: str, fn: Callable[[str], str]
 ) -> dict[str, Any]:
-    """A copy of `data` with every reference to `ref_kind` passed through `fn`.
-
-    Only the containers on the way to a reference are copied; `data` is not changed.
-    """
-    out = dict(data)
-    for path, rk in REFERENCES[kind]:
-        if rk != ref_kind:
-            continue
-        if "[]." in path:
-            outer, inner = path.split("[].")
-            children = []
-            for child in out.get(outer, []):
-                copy_ = dict(child)
-                value = copy_.get(inner)
-                if isinstance(value, list):
-                    copy_[inner] = [fn(x) for x in value]
-                elif value:
-                    copy_[inner] = fn(value)
-                children.append(copy_)
-            out[outer] = children
-        else:
-            value = out.get(path)
-            if isinstance(value, list):
-                out[path] = [fn(x) for x in value]
-            elif value:
-                out[path] = fn(value)
-    return out
+    """A copy of `data` with every reference to `ref_kind` passed through `fn`."""
+    return RECORD_KINDS[kind].map_references(data, ref_kind, fn)
 
 
 def normalise_record(kind: str, raw: Any) -> dict[str, Any]:
@@ -629,6 +583,7 @@ def normalise_record(kind: str, raw: Any) -> dict[str, Any]:
     """
     if not isinstance(raw, dict):
         raise _Bad
+    raw = upgrade_dict(kind, raw)
     out: dict[str, Any] = {}
     for name, checker in {**_COMMON, **RECORD_SCHEMAS[kind]}.items():
         if name not in raw:
@@ -659,6 +614,7 @@ class PackEntry:
     revision: int
     ancestry: list[str]
     deleted_at: str | None = None
+    tag: str = ""  # the version's tag as its library stored it ("" in format-1 packs)
 
 
 @dataclass
@@ -839,12 +795,22 @@ def _ancestry(raw: Any) -> list[str]:
     return list(dict.fromkeys(raw))
 
 
+def _tag(raw: Any, revision: int) -> str:
+    """A stated version tag: absent (format 1), or well formed and naming the revision."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, str) or not TAG_RE.match(raw) or int(raw.split(":")[0]) != revision:
+        raise _Bad("tag")
+    return raw
+
+
 def _parse_entry(kind: str, item: Any, name: str, index: int) -> PackEntry:
     try:
         if not isinstance(item, dict):
             raise _Bad
         data = normalise_record(kind, item.get("record"))
         ancestry = _ancestry(item.get("ancestry"))
+        tag = _tag(item.get("tag"), int(data["revision"]))
     except _Bad as exc:
         raise _malformed(name, index, str(exc.args[0]) if exc.args else "") from None
     return PackEntry(
@@ -854,6 +820,7 @@ def _parse_entry(kind: str, item: Any, name: str, index: int) -> PackEntry:
         revision=int(data["revision"]),
         ancestry=ancestry,
         deleted_at=data["deleted_at"],
+        tag=tag,
     )
 
 
@@ -868,6 +835,7 @@ def _parse_tombstone(item: Any, index: int) -> PackEntry:
         revision = _positive(item.get("revision"))
         deleted_at = _datetime(item.get("deleted_at"))
         ancestry = _ancestry(item.get("ancestry"))
+        tag = _tag(item.get("tag"), revision)
     except _Bad as exc:
         raise _malformed(TOMBSTONES_NAME, index, str(exc.args[0]) if exc.args else "") from None
     return PackEntry(
@@ -877,6 +845,7 @@ def _parse_tombstone(item: Any, index: int) -> PackEntry:
         revision=revision,
         ancestry=ancestry,
         deleted_at=deleted_at,
+        tag=tag,
     )
 
 

@@ -54,8 +54,10 @@ from desktop_app.services.pack_format import (
     sha256_bytes,
 )
 from desktop_app.services.records import get_record, record_to_dict
+from desktop_app.storage import versions
+from desktop_app.storage.kinds import KINDS as RECORD_KINDS
 from desktop_app.storage.library import Library
-from desktop_app.storage.models import AGGREGATES, Guide
+from desktop_app.storage.models import Guide
 from desktop_app.storage.photostore import photo_path
 
 PACK_SUFFIX = ".jxpack"
@@ -97,7 +99,7 @@ def collect_export(
     seeds: dict[str, set[str]] = {kind: set() for kind in KINDS}
     if whole:
         for kind in KINDS:
-            model: Any = AGGREGATES[kind]
+            model: Any = RECORD_KINDS[kind].model
             seeds[kind] = set(s.scalars(select(model.id)))
     else:
         seeds["team"] |= set(team_ids)
@@ -165,28 +167,30 @@ def export_pack(
             "sessions": _resolve_ids(s, "session", sessions),
         }
         full, tombstones = collect_export(s, **selection)
-        sha = merge.photo_sha_map(s)
-
-        def sha_of(pid: str) -> str:
-            return sha.get(pid, pid)
-
         records: dict[str, list[dict[str, Any]]] = {}
         for kind in KINDS:
             progress.check_cancelled()
             ids = sorted(full[kind])
-            ancestry = merge.load_ancestry(s, kind, ids, sha_of)
+            ancestry = versions.ancestry(s, kind, ids)
             items = []
             for rid in ids:
-                data = record_to_dict(kind, full[kind][rid])
+                obj = full[kind][rid]
+                data = record_to_dict(kind, obj)
                 if not include_contacts:
                     for name in PERSONAL_FIELDS.get(kind, ()):
                         data.pop(name, None)
-                items.append({"record": data, "ancestry": sorted(ancestry.get(rid, ()))})
+                items.append(
+                    {
+                        "record": data,
+                        "tag": obj.version_tag,
+                        "ancestry": sorted(ancestry.get(rid, ())),
+                    }
+                )
             records[kind] = items
         tomb_items: list[dict[str, Any]] = []
         for kind in KINDS:
             objs = tombstones[kind]
-            ancestry = merge.load_ancestry(s, kind, [o.id for o in objs], sha_of)
+            ancestry = versions.ancestry(s, kind, [o.id for o in objs])
             for obj in objs:
                 assert obj.deleted_at is not None
                 tomb_items.append(
@@ -195,6 +199,7 @@ def export_pack(
                         "id": obj.id,
                         "revision": obj.revision,
                         "deleted_at": obj.deleted_at.isoformat(),
+                        "tag": obj.version_tag,
                         "ancestry": sorted(ancestry.get(obj.id, ())),
                     }
                 )
@@ -376,7 +381,7 @@ def _photos_to_write(library: Library, plan: merge.MergePlan) -> list[str]:
     for d in plan.decisions:
         if d.kind != "photo" or d.data is None or d.id in plan.photo_map:
             continue
-        if d.action != merge.ADD and not d.local_tag:
+        if d.action != merge.ADD and not d.local_tag and not d.revive:
             continue  # not here and not coming: e.g. deleted here already
         path = photo_path(library.photos_dir, d.data["sha256"], d.data["ext"])
         if not path.exists() and d.data["sha256"] not in needed:

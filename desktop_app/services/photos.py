@@ -44,7 +44,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import LibraryError, UserError, ValidationError
@@ -52,8 +52,8 @@ from desktop_app.core.fsutil import fsync_dir, fsync_file
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Cancelled, Progress
 from desktop_app.services import imaging
-from desktop_app.services.catalog import _bump
 from desktop_app.services.records import get_record
+from desktop_app.storage import versions
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import (
     FieldSession,
@@ -277,12 +277,19 @@ class _Linker:
             raise UserError(_("A member has one portrait; choose one photo."))
 
     def _touch(self, s: Session, kind: str, obj: Any) -> None:
-        # One revision for the whole import. Later links leave the owner's row alone: writing
-        # it again would re-index its search document on every group commit (measured: a
-        # third of the committing thread's time, which competes with the decoding workers).
+        # One revision for the whole import; each group commit stamps the owner again
+        # (`_stamp`), and the search index ignores such tag-only updates (schema 0005), so
+        # the owner's document is not re-indexed on every group commit (measured: that cost
+        # a third of the committing thread's time, competing with the decoding workers).
         if not (self.bumped or self.bumped_now):
-            _bump(s, kind, obj)
+            versions.begin_version(s, kind, obj)
             self.bumped_now = True
+
+    def _stamp(self, s: Session, kind: str, obj: Any, *relations: str) -> None:
+        if relations:
+            s.flush()
+            s.expire(obj, list(relations))  # link rows inserted in bulk: reload the list
+        versions.restamp(s, kind, obj)
 
     def committed(self, ok: bool) -> None:
         self.bumped = self.bumped or (ok and self.bumped_now)
@@ -320,6 +327,8 @@ class _Linker:
                     for i, pid in enumerate(new)
                 ],
             )
+            fs = get_record(s, "session", t.session_id)
+            self._stamp(s, "session", fs, "photos")
         elif t.guide_id:
             guide: Guide = get_record(s, "guide", t.guide_id)
             if not guide.steps:
@@ -334,6 +343,7 @@ class _Linker:
             self._touch(s, "guide", guide)
             for pid in new:
                 step.photos.append(GuideStepPhoto(photo_id=pid, position=len(step.photos)))
+            self._stamp(s, "guide", guide)
         elif t.member_id:
             member: Member = get_record(s, "member", t.member_id)
             photo_id = ids[-1]
@@ -341,6 +351,7 @@ class _Linker:
                 return
             self._touch(s, "member", member)
             member.portrait_photo_id = photo_id
+            self._stamp(s, "member", member)
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -472,8 +483,9 @@ class _Importer:
                 imaging.place_file(Path(prepared.temp_path), final)  # heals a lost file
             if deleted:
                 existing: Photo = get_record(s, "photo", photo_id, include_deleted=True)
-                _bump(s, "photo", existing, reason="restore")
+                versions.begin_version(s, "photo", existing, reason="restore")
                 existing.deleted_at = None
+                versions.stamp(s, "photo", existing)
                 group.known[sha] = (photo_id, ext, False)
             group.linked.append(photo_id)
             return ImportResult(
@@ -516,6 +528,7 @@ class _Importer:
                 "caption": "",
             }
         )
+        group.rows[-1]["version_tag"] = versions.tag_of_new_photo(group.rows[-1])
         group.known[sha] = (photo_id, facts.ext, False)
         group.linked.append(photo_id)
         return ImportResult(str(path), IMPORTED, "", photo_id)
@@ -741,8 +754,9 @@ def set_caption(library: Library, photo_id: str, caption: str) -> None:
         photo: Photo = get_record(s, "photo", photo_id)
         if photo.caption == caption:
             return
-        _bump(s, "photo", photo)
+        versions.begin_version(s, "photo", photo)
         photo.caption = caption
+        versions.stamp(s, "photo", photo)
 
 
 def set_rotation(library: Library, photo_id: str, degrees: int) -> None:
@@ -754,8 +768,9 @@ def set_rotation(library: Library, photo_id: str, degrees: int) -> None:
         photo: Photo = get_record(s, "photo", photo_id)
         if photo.rotation == degrees:
             return
-        _bump(s, "photo", photo)
+        versions.begin_version(s, "photo", photo)
         photo.rotation = degrees
+        versions.stamp(s, "photo", photo)
         sha = photo.sha256
         photo_id = photo.id
     _drop_rotated_cache(library, sha)
@@ -779,10 +794,11 @@ def _session_for_edit(s: Session, session_id: str) -> FieldSession:
 
 
 def _set_session_list(s: Session, fs: FieldSession, photo_ids: list[str]) -> None:
-    _bump(s, "session", fs)
+    versions.begin_version(s, "session", fs)
     fs.photos = []
     s.flush()
     fs.photos = [SessionPhoto(photo_id=pid, position=i) for i, pid in enumerate(photo_ids)]
+    versions.stamp(s, "session", fs)
 
 
 def reorder_session_photos(library: Library, session_id: str, photo_ids: Sequence[str]) -> None:
@@ -835,37 +851,45 @@ def gps_of_session_photos(library: Library, session_id: str) -> tuple[float, flo
 # --- unused photos -----------------------------------------------------------------------------
 
 
+def _unreferenced(query: Any) -> Any:
+    portraits = select(Member.portrait_photo_id).where(Member.portrait_photo_id.is_not(None))
+    return query.where(
+        Photo.id.not_in(select(SessionPhoto.photo_id)),
+        Photo.id.not_in(select(GuideStepPhoto.photo_id)),
+        Photo.id.not_in(portraits),
+    )
+
+
 def unused_photos(library: Library) -> list[str]:
-    """Photos nothing refers to: no session, guide step or portrait (deleted ones included,
-    since undo or a restore can bring those back)."""
+    """Live photos nothing refers to: no session, guide step or portrait (deleted records
+    count as users, since undo or a restore can bring those back)."""
     with library.session() as s:
-        portraits = select(Member.portrait_photo_id).where(Member.portrait_photo_id.is_not(None))
-        query = (
-            select(Photo.id)
-            .where(
-                Photo.id.not_in(select(SessionPhoto.photo_id)),
-                Photo.id.not_in(select(GuideStepPhoto.photo_id)),
-                Photo.id.not_in(portraits),
-            )
-            .order_by(Photo.id)
-        )
-        return list(s.scalars(query))
+        query = select(Photo.id).where(Photo.deleted_at.is_(None)).order_by(Photo.id)
+        return list(s.scalars(_unreferenced(query)))
 
 
 def cleanup_unused(library: Library) -> int:
-    """Remove the records, files and thumbnails of unused photos; returns how many.
+    """Delete unused photos and remove their files and thumbnails; returns how many.
 
-    The records go first (one transaction), then the files: a crash in between leaves only
-    orphan files, which `check --repair` removes; never a record without its file.
+    A removed photo leaves a tombstone like every other deletion: its row stays, marked
+    deleted, with its SHA-256, so the deletion travels in packs and every old version that
+    showed the photo keeps naming the same bytes. Files of tombstones nothing uses are removed
+    too (a photo deleted by a pack from another laptop). The records change first (one
+    transaction), then the files go: a crash in between leaves only files of deleted photos,
+    which the next clean-up removes; never a live record without its file.
     """
     ids = unused_photos(library)
-    if not ids:
-        return 0
     with library.transaction() as s:
-        rows = s.execute(select(Photo.id, Photo.sha256, Photo.ext).where(Photo.id.in_(ids))).all()
-        s.execute(delete(Photo).where(Photo.id.in_([r[0] for r in rows])))
-    _fsync_wal(library)
-    for _id, sha, ext in rows:
+        for photo in s.scalars(select(Photo).where(Photo.id.in_(ids))):
+            versions.begin_version(s, "photo", photo, reason="delete")
+            photo.deleted_at = utcnow()
+            versions.stamp(s, "photo", photo)
+    with library.session() as s:
+        query = select(Photo.sha256, Photo.ext).where(Photo.deleted_at.is_not(None))
+        rows = s.execute(_unreferenced(query)).all()
+    if ids:
+        _fsync_wal(library)
+    for sha, ext in rows:
         photo_path(library.photos_dir, sha, ext).unlink(missing_ok=True)
         folder = library.thumbs_dir / sha[:2]
         if folder.is_dir():
@@ -873,7 +897,7 @@ def cleanup_unused(library: Library) -> int:
                 cached.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         fsync_dir(library.photos_dir)
-    return len(rows)
+    return len(ids)
 
 
 # --- export ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class TeamKind(StrEnum):
+class TeamCategory(StrEnum):
     MANAGEMENT = "management"  # 综合管理
     TECHNICAL = "technical"  # 专业技术
     EDUCATION = "education"  # 教育培训

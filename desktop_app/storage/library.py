@@ -288,7 +288,11 @@ class Library:
         )
         engine = make_engine(db_path)
         try:
-            migrate.upgrade(engine)
+            from desktop_app.storage import versions
+
+            # Tags need application code, which migrations must not import: stamped here,
+            # in the migration's own transaction.
+            migrate.upgrade(engine, after=versions.backfill if revision < "0005" else None)
         finally:
             engine.dispose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -26,9 +27,15 @@ def script_revisions() -> list[str]:
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
-def upgrade(engine: Engine, target: str = "head") -> None:
+def upgrade(
+    engine: Engine, target: str = "head", *, after: Callable[[Connection], None] | None = None
+) -> None:
+    """Upgrade in one transaction; `after` runs in it too (data steps that need application
+    code), so a crash at any point leaves the library at the revision it had."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), target)
+        if after is not None:
+            after(connection)
 
 
 def downgrade(engine: Engine, target: str) -> None:

@@ -115,8 +115,8 @@ class RecordTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             row = self._row(index.row())
             key = self.columns[index.column()].key
-            if self.kind == "team" and key == "kind":
-                key = "kind_label"
+            if self.kind == "team" and key == "category":
+                key = "category_label"
             value = row.get(key, "")
             return "" if value is None else str(value)
         if role == RevisionRole:

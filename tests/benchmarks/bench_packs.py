@@ -39,7 +39,7 @@ def build_library(root: Path, seed: int = 7) -> Library:
     library = Library.create(root, name="基准资料库")
     start = datetime(2024, 3, 1, tzinfo=UTC)
     with library.transaction() as s:
-        team = ServiceTeam(name="专业技术服务2队", kind="technical")
+        team = ServiceTeam(name="专业技术服务2队", category="technical")
         s.add(team)
         s.flush()
         for g in range(GUIDES):

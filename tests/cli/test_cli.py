@@ -28,7 +28,7 @@ def test_init_demo_then_list_teams_json(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 0
     teams = json.loads(out)
     assert len(teams) == 5
-    assert {"id", "name", "kind", "parent_union"} <= set(teams[0])
+    assert {"id", "name", "category", "parent_union"} <= set(teams[0])
 
 
 def test_the_console_script_and_module_entry_point(tmp_path: Path) -> None:

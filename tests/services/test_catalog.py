@@ -22,7 +22,7 @@ def test_team_with_captain_and_members(empty_library: Library) -> None:
         empty_library,
         c.TeamData(
             name="新服务队",
-            kind="technical",
+            category="technical",
             members=[c.Membership(cap, "captain"), c.Membership(m1), c.Membership(m2)],
         ),
     )
@@ -50,7 +50,7 @@ def test_second_captain_is_refused_and_nothing_is_saved(empty_library: Library) 
     ("data", "field"),
     [
         (c.TeamData(name="  "), "name"),
-        (c.TeamData(name="X", kind="pirates"), "kind"),
+        (c.TeamData(name="X", category="pirates"), "category"),
     ],
 )
 def test_team_validation(empty_library: Library, data: c.TeamData, field: str) -> None:

@@ -35,7 +35,7 @@ def test_names_and_titles_sort_in_pinyin_order(demo_library: Library) -> None:
     names = [r["name"] for r in listing.list_rows(demo_library, "member")]
     assert names == ["李佳", "李明", "汪峰", "王建国", "周宗宝"]  # wang feng < wang jian guo
     for number in (10, 3):
-        c.save_team(demo_library, c.TeamData(name=f"专业技术服务{number}队", kind="technical"))
+        c.save_team(demo_library, c.TeamData(name=f"专业技术服务{number}队", category="technical"))
     teams = [r["name"] for r in listing.list_rows(demo_library, "team")]
     numbered = [t for t in teams if t.startswith("专业技术服务")]
     assert numbered == [f"专业技术服务{n}队" for n in (1, 2, 3, 10)]  # numbers in order
@@ -96,7 +96,7 @@ def test_filters_by_team_guide_and_dates(demo_library: Library) -> None:
 def test_text_filter_takes_wildcards_literally(demo_library: Library) -> None:
     assert listing.list_ids(demo_library, "team", listing.ListFilter(text="%")) == []
     assert listing.list_ids(demo_library, "team", listing.ListFilter(text="_")) == []
-    c.save_team(demo_library, c.TeamData(name="100%_服务队", kind="other"))
+    c.save_team(demo_library, c.TeamData(name="100%_服务队", category="other"))
     found = listing.list_rows(demo_library, "team", listing.ListFilter(text="%_"))
     assert [r["name"] for r in found] == ["100%_服务队"]
 

@@ -441,8 +441,13 @@ def test_session_list_reorder_remove_add_and_cleanup(
     assert not thumb.exists()
     assert len(_store_files(empty_library)) == 2
     with empty_library.session() as s:
-        assert s.scalar(select(func.count()).select_from(Photo)) == 2
+        assert s.scalar(select(func.count()).select_from(Photo)) == 3
+        # The removed photo leaves a tombstone (it travels in packs like any deletion).
+        removed = s.get(Photo, b)
+        assert removed is not None and removed.deleted_at is not None
+        assert removed.version_tag.startswith(f"{removed.revision}:")
     assert not check_library(empty_library).problems
+    assert photos.cleanup_unused(empty_library) == 0  # nothing left to clean
     # A soft-deleted session still holds its photos: undo can bring it back.
     catalog.delete_record(empty_library, "session", session_id)
     assert photos.unused_photos(empty_library) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -70,6 +71,10 @@ def test_library_at_the_previous_revision_opens_with_current_code(tmp_path: Path
             )
             queued = c.exec_driver_sql("SELECT kind, rid FROM search_fts_queue").all()
             assert [tuple(row) for row in queued] == [("team", "t1")]
+            # 0005: the record's version tag is stamped, in the migration's transaction,
+            # without queueing it for the search index again (a tag is not searchable text).
+            tag = c.exec_driver_sql("SELECT version_tag FROM service_team").scalar()
+            assert tag is not None and re.fullmatch(r"1:[0-9a-f]{64}", tag)
     if previous != schema.HEAD:
         backups = list((root / "backups").glob(f"pre-migrate-{previous}-*.sqlite3"))
         assert len(backups) == 1

@@ -56,7 +56,7 @@ def test_database_refuses_a_second_captain(empty_library: Library) -> None:
 
 def test_unknown_team_kind_and_photo_rotation_are_refused(empty_library: Library) -> None:
     with pytest.raises(IntegrityError), empty_library.transaction() as s:
-        s.add(ServiceTeam(name="X", kind="pirates"))
+        s.add(ServiceTeam(name="X", category="pirates"))
     with pytest.raises(IntegrityError), empty_library.transaction() as s:
         s.add(Photo(sha256="0" * 64, ext="jpg", rotation=45))
 

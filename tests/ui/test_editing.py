@@ -96,8 +96,8 @@ def test_create_team_with_captain_and_two_members(
     form = window.forms["team"]
     assert window.shown_form() is form and form.is_new()
     form.name_edit.insert("绿化养护服务队")
-    form.kind_combo.setCurrentIndex(form.kind_combo.findData("technical"))
-    assert form.kind_combo.currentText() == "Professional technology"  # translated label
+    form.category_combo.setCurrentIndex(form.category_combo.findData("technical"))
+    assert form.category_combo.currentText() == "Professional technology"  # translated label
     form.expertise.add()
     set_cell(form.expertise, 0, "text", "月季修剪")
     pick(monkeypatch, [members["周宗宝"], members["李佳"], third])
@@ -112,7 +112,7 @@ def test_create_team_with_captain_and_two_members(
     team_id = form.record_id()
     assert team_id is not None and not form.is_dirty()
     saved = catalog.load_team(demo_library, team_id)
-    assert saved.name == "绿化养护服务队" and saved.kind == "technical"
+    assert saved.name == "绿化养护服务队" and saved.category == "technical"
     assert saved.expertise == ["月季修剪"]
     assert [(m.member_id, m.role) for m in saved.members] == [
         (members["周宗宝"], "captain"),

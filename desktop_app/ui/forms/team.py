@@ -1,4 +1,4 @@
-"""The service-team form: name, kind, union, description, expertise and members with roles."""
+"""The service-team form: name, category, union, description, expertise and members with roles."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit
 
 from desktop_app.core.i18n import _
 from desktop_app.services import catalog, listing
-from desktop_app.services.labels import TEAM_KIND_LABELS, TEAM_ROLE_LABELS, label
-from desktop_app.storage.enums import TeamKind, TeamRole
+from desktop_app.services.labels import TEAM_CATEGORY_LABELS, TEAM_ROLE_LABELS, label
+from desktop_app.storage.enums import TeamCategory, TeamRole
 from desktop_app.ui.forms import widgets
 from desktop_app.ui.forms.base import RecordForm
 from desktop_app.ui.forms.widgets import Col, StringListEditor, TableEditor
@@ -21,9 +21,9 @@ class TeamForm(RecordForm):
     def build(self) -> None:
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("team_name")
-        self.kind_combo = QComboBox()
-        for value in TeamKind:
-            self.kind_combo.addItem(label(TEAM_KIND_LABELS, value), value.value)
+        self.category_combo = QComboBox()
+        for value in TeamCategory:
+            self.category_combo.addItem(label(TEAM_CATEGORY_LABELS, value), value.value)
         self.union_edit = QLineEdit()
         self.union_edit.setPlaceholderText(_("e.g. 丰台区总工会"))
         self.size_edit = QLineEdit()
@@ -44,7 +44,7 @@ class TeamForm(RecordForm):
         self.members.setObjectName("team_members")
 
         self.add_field(_("Name"), self.name_edit, "name")
-        self.add_field(_("Kind"), self.kind_combo, "kind")
+        self.add_field(_("Category"), self.category_combo, "category")
         self.add_field(_("Union"), self.union_edit, "parent_union")
         self.add_field(_("Headcount"), self.size_edit, "member_count_note")
         self.add_field(_("Description"), self.description_edit, "description")
@@ -62,7 +62,7 @@ class TeamForm(RecordForm):
         return [{"member_id": mid, "role": TeamRole.MEMBER.value} for mid in picked]
 
     def empty_data(self) -> catalog.TeamData:
-        return catalog.TeamData(name="", kind=TeamKind.TECHNICAL.value)
+        return catalog.TeamData(name="", category=TeamCategory.TECHNICAL.value)
 
     def populate(self, data: catalog.TeamData) -> None:
         self.members.model.options = {
@@ -70,7 +70,7 @@ class TeamForm(RecordForm):
             "role": {r.value: label(TEAM_ROLE_LABELS, r) for r in TeamRole},
         }
         self.name_edit.setText(data.name)
-        self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(data.kind)))
+        self.category_combo.setCurrentIndex(max(0, self.category_combo.findData(data.category)))
         self.union_edit.setText(data.parent_union)
         self.size_edit.setText(data.member_count_note)
         self.description_edit.setPlainText(data.description)
@@ -80,7 +80,7 @@ class TeamForm(RecordForm):
     def collect(self) -> catalog.TeamData:
         return catalog.TeamData(
             name=self.name_edit.text(),
-            kind=str(self.kind_combo.currentData()),
+            category=str(self.category_combo.currentData()),
             parent_union=self.union_edit.text(),
             description=self.description_edit.toPlainText(),
             expertise=self.expertise.values(),
