@@ -171,6 +171,9 @@ def enter_returned_sheets(window: Any, session_id: str) -> bool:
     library = window.library
     try:
         before = catalog.load_session(library, session_id)
+        # What the entries are based on: a change made meanwhile (a pack import, another
+        # window) is not silently replaced; the save is refused with a plain sentence.
+        version = catalog.current_version(library, "session", session_id)
     except UserError as err:
         window._report(err)
         return False
@@ -181,7 +184,7 @@ def enter_returned_sheets(window: Any, session_id: str) -> bool:
     if after == before:
         return False
     try:
-        catalog.save_session(library, after, session_id)
+        catalog.save_session(library, after, session_id, expected_version=version)
     except UserError as err:
         window._report(err)
         return False

@@ -422,3 +422,28 @@ def test_enter_returned_sheets_by_keyboard(
     # One step on the undo stack takes it all back.
     window.undo_stack.undo()
     assert c.load_session(demo_library, session_id) == before
+
+
+def test_returned_sheets_do_not_replace_a_newer_version(
+    window: MainWindow, demo_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.ui import returned_sheets
+
+    session_id = listing.list_ids(demo_library, "session")[0]
+    window.select_record("session", session_id)
+    reported: list[str] = []
+    monkeypatch.setattr(window, "_report", lambda err: reported.append(str(err)))
+
+    def exec_after_someone_else_saved(dialog: returned_sheets.ReturnedSheetsDialog) -> int:
+        # While the dialog is open, the session changes elsewhere (say, a pack import).
+        other = c.load_session(demo_library, session_id)
+        other.summary = "别处改过的概况"
+        c.save_session(demo_library, other, session_id)
+        dialog.counts[0].setValue(9)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(returned_sheets.ReturnedSheetsDialog, "exec", exec_after_someone_else_saved)
+    assert not returned_sheets.enter_returned_sheets(window, session_id)
+    assert len(reported) == 1
+    now = c.load_session(demo_library, session_id)
+    assert now.summary == "别处改过的概况" and now.groups[0].count is None
