@@ -1,7 +1,8 @@
-"""`jiangxin handout guide|session|pack|booklet`: PDF handouts on the command line.
+"""`jiangxin handout guide|session|pack|booklet|signin|feedback`: PDF handouts on the command line.
 
 The library is opened read-only (a handout changes nothing), so this works while the window
 has the library open. Paper and language come from the settings unless `--paper` is given.
+`signin` and `feedback` print the blank sheets of a session, with its code (活动码) and QR.
 
 A guide without safety notes (安全提示) is refused with a message naming it; `--force` prints it
 anyway. The GUI asks the same question in a dialog; the CLI cannot ask, so it wants the flag.
@@ -10,6 +11,7 @@ anyway. The GUI asks the same question in a dialog; the CLI cannot ask, so it wa
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,6 +58,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     common(q)
     q.set_defaults(handler=cmd_pack)
 
+    q = kinds.add_parser(
+        "signin", help=_("the sign-in sheet of a session (landscape, with its code and QR)")
+    )
+    q.add_argument("id", help=_("session id (a unique prefix of 8+ characters is enough)"))
+    common(q, force=False)
+    q.set_defaults(handler=cmd_signin)
+
+    q = kinds.add_parser(
+        "feedback", help=_("the trainees' feedback form of a session (with its code and QR)")
+    )
+    q.add_argument("id", help=_("session id (a unique prefix of 8+ characters is enough)"))
+    common(q, force=False)
+    q.set_defaults(handler=cmd_feedback)
+
     q = kinds.add_parser("booklet", help=_("a booklet of chosen guides, in the order given"))
     q.add_argument("ids", nargs="+", metavar="GUIDE_ID", help=_("guide ids, in booklet order"))
     q.add_argument("--title", required=True, help=_("the booklet's title"))
@@ -84,12 +100,24 @@ def _report(args: argparse.Namespace, result: handouts.HandoutResult) -> int:
 Builder = Callable[[Library, handouts.HandoutOptions, Path], handouts.HandoutResult]
 
 
-def _run(ctx: CliContext, args: argparse.Namespace, build: Builder) -> int:
+def _run(
+    ctx: CliContext,
+    args: argparse.Namespace,
+    build: Builder,
+    check: tuple[str, list[str]] | None = None,
+) -> int:
+    """Build the PDF; `check` (kind, ids) first points out photos that will print badly."""
     options = _options(args)
     target = Path(args.output).expanduser().absolute()
     if target.is_dir():
         raise UserError(_("{path} is a folder; give a file name for the PDF.").format(path=target))
     with ctx.open_library(write=False) as library:
+        if check is not None:
+            kind, ids = check
+            title = getattr(args, "title", "") or ""
+            for warning in handouts.photo_warnings(library, kind, ids, options, title=title):
+                # A warning, not an error: the PDF is still written.
+                print(_("jiangxin: warning: {message}").format(message=warning), file=sys.stderr)
         try:
             result = build(library, options, target)
         except handouts.SafetyNotesMissing as exc:
@@ -109,7 +137,7 @@ def cmd_guide(ctx: CliContext, args: argparse.Namespace) -> int:
     ) -> handouts.HandoutResult:
         return handouts.build_guide_handout(library, args.id, target, options)
 
-    return _run(ctx, args, build)
+    return _run(ctx, args, build, ("guide", [args.id]))
 
 
 def cmd_session(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -117,6 +145,24 @@ def cmd_session(ctx: CliContext, args: argparse.Namespace) -> int:
         library: Library, options: handouts.HandoutOptions, target: Path
     ) -> handouts.HandoutResult:
         return handouts.build_session_report(library, args.id, target, options)
+
+    return _run(ctx, args, build, ("report", [args.id]))
+
+
+def cmd_signin(ctx: CliContext, args: argparse.Namespace) -> int:
+    def build(
+        library: Library, options: handouts.HandoutOptions, target: Path
+    ) -> handouts.HandoutResult:
+        return handouts.build_signin_sheet(library, args.id, target, options)
+
+    return _run(ctx, args, build)
+
+
+def cmd_feedback(ctx: CliContext, args: argparse.Namespace) -> int:
+    def build(
+        library: Library, options: handouts.HandoutOptions, target: Path
+    ) -> handouts.HandoutResult:
+        return handouts.build_feedback_form(library, args.id, target, options)
 
     return _run(ctx, args, build)
 
@@ -127,7 +173,7 @@ def cmd_pack(ctx: CliContext, args: argparse.Namespace) -> int:
     ) -> handouts.HandoutResult:
         return handouts.build_session_pack(library, args.id, target, options)
 
-    return _run(ctx, args, build)
+    return _run(ctx, args, build, ("pack", [args.id]))
 
 
 def cmd_booklet(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -136,4 +182,4 @@ def cmd_booklet(ctx: CliContext, args: argparse.Namespace) -> int:
     ) -> handouts.HandoutResult:
         return handouts.build_booklet(library, list(args.ids), args.title, target, options)
 
-    return _run(ctx, args, build)
+    return _run(ctx, args, build, ("booklet", list(args.ids)))

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from desktop_app.core.i18n import N_, _
-from desktop_app.services import integrity
+from desktop_app.services import integrity, session_code
 from desktop_app.storage import searchindex as idx
 from desktop_app.storage import searchtext
 from desktop_app.storage.library import Library
@@ -179,18 +179,54 @@ def mark_spans(snippet: str) -> tuple[str, list[tuple[int, int]]]:
 # --- querying -------------------------------------------------------------------------------
 
 
+CODE_RANK = float("-inf")  # a session found by its printed code ranks above every word match
+
+
+def sessions_by_code(library: Library, query: str) -> list[SearchHit]:
+    """The session(s) whose sheet code (活动码, `services.session_code`) the query is.
+
+    A returned sign-in sheet carries only this code; typed or scanned into the search box, it
+    finds its session. Empty when the query is not a code or no live session has it.
+    """
+    if session_code.parse_code(query) is None:
+        return []
+    with library.session() as s:
+        ids = session_code.find_sessions_by_code(s, query)
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    with library.engine.connect() as conn:
+        labels: dict[str, str] = dict(
+            conn.exec_driver_sql(
+                f"SELECT rid, label FROM {searchtext.MAP_TABLE}"
+                f" WHERE kind = 'session' AND rid IN ({marks})",
+                tuple(ids),
+            ).all()
+        )
+    hits = []
+    for sid in ids:
+        code = session_code.session_code(sid)
+        title = idx.display_label("session", str(labels.get(sid, ""))) or code
+        hits.append(SearchHit("session", sid, title, f"{HL_START}{code}{HL_END}", CODE_RANK))
+    return hits
+
+
 def search(
     library: Library, query: str, kinds: Iterable[str] | None = None, limit: int = 50
 ) -> list[SearchHit]:
     """Hits grouped by kind (in `KINDS` order), best first within each kind.
 
     `limit` caps the hits per kind. Words are ANDed; each word matches as a phrase of
-    adjacent characters, so 1- and 2-character Chinese words work.
+    adjacent characters, so 1- and 2-character Chinese words work. A session's printed sheet
+    code (活动码) finds that session first.
     """
     expression = searchtext.match_expression(query)
     chosen = idx.kinds_or_all(kinds)
-    if expression is None or not chosen or limit <= 0:
+    if not chosen or limit <= 0:
         return []
+    by_code = sessions_by_code(library, query) if "session" in chosen else []
+    if expression is None:
+        return by_code[:limit]
     # Per kind, two ranked queries. FTS5 applies the rowid range (each kind has its own docid
     # range) inside the index. Ranking every match of a word found in nearly every record
     # (学员 in 20,000 sessions) costs ~100 ms, so each query ranks a pool of the newest POOL
@@ -224,6 +260,7 @@ def search(
                 ).all()
                 rows.extend([row for row in rest if row[6] not in seen][: limit - len(titled)])
     pattern = highlight_pattern(query)
+    coded = {hit.id for hit in by_code}
     hits = [
         SearchHit(
             kind,
@@ -233,7 +270,15 @@ def search(
             float(score),
         )
         for kind, rid, label, title, body, score, _docid in rows
+        if not (kind == "session" and rid in coded)
     ]
+    if by_code:
+        # Sessions found by code lead their kind's group; the groups stay in KINDS order
+        # (sorted() is stable, so each kind keeps its ranking).
+        sessions = (by_code + [h for h in hits if h.kind == "session"])[:limit]
+        order = {kind: i for i, kind in enumerate(KINDS)}
+        others = [h for h in hits if h.kind != "session"]
+        hits = sorted(others + sessions, key=lambda h: order[h.kind])
     return hits  # kinds in KINDS order, each best first
 
 

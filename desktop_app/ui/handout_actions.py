@@ -1,9 +1,12 @@
-"""PDF handouts in the window: "Export PDF…", "Print…" and "Booklet from selected guides…".
+"""PDF handouts in the window: "Export PDF…", "Print…", "Booklet from selected guides…", and a
+session's blank "Sign-in sheet…" and "Feedback form…".
 
-For the selected guide this makes its handout; for a selected session, its report or its
-take-home pack (chosen in the dialog). The dialog also picks the paper size, which is
-remembered in the settings. The PDF is built by `services.handouts` on the background runner
-with a progress dialog that can cancel; the window stays responsive.
+For the selected guide this makes its handout; for a selected session, its report, its
+take-home pack, or its blank sign-in sheet or feedback form (chosen in the dialog; the File
+menu also has "Sign-in sheet…" and "Feedback form…" that go straight to one of those). The
+dialog also picks the paper size, which is remembered in the settings. The PDF is built by
+`services.handouts` on the background runner with a progress dialog that can cancel; the
+window stays responsive.
 
 Printing builds the same PDF into a temporary folder, renders its pages (PDFium, in the
 background) into Qt's print preview, and prints from there through Qt's print dialog (printer,
@@ -44,6 +47,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -65,12 +69,16 @@ from desktop_app.ui.ops import run_with_progress
 log = logging.getLogger(__name__)
 
 GUIDE, REPORT, PACK, BOOKLET = "guide", "report", "pack", "booklet"
+SIGNIN, FEEDBACK = "signin", "feedback"
 KIND_LABELS = {
     GUIDE: N_("Guide handout"),
     REPORT: N_("Session report (for the union's records)"),
     PACK: N_("Take-home pack (cover and every guide covered)"),
     BOOKLET: N_("Guide booklet"),
+    SIGNIN: N_("Sign-in sheet (blank, with the session's code)"),
+    FEEDBACK: N_("Feedback form for trainees (blank, with the session's code)"),
 }
+SESSION_KINDS = [REPORT, PACK, SIGNIN, FEEDBACK]
 PREVIEW_DPI = 120
 PRINT_DPI_MAX = 300
 LAST_DIR_KEY = "handouts/last_dir"
@@ -373,13 +381,48 @@ class HandoutActions(QObject):
         self.booklet_action = QAction(_("Booklet from selected guides…"), window)
         self.booklet_action.setObjectName("handout_booklet")
         self.booklet_action.triggered.connect(self.booklet)
+        self.signin_action = QAction(_("Sign-in sheet…"), window)
+        self.signin_action.setObjectName("handout_signin")
+        self.signin_action.setStatusTip(
+            _("Save the selected session's blank sign-in sheet as a PDF, to print and take along")
+        )
+        self.signin_action.triggered.connect(lambda: self.start_sheet(SIGNIN))
+        self.feedback_action = QAction(_("Feedback form…"), window)
+        self.feedback_action.setObjectName("handout_feedback")
+        self.feedback_action.setStatusTip(
+            _("Save the selected session's blank feedback form for trainees as a PDF")
+        )
+        self.feedback_action.triggered.connect(lambda: self.start_sheet(FEEDBACK))
+        self.returned_action = QAction(_("Enter returned sheets…"), window)
+        self.returned_action.setObjectName("handout_returned")
+        self.returned_action.setStatusTip(
+            _("Head counts by group and trainee quotes from the sheets that came back")
+        )
+        self.returned_action.triggered.connect(self.enter_returned)
+        self.organisation_action = QAction(_("Organisation name on handouts…"), window)
+        self.organisation_action.setObjectName("handout_organisation")
+        self.organisation_action.setStatusTip(
+            _("The organisation (单位名称) handouts name in their footer and as the PDF's author")
+        )
+        self.organisation_action.triggered.connect(self.edit_organisation)
         menu = window.menus["file"]
         first = menu.actions()[0] if menu.actions() else None
-        for action in (self.export_action, self.print_action, self.booklet_action):
+        for action in self.all_actions():
             menu.insertAction(first, action)
         if first is not None:
             menu.insertSeparator(first)
         window.toolbar.addAction(self.print_action)
+
+    def all_actions(self) -> list[QAction]:
+        return [
+            self.export_action,
+            self.print_action,
+            self.booklet_action,
+            self.signin_action,
+            self.feedback_action,
+            self.returned_action,
+            self.organisation_action,
+        ]
 
     # --- choosing what to build -------------------------------------------------------------
 
@@ -392,17 +435,24 @@ class HandoutActions(QObject):
         if kind == "guide":
             return Request(GUIDE, ids[:1], name=str(row.get("title", "")), choices=[GUIDE])
         name = str(row.get("theme") or row.get("venue") or "")
-        return Request(REPORT, ids[:1], name=name, choices=[REPORT, PACK])
+        return Request(REPORT, ids[:1], name=name, choices=list(SESSION_KINDS))
 
-    def start_from_selection(self, *, printing: bool) -> None:
+    def start_from_selection(self, *, printing: bool, only: str | None = None) -> None:
+        """The export (or print) dialog for the selection; `only` offers that one kind."""
         if self.busy:
             return
         request = self.request_from_selection()
+        if only is not None and request is not None and only in request.choices:
+            request.kind, request.choices = only, [only]
+        elif only is not None:
+            request = None
         if request is None:
             QMessageBox.information(
                 self.window,
                 _("Nothing to print"),
-                _("Select a guide, or a field session, in the list first."),
+                _("Select a field session in the list first.")
+                if only is not None
+                else _("Select a guide, or a field session, in the list first."),
             )
             return
         paper = str(self.window.settings.get("handout.paper"))
@@ -417,9 +467,69 @@ class HandoutActions(QObject):
             return
         request.kind = dialog.kind()
         target = None if printing else dialog.target()
-        if not printing and target is None:
+        if not printing and (target is None or not self.may_write(target)):
             return
         self.run(request, dialog.paper_box.paper(), target)
+
+    def may_write(self, target: Path) -> bool:
+        """A file typed into the export dialog that exists already is replaced only when the
+        user says so (the save dialog behind "Choose…" asks by itself)."""
+        if not target.exists():
+            return True
+        answer = QMessageBox.question(
+            self.window,
+            _("Replace the file?"),
+            _("{name} already exists in {folder}. Replace it?").format(
+                name=target.name, folder=target.parent
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def start_sheet(self, kind: str) -> None:
+        """File ▸ Sign-in sheet… / Feedback form…: the selected session's blank sheet."""
+        self.start_from_selection(printing=False, only=kind)
+
+    def enter_returned(self) -> None:
+        """File ▸ Enter returned sheets…: for the selected session."""
+        from desktop_app.ui.returned_sheets import enter_returned_sheets
+
+        kind, ids = self.window.current_selection()
+        if kind != "session" or not ids:
+            QMessageBox.information(
+                self.window, _("Nothing selected"), _("Select a field session in the list first.")
+            )
+            return
+        enter_returned_sheets(self.window, ids[0])
+
+    def edit_organisation(self) -> None:
+        """File ▸ Organisation name on handouts…: the 单位名称 stored in the library."""
+        library = self.window.library
+        current = handouts.organisation_name(library)
+        name, ok = QInputDialog.getText(
+            self.window,
+            _("Organisation name"),
+            _(
+                "The organisation printed in the footer of every handout and named as the PDF's "
+                "author, e.g. 丰台区总工会. Leave it empty to use the union the team belongs to."
+            ),
+            QLineEdit.EchoMode.Normal,
+            current,
+        )
+        if not ok or name.strip() == current:
+            return
+        try:
+            handouts.set_organisation_name(library, name)
+        except UserError as exc:
+            QMessageBox.warning(self.window, _("Organisation name"), str(exc))
+            return
+        self.window.statusBar().showMessage(
+            _("Handouts will name “{name}”.").format(
+                name=handouts.organisation_name(library) or _("the team's union")
+            ),
+            8000,
+        )
 
     def booklet(self) -> None:
         if self.busy:
@@ -462,6 +572,10 @@ class HandoutActions(QObject):
             name = _("{name} – take-home pack").format(name=name)
         elif request.kind == REPORT:
             name = _("{name} – session report").format(name=name)
+        elif request.kind == SIGNIN:
+            name = _("{name} – sign-in sheet").format(name=name)
+        elif request.kind == FEEDBACK:
+            name = _("{name} – feedback form").format(name=name)
         return Path(str(folder)) / f"{safe_file_name(name)}.pdf"
 
     # --- building ---------------------------------------------------------------------------
@@ -469,7 +583,7 @@ class HandoutActions(QObject):
     def confirm_safety(self, request: Request) -> bool | None:
         """None: cancelled; otherwise whether guides without safety notes were confirmed."""
         library = self.window.library
-        if request.kind == REPORT:
+        if request.kind in (REPORT, SIGNIN, FEEDBACK):
             return False
         ids = (
             handouts.session_guide_ids(library, request.ids[0])
@@ -493,6 +607,32 @@ class HandoutActions(QObject):
         )
         return True if answer == QMessageBox.StandardButton.Yes else None
 
+    def confirm_photos(self, request: Request, paper: str) -> bool:
+        """Point out photos that will print blurred (or look misplaced) before building."""
+        kinds = {GUIDE: "guide", REPORT: "report", PACK: "pack", BOOKLET: "booklet"}
+        if request.kind not in kinds:
+            return True
+        try:
+            options = handouts.options_from_settings(self.window.settings, paper=paper)
+            warnings = handouts.photo_warnings(
+                self.window.library, kinds[request.kind], request.ids, options, title=request.title
+            )
+        except UserError:
+            return True  # the build itself reports the problem in its own words
+        if not warnings:
+            return True
+        shown = warnings[:8] + (
+            [_("…and {n} more.").format(n=len(warnings) - 8)] if len(warnings) > 8 else []
+        )
+        answer = QMessageBox.warning(
+            self.window,
+            _("Check the photos"),
+            "\n\n".join(shown) + "\n\n" + _("Make the PDF anyway?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def run(self, request: Request, paper: str, target: Path | None) -> None:
         """Build `request` in the background; export to `target`, or print when it is None."""
         try:
@@ -501,6 +641,8 @@ class HandoutActions(QObject):
             QMessageBox.warning(self.window, _("Cannot print"), str(exc))
             return
         if confirmed is None:
+            return
+        if not self.confirm_photos(request, paper):
             return
         self.window.settings.set("handout.paper", paper)
         if target is not None:
@@ -562,7 +704,7 @@ class HandoutActions(QObject):
         )
 
     def _set_enabled(self, enabled: bool) -> None:
-        for action in (self.export_action, self.print_action, self.booklet_action):
+        for action in self.all_actions():
             action.setEnabled(enabled)
 
     # --- printing ---------------------------------------------------------------------------
@@ -614,6 +756,12 @@ def build(
         ),
         BOOKLET: lambda: handouts.build_booklet(
             library, request.ids, request.title, target, options, progress
+        ),
+        SIGNIN: lambda: handouts.build_signin_sheet(
+            library, request.ids[0], target, options, progress
+        ),
+        FEEDBACK: lambda: handouts.build_feedback_form(
+            library, request.ids[0], target, options, progress
         ),
     }
     return builders[request.kind]()

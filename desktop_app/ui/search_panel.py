@@ -3,7 +3,8 @@
 Ctrl+Shift+F (Edit ▸ Search everything…), or Enter in the toolbar's search box, opens a
 panel beside the list: results grouped by kind, best match first, the matching text
 highlighted in a snippet. Enter or a double-click opens the record in the main window (a photo
-opens the session or guide that shows it). Queries run on the background runner, so typing
+opens the session or guide that shows it). The code printed on a sign-in or feedback sheet
+(活动码) opens its session directly. Queries run on the background runner, so typing
 never waits for the database; answers to superseded queries are dropped.
 """
 
@@ -193,6 +194,12 @@ class SearchPanel(QDialog):
         if generation != self._generation:
             return  # the user typed on; a newer query is running
         self._show(hits, query)
+        from desktop_app.services import search
+
+        # A sheet's printed code (typed, or typed by a USB scanner) opens its session at once.
+        coded = [hit for hit in hits if hit.rank == search.CODE_RANK]
+        if len(coded) == 1 and self.open_hit(coded[0].kind, coded[0].id):
+            self.hide()
 
     def _on_error(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -176,3 +177,53 @@ def test_works_while_the_library_is_open_for_writing(
             str(tmp_path / "g.pdf"),
         )
     assert (code, err) == (0, "")
+
+
+def test_signin_and_feedback_sheets(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desktop_app.services.session_code import session_code
+
+    _guides, sid = ids(demo_dir)
+    lib = str(demo_dir)
+    signin, feedback = tmp_path / "签到表.pdf", tmp_path / "反馈表.pdf"
+    code, stdout, err = run(
+        capsys, "--library", lib, "handout", "signin", sid[:8], "-o", str(signin), "--json"
+    )
+    assert (code, err) == (0, "")
+    assert json.loads(stdout)["pages"] == 1
+    assert re.search(r"Page size:\s+841\.89 x 595\.27\d pts", pdf_info(signin))  # A4 landscape
+    text = subprocess.run(
+        ["pdftotext", str(signin), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "签到表" in text and "签名" in text and session_code(sid) in text
+    code, _stdout, err = run(
+        capsys, "--library", lib, "handout", "feedback", sid, "-o", str(feedback), "--paper", "a5"
+    )
+    assert (code, err) == (0, "")
+    assert re.search(r"Page size:\s+419\.52\d x 595\.27\d pts", pdf_info(feedback))
+    # An unknown session: one line, no file.
+    missing = tmp_path / "none.pdf"
+    code, _stdout, err = run(
+        capsys, "--library", lib, "handout", "signin", "nosuchsession", "-o", str(missing)
+    )
+    assert code == 1 and err.count("\n") == 1 and not missing.exists()
+
+
+def test_blurred_photo_is_pointed_out_and_the_pdf_still_written(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import TESTDATA
+    from tests.services.handout_fixtures import add_photo, attach_to_session
+
+    _guides, sid = ids(demo_dir)
+    with Library.open(demo_dir) as library:
+        small = add_photo(library, TESTDATA / "RGBA_8__128x128.png", caption="小图")
+        attach_to_session(library, sid, [small])
+    out = tmp_path / "report.pdf"
+    code, _stdout, err = run(
+        capsys, "--library", str(demo_dir), "handout", "session", sid, "-o", str(out)
+    )
+    assert code == 0 and out.exists()
+    (line,) = err.splitlines()
+    assert line.startswith("jiangxin: warning: ") and "小图" in line and "ppi" in line

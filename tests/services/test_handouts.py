@@ -120,10 +120,13 @@ def test_guide_handout_for_the_demo(demo_library: Library, tmp_path: Path) -> No
     # Headings come from the handout's own (Chinese) translator, whatever the UI language.
     key, steps, safety = ZH(hguide.KEY_POINTS), ZH(hguide.STEPS), ZH(hguide.SAFETY)
     assert key in text and steps in text and safety in text
-    assert text.index(key) < text.index(steps) < text.index(safety)
+    # 要点 first, then the safety notes (before the steps, issue 15 item 7), then the steps.
+    assert text.index(key) < text.index(safety) < text.index(steps)
     assert text.index("切口要斜向45度") < text.index(steps)  # the 要点 box comes first
     assert ZH(hbuild.PAGE_LABEL).format(page=1, pages=result.pages) in text
-    assert "专业技术服务2队" in text and demo_library.name in text
+    # The footer names the union, never the library's folder name ("demo" here).
+    assert "专业技术服务2队" in text and "丰台区总工会 · " in text
+    assert demo_library.name not in text
     assert page_size(target) == pytest.approx((595.28, 841.89), abs=0.5)
 
 

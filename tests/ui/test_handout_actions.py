@@ -53,8 +53,62 @@ def accept_export(path: Path, paper: str, kind: str | None = None) -> Any:
 
 
 def test_actions_are_in_the_file_menu(window: MainWindow) -> None:
-    names = {a.objectName() for a in window.menus["file"].actions()}
-    assert {"handout_export", "handout_print", "handout_booklet"} <= names
+    names = [a.objectName() for a in window.menus["file"].actions()]
+    handout_names = [
+        "handout_export",
+        "handout_print",
+        "handout_booklet",
+        "handout_signin",
+        "handout_feedback",
+    ]
+    # Together, in this order, at the top of the File menu.
+    start = names.index("handout_export")
+    assert names[start : start + 5] == handout_names
+
+
+def test_signin_sheet_from_the_file_menu(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.services.session_code import session_code
+
+    session_id = listing.list_ids(demo_library, "session")[0]
+    window.select_record("session", session_id)
+    offered: list[list[str]] = []
+    exporter = accept_export(tmp_path / "signin.pdf", "A4")
+
+    def fake_exec(dialog: ha.ExportDialog) -> int:
+        offered.append(list(dialog.choices))
+        assert dialog.path_row is not None and "sign-in sheet" in dialog.path_row.edit.text()
+        return int(exporter(dialog))
+
+    monkeypatch.setattr(ha.ExportDialog, "exec", fake_exec)
+    window.handout_actions.signin_action.trigger()
+    assert offered == [[ha.SIGNIN]]
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "signin.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "签到表" in text and session_code(session_id) in text
+    # The feedback form the same way; and Export PDF… offers all four session documents.
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(tmp_path / "fb.pdf", "A4"))
+    window.handout_actions.feedback_action.trigger()
+    assert (
+        "学员反馈表"
+        in subprocess.run(
+            ["pdftotext", str(tmp_path / "fb.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    request = window.handout_actions.request_from_selection()
+    assert request is not None and request.choices == [ha.REPORT, ha.PACK, ha.SIGNIN, ha.FEEDBACK]
+
+
+def test_signin_sheet_needs_a_session(
+    window: MainWindow, demo_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
+    window.select_record("guide", guide_id(demo_library, "月季修剪"))
+    window.handout_actions.signin_action.trigger()
+    assert shown == ["Select a field session in the list first."]
 
 
 def test_export_guide_remembers_paper(
@@ -238,3 +292,158 @@ def test_export_runs_in_the_background(
     qtbot.waitUntil(lambda: not w.handout_actions.busy, timeout=30000)
     assert target.exists() and pages(target) >= 1
     assert w.runner.wait(5000)
+
+
+def test_organisation_name_is_edited_in_the_window(
+    window: MainWindow, demo_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from desktop_app.services import handouts
+
+    action = window.handout_actions.organisation_action
+    assert action in window.menus["file"].actions()
+    asked: list[str] = []
+
+    def answer(_parent: Any, _title: str, _label: str, _mode: Any, current: str) -> Any:
+        asked.append(current)
+        return "丰台区总工会", True
+
+    monkeypatch.setattr(QInputDialog, "getText", answer)
+    action.trigger()
+    assert asked == [""] and handouts.organisation_name(demo_library) == "丰台区总工会"
+    assert "丰台区总工会" in window.statusBar().currentMessage()
+    # Too long: one plain sentence, and the name stays as it was.
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_a: ("工" * 200, True))
+    action.trigger()
+    assert len(warned) == 1 and "too long" in warned[0]
+    assert handouts.organisation_name(demo_library) == "丰台区总工会"
+
+
+def test_blurred_photos_are_pointed_out_before_building(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import TESTDATA
+    from tests.services.handout_fixtures import add_photo, attach_to_session
+
+    session_id = listing.list_ids(demo_library, "session")[0]
+    small = add_photo(demo_library, TESTDATA / "RGBA_8__128x128.png", caption="小图")
+    attach_to_session(demo_library, session_id, [small])
+    window.select_record("session", session_id)
+    asked: list[str] = []
+
+    def refuse(_parent: Any, _title: str, text: str, *_args: Any) -> Any:
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "warning", refuse)
+    target = tmp_path / "report.pdf"
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(target, "A4", ha.REPORT))
+    window.handout_actions.export_action.trigger()
+    assert len(asked) == 1 and "小图" in asked[0] and "ppi" in asked[0]
+    assert not target.exists() and not window.handout_actions.busy
+    # Answered yes: the report is made.
+    monkeypatch.setattr(QMessageBox, "warning", lambda *_a: QMessageBox.StandardButton.Yes)
+    window.handout_actions.export_action.trigger()
+    assert target.exists()
+
+
+def test_an_existing_file_is_replaced_only_when_asked(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.select_record("guide", guide_id(demo_library, "月季修剪"))
+    target = tmp_path / "rose.pdf"
+    target.write_bytes(b"keep me")
+    answers: list[str] = []
+
+    def say(answer: Any) -> Any:
+        def question(_parent: Any, _title: str, text: str, *_args: Any) -> Any:
+            answers.append(text)
+            return answer
+
+        return question
+
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(target, "A4"))
+    monkeypatch.setattr(QMessageBox, "question", say(QMessageBox.StandardButton.No))
+    window.handout_actions.export_action.trigger()
+    assert target.read_bytes() == b"keep me" and "rose.pdf" in answers[0]
+    monkeypatch.setattr(QMessageBox, "question", say(QMessageBox.StandardButton.Yes))
+    window.handout_actions.export_action.trigger()
+    assert target.read_bytes().startswith(b"%PDF-")
+
+
+def test_enter_returned_sheets_by_keyboard(
+    window: MainWindow, demo_library: Library, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QTimer
+
+    from desktop_app.ui.returned_sheets import ReturnedSheetsDialog
+
+    session_id = listing.list_ids(demo_library, "session")[0]
+    window.select_record("session", session_id)
+    before = c.load_session(demo_library, session_id)
+    assert [g.count for g in before.groups] == [None, None, None, None]
+
+    problems: list[BaseException] = []
+
+    def fill() -> None:
+        dialog = next(
+            w for w in QApplication.topLevelWidgets() if isinstance(w, ReturnedSheetsDialog)
+        )
+        try:
+            # Keyboard only: type the first count, Tab to the next, and so on.
+            for n, count in enumerate(("6", "8", "12", "30")):
+                focused = dialog.focusWidget()
+                spin = dialog.counts[n]
+                assert focused is spin or spin.isAncestorOf(focused), (n, focused)
+                spin.selectAll()
+                qtbot.keyClicks(focused, count)
+                qtbot.keyClick(focused, Qt.Key.Key_Tab)
+            dialog.quotes[0].text.setText("回去就能用在苗圃里")
+            dialog.quotes[0].speaker.setText("王师傅")
+            qtbot.keyClick(
+                dialog.quotes[0].text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+            )
+            assert len(dialog.quotes) == 2
+            dialog.accept()
+        except BaseException as exc:  # never leave the modal dialog open
+            problems.append(exc)
+            dialog.reject()
+
+    QTimer.singleShot(0, fill)
+    window.handout_actions.returned_action.trigger()
+    assert problems == []
+    after = c.load_session(demo_library, session_id)
+    assert [g.count for g in after.groups] == [6, 8, 12, 30]
+    assert after.feedback[-1] == c.FeedbackData("回去就能用在苗圃里", "王师傅", "")
+    assert len(after.feedback) == len(before.feedback) + 1  # the empty row adds nothing
+    # One step on the undo stack takes it all back.
+    window.undo_stack.undo()
+    assert c.load_session(demo_library, session_id) == before
+
+
+def test_returned_sheets_do_not_replace_a_newer_version(
+    window: MainWindow, demo_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.ui import returned_sheets
+
+    session_id = listing.list_ids(demo_library, "session")[0]
+    window.select_record("session", session_id)
+    reported: list[str] = []
+    monkeypatch.setattr(window, "_report", lambda err: reported.append(str(err)))
+
+    def exec_after_someone_else_saved(dialog: returned_sheets.ReturnedSheetsDialog) -> int:
+        # While the dialog is open, the session changes elsewhere (say, a pack import).
+        other = c.load_session(demo_library, session_id)
+        other.summary = "别处改过的概况"
+        c.save_session(demo_library, other, session_id)
+        dialog.counts[0].setValue(9)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(returned_sheets.ReturnedSheetsDialog, "exec", exec_after_someone_else_saved)
+    assert not returned_sheets.enter_returned_sheets(window, session_id)
+    assert len(reported) == 1
+    now = c.load_session(demo_library, session_id)
+    assert now.summary == "别处改过的概况" and now.groups[0].count is None

@@ -113,3 +113,20 @@ def test_answers_to_superseded_queries_are_dropped(window: MainWindow) -> None:
     assert panel.results.topLevelItemCount() == 0
     panel.search_for("潜水艇")
     assert "No matches" in panel.status.text()
+
+
+def test_a_sheet_code_in_the_toolbar_box_opens_its_session(
+    window: MainWindow, demo_library: Library
+) -> None:
+    from desktop_app.services.session_code import session_code
+
+    with demo_library.session() as s:
+        session_id = s.query(FieldSession.id).first()[0]
+    window.sidebar.setCurrentRow(0)  # another list is showing
+    # As a USB scanner types it: the code, then Enter, into the toolbar's search box.
+    window.search_box.setText(session_code(session_id).lower())
+    window.search_box.returnPressed.emit()
+    panel = panel_of(window)
+    assert not panel.isVisible()
+    assert window.current_selection() == ("session", [session_id])
+    assert window.search_box.text() == ""

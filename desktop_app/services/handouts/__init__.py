@@ -1,4 +1,5 @@
-"""PDF handouts: the guide handout, the session report, the take-home pack and guide booklets.
+"""PDF handouts: the guide handout, the session report, the take-home pack, guide booklets, and
+the sign-in sheet and feedback form that are printed blank and come back filled in.
 
 This module is the light façade the UI and the CLI call: it checks the request, loads the
 records and only then imports the ReportLab builders (`build.py`), so nothing heavy is loaded
@@ -13,8 +14,10 @@ CLI wants `--force`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.fsutil import check_destination
@@ -22,6 +25,9 @@ from desktop_app.core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.core.settings import Settings
 from desktop_app.storage.library import Library
+
+if TYPE_CHECKING:
+    from desktop_app.services.handouts.data import TeamInfo
 
 PAPER_SIZES = ("A4", "A5")
 
@@ -73,6 +79,42 @@ def options_from_settings(
     ).checked()
 
 
+ORGANISATION_KEY = "organisation"
+ORGANISATION_MAX = 100
+
+
+def organisation_name(library: Library) -> str:
+    """The organisation the library's handouts are printed for (单位名称, e.g. 丰台区总工会);
+    empty until the user sets it."""
+    return library.meta(ORGANISATION_KEY).strip()
+
+
+def set_organisation_name(library: Library, name: str) -> None:
+    """Store the organisation's name in the library (library_meta); empty clears it."""
+    from desktop_app.storage.models import LibraryMeta
+
+    cleaned = " ".join(name.split())
+    if len(cleaned) > ORGANISATION_MAX:
+        raise UserError(
+            _("The organisation's name is too long (at most {n} characters).").format(
+                n=ORGANISATION_MAX
+            )
+        )
+    with library.transaction() as s:
+        s.merge(LibraryMeta(key=ORGANISATION_KEY, value=cleaned))
+
+
+def organisation_for(library: Library, teams: Sequence[TeamInfo | None]) -> str:
+    """Who a handout names in its footer and as the PDF's author: the organisation set for the
+    library, else the union the teams belong to (上级工会), else nothing — never the library's
+    folder name (a default install is called "library")."""
+    chosen = organisation_name(library)
+    if chosen:
+        return chosen
+    unions = [t.parent_union for t in teams if t is not None and t.parent_union.strip()]
+    return "、".join(dict.fromkeys(unions))
+
+
 def guides_missing_safety(library: Library, guide_ids: list[str]) -> list[str]:
     """Titles of the given guides that have no safety notes (in the given order)."""
     from desktop_app.services.handouts.data import load_guide_docs
@@ -85,6 +127,68 @@ def session_guide_ids(library: Library, session_id: str) -> list[str]:
     from desktop_app.services.handouts.data import load_session_doc
 
     return [g.id for g in load_session_doc(library, session_id).guides]
+
+
+FAR_FROM_SESSION_DAYS = 2  # a session photo taken further from the session's day is pointed out
+
+
+def photo_warnings(
+    library: Library,
+    kind: str,
+    ids: list[str],
+    options: HandoutOptions | None = None,
+    *,
+    title: str = "",
+) -> list[str]:
+    """What to point out before printing (one plain sentence each, in the UI language).
+
+    `kind` is "guide", "report", "pack" or "booklet" (as the window and the CLI name them).
+    A photo that would print below 150 ppi (it will look blurred) is named with its printed
+    resolution; in a session report, a photo taken more than two days from the session's date
+    (perhaps attached to the wrong session) is named with the day it was taken.
+    """
+    from desktop_app.services.handouts.build import planned_photos
+    from desktop_app.services.handouts.data import load_guide_docs, load_session_doc
+    from desktop_app.services.handouts.photos import LOW_PPI
+    from desktop_app.services.handouts.text import format_date
+
+    opts = (options or HandoutOptions()).checked()
+    warnings: list[str] = []
+    if kind in ("report", "pack"):
+        session = load_session_doc(library, ids[0])
+        slots = planned_photos(kind, session, paper=opts.paper, lang=opts.language)
+        if kind == "report":
+            day = session.starts_at
+            for ref in session.photos:
+                if ref.taken_at is None:
+                    continue
+                days = abs((ref.taken_at - day).total_seconds()) / 86400
+                if days > FAR_FROM_SESSION_DAYS:
+                    warnings.append(
+                        _(
+                            "“{name}” was taken on {date}, {days} days from the session: "
+                            "is it this session's photo?"
+                        ).format(
+                            name=ref.caption or ref.name,
+                            date=format_date(ref.taken_at, opts.language),
+                            days=round(days),
+                        )
+                    )
+    else:
+        guides = load_guide_docs(library, list(dict.fromkeys(ids)))
+        slots = planned_photos(kind, guides, paper=opts.paper, lang=opts.language, title=title)
+    seen: set[Path] = set()
+    for slot in slots:
+        ppi = slot.printed_ppi()
+        if ppi is None or ppi >= LOW_PPI or slot.ref.path in seen:
+            continue
+        seen.add(slot.ref.path)
+        warnings.append(
+            _(
+                "“{name}” will print at {ppi} ppi, less than {low}: it may look blurred on paper."
+            ).format(name=slot.ref.caption or slot.ref.name, ppi=round(ppi), low=LOW_PPI)
+        )
+    return warnings
 
 
 def _result(target: Path, pages: int) -> HandoutResult:
@@ -116,7 +220,7 @@ def build_guide_handout(
         Path(target),
         paper=opts.paper,
         lang=opts.language,
-        library_name=library.name,
+        organisation=organisation_for(library, [guide.team]),
         progress=progress or NullProgress(),
     )
     return _result(target, pages)
@@ -142,10 +246,59 @@ def build_session_report(
         Path(target),
         paper=opts.paper,
         lang=opts.language,
-        library_name=library.name,
+        organisation=organisation_for(library, session.teams),
         progress=progress or NullProgress(),
     )
     return _result(target, pages)
+
+
+def _build_sheet(
+    library: Library,
+    session_id: str,
+    target: Path,
+    options: HandoutOptions | None,
+    progress: Progress | None,
+    kind: str,
+) -> HandoutResult:
+    from desktop_app.services.handouts.data import load_session_doc
+
+    opts = (options or HandoutOptions()).checked()
+    session = load_session_doc(library, session_id)
+    from desktop_app.services.handouts import build
+
+    render = build.render_signin_sheet if kind == "signin" else build.render_feedback_form
+    pages = render(
+        session,
+        Path(target),
+        paper=opts.paper,
+        lang=opts.language,
+        organisation=organisation_for(library, session.teams),
+        progress=progress or NullProgress(),
+    )
+    return _result(target, pages)
+
+
+def build_signin_sheet(
+    library: Library,
+    session_id: str,
+    target: Path,
+    options: HandoutOptions | None = None,
+    progress: Progress | None = None,
+) -> HandoutResult:
+    """The sign-in sheet (签到表) of a planned or past session: landscape, the expected people
+    written in, blank numbered rows to the foot of the last page, the session's code and QR."""
+    return _build_sheet(library, session_id, target, options, progress, "signin")
+
+
+def build_feedback_form(
+    library: Library,
+    session_id: str,
+    target: Path,
+    options: HandoutOptions | None = None,
+    progress: Progress | None = None,
+) -> HandoutResult:
+    """The trainees' feedback form (学员反馈表), with the session's code and QR."""
+    return _build_sheet(library, session_id, target, options, progress, "feedback")
 
 
 def build_session_pack(
@@ -177,7 +330,7 @@ def build_session_pack(
         Path(target),
         paper=opts.paper,
         lang=opts.language,
-        library_name=library.name,
+        organisation=organisation_for(library, session.teams),
         progress=progress or NullProgress(),
     )
     return _result(target, pages)
@@ -211,7 +364,7 @@ def build_booklet(
         Path(target),
         paper=opts.paper,
         lang=opts.language,
-        library_name=library.name,
+        organisation=organisation_for(library, [g.team for g in guides]),
         progress=progress or NullProgress(),
     )
     return _result(target, pages)

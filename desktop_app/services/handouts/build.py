@@ -19,13 +19,20 @@ from desktop_app.services.handouts.data import GuideDoc, SessionDoc
 from desktop_app.services.handouts.document import PageInfo, write_pdf
 from desktop_app.services.handouts.guide import guide_story
 from desktop_app.services.handouts.pack import booklet_story, session_pack_story
-from desktop_app.services.handouts.photos import PhotoPlanner
+from desktop_app.services.handouts.photos import PhotoPlanner, PhotoSlot
 from desktop_app.services.handouts.session import session_story
+from desktop_app.services.handouts.sheets import (
+    FEEDBACK_TITLE,
+    SIGNIN_TITLE,
+    feedback_story,
+    signin_story,
+)
 from desktop_app.services.handouts.styles import Styles, make_styles
 from desktop_app.services.handouts.text import Translator, format_date
 
 PAGE_LABEL = N_("Page {page} of {pages}")
 LIBRARY_LINE = N_("{library} · printed on {date}")
+PRINTED_ON = N_("Printed on {date}")
 TYPESETTING = N_("Typesetting…")
 
 StoryMaker = Callable[[Styles, Translator, PhotoPlanner, PageInfo], list[Flowable]]
@@ -36,20 +43,25 @@ def _render(
     *,
     paper: str,
     lang: str,
-    library_name: str,
+    organisation: str,
     title: str,
     author: str,
     make_story: StoryMaker,
     progress: Progress,
     cover_first: bool = False,
+    landscape: bool = False,
 ) -> int:
     tr = translator_for(lang)
-    styles = make_styles(paper)
+    styles = make_styles(paper, landscape=landscape)
     now = datetime.now(UTC)
-    info = PageInfo(
-        library_line=tr(LIBRARY_LINE).format(library=library_name, date=format_date(now, lang)),
-        page_label=tr(PAGE_LABEL),
+    # The footer names the organisation (单位名称), never the library's folder name.
+    date = format_date(now, lang)
+    line = (
+        tr(LIBRARY_LINE).format(library=organisation, date=date)
+        if organisation
+        else tr(PRINTED_ON).format(date=date)
     )
+    info = PageInfo(library_line=line, page_label=tr(PAGE_LABEL))
     planner = PhotoPlanner(tr)
     story = make_story(styles, tr, planner, info)
     progress.check_cancelled()
@@ -69,20 +81,46 @@ def _render(
     )
 
 
+def planned_photos(
+    kind: str,
+    docs: list[GuideDoc] | SessionDoc,
+    *,
+    paper: str,
+    lang: str,
+    title: str = "",
+) -> list[PhotoSlot]:
+    """The photos a handout will print and the boxes they get, without decoding any: the
+    story is laid out as for printing, so the checks before printing see the real sizes."""
+    tr = translator_for(lang)
+    styles = make_styles(paper)
+    info = PageInfo()
+    planner = PhotoPlanner(tr)
+    if isinstance(docs, SessionDoc):
+        if kind == "report":
+            session_story(docs, styles, tr, lang, planner, info)
+        else:
+            session_pack_story(docs, styles, tr, lang, planner, info)
+    elif kind == "guide":
+        guide_story(docs[0], styles, tr, lang, planner, info)
+    else:
+        booklet_story(title, docs, styles, tr, lang, planner, info, datetime.now(UTC))
+    return planner.slots
+
+
 def render_guide(
-    guide: GuideDoc, target: Path, *, paper: str, lang: str, library_name: str, progress: Progress
+    guide: GuideDoc, target: Path, *, paper: str, lang: str, organisation: str, progress: Progress
 ) -> int:
     def make(
         styles: Styles, tr: Translator, planner: PhotoPlanner, info: PageInfo
     ) -> list[Flowable]:
         return guide_story(guide, styles, tr, lang, planner, info)
 
-    author = guide.team.name if guide.team else library_name
+    author = organisation or (guide.team.name if guide.team else "")
     return _render(
         target,
         paper=paper,
         lang=lang,
-        library_name=library_name,
+        organisation=organisation,
         title=guide.title,
         author=author,
         make_story=make,
@@ -96,7 +134,7 @@ def render_session_report(
     *,
     paper: str,
     lang: str,
-    library_name: str,
+    organisation: str,
     progress: Progress,
 ) -> int:
     def make(
@@ -108,9 +146,64 @@ def render_session_report(
         target,
         paper=paper,
         lang=lang,
-        library_name=library_name,
+        organisation=organisation,
         title=session.theme or session.venue,
-        author="、".join(t.name for t in session.teams) or library_name,
+        author=organisation or "、".join(t.name for t in session.teams),
+        make_story=make,
+        progress=progress,
+    )
+
+
+def render_signin_sheet(
+    session: SessionDoc,
+    target: Path,
+    *,
+    paper: str,
+    lang: str,
+    organisation: str,
+    progress: Progress,
+) -> int:
+    def make(
+        styles: Styles, tr: Translator, _planner: PhotoPlanner, info: PageInfo
+    ) -> list[Flowable]:
+        return signin_story(session, styles, tr, lang, info)
+
+    tr = translator_for(lang)
+    return _render(
+        target,
+        paper=paper,
+        lang=lang,
+        organisation=organisation,
+        title=tr(SIGNIN_TITLE) + " " + (session.theme or session.venue),
+        author=organisation or "、".join(t.name for t in session.teams),
+        make_story=make,
+        progress=progress,
+        landscape=True,
+    )
+
+
+def render_feedback_form(
+    session: SessionDoc,
+    target: Path,
+    *,
+    paper: str,
+    lang: str,
+    organisation: str,
+    progress: Progress,
+) -> int:
+    def make(
+        styles: Styles, tr: Translator, _planner: PhotoPlanner, info: PageInfo
+    ) -> list[Flowable]:
+        return feedback_story(session, styles, tr, lang, info)
+
+    tr = translator_for(lang)
+    return _render(
+        target,
+        paper=paper,
+        lang=lang,
+        organisation=organisation,
+        title=tr(FEEDBACK_TITLE) + " " + (session.theme or session.venue),
+        author=organisation or "、".join(t.name for t in session.teams),
         make_story=make,
         progress=progress,
     )
@@ -122,7 +215,7 @@ def render_session_pack(
     *,
     paper: str,
     lang: str,
-    library_name: str,
+    organisation: str,
     progress: Progress,
 ) -> int:
     def make(
@@ -134,9 +227,9 @@ def render_session_pack(
         target,
         paper=paper,
         lang=lang,
-        library_name=library_name,
+        organisation=organisation,
         title=session.theme or session.venue,
-        author="、".join(t.name for t in session.teams) or library_name,
+        author=organisation or "、".join(t.name for t in session.teams),
         make_story=make,
         progress=progress,
         cover_first=True,
@@ -150,7 +243,7 @@ def render_booklet(
     *,
     paper: str,
     lang: str,
-    library_name: str,
+    organisation: str,
     progress: Progress,
 ) -> int:
     now = datetime.now(UTC)
@@ -158,15 +251,15 @@ def render_booklet(
     def make(
         styles: Styles, tr: Translator, planner: PhotoPlanner, info: PageInfo
     ) -> list[Flowable]:
-        return booklet_story(title, guides, styles, tr, lang, planner, info, now)
+        return booklet_story(title, guides, styles, tr, lang, planner, info, now, organisation)
 
     return _render(
         target,
         paper=paper,
         lang=lang,
-        library_name=library_name,
+        organisation=organisation,
         title=title,
-        author=library_name,
+        author=organisation,
         make_story=make,
         progress=progress,
         cover_first=True,

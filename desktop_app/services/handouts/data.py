@@ -30,6 +30,7 @@ class PhotoRef:
     caption: str = ""
     width: int = 0
     height: int = 0
+    taken_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class TeamInfo:
     parent_union: str = ""
     captain: str = ""
     captain_phone: str = ""
+    # Whom trainees call: the captain, else a vice captain (the first one with a phone).
+    contact: str = ""
+    contact_phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,17 +140,25 @@ def _photo(library: Library, photo: Photo) -> PhotoRef:
         caption=photo.caption,
         width=photo.width,
         height=photo.height,
+        taken_at=photo.taken_at,
     )
 
 
 def _team(team: ServiceTeam) -> TeamInfo:
-    captain = next((m.member for m in team.memberships if m.role == TeamRole.CAPTAIN.value), None)
-    live_captain = captain if captain is not None and captain.deleted_at is None else None
+    live = [m for m in team.memberships if m.member.deleted_at is None]
+    captain = next((m.member for m in live if m.role == TeamRole.CAPTAIN.value), None)
+    # The contact printed for trainees: the captain, else a vice captain; one with a phone first.
+    leaders = [m.member for m in live if m.role == TeamRole.CAPTAIN.value] + [
+        m.member for m in live if m.role == TeamRole.VICE_CAPTAIN.value
+    ]
+    contact = next((m for m in leaders if m.phone.strip()), leaders[0] if leaders else None)
     return TeamInfo(
         name=team.name,
         parent_union=team.parent_union,
-        captain=live_captain.name if live_captain else "",
-        captain_phone=live_captain.phone if live_captain else "",
+        captain=captain.name if captain else "",
+        captain_phone=captain.phone if captain else "",
+        contact=contact.name if contact else "",
+        contact_phone=contact.phone.strip() if contact else "",
     )
 
 

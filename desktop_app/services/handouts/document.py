@@ -11,6 +11,7 @@ outline: every bookmark would point at page 1.)
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,8 @@ class HandoutDoc(BaseDocTemplate):  # type: ignore[misc]
     def _cover_page(self, canvas: Any, doc: Any) -> None:
         """A solid band across the top and the library's line at the foot of the cover."""
         layout = self.styles.layout
+        # A pack or booklet opens with its outline (the guides) shown beside the pages.
+        canvas.showOutline()
         canvas.saveState()
         canvas.setFillColor(ACCENT)
         band = 16 * mm if layout.paper == "A4" else 11 * mm
@@ -238,6 +241,25 @@ class _LastWrite:
 CANNOT_WRITE = N_("Cannot write {path}: {reason}")
 
 
+def ordinary_file_mode() -> int:
+    """The mode a newly created file gets from the user's umask (0644 under the usual 022).
+
+    A PDF is made to be shared, printed and mailed: it must not keep the owner-only mode of
+    the temporary file it is written through (`tempfile.mkstemp` creates 0600). The umask is
+    read from /proc where there is one, because setting it to read it back is process-wide and
+    a build runs on a worker thread while the window may be writing files.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_pdf(
     target: Path,
     story: list[Flowable],
@@ -270,6 +292,8 @@ def write_pdf(
     try:
         with atomic_writer(Path(target)) as handle:
             handle.write(sink.data)
+            if hasattr(os, "fchmod"):  # POSIX; Windows has no owner-only mode to undo
+                os.fchmod(handle.fileno(), ordinary_file_mode())
     except OSError as exc:
         raise UserError(_(CANNOT_WRITE).format(path=target, reason=exc.strerror or exc)) from None
     return pages

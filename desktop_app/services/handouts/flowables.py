@@ -23,11 +23,27 @@ from desktop_app.services.handouts.styles import INK, MUTED, RULE, TINT, WHITE, 
 # A number, a range (3到5, 0.5至1, 3∶1, 6–9) and its unit or measure word: the figures a trainee
 # must remember. They are set in bold so they survive a grey photocopy.
 _NUMBER = r"\d+(?:\.\d+)?"
-_KEY_NUMBER = re.compile(
-    rf"{_NUMBER}(?:\s*(?:到|至|~|～|-|–|—|∶|:|/|比)\s*{_NUMBER})?"
-    r"\s*(?:个|根|株|枝|片|次|遍|倍|度|°|℃|%|％|‰|厘米|毫米|公分|米|cm|mm|m|克|千克|公斤|"
-    r"毫升|升|天|日|周|个月|月|年|小时|分钟|秒|头|只|管|人|级)?"
+_UNITS = (
+    r"个|根|株|枝|片|次|遍|倍|度|°|℃|%|％|‰|厘米|毫米|公分|米|cm|mm|kg|mg|ml|mL|m|g|L|克|千克|"
+    r"公斤|毫升|升|天|日|周|个月|月|年|小时|分钟|秒|头|只|管|人|级"
 )
+_DIGITS = rf"{_NUMBER}(?:\s*(?:到|至|~|～|-|–|—|∶|:|/|比)\s*{_NUMBER})?\s*(?:{_UNITS})?"
+# The same figures written in Chinese (两周, 三到五个, 三分之一, 第一或第二片, 半个月). A Chinese
+# numeral counts only with a unit after it (or as a fraction): 一 alone is in too many words
+# (一般, 统一) to be a figure.
+_CN = r"[零〇一二两三四五六七八九十百千万半]"
+_CN_UNITS = (
+    r"个月|个|根|株|枝|片|次|遍|倍|度|厘米|毫米|公分|米|克|千克|公斤|毫升|升|天|日|周|月|年|"
+    r"小时|分钟|秒|头|只|管|人|级|芽|节|刀"
+)
+_CN_FIGURE = (
+    rf"{_CN}+分之{_CN}+"  # 三分之一
+    rf"|第{_CN}+(?:\s*(?:或|到|至|、|和)\s*第?{_CN}+)*(?:{_CN_UNITS})"  # 第一或第二片
+    # 两周, 三到五个; not 上一年 / 这一次 / 同一天, where 一 is no amount.
+    rf"|(?<![上下前去同这那哪每])"
+    rf"{_CN}+(?:\s*(?:到|至|或|、)\s*{_CN}+)?(?:{_CN_UNITS})"
+)
+_KEY_NUMBER = re.compile(rf"{_CN_FIGURE}|{_DIGITS}")
 
 
 def esc(text: str) -> str:

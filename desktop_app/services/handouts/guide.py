@@ -1,16 +1,18 @@
 """The guide handout (技能指南讲义): what trainees take home from a field session.
 
 Order on the page, most important first: the title block; the 要点 box (key numbers in bold);
-问题与识别; 适用时间; 材料与工具 (tick boxes); the numbered steps with their photos; 安全提示;
-常见错误. A step never parts from its first row of photos.
+问题与识别; 适用时间; 材料与工具 (tick boxes); 安全提示 in a warning box (before the steps, kept
+with the first step); the numbered steps with their photos; 常见错误; whom to call (the team,
+its contact and phone, in body-size type). A step never parts from its first row of photos.
 """
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, KeepTogether, Paragraph
+from reportlab.lib.enums import TA_LEFT
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table, TableStyle
 
 from desktop_app.core.i18n import N_
-from desktop_app.services.handouts.data import GuideDoc
+from desktop_app.services.handouts.data import GuideDoc, TeamInfo
 from desktop_app.services.handouts.document import PageInfo, set_team_line
 from desktop_app.services.handouts.flowables import (
     Bookmark,
@@ -25,8 +27,9 @@ from desktop_app.services.handouts.flowables import (
     section,
     step_paragraph,
 )
+from desktop_app.services.handouts.fonts import REGULAR
 from desktop_app.services.handouts.photos import PhotoPlanner
-from desktop_app.services.handouts.styles import INK, Styles
+from desktop_app.services.handouts.styles import INK, WHITE, Styles
 from desktop_app.services.handouts.text import (
     Translator,
     format_date,
@@ -38,7 +41,7 @@ from desktop_app.services.handouts.text import (
 KICKER = N_("Skill guide")
 TEAM = N_("Service team: {team}")
 AUTHORS = N_("Written by: {names}")
-REVISION = N_("Revision {revision} · {date}")
+UPDATED = N_("Updated {date}")
 DEMO = N_("Demo content: this guide was written for the demo library.")
 KEY_POINTS = N_("Key points")
 PROBLEM = N_("The problem and how to recognise it")
@@ -48,6 +51,10 @@ STEPS = N_("Step by step")
 SAFETY = N_("Safety notes")
 NO_SAFETY = N_("No safety notes have been written for this guide. Ask the team before you start.")
 MISTAKES = N_("Common mistakes")
+SAFETY_FIRST = N_("read before you start")
+CONTACT_HEADING = N_("Questions? Ask the service team")
+CONTACT_PERSON = N_("Contact: {name}")
+CONTACT_PHONE = N_("Phone: {phone}")
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
@@ -67,7 +74,10 @@ def guide_story(
     bookmark_key: str | None = None,
 ) -> list[Flowable]:
     """The flowables of one guide handout (a pack puts several one after the other)."""
-    story: list[Flowable] = [set_team_line(info, team_line(guide.team, tr))]
+    # The footer carries the guide's title, so a continuation page says what it belongs to.
+    short_title = guide.title if len(guide.title) <= 30 else guide.title[:29] + "…"
+    footer = " · ".join(p for p in (short_title, team_line(guide.team, tr)) if p)
+    story: list[Flowable] = [set_team_line(info, footer)]
     if bookmark_key:
         # The contents and the outline get a short title: a 10,000-character title would not
         # fit a contents row on one page (and no viewer shows such a bookmark).
@@ -90,32 +100,108 @@ def guide_story(
     if guide.materials:
         story += section(
             SectionHeading(tr(MATERIALS), styles),
-            [Paragraph(esc(m), styles.bullet, bulletText="□") for m in guide.materials],
+            _no_widow([Paragraph(esc(m), styles.bullet, bulletText="□") for m in guide.materials]),
         )
 
+    # Safety comes before the steps, in a box that reads as a warning on a grey photocopy, and
+    # is kept with the start of the steps so it never stands alone on a page.
+    safety = safety_box(guide, styles, tr)
     if guide.steps:
-        story += _steps(guide, styles, planner, SectionHeading(tr(STEPS), styles))
-
-    safety_heading = SectionHeading(tr(SAFETY), styles, marker="⚠")
-    if guide.safety_notes:
-        notes = [
-            Paragraph(
-                emphasise(n),
-                styles.key_point.clone("safety", fontSize=12, leading=20, bulletFontSize=12),
-                bulletText="▲",
-            )
-            for n in guide.safety_notes
-        ]
+        story += _steps(guide, styles, planner, [safety, SectionHeading(tr(STEPS), styles)])
     else:
-        notes = [Paragraph(esc(tr(NO_SAFETY)), styles.body)]
-    story += section(safety_heading, [Boxed(notes, border=1.4, double=True)])
+        story.append(safety)
 
+    contact = contact_block([guide.team], styles, tr)
     if guide.common_mistakes:
-        story += section(
-            SectionHeading(tr(MISTAKES), styles),
-            [Paragraph(emphasise(m), styles.bullet, bulletText="×") for m in guide.common_mistakes],
-        )
+        mistakes: list[Flowable] = [
+            Paragraph(emphasise(m), styles.bullet, bulletText="×") for m in guide.common_mistakes
+        ]
+        if contact is not None and len(mistakes) >= 2:
+            # The last two items and the contact box go together: neither the last item nor
+            # the contact box ever starts a page alone.
+            mistakes = [*mistakes[:-2], _together([*mistakes[-2:], Spacer(10), contact])]
+            contact = None
+        else:
+            mistakes = _no_widow(mistakes)
+        story += section(SectionHeading(tr(MISTAKES), styles), mistakes)
+    if contact is not None:
+        story += [Spacer(10), contact]
     return story
+
+
+def _no_widow(items: list[Flowable]) -> list[Flowable]:
+    """A list whose last item never starts a page alone: the last two are kept together.
+    (The first item is already kept with the heading by `section`.)"""
+    if len(items) < 3:
+        return items
+    return [*items[:-2], _together(items[-2:])]
+
+
+def _together(items: list[Flowable]) -> Flowable:
+    # Not ReportLab's KeepTogether: it reports an enormous height to force a split, which
+    # breaks any box or group it is nested in (the heading's group in `section`).
+    return Boxed(items, border=0, padding=0, framed=False, keep=len(items))
+
+
+def safety_box(guide: GuideDoc, styles: Styles, tr: Translator) -> Table:
+    """安全提示 as a warning: a solid black band with the heading in white over a heavy frame.
+
+    The 要点 box is a grey tint with a rounded frame; on a black-and-white copy the two must
+    not look alike, so this one is told apart by the black band, not by colour. A long list
+    splits across pages with the band repeated.
+    """
+    band = styles.box_heading.clone("safety_band", textColor=WHITE, spaceAfter=0)
+    note_style = styles.key_point.clone("safety", fontSize=12, leading=20, bulletFontSize=12)
+    heading = f"⚠ {esc(tr(SAFETY))}　<font size='10.5'>{esc(tr(SAFETY_FIRST))}</font>"
+    rows: list[list[Flowable]] = [[Paragraph(heading, band)]]
+    if guide.safety_notes:
+        rows += [[Paragraph(emphasise(n), note_style, bulletText="▲")] for n in guide.safety_notes]
+    else:
+        rows.append([Paragraph(esc(tr(NO_SAFETY)), styles.body)])
+    box = Table(rows, colWidths=[styles.layout.frame_width], repeatRows=1, hAlign="LEFT")
+    box.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),  # no stray Helvetica reference
+                ("BACKGROUND", (0, 0), (-1, 0), INK),
+                ("BOX", (0, 0), (-1, -1), 2.4, INK),
+                ("LEFTPADDING", (0, 0), (-1, -1), 9),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 9),
+                ("TOPPADDING", (0, 0), (-1, 0), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, 0), 6),
+                ("TOPPADDING", (0, 1), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 1), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
+            ]
+        )
+    )
+    box.spaceBefore = 6
+    box.spaceAfter = 10
+    return box
+
+
+def contact_block(teams: list[TeamInfo | None], styles: Styles, tr: Translator) -> Flowable | None:
+    """Whom a trainee calls with a question, in body-size type: the team, a contact and phone."""
+    lines: list[str] = []
+    for team in teams:
+        if team is None:
+            continue
+        name = " ".join(p for p in (team.parent_union, team.name) if p)
+        lines.append(f"<b>{esc(tr(TEAM).format(team=name))}</b>")
+        # The contact and the phone on a line of their own, so a phone number never breaks.
+        who = []
+        if team.contact:
+            who.append(esc(tr(CONTACT_PERSON).format(name=team.contact)))
+        if team.contact_phone:
+            who.append(f"<b>{esc(tr(CONTACT_PHONE).format(phone=team.contact_phone))}</b>")
+        if who:
+            lines.append("　".join(who))
+    if not lines:
+        return None
+    body = styles.body.clone("contact", alignment=TA_LEFT, spaceAfter=1)
+    content: list[Flowable] = [Paragraph(esc(tr(CONTACT_HEADING)), styles.box_heading)]
+    content += [Paragraph(line, body) for line in lines]
+    return Boxed(content, border=0.9, padding=8, background=WHITE, keep=len(content))
 
 
 def _title_block(guide: GuideDoc, styles: Styles, tr: Translator, lang: str) -> list[Flowable]:
@@ -132,9 +218,8 @@ def _title_block(guide: GuideDoc, styles: Styles, tr: Translator, lang: str) -> 
     if guide.authors:
         names = list_sep(lang).join(person_with_honours(a, lang) for a in guide.authors)
         meta.append(esc(tr(AUTHORS).format(names=names)))
-    meta.append(
-        esc(tr(REVISION).format(revision=guide.revision, date=format_date(guide.updated_at, lang)))
-    )
+    # The date it was last changed, not the internal revision counter (trainees compare dates).
+    meta.append(esc(tr(UPDATED).format(date=format_date(guide.updated_at, lang))))
     block += [Paragraph(line, styles.meta) for line in meta]
     if guide.is_demo:
         block.append(Paragraph(f"<i>{esc(tr(DEMO))}</i>", styles.meta))
@@ -148,8 +233,9 @@ def _paragraphs(text: str, styles: Styles) -> list[Flowable]:
 
 
 def _steps(
-    guide: GuideDoc, styles: Styles, planner: PhotoPlanner, heading: Flowable
+    guide: GuideDoc, styles: Styles, planner: PhotoPlanner, lead: list[Flowable]
 ) -> list[Flowable]:
+    """The numbered steps; `lead` (the safety box and the heading) is kept with the first step."""
     layout = styles.layout
     indent = NumberedStep.badge_width + 8
     gap = 10.0
@@ -166,9 +252,9 @@ def _steps(
             )
             for i in range(0, len(slots), columns)
         ]
-        # ReportLab does not keep a heading with a following KeepTogether, so the heading goes
-        # inside the first step's group.
-        first: list[Flowable] = [heading, para] if n == 1 else [para]
+        # ReportLab does not keep a flowable with a following KeepTogether (keepWithNext stops
+        # at one), so the safety box and the heading go inside the first step's group.
+        first: list[Flowable] = [*lead, para] if n == 1 else [para]
         if rows:
             first += [Spacer(5), rows[0]]
         flow.append(KeepTogether(first))

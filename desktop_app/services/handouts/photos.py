@@ -1,16 +1,15 @@
 """Photos made ready for print: upright, no larger than 300 dpi at their printed size, JPEG.
 
-The originals in the library are only read. Each photo is decoded with Pillow (HEIC through
-pillow-heif, loaded on first use), turned upright from its EXIF orientation (HEIF files come
-out of pillow-heif upright already, so they are never turned twice), turned by the user's
-extra rotation, scaled down and re-encoded as a JPEG that ReportLab embeds as it is. A photo
-that is missing or cannot be decoded becomes a visible placeholder, never an aborted build.
+The originals in the library are only read. Each photo is decoded by the app's one decoder
+(`services.imaging`: HEIC through pillow-heif, the pixel limit, EXIF orientation, ICC profiles
+converted to sRGB), turned by the user's extra rotation, scaled down and re-encoded as a JPEG
+that ReportLab embeds as it is. A photo that is missing or cannot be decoded becomes a visible
+placeholder, never an aborted build.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -22,27 +21,14 @@ from desktop_app.core.progress import Progress
 from desktop_app.services.handouts.data import PhotoRef
 
 if TYPE_CHECKING:
-    from PIL import Image
+    pass
 
 PRINT_DPI = 300
+LOW_PPI = 150  # below this a photo looks soft on paper: pointed out before printing
 JPEG_QUALITY = 82
-HEIF_EXTENSIONS = {".heic", ".heif", ".hif", ".avif"}
 MISSING = N_("Photo missing")
 UNREADABLE = N_("Photo cannot be read")
 PREPARING = N_("Preparing photos…")  # progress: in the UI language
-
-_heif_lock = threading.Lock()
-_heif_ready = False
-
-
-def _enable_heif() -> None:
-    global _heif_ready
-    with _heif_lock:
-        if not _heif_ready:
-            import pillow_heif
-
-            pillow_heif.register_heif_opener()
-            _heif_ready = True
 
 
 @dataclass
@@ -83,66 +69,52 @@ class PhotoSlot:
     def caption_text(self) -> str:
         return self.caption
 
+    def printed_ppi(self) -> float | None:
+        """Pixels per inch the photo will print at in this box (None: size unknown).
 
-def _upright_size(size: tuple[int, int], quarter_turns_odd: bool) -> tuple[int, int]:
-    return (size[1], size[0]) if quarter_turns_odd else size
+        Uses the stored pixel size (upright, before the user's rotation); a small photo is
+        enlarged to the box, so its resolution on paper falls.
+        """
+        w, h = self.ref.width, self.ref.height
+        if self.ref.rotation in (90, 270):
+            w, h = h, w
+        if w <= 0 or h <= 0:
+            return None
+        points_per_pixel = min(self.box_width / w, self.box_height / h)
+        return 72 / points_per_pixel
 
 
 def prepare_photo(ref: PhotoRef, box_width: float, box_height: float) -> PreparedPhoto:
-    """Decode, orient, scale to ≤300 dpi for a box of the given size (points), encode JPEG."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    """Decode, orient, scale to ≤300 dpi for a box of the given size (points), encode JPEG.
+
+    The decoding is the app's one decoder (`services.imaging`): the same formats, pixel limit,
+    EXIF orientation and ICC-to-sRGB conversion as thumbnails and exports, so a Display-P3
+    photo prints in the colours it shows on screen.
+    """
+    from PIL import Image
+
+    from desktop_app.services import imaging
 
     if not ref.path.is_file():
         return PreparedPhoto(None, ref.width, ref.height, MISSING)
-    is_heif = ref.path.suffix.lower() in HEIF_EXTENSIONS
+    box_px = (box_width / 72 * PRINT_DPI, box_height / 72 * PRINT_DPI)
     try:
-        if is_heif:
-            _enable_heif()
-        with Image.open(ref.path) as img:
-            orientation = 1
-            if not is_heif and img.format != "HEIF":
-                orientation = int(img.getexif().get(0x0112, 1) or 1)
-            odd = (orientation in (5, 6, 7, 8)) != (ref.rotation in (90, 270))
-            upright = _upright_size(img.size, odd)
-            # The largest pixel size the box can use at 300 dpi, keeping the aspect ratio.
-            scale = min(
-                box_width / 72 * PRINT_DPI / upright[0],
-                box_height / 72 * PRINT_DPI / upright[1],
-                1.0,
-            )
-            target = (max(1, math.ceil(upright[0] * scale)), max(1, math.ceil(upright[1] * scale)))
-            if img.format == "JPEG":
-                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: far faster for 12 MP photos.
-                img.draft("RGB", _upright_size(target, odd))
-            img.load()
-            pic: Image.Image = img
-            if not is_heif and img.format != "HEIF":
-                pic = ImageOps.exif_transpose(pic)
-            if ref.rotation in (90, 180, 270):
-                # rotation is clockwise, as the user turned it in the app
-                pic = pic.rotate(-ref.rotation, expand=True)
-            if pic.mode not in ("RGB", "L"):
-                pic = _flatten(pic)
-            if pic.size != target:
-                pic = pic.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
-            out = BytesIO()
-            pic.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-            return PreparedPhoto(out.getvalue(), pic.size[0], pic.size[1])
-    except (OSError, ValueError, SyntaxError, UnidentifiedImageError, Image.DecompressionBombError):
+        with imaging.open_image(ref.path) as img:
+            # JPEGs decode at 1/2, 1/4 or 1/8 scale when that still covers the box's long side
+            # at 300 dpi: far faster for 12 MP photos.
+            pic = imaging.decode_upright(img, math.ceil(max(box_px)), ref.rotation)
+        # The largest pixel size the box can use at 300 dpi, keeping the aspect ratio.
+        scale = min(box_px[0] / pic.size[0], box_px[1] / pic.size[1], 1.0)
+        target = (max(1, math.ceil(pic.size[0] * scale)), max(1, math.ceil(pic.size[1] * scale)))
+        if pic.size != target:
+            pic = pic.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
+        out = BytesIO()
+        pic.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+        return PreparedPhoto(out.getvalue(), pic.size[0], pic.size[1])
+    except imaging.BadImage:
         return PreparedPhoto(None, ref.width, ref.height, UNREADABLE)
     except Exception:  # a decoder bug on one hostile file must not stop the handout
         return PreparedPhoto(None, ref.width, ref.height, UNREADABLE)
-
-
-def _flatten(img: Image.Image) -> Image.Image:
-    from PIL import Image
-
-    if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        background = Image.new("RGB", rgba.size, (255, 255, 255))
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        return background
-    return img.convert("RGB")
 
 
 @dataclass

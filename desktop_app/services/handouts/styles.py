@@ -36,6 +36,7 @@ class Layout:
     right: float
     top: float
     bottom: float
+    landscape: bool = False
 
     @property
     def frame_width(self) -> float:
@@ -46,11 +47,15 @@ class Layout:
         return self.page_height - self.top - self.bottom
 
 
-def layout_for(paper: str) -> Layout:
+def layout_for(paper: str, *, landscape: bool = False) -> Layout:
+    """Page and margins; a landscape page (the sign-in sheet) keeps the portrait margins'
+    sizes for its sides and its foot, so the footer sits where it always does."""
     width, height = PAPERS[paper]
+    if landscape:
+        width, height = height, width
     if paper == "A5":
-        return Layout(paper, width, height, 14 * mm, 14 * mm, 14 * mm, 20 * mm)
-    return Layout(paper, width, height, 20 * mm, 20 * mm, 18 * mm, 24 * mm)
+        return Layout(paper, width, height, 14 * mm, 14 * mm, 14 * mm, 20 * mm, landscape)
+    return Layout(paper, width, height, 20 * mm, 20 * mm, 18 * mm, 24 * mm, landscape)
 
 
 @dataclass(frozen=True)
@@ -96,9 +101,9 @@ def _style(name: str, size: float, leading: float, **kw: object) -> ParagraphSty
     return ParagraphStyle(name, **base)
 
 
-def make_styles(paper: str = "A4") -> Styles:
+def make_styles(paper: str = "A4", *, landscape: bool = False) -> Styles:
     register_fonts()
-    layout = layout_for(paper)
+    layout = layout_for(paper, landscape=landscape)
     small = paper == "A5"
     title_size = 20 if small else 24
     return Styles(

@@ -40,6 +40,36 @@ def same_day(a: datetime, b: datetime, zone_name: str) -> bool:
     return in_zone(a, zone_name).date() == in_zone(b, zone_name).date()
 
 
+def session_when(starts_at: datetime, ends_at: datetime | None, lang: str, zone_name: str) -> str:
+    """When a session took place, as every handout prints it (2025年8月15日 09:30–11:30).
+
+    The one place that turns a session's stored times into printed text: in the session's own
+    time zone (the place's wall time), whatever the printing computer's clock is set to.
+    """
+    when = format_date(starts_at, lang, zone_name) + " " + format_time(starts_at, lang, zone_name)
+    if ends_at is not None:
+        if same_day(ends_at, starts_at, zone_name):
+            when += "–" + format_time(ends_at, lang, zone_name)
+        else:
+            when += (
+                " – "
+                + format_date(ends_at, lang, zone_name)
+                + " "
+                + format_time(ends_at, lang, zone_name)
+            )
+    return when
+
+
+def session_date(starts_at: datetime, lang: str, zone_name: str) -> str:
+    """The day of a session alone (covers), in the session's zone as `session_when`."""
+    return format_date(starts_at, lang, zone_name)
+
+
+def photo_time(taken_at: datetime, lang: str, zone_name: str) -> str:
+    """When a photo was taken, as the report prints it under the photo (the session's zone)."""
+    return format_date(taken_at, lang, zone_name) + " " + format_time(taken_at, lang, zone_name)
+
+
 def list_sep(lang: str) -> str:
     return "、" if lang.startswith("zh") else ", "
 
