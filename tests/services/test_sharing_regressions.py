@@ -1,0 +1,264 @@
+"""Issue 12, items 1-3: each sharing defect as a user met it, replayed through the services.
+
+Undo is modelled as the window's undo stack does it (`convergence_model.take_step`): undoing an
+edit saves the previous data again, with issue 12's rule that a step whose record was changed
+since by someone else is refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from desktop_app.core.errors import StaleRecordError
+from desktop_app.services import catalog, merge, packs, photos
+from desktop_app.services.integrity import check_library
+from desktop_app.storage.library import Library
+from desktop_app.storage.models import FieldSession, Guide, ServiceTeam
+from tests.services.convergence_model import Step, take_step
+from tests.services.packkit import add_photo, records
+from tests.services.test_packs import pair, swap
+
+__all__ = ["pair"]  # the fixture, used by name
+
+
+def _team(library: Library, name: str) -> str:
+    with library.session() as s:
+        return str(s.scalars(select(ServiceTeam.id).where(ServiceTeam.name == name)).one())
+
+
+def _guide(library: Library) -> str:
+    with library.session() as s:
+        return str(s.scalars(select(Guide.id).order_by(Guide.title)).first())
+
+
+def _send(source: Library, target: Library, tmp: Path, name: str) -> packs.ImportReport:
+    return packs.import_pack(target, packs.export_pack(source, tmp / f"{name}.jxpack").path)
+
+
+def _edit_guide(library: Library, gid: str, **changes: object) -> Step:
+    """A form edit as the window makes it, returning the undo step it pushes."""
+    loaded = catalog.current_version(library, "guide", gid)
+    before = catalog.load_guide(library, gid)
+    after = catalog.load_guide(library, gid)
+    for name, value in changes.items():
+        setattr(after, name, value)
+    catalog.save_guide(library, after, gid, expected_version=loaded)
+    return Step("save", "guide", gid, before, after, catalog.current_version(library, "guide", gid))
+
+
+# --- 1. a team's category never travels -----------------------------------------------------
+
+
+def test_team_category_set_on_two_laptops_is_a_conflict_not_unchanged(
+    pair: tuple[Library, Library], tmp_path: Path
+) -> None:
+    """A sets the team to 教育培训, B to 医疗卫生; they swap packs both ways."""
+    a, b = pair
+    tid = _team(a, "专业技术服务2队")
+    for library, category in ((a, "education"), (b, "medical")):
+        data = catalog.load_team(library, tid)
+        data.category = category
+        catalog.save_team(library, data, tid)
+    into_a, into_b = swap(a, b, tmp_path, "1")
+    assert [c.id for c in into_a.conflicts] == [tid] == [c.id for c in into_b.conflicts]
+    (conflict,) = merge.list_conflicts(b)
+    assert conflict.theirs is not None and conflict.theirs["category"] == "education"
+    merge.resolve_conflict(b, conflict.id, "mine")
+    swap(a, b, tmp_path, "2")
+    assert catalog.load_team(a, tid).category == catalog.load_team(b, tid).category == "medical"
+    assert merge.list_conflicts(a) == [] == merge.list_conflicts(b)
+
+
+def test_team_category_alone_travels_to_a_third_laptop(
+    pair: tuple[Library, Library], tmp_path: Path
+) -> None:
+    """Only the category changes; it reaches B, and from B a third laptop C."""
+    a, b = pair
+    c = Library.create(tmp_path / "c")
+    try:
+        _send(a, c, tmp_path, "a0")
+        tid = _team(a, "专业技术服务2队")
+        data = catalog.load_team(a, tid)
+        data.category = "medical"
+        catalog.save_team(a, data, tid)
+        report = _send(a, b, tmp_path, "a1")
+        assert [u.id for u in report.updated] == [tid]
+        report = _send(b, c, tmp_path, "b1")
+        assert [u.id for u in report.updated] == [tid]
+        assert catalog.load_team(c, tid).category == "medical"
+    finally:
+        c.close()
+
+
+# --- 2. photo clean-up makes false conflicts ------------------------------------------------
+
+
+def test_clean_up_after_unlinking_a_guide_step_photo_is_a_plain_update_elsewhere(
+    pair: tuple[Library, Library], tmp_path: Path
+) -> None:
+    """A takes the photo off a guide step and cleans up; B never touched the guide."""
+    a, b = pair
+    with a.session() as s:
+        guide = next(g for g in s.scalars(select(Guide)) if g.steps and g.steps[0].photos)
+        gid = guide.id
+    data = catalog.load_guide(a, gid)
+    data.steps[0].photo_ids = []
+    catalog.save_guide(a, data, gid)
+    assert photos.cleanup_unused(a) == 1
+    report = _send(a, b, tmp_path, "a")
+    assert not report.conflicts, [c.reason for c in report.conflicts]
+    assert gid in [u.id for u in report.updated]
+    assert records(a)[("guide", gid)]["steps"] == records(b)[("guide", gid)]["steps"]
+    again = swap(a, b, tmp_path, "again")
+    assert all(not r.changes for r in again)
+    assert not check_library(a).problems and not check_library(b).problems
+
+
+def test_clean_up_on_both_laptops_then_an_exchange_changes_nothing(
+    pair: tuple[Library, Library], tmp_path: Path
+) -> None:
+    """Both unlink the same session photo and clean up, in sync: nothing to exchange but
+    the same tombstone, and no conflict."""
+    a, b = pair
+    with a.session() as s:
+        fs = s.scalars(select(FieldSession)).first()
+        assert fs is not None and fs.photos
+        sid, pid = fs.id, fs.photos[0].photo_id
+    photos.remove_from_session(a, sid, pid)
+    photos.cleanup_unused(a)
+    _send(a, b, tmp_path, "a")  # B takes A's unlinking and the photo's tombstone
+    photos.cleanup_unused(b)
+    into_a, into_b = swap(a, b, tmp_path, "1")
+    assert not into_a.conflicts and not into_b.conflicts
+    assert records(a)[("session", sid)] == records(b)[("session", sid)]
+    assert not check_library(a).problems and not check_library(b).problems
+
+
+# --- 3. undo after an import wipes a colleague's work ---------------------------------------
+
+
+def test_undo_after_importing_the_colleagues_edit_is_refused(
+    pair: tuple[Library, Library], tmp_path: Path
+) -> None:
+    """Edit a guide, exchange, the colleague edits it, import their pack, press Ctrl+Z: the
+    undo is refused, the colleague's version stays, and the next pack takes nothing back."""
+    a, b = pair
+    gid = _guide(a)
+    step = _edit_guide(a, gid, season="我的改动")
+    swap(a, b, tmp_path, "1")
+    theirs = catalog.load_guide(b, gid)
+    theirs.problem = "同事的改动"
+    catalog.save_guide(b, theirs, gid)
+    _send(b, a, tmp_path, "b")
+    assert take_step(a, step, undo=True) is False
+    assert catalog.load_guide(a, gid).problem == "同事的改动"
+    assert catalog.load_guide(a, gid).season == "我的改动"
+    report = _send(a, b, tmp_path, "a")
+    assert not report.changes
+    assert catalog.load_guide(b, gid).problem == "同事的改动"
+
+
+def test_undo_after_taking_theirs_is_refused_and_theirs_stays(
+    pair: tuple[Library, Library], tmp_path: Path
+) -> None:
+    """Ctrl+Z after "take theirs" in the conflicts dialog used to leave neither version."""
+    a, b = pair
+    gid = _guide(a)
+    step = _edit_guide(a, gid, season="A 的季节")
+    theirs = catalog.load_guide(b, gid)
+    theirs.season = "B 的季节"
+    catalog.save_guide(b, theirs, gid)
+    _send(b, a, tmp_path, "b")
+    (conflict,) = merge.list_conflicts(a)
+    merge.resolve_conflict(a, conflict.id, "theirs")
+    assert take_step(a, step, undo=True) is False
+    assert catalog.load_guide(a, gid).season == "B 的季节"
+    swap(a, b, tmp_path, "2")
+    assert catalog.load_guide(b, gid).season == "B 的季节"
+    assert merge.list_conflicts(a) == [] == merge.list_conflicts(b)
+
+
+def test_undo_of_my_own_last_edit_still_works(
+    pair: tuple[Library, Library], tmp_path: Path
+) -> None:
+    """The refusal is only for records changed by someone else: a plain undo and redo work,
+    and an exchange in between that changed nothing does not block them."""
+    a, b = pair
+    gid = _guide(a)
+    original = catalog.load_guide(a, gid).season
+    step = _edit_guide(a, gid, season="临时")
+    _send(a, b, tmp_path, "a")
+    _send(b, a, tmp_path, "b")  # brings nothing new
+    assert take_step(a, step, undo=True) is True
+    assert catalog.load_guide(a, gid).season == original
+    assert take_step(a, step, undo=False) is True
+    assert catalog.load_guide(a, gid).season == "临时"
+
+
+def test_undo_of_a_creation_after_the_colleague_edited_it_is_refused(
+    pair: tuple[Library, Library], tmp_path: Path
+) -> None:
+    """Undoing "create" soft-deletes; once the colleague has worked on the new guide, that
+    would delete their work."""
+    a, b = pair
+    gid = catalog.save_guide(a, catalog.GuideData(title="新指南", steps=[catalog.StepData("一")]))
+    step = Step(
+        "save", "guide", gid, None, None, catalog.current_version(a, "guide", gid)
+    )
+    _send(a, b, tmp_path, "a")
+    theirs = catalog.load_guide(b, gid)
+    theirs.key_points = ["同事补充的要点"]
+    catalog.save_guide(b, theirs, gid)
+    _send(b, a, tmp_path, "b")
+    assert take_step(a, step, undo=True) is False
+    assert records(a)[("guide", gid)]["deleted_at"] is None
+
+
+@pytest.mark.parametrize("underneath", ["import", "resolution"])
+def test_a_form_saved_after_its_record_changed_underneath_is_refused(
+    pair: tuple[Library, Library], tmp_path: Path, underneath: str
+) -> None:
+    """The form was loaded, then an import or a conflict resolution changed the record."""
+    a, b = pair
+    gid = _guide(a)
+    loaded = catalog.current_version(a, "guide", gid)
+    form = catalog.load_guide(a, gid)
+    if underneath == "import":
+        theirs = catalog.load_guide(b, gid)
+        theirs.problem = "同事的改动"
+        catalog.save_guide(b, theirs, gid)
+        _send(b, a, tmp_path, "b")
+    else:
+        _edit_guide(a, gid, problem="我另一个窗口的改动")
+        loaded_after_edit = catalog.current_version(a, "guide", gid)
+        theirs = catalog.load_guide(b, gid)
+        theirs.problem = "同事的改动"
+        catalog.save_guide(b, theirs, gid)
+        _send(b, a, tmp_path, "b")
+        (conflict,) = merge.list_conflicts(a)
+        merge.resolve_conflict(a, conflict.id, "theirs")
+        assert catalog.current_version(a, "guide", gid) != loaded_after_edit
+    form.season = "过时表单"
+    with pytest.raises(StaleRecordError):
+        catalog.save_guide(a, form, gid, expected_version=loaded)
+    assert catalog.load_guide(a, gid).problem == "同事的改动"
+    assert catalog.load_guide(a, gid).season != "过时表单"
+
+
+def test_photo_edits_do_not_count_as_someone_else_changing_the_session(
+    demo_library: Library,
+) -> None:
+    """Captions live on the photo, not the session: captioning one of the session's photos
+    leaves the session's version (and so its open form) as it was."""
+    with demo_library.session() as s:
+        sid = s.scalars(select(FieldSession.id)).first()
+    assert sid is not None
+    pid = add_photo(demo_library, b"a photo" * 60)
+    photos.add_to_session(demo_library, sid, [pid])
+    loaded = catalog.current_version(demo_library, "session", sid)
+    photos.set_caption(demo_library, pid, "新的说明")
+    photos.set_rotation(demo_library, pid, 90)
+    assert catalog.current_version(demo_library, "session", sid) == loaded
