@@ -205,9 +205,7 @@ def test_undo_of_a_creation_after_the_colleague_edited_it_is_refused(
     would delete their work."""
     a, b = pair
     gid = catalog.save_guide(a, catalog.GuideData(title="新指南", steps=[catalog.StepData("一")]))
-    step = Step(
-        "save", "guide", gid, None, None, catalog.current_version(a, "guide", gid)
-    )
+    step = Step("save", "guide", gid, None, None, catalog.current_version(a, "guide", gid))
     _send(a, b, tmp_path, "a")
     theirs = catalog.load_guide(b, gid)
     theirs.key_points = ["同事补充的要点"]
@@ -262,3 +260,35 @@ def test_photo_edits_do_not_count_as_someone_else_changing_the_session(
     photos.set_caption(demo_library, pid, "新的说明")
     photos.set_rotation(demo_library, pid, 90)
     assert catalog.current_version(demo_library, "session", sid) == loaded
+
+
+# --- beyond the listed defects: what the convergence model found ----------------------------
+
+
+def _team_names(library: Library) -> list[tuple[str, str]]:
+    with library.session() as s:
+        return sorted((t.id, t.name) for t in s.scalars(select(ServiceTeam)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12 (found by the model): a team-name clash renames on every exchange, forever",
+)
+def test_two_laptops_naming_a_team_alike_settle_after_one_exchange(tmp_path: Path) -> None:
+    """A and B each create a team "一队" and swap packs. Each import renames the other's
+    team "一队 (2)" as a local edit; those renames clash again on the way back, so every
+    later swap renames once more ("一队 (2) (2) (2)…") and reports updates forever."""
+    a = Library.create(tmp_path / "a", name="A")
+    b = Library.create(tmp_path / "b", name="B")
+    try:
+        catalog.save_team(a, catalog.TeamData(name="一队"))
+        catalog.save_team(b, catalog.TeamData(name="一队"))
+        swap(a, b, tmp_path, "1")
+        swap(a, b, tmp_path, "2")
+        third = swap(a, b, tmp_path, "3")
+        assert not any(r.changes for r in third)
+        assert _team_names(a) == _team_names(b)
+        assert sorted(name for _id, name in _team_names(a)) == ["一队", "一队 (2)"]
+    finally:
+        a.close()
+        b.close()
