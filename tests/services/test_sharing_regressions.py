@@ -7,6 +7,7 @@ since by someone else is refused.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -289,6 +290,40 @@ def test_two_laptops_naming_a_team_alike_settle_after_one_exchange(tmp_path: Pat
         assert not any(r.changes for r in third)
         assert _team_names(a) == _team_names(b)
         assert sorted(name for _id, name in _team_names(a)) == ["一队", "一队 (2)"]
+    finally:
+        a.close()
+        b.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12 (found by the model): a photo held under two ids never gets the other's "
+    "caption or rotation",
+)
+def test_a_caption_reaches_a_laptop_that_imported_the_same_picture_itself(
+    tmp_path: Path,
+) -> None:
+    """Both laptops imported the same picture (same bytes, their own photo ids); A's session
+    shows it. A captions and turns it; B imports A's pack: "the same photo is already in this
+    library", unchanged, and B's session shows the picture without caption, unturned, for good.
+    """
+    a = Library.create(tmp_path / "a", name="A")
+    b = Library.create(tmp_path / "b", name="B")
+    try:
+        pa = add_photo(a, b"the same picture" * 50)
+        add_photo(b, b"the same picture" * 50)
+        sid = catalog.save_session(
+            a,
+            catalog.SessionData(
+                starts_at=datetime(2025, 4, 20, tzinfo=UTC), theme="现场", photo_ids=[pa]
+            ),
+        )
+        _send(a, b, tmp_path, "a1")
+        photos.set_caption(a, pa, "A 写的说明")
+        photos.set_rotation(a, pa, 90)
+        _send(a, b, tmp_path, "a2")
+        (shown,) = photos.session_photos(b, sid)
+        assert (shown.caption, shown.rotation) == ("A 写的说明", 90)
     finally:
         a.close()
         b.close()
