@@ -8,7 +8,8 @@ STAMP  := $(VENV)/.installed
 
 SYSTEM_PACKAGES := poppler-utils xvfb xauth libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 \
-	libxcb-render-util0 libxcb-image0 libfontconfig1 libdbus-1-3 zip unzip binutils
+	libxcb-render-util0 libxcb-image0 libfontconfig1 libdbus-1-3 zip unzip binutils \
+	postgresql
 
 .PHONY: run test lint system-deps venv bench translations clean package
 

@@ -82,3 +82,11 @@ def testdata() -> Path:
     if not TESTDATA.is_dir():
         pytest.skip("../shared/testdata is not beside the repository")
     return TESTDATA
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[object]:
+    """A throw-away PostgreSQL cluster (see tests/pgserver.py); fails under CI=true if absent."""
+    from tests.pgserver import start_cluster
+
+    yield from start_cluster()

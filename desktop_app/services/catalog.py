@@ -28,9 +28,7 @@ from desktop_app.services.records import get_record
 from desktop_app.storage import versions
 from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
 from desktop_app.storage.kinds import KINDS
-from desktop_app.storage.library import Library
 from desktop_app.storage.models import (
-    AGGREGATES,
     AgendaItem,
     FeedbackQuote,
     FieldSession,
@@ -49,6 +47,7 @@ from desktop_app.storage.models import (
     TeamMembership,
     utcnow,
 )
+from desktop_app.storage.store import RecordStore
 
 # Digits with optional +, spaces, dashes and brackets: 010-12345678, 138 0000 0000, +86 ...
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-()]{5,22}[0-9]$")
@@ -275,7 +274,7 @@ def check_expected(kind: str, obj: RecordMixin, expected_version: str | None) ->
     )
 
 
-def current_version(library: Library, kind: str, record_id: str) -> str:
+def current_version(library: RecordStore, kind: str, record_id: str) -> str:
     """The tag of the record's current version (deleted records have one too)."""
     with library.session() as s:
         obj = get_record(s, kind, record_id, include_deleted=True)
@@ -379,7 +378,7 @@ def _apply_session(fs: FieldSession, data: SessionData) -> None:
 
 
 def save_team(
-    library: Library,
+    library: RecordStore,
     data: TeamData,
     team_id: str | None = None,
     *,
@@ -403,7 +402,7 @@ def save_team(
 
 
 def save_member(
-    library: Library,
+    library: RecordStore,
     data: MemberData,
     member_id: str | None = None,
     *,
@@ -425,7 +424,7 @@ def save_member(
 
 
 def save_guide(
-    library: Library,
+    library: RecordStore,
     data: GuideData,
     guide_id: str | None = None,
     *,
@@ -450,7 +449,7 @@ def save_guide(
 
 
 def save_session(
-    library: Library,
+    library: RecordStore,
     data: SessionData,
     session_id: str | None = None,
     *,
@@ -475,7 +474,7 @@ def save_session(
 
 
 def delete_record(
-    library: Library, kind: str, record_id: str, *, expected_version: str | None = None
+    library: RecordStore, kind: str, record_id: str, *, expected_version: str | None = None
 ) -> None:
     """Soft delete: the record disappears from lists; undo or a pack can bring it back."""
     with library.transaction() as s:
@@ -487,7 +486,7 @@ def delete_record(
 
 
 def restore_record(
-    library: Library, kind: str, record_id: str, *, expected_version: str | None = None
+    library: RecordStore, kind: str, record_id: str, *, expected_version: str | None = None
 ) -> None:
     """Undo a soft delete (refused with a clear message if it would clash with a live name)."""
     with library.transaction() as s:
@@ -513,7 +512,7 @@ def restore_record(
 # --- loading into input data (for forms and templates) --------------------------------------
 
 
-def load_team(library: Library, team_id: str) -> TeamData:
+def load_team(library: RecordStore, team_id: str) -> TeamData:
     with library.session() as s:
         t: ServiceTeam = get_record(s, "team", team_id)
         return TeamData(
@@ -527,7 +526,7 @@ def load_team(library: Library, team_id: str) -> TeamData:
         )
 
 
-def load_member(library: Library, member_id: str) -> MemberData:
+def load_member(library: RecordStore, member_id: str) -> MemberData:
     with library.session() as s:
         m: Member = get_record(s, "member", member_id)
         return MemberData(
@@ -541,7 +540,7 @@ def load_member(library: Library, member_id: str) -> MemberData:
         )
 
 
-def load_guide(library: Library, guide_id: str) -> GuideData:
+def load_guide(library: RecordStore, guide_id: str) -> GuideData:
     with library.session() as s:
         g: Guide = get_record(s, "guide", guide_id)
         return GuideData(
@@ -564,7 +563,7 @@ def load_guide(library: Library, guide_id: str) -> GuideData:
         )
 
 
-def load_session(library: Library, session_id: str) -> SessionData:
+def load_session(library: RecordStore, session_id: str) -> SessionData:
     with library.session() as s:
         fs: FieldSession = get_record(s, "session", session_id)
         return SessionData(
@@ -587,13 +586,13 @@ def load_session(library: Library, session_id: str) -> SessionData:
         )
 
 
-def revision_of(library: Library, kind: str, record_id: str) -> int:
+def revision_of(library: RecordStore, kind: str, record_id: str) -> int:
     with library.session() as s:
         obj = get_record(s, kind, record_id, include_deleted=True)
         return int(obj.revision)
 
 
-def live_count(library: Library, kind: str) -> int:
-    model: Any = AGGREGATES[kind]
+def live_count(library: RecordStore, kind: str) -> int:
+    model: Any = KINDS[kind].model
     with library.session() as s:
         return int(s.scalar(select(func.count()).where(model.deleted_at.is_(None))) or 0)

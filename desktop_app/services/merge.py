@@ -38,8 +38,8 @@ from desktop_app.services.labels import KIND_NAMES
 from desktop_app.services.pack_format import Pack, PackEntry
 from desktop_app.storage import versions
 from desktop_app.storage.kinds import KIND_ORDER, KINDS, record_to_dict
-from desktop_app.storage.library import Library
 from desktop_app.storage.models import MergeConflict, Photo, RecordMixin, ServiceTeam, utcnow
+from desktop_app.storage.store import RecordStore
 from desktop_app.storage.versions import (
     add_ancestry,
     chunks,
@@ -95,6 +95,9 @@ class Decision:
     local_tag: str = ""
     ancestry_to_add: set[str] = field(default_factory=set)
     rename_to: str = ""
+    # A photo that would end deleted while a live record shows it is brought back (see
+    # `_photos_to_revive`).
+    revive: bool = False
 
 
 @dataclass
@@ -208,6 +211,7 @@ def plan_merge(s: Session, pack: Pack) -> MergePlan:
             if kind == "team" and decision.action in (ADD, UPDATE):
                 decision.rename_to = names.settle(entry.id, data, local_data, notes)
             decisions.append(decision)
+    _photos_to_revive(s, decisions, photo_map, pack, notes)
     return MergePlan(
         decisions=decisions,
         photo_map=photo_map,
@@ -216,6 +220,88 @@ def plan_merge(s: Session, pack: Pack) -> MergePlan:
         source_name=pack.source_name,
         include_contacts=pack.include_contacts,
     )
+
+
+def _photos_to_revive(
+    s: Session,
+    decisions: list[Decision],
+    photo_map: dict[str, str],
+    pack: Pack,
+    notes: list[str],
+) -> None:
+    """Mark the photos that would end deleted while a live record still shows them.
+
+    Photo clean-up deletes a photo nothing uses *here*; another laptop may have put the same
+    photo in a guide meanwhile. Keeping the deletion would leave that guide pointing at a
+    photo whose file is gone (and a pack of it could not be exported). A photo in use wins:
+    it is brought back as a new version. Both laptops reach the same version (the revision
+    after the deletion, the photo as it was), so they agree without a conflict.
+    """
+    photo_decisions = {d.id: d for d in decisions if d.kind == "photo" and d.id not in photo_map}
+    live_refs: set[str] = set()
+    replaced: set[tuple[str, str]] = set()
+    for one in decisions:
+        if one.action in (ADD, UPDATE, DELETE):
+            replaced.add((one.kind, one.id))
+            if one.data is not None and not one.data["deleted_at"] and one.action != DELETE:
+                live_refs.update(
+                    rid for rk, rid in KINDS[one.kind].references_in(one.data) if rk == "photo"
+                )
+    ends_deleted: set[str] = set()
+    for pid, decision in photo_decisions.items():
+        if decision.action in (ADD, UPDATE):
+            if decision.data is not None and decision.data["deleted_at"]:
+                ends_deleted.add(pid)
+        elif decision.action == DELETE:
+            ends_deleted.add(pid)
+    for pid in s.scalars(select(Photo.id).where(Photo.deleted_at.is_not(None))):
+        incoming = photo_decisions.get(pid)
+        if incoming is None or incoming.action not in (ADD, UPDATE):
+            ends_deleted.add(pid)
+    if not ends_deleted:
+        return
+    from desktop_app.storage.models import (
+        FieldSession,
+        Guide,
+        GuideStep,
+        GuideStepPhoto,
+        Member,
+        SessionPhoto,
+    )
+
+    candidates = sorted(ends_deleted)
+    for part in chunks(candidates):
+        queries = (
+            ("session", select(SessionPhoto.photo_id, FieldSession.id).join(FieldSession)
+             .where(FieldSession.deleted_at.is_(None), SessionPhoto.photo_id.in_(part))),
+            ("guide", select(GuideStepPhoto.photo_id, Guide.id)
+             .join(GuideStep, GuideStep.id == GuideStepPhoto.step_id)
+             .join(Guide, Guide.id == GuideStep.guide_id)
+             .where(Guide.deleted_at.is_(None), GuideStepPhoto.photo_id.in_(part))),
+            ("member", select(Member.portrait_photo_id, Member.id)
+             .where(Member.deleted_at.is_(None), Member.portrait_photo_id.in_(part))),
+        )  # fmt: skip
+        for kind, query in queries:
+            for used, owner in s.execute(query):
+                if used and (kind, owner) not in replaced:
+                    live_refs.add(str(used))
+    # Whether a file is at hand plays no part in the decision (laptops must decide alike);
+    # the import writes the pack's copy of the file when it has one.
+    count = 0
+    for pid in sorted(ends_deleted & live_refs):
+        found = photo_decisions.get(pid)
+        if found is None:
+            found = Decision("photo", pid, UNCHANGED, pid[:8],
+                             PackEntry("photo", pid, None, 0, []), None, "")  # fmt: skip
+            decisions.append(found)
+        found.revive = True
+        count += 1
+    if count:
+        notes.append(
+            _("{n} photos deleted on one laptop are kept, because records still show them.").format(
+                n=count
+            )
+        )
 
 
 class _TeamNames:
@@ -357,6 +443,9 @@ def apply_plan(s: Session, plan: MergePlan, progress: Progress | None = None) ->
             settle[(kind, rid)] = {decision.local_tag, *decision.ancestry_to_add}
         if done % 50 == 0:
             progress.step(min(done, total), total, _("Merging records…"))
+    for decision in plan.decisions:
+        if decision.revive:
+            _revive(s, decision.id)
     add_ancestry(s, ancestry_rows)
     s.flush()
     with_open_conflicts = {
@@ -372,6 +461,15 @@ def apply_plan(s: Session, plan: MergePlan, progress: Progress | None = None) ->
             settle_conflicts(s, kind, rid, tags | _known_tags(s, kind, rid))
     progress.step(total, total, _("Merging records…"))
     progress.check_cancelled()
+
+
+def _revive(s: Session, photo_id: str) -> None:
+    photo = s.get(Photo, photo_id)
+    if photo is None or photo.deleted_at is None:
+        return
+    versions.begin_version(s, "photo", photo, reason="restore")
+    photo.deleted_at = None
+    versions.stamp(s, "photo", photo)
 
 
 def _known_tags(s: Session, kind: str, record_id: str) -> set[str]:
@@ -471,7 +569,7 @@ def _conflict_info(s: Session, row: MergeConflict) -> ConflictInfo:
     )
 
 
-def list_conflicts(library: Library, *, include_resolved: bool = False) -> list[ConflictInfo]:
+def list_conflicts(library: RecordStore, *, include_resolved: bool = False) -> list[ConflictInfo]:
     with library.session() as s:
         query = select(MergeConflict).order_by(MergeConflict.created_at)
         if not include_resolved:
@@ -479,7 +577,7 @@ def list_conflicts(library: Library, *, include_resolved: bool = False) -> list[
         return [_conflict_info(s, row) for row in s.scalars(query)]
 
 
-def open_conflict_count(library: Library) -> int:
+def open_conflict_count(library: RecordStore) -> int:
     with library.session() as s:
         return len(
             s.scalars(select(MergeConflict.id).where(MergeConflict.resolved_at.is_(None))).all()
@@ -500,7 +598,7 @@ def _find_conflict(s: Session, conflict_id: str) -> MergeConflict:
     return row
 
 
-def resolve_conflict(library: Library, conflict_id: str, keep: str) -> None:
+def resolve_conflict(library: RecordStore, conflict_id: str, keep: str) -> None:
     """Settle a conflict: keep "mine" or take "theirs"; either way a new version supersedes both.
 
     The new version's revision is above both sides', and its ancestry includes both tags, so

@@ -55,8 +55,9 @@ from desktop_app.services.pack_format import (
 )
 from desktop_app.services.records import get_record, record_to_dict
 from desktop_app.storage import versions
+from desktop_app.storage.kinds import KINDS as RECORD_KINDS
 from desktop_app.storage.library import Library
-from desktop_app.storage.models import AGGREGATES, Guide
+from desktop_app.storage.models import Guide
 from desktop_app.storage.photostore import photo_path
 
 PACK_SUFFIX = ".jxpack"
@@ -98,7 +99,7 @@ def collect_export(
     seeds: dict[str, set[str]] = {kind: set() for kind in KINDS}
     if whole:
         for kind in KINDS:
-            model: Any = AGGREGATES[kind]
+            model: Any = RECORD_KINDS[kind].model
             seeds[kind] = set(s.scalars(select(model.id)))
     else:
         seeds["team"] |= set(team_ids)
@@ -380,7 +381,7 @@ def _photos_to_write(library: Library, plan: merge.MergePlan) -> list[str]:
     for d in plan.decisions:
         if d.kind != "photo" or d.data is None or d.id in plan.photo_map:
             continue
-        if d.action != merge.ADD and not d.local_tag:
+        if d.action != merge.ADD and not d.local_tag and not d.revive:
             continue  # not here and not coming: e.g. deleted here already
         path = photo_path(library.photos_dir, d.data["sha256"], d.data["ext"])
         if not path.exists() and d.data["sha256"] not in needed:

@@ -45,5 +45,14 @@ def make_engine(path: Path, *, read_only: bool = False, immutable: bool = False)
     return engine
 
 
+def make_server_engine(url: str) -> Engine:
+    """An engine for a database server (PostgreSQL, for the district hub), same JSON rules."""
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        json_serializer=lambda obj: json.dumps(obj, ensure_ascii=False),
+    )
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -39,7 +39,11 @@ META_FIELDS = ("revision", "created_at", "updated_at", "deleted_at")
 
 
 def iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+    """ISO 8601 in UTC: an instant reads the same whether it was just set (a form's +08:00)
+    or read back from the database, so a version's hash does not depend on which."""
+    if value is None:
+        return None
+    return (value.astimezone(UTC) if value.tzinfo is not None else value).isoformat()
 
 
 def parse_dt(value: str | None) -> datetime | None:

@@ -62,9 +62,13 @@ def _sets_sort_key(key_attr: str) -> Callable[[Any, str, str], str]:
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores aware datetimes as naive UTC and gives them back aware (SQLite has no zones)."""
+    """An instant: aware datetimes in and out, always in UTC.
 
-    impl = DateTime
+    PostgreSQL stores them as `timestamptz`; SQLite has no zones, so they are stored as naive
+    UTC text there and given back aware.
+    """
+
+    impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
@@ -72,10 +76,13 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use an aware UTC datetime")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -196,6 +203,7 @@ class ServiceTeam(RecordMixin, Base):
             "name",
             unique=True,
             sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
         ),
     )
 
@@ -222,6 +230,7 @@ class TeamMembership(Base):
             "team_id",
             unique=True,
             sqlite_where=text("role = 'captain'"),
+            postgresql_where=text("role = 'captain'"),
         ),
     )
 
@@ -502,12 +511,3 @@ class RecordAncestry(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tag: Mapped[str] = mapped_column(String(80), primary_key=True)
-
-
-AGGREGATES: dict[str, type[RecordMixin]] = {
-    "team": ServiceTeam,
-    "member": Member,
-    "guide": Guide,
-    "session": FieldSession,
-    "photo": Photo,
-}

@@ -215,6 +215,8 @@ CHUNK = 500
 
 
 def _has_index(conn: Connection) -> bool:
+    if conn.dialect.name != "sqlite":
+        return False  # the FTS5 index lives in laptop libraries only
     return (
         conn.exec_driver_sql(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (QUEUE_TABLE,)

@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from desktop_app.services import catalog
 from desktop_app.services.records import record_to_dict
+from desktop_app.storage.kinds import KINDS
 from desktop_app.storage.library import Library
-from desktop_app.storage.models import AGGREGATES, Photo
+from desktop_app.storage.models import Photo
 from desktop_app.storage.photostore import photo_path
 
 
@@ -47,9 +48,9 @@ def illustrate(library: Library) -> dict[str, str]:
     """Give the demo library photos: one per guide step 1, two on the session, a portrait."""
     ids: dict[str, str] = {}
     with library.session() as s:
-        guides = [g.id for g in s.scalars(select(AGGREGATES["guide"]))]
-        sessions = [x.id for x in s.scalars(select(AGGREGATES["session"]))]
-        members = [m.id for m in s.scalars(select(AGGREGATES["member"]))]
+        guides = [g.id for g in s.scalars(select(KINDS["guide"].model))]
+        sessions = [x.id for x in s.scalars(select(KINDS["session"].model))]
+        members = [m.id for m in s.scalars(select(KINDS["member"].model))]
     for n, gid in enumerate(guides):
         pid = add_photo(library, f"guide photo {n}".encode() * 50)
         data = catalog.load_guide(library, gid)
@@ -77,7 +78,7 @@ def illustrate(library: Library) -> dict[str, str]:
 def records(library: Library, *, include_deleted: bool = True) -> dict[tuple[str, str], Any]:
     out: dict[tuple[str, str], Any] = {}
     with library.session() as s:
-        for kind, model in AGGREGATES.items():
+        for kind, model in ((k, spec.model) for k, spec in KINDS.items()):
             for obj in s.scalars(select(model)):
                 if include_deleted or obj.deleted_at is None:
                     out[(kind, obj.id)] = record_to_dict(kind, obj)

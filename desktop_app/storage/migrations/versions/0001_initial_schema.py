@@ -19,8 +19,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "field_session",
-        sa.Column("starts_at", sa.DateTime(), nullable=False),
-        sa.Column("ends_at", sa.DateTime(), nullable=True),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("venue", sa.Text(), nullable=False),
         sa.Column("gps_lat", sa.Float(), nullable=True),
         sa.Column("gps_lon", sa.Float(), nullable=True),
@@ -29,10 +29,10 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("follow_ups", sa.JSON(), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
-        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_field_session")),
     )
     with op.batch_alter_table("field_session", schema=None) as batch_op:
@@ -52,8 +52,8 @@ def upgrade() -> None:
         sa.Column("local_revision", sa.Integer(), nullable=False),
         sa.Column("incoming", sa.JSON(), nullable=False),
         sa.Column("source_library", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("resolved_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("resolution", sa.String(length=16), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_merge_conflict")),
     )
@@ -68,7 +68,7 @@ def upgrade() -> None:
         sa.Column("byte_size", sa.Integer(), nullable=False),
         sa.Column("width", sa.Integer(), nullable=False),
         sa.Column("height", sa.Integer(), nullable=False),
-        sa.Column("taken_at", sa.DateTime(), nullable=True),
+        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("camera", sa.Text(), nullable=False),
         sa.Column("gps_lat", sa.Float(), nullable=True),
         sa.Column("gps_lon", sa.Float(), nullable=True),
@@ -76,10 +76,10 @@ def upgrade() -> None:
         sa.Column("rotation", sa.Integer(), nullable=False),
         sa.Column("caption", sa.Text(), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
-        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("rotation IN (0, 90, 180, 270)", name=op.f("ck_photo_rotation")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_photo")),
         sa.UniqueConstraint("sha256", name=op.f("uq_photo_sha256")),
@@ -91,7 +91,7 @@ def upgrade() -> None:
         sa.Column("record_id", sa.String(length=36), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("replaced_at", sa.DateTime(), nullable=False),
+        sa.Column("replaced_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.String(length=16), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_record_history")),
     )
@@ -107,10 +107,10 @@ def upgrade() -> None:
         sa.Column("expertise", sa.JSON(), nullable=False),
         sa.Column("member_count_note", sa.Text(), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
-        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "kind IN ('management', 'technical', 'education', 'medical', 'other')",
             name=op.f("ck_service_team_kind"),
@@ -123,6 +123,7 @@ def upgrade() -> None:
             ["name"],
             unique=True,
             sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
         )
 
     op.create_table(
@@ -171,10 +172,10 @@ def upgrade() -> None:
         sa.Column("team_id", sa.String(length=36), nullable=True),
         sa.Column("is_demo", sa.Boolean(), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
-        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["team_id"],
             ["service_team.id"],
@@ -193,10 +194,10 @@ def upgrade() -> None:
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("portrait_photo_id", sa.String(length=36), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
-        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["portrait_photo_id"],
             ["photo.id"],
@@ -368,6 +369,7 @@ def upgrade() -> None:
             ["team_id"],
             unique=True,
             sqlite_where=sa.text("role = 'captain'"),
+            postgresql_where=sa.text("role = 'captain'"),
         )
 
     op.create_table(

@@ -46,12 +46,14 @@ def upgrade() -> None:
             "ix_field_session_list", ["starts_at", "id", "deleted_at"], unique=False
         )
     conn = op.get_bind()
-    searchindex.create_schema(conn)
-    searchindex.rebuild(conn)
+    if conn.dialect.name == "sqlite":  # the index is SQLite's FTS5; a hub searches otherwise
+        searchindex.create_schema(conn)
+        searchindex.rebuild(conn)
 
 
 def downgrade() -> None:
-    searchindex.drop_schema(op.get_bind())
+    if op.get_bind().dialect.name == "sqlite":
+        searchindex.drop_schema(op.get_bind())
     with op.batch_alter_table("field_session", schema=None) as batch_op:
         batch_op.drop_index("ix_field_session_list")
     for table, column in reversed(FK_INDEXES):

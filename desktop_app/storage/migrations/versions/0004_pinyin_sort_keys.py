@@ -29,7 +29,10 @@ QUEUE = "SELECT kind, rid FROM search_fts_queue"
 
 def upgrade() -> None:
     conn = op.get_bind()
-    queued_before = {(kind, rid) for kind, rid in conn.execute(sa.text(QUEUE))}
+    indexed = conn.dialect.name == "sqlite"  # the search index queue exists there only (0002)
+    queued_before = (
+        {(kind, rid) for kind, rid in conn.execute(sa.text(QUEUE))} if indexed else set()
+    )
     for table, column, key in KEYED:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column(key, sa.Text(), nullable=False, server_default=""))
@@ -43,7 +46,7 @@ def upgrade() -> None:
     # text: take back what this migration queued, or the next save would re-index them all.
     stale = [
         {"kind": kind, "rid": rid}
-        for kind, rid in conn.execute(sa.text(QUEUE))
+        for kind, rid in (conn.execute(sa.text(QUEUE)) if indexed else ())
         if (kind, rid) not in queued_before
     ]
     if stale:

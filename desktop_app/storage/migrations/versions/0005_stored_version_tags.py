@@ -51,6 +51,8 @@ def upgrade() -> None:
     # A tag written again within the same revision (stamping old records below, a photo
     # import's later groups) changes no searchable text: it must not re-index the record.
     conn = op.get_bind()
+    if conn.dialect.name != "sqlite":
+        return  # the search index and its triggers exist on SQLite only (0002)
     for table, kind in INDEXED.items():
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS trg_{table}_update_fts")
         conn.exec_driver_sql(
@@ -64,10 +66,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     conn = op.get_bind()
-    for table in INDEXED:
+    sqlite = conn.dialect.name == "sqlite"
+    for table in INDEXED if sqlite else ():
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS trg_{table}_update_fts")
     for table in TABLES:
         with op.batch_alter_table(table) as batch:
             batch.drop_column("version_tag")
-    for table, kind in INDEXED.items():
+    for table, kind in INDEXED.items() if sqlite else ():
         conn.exec_driver_sql(_update_trigger(table, kind, ""))
