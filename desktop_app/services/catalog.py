@@ -13,6 +13,7 @@ silently replacing the newer version.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,7 @@ from desktop_app.storage.models import (
     GuideStepPhoto,
     Member,
     ParticipantGroup,
+    Photo,
     RecordMixin,
     ServiceTeam,
     SessionAttendee,
@@ -354,6 +356,34 @@ def save_team(
         return team.id
 
 
+def _check_new_photos(
+    s: Session, kind: str, obj: RecordMixin | None, photo_ids: Iterable[str | None]
+) -> None:
+    """Refuse to show again a photo that clean-up has removed (its file is gone): an undo or
+    an old form naming it would leave a record pointing at nothing, which no pack could carry.
+    Photos the record shows already are left alone."""
+    shown: set[str] = set()
+    if obj is not None:
+        spec = KINDS[kind]
+        shown = {rid for rk, rid in spec.references_in(spec.to_dict(obj)) if rk == "photo"}
+    added = {pid for pid in photo_ids if pid and pid not in shown}
+    if not added:
+        return
+    with s.no_autoflush:
+        gone = s.scalar(
+            select(func.count()).where(Photo.id.in_(added), Photo.deleted_at.is_not(None))
+        )
+    if gone:
+        raise ValidationError(
+            {
+                "photos": _(
+                    "A photo here was removed by “Clean up unused photos” since; it cannot be "
+                    "shown again. Add the photo file anew."
+                )
+            }
+        )
+
+
 def save_member(
     library: RecordStore,
     data: MemberData,
@@ -369,6 +399,8 @@ def save_member(
         else:
             member = get_record(s, "member", member_id)
             check_expected("member", member, expected_version)
+        _check_new_photos(s, "member", member if member_id else None, [data.portrait_photo_id])
+        if member_id is not None:
             versions.begin_version(s, "member", member)
         _apply_member(member, data)
         versions.stamp(s, "member", member)
@@ -391,6 +423,10 @@ def save_guide(
         else:
             guide = get_record(s, "guide", guide_id)
             check_expected("guide", guide, expected_version)
+        _check_new_photos(
+            s, "guide", guide if guide_id else None, [p for st in data.steps for p in st.photo_ids]
+        )
+        if guide_id is not None:
             versions.begin_version(s, "guide", guide)
             guide.steps = []
             guide.authors = []
@@ -416,6 +452,8 @@ def save_session(
         else:
             fs = get_record(s, "session", session_id)
             check_expected("session", fs, expected_version)
+        _check_new_photos(s, "session", fs if session_id else None, data.photo_ids)
+        if session_id is not None:
             versions.begin_version(s, "session", fs)
             for rel in KINDS["session"].children:
                 setattr(fs, rel, [])

@@ -108,13 +108,18 @@ class MergePlan:
     source_id: str
     source_name: str
     include_contacts: bool
+    # Local teams (not in the pack) renamed "name (2)" because an incoming team has their name
+    # and the rule gives the name to the incoming one: (team id, new name).
+    local_renames: list[tuple[str, str]] = field(default_factory=list)
 
     def of(self, action: str) -> list[Decision]:
         return [d for d in self.decisions if d.action == action]
 
     @property
     def changes(self) -> bool:
-        return any(d.action != UNCHANGED or d.ancestry_to_add for d in self.decisions)
+        return bool(self.local_renames) or any(
+            d.action != UNCHANGED or d.ancestry_to_add or d.revive for d in self.decisions
+        )
 
 
 def plan_merge(s: Session, pack: Pack) -> MergePlan:
@@ -145,7 +150,7 @@ def plan_merge(s: Session, pack: Pack) -> MergePlan:
         return local_sha.get(pid) or pack_sha.get(pid) or pid
 
     decisions: list[Decision] = []
-    names = _TeamNames(s)
+    names = _TeamNames(s, decisions)
     for kind in KIND_ORDER:
         entries = pack.entries.get(kind, [])
         if not entries:
@@ -210,16 +215,20 @@ def plan_merge(s: Session, pack: Pack) -> MergePlan:
                         decision.reason = _("Changed on both laptops.")
             if kind == "team" and decision.action in (ADD, UPDATE):
                 decision.rename_to = names.settle(entry.id, data, local_data, notes)
+            if kind == "team" and decision.action == UNCHANGED and local_data is not None:
+                names.keep(entry.id, local_data)
             decisions.append(decision)
     _photos_to_revive(s, decisions, photo_map, pack, notes)
-    return MergePlan(
+    plan = MergePlan(
         decisions=decisions,
         photo_map=photo_map,
         notes=notes,
         source_id=pack.source_id,
         source_name=pack.source_name,
         include_contacts=pack.include_contacts,
+        local_renames=names.local_renames,
     )
+    return plan
 
 
 def _photos_to_revive(
@@ -305,11 +314,15 @@ def _photos_to_revive(
 
 
 class _TeamNames:
-    """Live team names as the plan goes, so that an incoming team whose name is taken here is
-    renamed "name (2)" — with a counter per name, so that a pack of thousands of teams with
-    one name is planned in linear time (a query per candidate took minutes)."""
+    """Live team names as the plan goes. Two live teams may not share a name; when an incoming
+    team has the name of another team here, the team with the greater id is renamed "name (2)".
+    The rule is the same on every laptop, so both sides of an exchange rename the same team,
+    to the same name at the same revision — the same version — and the next exchange finds
+    nothing to do (renaming always the incoming team renamed each laptop's own copy of the
+    other's team, forever). A counter per name keeps a pack of thousands of teams with one
+    name linear (a query per candidate took minutes)."""
 
-    def __init__(self, s: Session) -> None:
+    def __init__(self, s: Session, decisions: list[Decision]) -> None:
         self.owner: dict[str, str] = {
             name: tid
             for tid, name in s.execute(
@@ -317,6 +330,20 @@ class _TeamNames:
             )
         }
         self.next_number: dict[str, int] = {}
+        self.decisions = decisions
+        self.local_renames: list[tuple[str, str]] = []
+
+    def _free(self, name: str) -> str:
+        n = self.next_number.get(name, 2)
+        while f"{name} ({n})" in self.owner:
+            n += 1
+        self.next_number[name] = n + 1
+        return f"{name} ({n})"
+
+    def keep(self, team_id: str, local_data: dict[str, Any]) -> None:
+        """A team the pack leaves as it is here keeps its name."""
+        if not local_data["deleted_at"]:
+            self.owner[local_data["name"]] = team_id
 
     def settle(
         self,
@@ -333,16 +360,29 @@ class _TeamNames:
         rename_to = ""
         holder = self.owner.get(name)
         if holder is not None and holder != team_id:
-            n = self.next_number.get(name, 2)
-            while f"{name} ({n})" in self.owner:
-                n += 1
-            self.next_number[name] = n + 1
-            rename_to = f"{name} ({n})"
+            if team_id > holder:
+                rename_to = self._free(name)
+                renamed = rename_to
+            else:
+                renamed = self._free(name)
+                self.owner[renamed] = holder
+                pending = next(
+                    (
+                        d
+                        for d in self.decisions
+                        if d.kind == "team" and d.id == holder and d.action in (ADD, UPDATE)
+                    ),
+                    None,
+                )
+                if pending is not None:
+                    pending.rename_to = renamed  # an incoming team of this same pack
+                else:
+                    self.local_renames.append((holder, renamed))
             notes.append(
                 _(
                     "The team “{name}” is renamed “{new}” here, because another team "
                     "already has that name."
-                ).format(name=name, new=rename_to)
+                ).format(name=name, new=renamed)
             )
         self.owner[rename_to or name] = team_id
         return rename_to
@@ -417,6 +457,8 @@ def apply_plan(s: Session, plan: MergePlan, progress: Progress | None = None) ->
             # New records of one kind are inserted together; the next kind may refer to them.
             s.flush()
             previous_kind = decision.kind
+            if decision.kind == "team":
+                _rename_local_teams(s, plan.local_renames)
         progress.check_cancelled()
         kind, rid = decision.kind, decision.id
         ancestry_rows += [(kind, rid, t) for t in decision.ancestry_to_add]
@@ -461,6 +503,19 @@ def apply_plan(s: Session, plan: MergePlan, progress: Progress | None = None) ->
             settle_conflicts(s, kind, rid, tags | _known_tags(s, kind, rid))
     progress.step(total, total, _("Merging records…"))
     progress.check_cancelled()
+
+
+def _rename_local_teams(s: Session, renames: list[tuple[str, str]]) -> None:
+    """Free the names incoming teams take (see `_TeamNames`), before those teams arrive."""
+    for team_id, new_name in renames:
+        team = s.get(ServiceTeam, team_id)
+        if team is None:
+            continue
+        versions.begin_version(s, "team", team, reason="merge")
+        team.name = new_name
+        versions.stamp(s, "team", team)
+    if renames:
+        s.flush()
 
 
 def _revive(s: Session, photo_id: str) -> None:
@@ -646,6 +701,10 @@ def resolve_conflict(library: RecordStore, conflict_id: str, keep: str) -> None:
             data["created_at"] = current["created_at"]
             _clear_children(s, kind, obj)
             KINDS[kind].assign(obj, data, contacts=bool(incoming.get("contacts")))
+            # A photo theirs shows that was cleaned up here meanwhile comes back with it.
+            for ref_kind, ref_id in KINDS[kind].references_in(data):
+                if ref_kind == "photo":
+                    _revive(s, ref_id)
         obj.revision = new_revision
         obj.updated_at = utcnow()
         versions.stamp(s, kind, obj)

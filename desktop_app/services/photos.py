@@ -56,6 +56,7 @@ from desktop_app.core.writefail import kind_of, write_failure
 from desktop_app.services import imaging
 from desktop_app.services.records import get_record
 from desktop_app.storage import versions
+from desktop_app.storage.kinds import KINDS
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import (
     FieldSession,
@@ -63,6 +64,7 @@ from desktop_app.storage.models import (
     GuideStep,
     GuideStepPhoto,
     Member,
+    MergeConflict,
     Photo,
     SessionPhoto,
     new_id,
@@ -866,10 +868,29 @@ def _unreferenced(query: Any) -> Any:
 
 def unused_photos(library: Library) -> list[str]:
     """Live photos nothing refers to: no session, guide step or portrait (deleted records
-    count as users, since undo or a restore can bring those back)."""
+    count as users, since undo or a restore can bring those back), nor a version waiting in
+    an open conflict."""
     with library.session() as s:
         query = select(Photo.id).where(Photo.deleted_at.is_(None)).order_by(Photo.id)
-        return list(s.scalars(_unreferenced(query)))
+        unused = list(s.scalars(_unreferenced(query)))
+        if unused:
+            in_conflicts = _photos_in_open_conflicts(s)
+            unused = [pid for pid in unused if pid not in in_conflicts]
+        return unused
+
+
+def _photos_in_open_conflicts(s: Session) -> set[str]:
+    """Photos that a version waiting in an open conflict shows: taking theirs must find them."""
+    shown: set[str] = set()
+    for kind, incoming in s.execute(
+        select(MergeConflict.kind, MergeConflict.incoming).where(
+            MergeConflict.resolved_at.is_(None)
+        )
+    ):
+        record = incoming.get("record") if isinstance(incoming, dict) else None
+        if isinstance(record, dict) and kind in KINDS:
+            shown.update(rid for rk, rid in KINDS[kind].references_in(record) if rk == "photo")
+    return shown
 
 
 def cleanup_unused(library: Library) -> int:
@@ -893,8 +914,11 @@ def cleanup_unused(library: Library) -> int:
             photo.deleted_at = utcnow()
             versions.stamp(s, "photo", photo)
     with library.session() as s:
-        query = select(Photo.sha256, Photo.ext).where(Photo.deleted_at.is_not(None))
-        rows = s.execute(_unreferenced(query)).all()
+        query = select(Photo.id, Photo.sha256, Photo.ext).where(Photo.deleted_at.is_not(None))
+        waiting = _photos_in_open_conflicts(s)
+        rows = [
+            (sha, ext) for pid, sha, ext in s.execute(_unreferenced(query)) if pid not in waiting
+        ]
     if ids:
         _fsync_wal(library)
     for sha, ext in rows:

@@ -9,18 +9,12 @@ The default profile runs in the suite in about a minute; before a release run
 
 from __future__ import annotations
 
-import pytest
-
 from tests.services.convergence_model import SharingModel, SharingModelWithNameClashes, profile
 
 TestSharingConverges = SharingModel.TestCase
 TestSharingConverges.settings = profile()
 
-# Two laptops naming different teams alike: each import renames the other's team as a local
-# edit, the renames clash again on the way back, and the laptops never settle (see
-# test_sharing_regressions.test_two_laptops_naming_a_team_alike_settle_after_one_exchange).
-TestSharingConvergesWithNameClashes = pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 (found by the model): a team-name clash renames on every exchange, forever",
-)(SharingModelWithNameClashes.TestCase)
+# Laptops that name different teams alike: the same team is renamed "name (2)" on every
+# laptop (the one with the greater id), so they settle after one exchange.
+TestSharingConvergesWithNameClashes = SharingModelWithNameClashes.TestCase
 TestSharingConvergesWithNameClashes.settings = profile()

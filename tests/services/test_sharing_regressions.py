@@ -271,10 +271,6 @@ def _team_names(library: Library) -> list[tuple[str, str]]:
         return sorted((t.id, t.name) for t in s.scalars(select(ServiceTeam)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 (found by the model): a team-name clash renames on every exchange, forever",
-)
 def test_two_laptops_naming_a_team_alike_settle_after_one_exchange(tmp_path: Path) -> None:
     """A and B each create a team "一队" and swap packs. Each import renames the other's
     team "一队 (2)" as a local edit; those renames clash again on the way back, so every
@@ -362,11 +358,6 @@ def test_a_phone_number_changed_on_two_laptops_is_a_conflict_when_contacts_are_s
         b.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 (found while modelling): undo after photo clean-up points at a deleted "
-    "photo without its file; check is clean but every pack export fails",
-)
 @pytest.mark.parametrize("kind", ["session", "guide"])
 def test_undo_after_clean_up_leaves_a_library_that_exports(tmp_path: Path, kind: str) -> None:
     """Take the only photo off a session (or a guide step) in its form and save; run "Clean up
@@ -406,11 +397,6 @@ def test_undo_after_clean_up_leaves_a_library_that_exports(tmp_path: Path, kind:
         library.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 (found while modelling): taking theirs after a clean-up names a deleted "
-    "photo without its file; check is clean but every pack export fails",
-)
 def test_taking_theirs_after_a_clean_up_leaves_a_library_that_exports(
     pair: tuple[Library, Library], tmp_path: Path
 ) -> None:
