@@ -207,5 +207,14 @@ def enter_returned_sheets(window: Any, session_id: str) -> bool:
         window._after_change("session", session_id)
         window.statusBar().showMessage(_("Head counts and quotes saved."), 8000)
 
-    window.writer.submit(label, op, on_done=done)
-    return True
+    refused: list[UserError] = []
+
+    def failed(exc: BaseException) -> bool:
+        if isinstance(exc, UserError):  # e.g. the session changed meanwhile: one sentence
+            refused.append(exc)
+            window._report(exc)
+            return True
+        return False
+
+    window.writer.submit(label, op, on_done=done, on_error=failed)
+    return not refused  # (a queued save that is refused later is reported then)
