@@ -17,6 +17,7 @@ from pathlib import Path
 
 from desktop_app.cli.common import CliContext, print_json
 from desktop_app.core.errors import UserError
+from desktop_app.core.fsutil import check_destination
 from desktop_app.core.i18n import _
 from desktop_app.core.settings import Settings
 from desktop_app.services import handouts
@@ -112,6 +113,8 @@ def _run(
     if target.is_dir():
         raise UserError(_("{path} is a folder; give a file name for the PDF.").format(path=target))
     with ctx.open_library(write=False) as library:
+        # A destination that would destroy a library file is refused before any warning.
+        check_destination(target, libraries=[library.root])
         if check is not None:
             kind, ids = check
             title = getattr(args, "title", "") or ""

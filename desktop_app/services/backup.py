@@ -119,7 +119,7 @@ def create_backup(
             with writing_to(target):
                 backup_database(library.db_path, snapshot)
         except sqlite3.Error as exc:  # "database or disk is full"
-            raise UserError(
+            raise user_error_for(exc, target.parent) or UserError(
                 _("Cannot write {path}: {reason}").format(path=target, reason=exc)
             ) from None
         with contextlib.suppress(OSError):

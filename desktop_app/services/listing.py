@@ -256,6 +256,14 @@ def _honour_titles(stored: str | None) -> str:
         return ""  # a damaged value: the list still shows (`check` reports it)
 
 
+def _iso_at_place(text: str | None, zone_name: str) -> str | None:
+    """ISO 8601 with the place's offset; a damaged value as it is (`check` reports it)."""
+    try:
+        return iso_in_zone(from_db_text(text), zone_name)
+    except ValueError:
+        return text
+
+
 def _format_dt(text: str | None, zone_name: str = "") -> str:
     """A stored time as "2025-08-15 09:30": in the zone given (a session's place), or in the
     laptop's zone (audit times, photos)."""
@@ -349,7 +357,7 @@ def fetch_rows(library: Library, kind: str, ids: Sequence[str]) -> dict[str, dic
         elif kind == "session":
             row.update(
                 starts_at=_format_dt(obj["starts_at"], obj["time_zone"]),
-                starts_at_iso=iso_in_zone(from_db_text(obj["starts_at"]), obj["time_zone"]),
+                starts_at_iso=_iso_at_place(obj["starts_at"], obj["time_zone"]),
                 time_zone=obj["time_zone"],
                 venue=obj["venue"],
                 theme=obj["theme"],

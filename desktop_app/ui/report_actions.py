@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMessageBox
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
-from desktop_app.services import listing, photos
+from desktop_app.services import listing
 
 
 class ReportActions(QObject):
@@ -75,6 +75,8 @@ class ReportActions(QObject):
             library = self.window.library
 
             def op(progress: Progress) -> list[Path]:
+                from desktop_app.services import photos  # heavy: not before the first paint
+
                 return photos.export_session_photos(library, session_id, folder, progress=progress)
 
             def done(written: list[Path]) -> None:

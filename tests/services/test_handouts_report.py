@@ -123,7 +123,7 @@ def test_feedback_before_photos_each_with_caption_and_time(
     flat = re.sub(r"\s+", "", text_of(target, body_only=True))
     feedback, photos_heading = ZH(hsession.FEEDBACK), ZH(hsession.PHOTOS)
     assert flat.index(feedback) < flat.index(photos_heading) < flat.index("照片1现场1")
-    when = ZH(hsession.TAKEN).format(when=hsession.photo_time(taken, "zh_CN"))
+    when = ZH(hsession.TAKEN).format(when=hsession.photo_time(taken, "zh_CN", "Asia/Shanghai"))
     assert "照片1现场1" + re.sub(r"\s+", "", when) in flat
     assert "照片2现场2" in flat  # no time known: caption only
 
@@ -135,6 +135,7 @@ def _doc(groups: list[tuple[str, int | None]]) -> SessionDoc:
         venue="",
         starts_at=datetime(2025, 1, 1, tzinfo=UTC),
         ends_at=None,
+        time_zone="Asia/Shanghai",
         host_organisations=[],
         summary="",
         teams=[],

@@ -69,7 +69,7 @@ def test_ledger_has_figures_charts_sessions_and_a_sign_off(gapped: Library, tmp_
     ]
     # Every session of the period is a row of the ledger: count the dates printed.
     assert everything.count("2024-") >= result.total.sessions
-    for label in ("审核签字", "填报人：", "审核人：", "填报单位（盖章）：", "日期："):
+    for label in ("填报与审核", "填报人：", "审核人：", "填报单位（盖章）：", "日期："):
         assert label in everything, label
 
 
