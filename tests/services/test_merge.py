@@ -198,16 +198,20 @@ def test_a_deletion_never_seen_is_remembered_so_an_old_copy_does_not_come_back(
 def test_team_renamed_when_its_name_is_taken_here(
     laptops: Laptops, taken_here: int, expected: str
 ) -> None:
-    """A new team arriving with a name another team has here is renamed "(2)", or the next
-    free number when "(2)"... are taken too; the local team keeps its name."""
-    catalog.save_team(laptops.here, catalog.TeamData(name="新队"))
+    """A team arriving with a name another team has here: of the two, the one with the greater
+    id is renamed "(2)", or the next free number when "(2)"... are taken too (the same rule on
+    every laptop, so both rename the same team and agree)."""
+    local = catalog.save_team(laptops.here, catalog.TeamData(name="新队"))
     for n in range(2, 2 + taken_here):
         catalog.save_team(laptops.here, catalog.TeamData(name=f"新队 ({n})"))
     new = catalog.save_team(laptops.there, catalog.TeamData(name="新队"))
     catalog.save_team(laptops.there, catalog.TeamData(name="别的队"))
     plan = laptops.plan()
     renamed = {d.id: d.rename_to for d in plan.decisions if d.kind == "team" and d.rename_to}
-    assert renamed == {new: expected}
+    if new > local:
+        assert renamed == {new: expected} and plan.local_renames == []
+    else:
+        assert renamed == {} and plan.local_renames == [(local, expected)]
     assert any(expected in note for note in plan.notes)
 
 
