@@ -122,8 +122,9 @@ def create_backup(
             raise user_error_for(exc, target.parent) or UserError(
                 _("Cannot write {path}: {reason}").format(path=target, reason=exc)
             ) from None
-        with contextlib.suppress(OSError):
-            # The copy keeps WAL mode in its header; a restored library sets it again.
+        with contextlib.suppress(OSError, sqlite3.Error):
+            # The copy keeps WAL mode in its header; a restored library sets it again (so a
+            # disk too full even for this is no reason to stop here).
             conn = sqlite3.connect(snapshot)
             conn.execute("PRAGMA journal_mode = DELETE")
             conn.close()
@@ -172,9 +173,18 @@ def create_backup(
                 json.dumps(manifest, ensure_ascii=False, indent=1),
                 compress_type=zipfile.ZIP_DEFLATED,
             )
+    except (OSError, sqlite3.Error) as exc:
+        # The destination refused (a full or pulled USB stick): said in words, for the window
+        # as for the command line; the atomic writer left nothing behind.
+        translated = user_error_for(exc, target.parent)
+        if translated is None:
+            raise
+        raise translated from None
     finally:
-        snapshot.unlink(missing_ok=True)
-        snapshot.with_name(snapshot.name + ".part").unlink(missing_ok=True)
+        # The snapshot, its copy in progress, and what SQLite opened beside it (members' phone
+        # numbers are in all of them).
+        for suffix in ("", ".part", "-wal", "-shm", "-journal"):
+            snapshot.with_name(snapshot.name + suffix).unlink(missing_ok=True)
     return BackupResult(target, len(photos), target.stat().st_size)
 
 

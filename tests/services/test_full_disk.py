@@ -126,6 +126,28 @@ def test_backup_to_a_full_destination(
     assert [p.name for p in disk.iterdir()] == ["ballast"]  # no partial or hidden file left
 
 
+@pytest.mark.parametrize("free_kb", [32, 300, 380, 420, 440, 460])
+def test_backup_from_the_window_to_a_full_destination_is_a_sentence(
+    small_disk: SmallDisk, demo_library: Library, free_kb: int
+) -> None:
+    """File → Back up library… calls the service directly: however little room the stick
+    has left (it runs out at a different step each time), the backup either fits or fails
+    with one sentence naming the destination, and leaves nothing behind."""
+    from desktop_app.core.errors import UserError
+    from desktop_app.services import backup
+
+    illustrate(demo_library)
+    disk = small_disk("1m")
+    _fill(disk, leave=free_kb * 1024)
+    try:
+        backup.create_backup(demo_library, disk / "b.zip")
+    except UserError as err:
+        assert str(disk) in str(err), err
+        assert [p.name for p in disk.iterdir()] == ["ballast"]
+    else:
+        assert sorted(p.name for p in disk.iterdir()) == ["b.zip", "ballast"]
+
+
 @pytest.mark.parametrize("estimate", ["real", "wrong"])
 def test_restore_onto_a_full_disk(
     estimate: str,
