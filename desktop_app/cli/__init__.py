@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -125,6 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         return fail(_("Interrupted."), 130)
+    except BrokenPipeError:
+        # The reader went away (`jiangxin show … --json | head`): what it wanted was printed.
+        # Point stdout at nothing so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Exception as exc:
         # A disk that refused a write, or a damaged database, that no service put into words.
         known = user_error_for(exc) or damage_error_for(exc)

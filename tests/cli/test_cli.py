@@ -125,3 +125,22 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exit_info.value.code == 0
     assert __version__ in capsys.readouterr().out
+
+
+def test_a_reader_that_stops_early_is_no_internal_error(demo_dir: Path, tmp_path: Path) -> None:
+    """`jiangxin list … --json | head -1`: the pipe closes while the command still writes."""
+    script = (
+        "import sys\n"
+        "from desktop_app.cli import main\n"
+        f"sys.exit(main(['--library', {str(demo_dir)!r}, 'list', 'members', '--json']))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(1)
+    proc.stdout.close()  # the reader goes away before the rest is written
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Internal error" not in err
