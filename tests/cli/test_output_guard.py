@@ -282,3 +282,18 @@ def test_a_full_stick_is_one_sentence_and_leaves_nothing(
     assert len(proc.stderr.splitlines()) == 1 and str(stick) in proc.stderr, proc.stderr
     assert list(stick.iterdir()) == []
     assert fingerprint(demo_dir) == before
+
+
+@pytest.mark.parametrize("build", ["build_signin_sheet", "build_feedback_form"])
+def test_sheets_from_the_window_refuse_a_library_file(demo_dir: Path, build: str) -> None:
+    """The window calls the services directly: the sheets are guarded there too."""
+    from desktop_app.core.errors import UserError
+    from desktop_app.services import handouts, listing
+    from desktop_app.storage.library import Library
+
+    before = (demo_dir / "library.sqlite3").read_bytes()
+    with Library.open(demo_dir, write=False) as library:
+        sid = listing.list_ids(library, "session")[0]
+        with pytest.raises(UserError):
+            getattr(handouts, build)(library, sid, demo_dir / "library.sqlite3")
+    assert (demo_dir / "library.sqlite3").read_bytes() == before

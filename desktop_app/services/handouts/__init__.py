@@ -234,25 +234,10 @@ def build_session_report(
     progress: Progress | None = None,
 ) -> HandoutResult:
     """The union's record of a session (no safety check: trainees do not work from it)."""
-    from desktop_app.services.handouts.data import load_session_doc
-
-    opts = (options or HandoutOptions()).checked()
-    check_destination(Path(target), libraries=[library.root])
-    session = load_session_doc(library, session_id)
-    from desktop_app.services.handouts.build import render_session_report
-
-    pages = render_session_report(
-        session,
-        Path(target),
-        paper=opts.paper,
-        lang=opts.language,
-        organisation=organisation_for(library, session.teams),
-        progress=progress or NullProgress(),
-    )
-    return _result(target, pages)
+    return _build_from_session(library, session_id, target, options, progress, "report")
 
 
-def _build_sheet(
+def _build_from_session(
     library: Library,
     session_id: str,
     target: Path,
@@ -260,13 +245,18 @@ def _build_sheet(
     progress: Progress | None,
     kind: str,
 ) -> HandoutResult:
+    """A handout made of one session's facts: the report, the sign-in sheet, the feedback form."""
+    from desktop_app.services.handouts import build
     from desktop_app.services.handouts.data import load_session_doc
 
     opts = (options or HandoutOptions()).checked()
+    check_destination(Path(target), libraries=[library.root])
     session = load_session_doc(library, session_id)
-    from desktop_app.services.handouts import build
-
-    render = build.render_signin_sheet if kind == "signin" else build.render_feedback_form
+    render = {
+        "report": build.render_session_report,
+        "signin": build.render_signin_sheet,
+        "feedback": build.render_feedback_form,
+    }[kind]
     pages = render(
         session,
         Path(target),
@@ -287,7 +277,7 @@ def build_signin_sheet(
 ) -> HandoutResult:
     """The sign-in sheet (签到表) of a planned or past session: landscape, the expected people
     written in, blank numbered rows to the foot of the last page, the session's code and QR."""
-    return _build_sheet(library, session_id, target, options, progress, "signin")
+    return _build_from_session(library, session_id, target, options, progress, "signin")
 
 
 def build_feedback_form(
@@ -298,7 +288,7 @@ def build_feedback_form(
     progress: Progress | None = None,
 ) -> HandoutResult:
     """The trainees' feedback form (学员反馈表), with the session's code and QR."""
-    return _build_sheet(library, session_id, target, options, progress, "feedback")
+    return _build_from_session(library, session_id, target, options, progress, "feedback")
 
 
 def build_session_pack(

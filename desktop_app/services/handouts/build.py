@@ -163,22 +163,8 @@ def render_signin_sheet(
     organisation: str,
     progress: Progress,
 ) -> int:
-    def make(
-        styles: Styles, tr: Translator, _planner: PhotoPlanner, info: PageInfo
-    ) -> list[Flowable]:
-        return signin_story(session, styles, tr, lang, info)
-
-    tr = translator_for(lang)
-    return _render(
-        target,
-        paper=paper,
-        lang=lang,
-        organisation=organisation,
-        title=tr(SIGNIN_TITLE) + " " + (session.theme or session.venue),
-        author=organisation or "、".join(t.name for t in session.teams),
-        make_story=make,
-        progress=progress,
-        landscape=True,
+    return _render_sheet(
+        session, target, signin_story, SIGNIN_TITLE, True, paper, lang, organisation, progress
     )
 
 
@@ -191,10 +177,28 @@ def render_feedback_form(
     organisation: str,
     progress: Progress,
 ) -> int:
+    return _render_sheet(
+        session, target, feedback_story, FEEDBACK_TITLE, False, paper, lang, organisation, progress
+    )
+
+
+def _render_sheet(
+    session: SessionDoc,
+    target: Path,
+    story: Callable[[SessionDoc, Styles, Translator, str, PageInfo], list[Flowable]],
+    title: str,
+    landscape: bool,
+    paper: str,
+    lang: str,
+    organisation: str,
+    progress: Progress,
+) -> int:
+    """A sheet that comes back filled in (sign-in, feedback): one session's facts on it."""
+
     def make(
         styles: Styles, tr: Translator, _planner: PhotoPlanner, info: PageInfo
     ) -> list[Flowable]:
-        return feedback_story(session, styles, tr, lang, info)
+        return story(session, styles, tr, lang, info)
 
     tr = translator_for(lang)
     return _render(
@@ -202,10 +206,11 @@ def render_feedback_form(
         paper=paper,
         lang=lang,
         organisation=organisation,
-        title=tr(FEEDBACK_TITLE) + " " + (session.theme or session.venue),
+        title=tr(title) + " " + (session.theme or session.venue),
         author=organisation or "、".join(t.name for t in session.teams),
         make_story=make,
         progress=progress,
+        landscape=landscape,
     )
 
 
