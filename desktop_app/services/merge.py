@@ -150,7 +150,7 @@ def plan_merge(s: Session, pack: Pack) -> MergePlan:
         return local_sha.get(pid) or pack_sha.get(pid) or pid
 
     decisions: list[Decision] = []
-    names = _TeamNames(s, decisions)
+    names = _TeamNames(s)
     for kind in KIND_ORDER:
         entries = pack.entries.get(kind, [])
         if not entries:
@@ -217,6 +217,8 @@ def plan_merge(s: Session, pack: Pack) -> MergePlan:
                 decision.rename_to = names.settle(entry.id, data, local_data, notes)
             if kind == "team" and decision.action == UNCHANGED and local_data is not None:
                 names.keep(entry.id, local_data)
+            if kind == "team":
+                names.incoming[entry.id] = decision
             decisions.append(decision)
     _photos_to_revive(s, decisions, photo_map, pack, notes)
     plan = MergePlan(
@@ -322,7 +324,7 @@ class _TeamNames:
     other's team, forever). A counter per name keeps a pack of thousands of teams with one
     name linear (a query per candidate took minutes)."""
 
-    def __init__(self, s: Session, decisions: list[Decision]) -> None:
+    def __init__(self, s: Session) -> None:
         self.owner: dict[str, str] = {
             name: tid
             for tid, name in s.execute(
@@ -330,7 +332,7 @@ class _TeamNames:
             )
         }
         self.next_number: dict[str, int] = {}
-        self.decisions = decisions
+        self.incoming: dict[str, Decision] = {}  # this pack's team decisions so far, by id
         self.local_renames: list[tuple[str, str]] = []
 
     def _free(self, name: str) -> str:
@@ -366,15 +368,8 @@ class _TeamNames:
             else:
                 renamed = self._free(name)
                 self.owner[renamed] = holder
-                pending = next(
-                    (
-                        d
-                        for d in self.decisions
-                        if d.kind == "team" and d.id == holder and d.action in (ADD, UPDATE)
-                    ),
-                    None,
-                )
-                if pending is not None:
+                pending = self.incoming.get(holder)
+                if pending is not None and pending.action in (ADD, UPDATE):
                     pending.rename_to = renamed  # an incoming team of this same pack
                 else:
                     self.local_renames.append((holder, renamed))

@@ -445,10 +445,6 @@ KINDS: dict[str, RecordKind] = {
 KIND_ORDER: tuple[str, ...] = tuple(KINDS)  # dependency order: photo, member, team, guide, session
 
 
-def kind_of(name: str) -> RecordKind:
-    return KINDS[name]
-
-
 def upgrade_dict(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """A record dictionary written by an older version (a format-1 pack, a stored conflict,
     a history row) in today's shape: a team's category was called "kind" then, and a session

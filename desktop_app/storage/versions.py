@@ -148,20 +148,6 @@ def keep_in_history(s: Session, kind: str, obj: RecordMixin, reason: str) -> Non
     )
 
 
-def keep_version(s: Session, kind: str, data: dict[str, Any], tag: str, reason: str) -> None:
-    """Keep a version that was never current here (an incoming one replaced at once)."""
-    s.add(
-        RecordHistory(
-            kind=kind,
-            record_id=data["id"],
-            revision=int(data["revision"]),
-            data=data,
-            reason=reason,
-            version_tag=tag,
-        )
-    )
-
-
 def begin_version(s: Session, kind: str, obj: RecordMixin, reason: str = "edit") -> None:
     """Before a local change: keep the version being replaced and move to the next revision.
 
