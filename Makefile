@@ -24,7 +24,7 @@ system-deps:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev,hub]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -56,7 +56,7 @@ test: system-deps venv lint
 PACKAGE_STAMP := $(VENV)/.installed-package
 
 $(PACKAGE_STAMP): $(STAMP)
-	$(PY) -m pip install -q -e ".[dev,package]"
+	$(PY) -m pip install -q -e ".[dev,hub,package]"
 	touch $(PACKAGE_STAMP)
 
 package: system-deps $(PACKAGE_STAMP)
