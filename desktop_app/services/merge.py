@@ -35,7 +35,7 @@ from desktop_app.core.errors import ImportRejectedError, RecordNotFoundError, Us
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.services.labels import KIND_NAMES
-from desktop_app.services.pack_format import Pack, PackEntry
+from desktop_app.services.pack_format import PackEntry, RecordBatch
 from desktop_app.storage import versions
 from desktop_app.storage.kinds import KIND_ORDER, KINDS, record_to_dict
 from desktop_app.storage.models import MergeConflict, Photo, RecordMixin, ServiceTeam, utcnow
@@ -122,8 +122,9 @@ class MergePlan:
         )
 
 
-def plan_merge(s: Session, pack: Pack) -> MergePlan:
-    """Decide, without changing anything, what importing `pack` into the library would do."""
+def plan_merge(s: Session, pack: RecordBatch) -> MergePlan:
+    """Decide, without changing anything, what importing `pack` (a pack, or entries from the
+    hub) into the library would do."""
     notes: list[str] = []
     local_sha = photo_sha_map(s)
     sha_to_local = {sha: pid for pid, sha in local_sha.items()}
@@ -237,7 +238,7 @@ def _photos_to_revive(
     s: Session,
     decisions: list[Decision],
     photo_map: dict[str, str],
-    pack: Pack,
+    pack: RecordBatch,
     notes: list[str],
 ) -> None:
     """Mark the photos that would end deleted while a live record still shows them.

@@ -23,11 +23,11 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from desktop_app.core.errors import ImportRejectedError
 from desktop_app.core.i18n import _
@@ -748,6 +748,33 @@ class PackEntry:
     tag: str = ""  # the version's tag as its library stored it ("" in format-1 packs)
 
 
+class RecordBatch(Protocol):
+    """What the merge needs of incoming records: a pack read from a zip, or entries that came
+    over the network from the district hub (`EntryBatch`)."""
+
+    @property
+    def entries(self) -> dict[str, list[PackEntry]]: ...
+
+    @property
+    def source_id(self) -> str: ...
+
+    @property
+    def source_name(self) -> str: ...
+
+    @property
+    def include_contacts(self) -> bool: ...
+
+
+@dataclass
+class EntryBatch:
+    """Checked entries that did not come in a zip (hub pulls and publishes)."""
+
+    entries: dict[str, list[PackEntry]]
+    source_id: str
+    source_name: str
+    include_contacts: bool = False
+
+
 @dataclass
 class Pack:
     """A checked pack: manifest facts, records by kind, tombstones, and photo members."""
@@ -1057,3 +1084,46 @@ def _check_complete(pack: Pack) -> None:
                             ref_id=ref_id[:8],
                         )
                     )
+
+
+# --- entries one at a time (the hub's wire format is a pack's entries: docs/hub-protocol.md) --
+
+
+def entry_of(
+    kind: str, obj: Any, tag: str, ancestry: Iterable[str], *, include_contacts: bool
+) -> dict[str, Any]:
+    """The wire form of one stored record in full (a deleted one too, `deleted_at` set)."""
+    data = RECORD_KINDS[kind].to_dict(obj)
+    if not include_contacts:
+        for name in PERSONAL_FIELDS.get(kind, ()):
+            data.pop(name, None)
+    return {"kind": kind, "record": data, "tag": tag, "ancestry": sorted(ancestry)}
+
+
+def tombstone_of(
+    kind: str,
+    record_id: str,
+    revision: int,
+    deleted_at: datetime,
+    tag: str,
+    ancestry: Iterable[str],
+) -> dict[str, Any]:
+    """The wire form of a deleted record that travels without its content."""
+    return {
+        "kind": kind,
+        "id": record_id,
+        "revision": revision,
+        "deleted_at": deleted_at.isoformat(),
+        "tag": tag,
+        "ancestry": sorted(ancestry),
+    }
+
+
+def parse_wire_entry(item: Any, index: int, where: str = "entries") -> PackEntry:
+    """Check one entry of the wire format exactly as a pack's entry is checked (shape, form
+    rules, tag naming the revision); raises ImportRejectedError with a sentence."""
+    if not isinstance(item, dict) or item.get("kind") not in RECORD_KINDS:
+        raise _malformed(where, index, "kind")
+    if "record" in item:
+        return _parse_entry(str(item["kind"]), item, where, index)
+    return _parse_tombstone(item, index)

@@ -284,3 +284,36 @@ def test_a_bad_tombstone_is_refused(changes: dict[str, Any], named: str) -> None
     with pytest.raises(ImportRejectedError) as caught:
         pf._parse_tombstone(_tombstone(**changes), 4)
     assert "#5" in str(caught.value) and named in str(caught.value)
+
+
+def test_wire_entries_read_back_as_the_records_they_came_from(demo_library: Library) -> None:
+    """The hub's wire format is a pack's entries one at a time: what entry_of writes,
+    parse_wire_entry reads back to the same record and tag (personal fields left out)."""
+    from datetime import UTC, datetime
+
+    with demo_library.session() as s:
+        for kind in KINDS:
+            model: Any = KINDS[kind].model
+            for obj in s.scalars(select(model).options(*KINDS[kind].loader_options())).all()[:3]:
+                wire = pf.entry_of(
+                    kind, obj, obj.version_tag, {"1:" + "0" * 64}, include_contacts=False
+                )
+                entry = pf.parse_wire_entry(wire, 0)
+                expected = record_to_dict(kind, obj)
+                for name in pf.PERSONAL_FIELDS.get(kind, ()):
+                    expected.pop(name, None)
+                assert entry.kind == kind and entry.id == obj.id and entry.tag == obj.version_tag
+                assert entry.data == pf.normalise_record(kind, expected)
+                assert entry.ancestry == ["1:" + "0" * 64]
+    gone = pf.tombstone_of("guide", "g-1", 3, datetime(2026, 1, 2, tzinfo=UTC), "3:" + "a" * 64, [])
+    entry = pf.parse_wire_entry(gone, 0)
+    assert entry.data is None and entry.revision == 3 and entry.tag == "3:" + "a" * 64
+
+
+@pytest.mark.parametrize(
+    "item",
+    [None, [], {"kind": "spaceship", "record": {}}, {"kind": "guide", "record": {"id": 1}}],
+)
+def test_a_malformed_wire_entry_is_refused_in_words(item: Any) -> None:
+    with pytest.raises(ImportRejectedError):
+        pf.parse_wire_entry(item, 4)
