@@ -98,6 +98,10 @@ class Decision:
     # A photo that would end deleted while a live record shows it is brought back (see
     # `_photos_to_revive`).
     revive: bool = False
+    # A conflict only about contact details (the versions are the same otherwise).
+    contacts_only: bool = False
+    # Contact details this library lacks (empty here) that the pack brings for the same version.
+    fill_contacts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -118,7 +122,8 @@ class MergePlan:
     @property
     def changes(self) -> bool:
         return bool(self.local_renames) or any(
-            d.action != UNCHANGED or d.ancestry_to_add or d.revive for d in self.decisions
+            d.action != UNCHANGED or d.ancestry_to_add or d.revive or d.fill_contacts
+            for d in self.decisions
         )
 
 
@@ -160,6 +165,12 @@ def plan_merge(s: Session, pack: RecordBatch) -> MergePlan:
         ids = [e.id for e in entries]
         local = load_records(s, kind, ids)
         ancestry = versions.ancestry(s, kind, ids)
+        if kind == "photo" and photo_map:
+            # The same picture under another id here: its versions apply to the local photo
+            # (a caption or a turn made there shows here too), see `_decide`.
+            mapped = [photo_map[e.id] for e in entries if e.id in photo_map]
+            local.update(load_records(s, kind, mapped))
+            ancestry.update(versions.ancestry(s, kind, mapped))
         for entry in entries:
             data = entry.data
             if data is not None and photo_map:
@@ -168,17 +179,25 @@ def plan_merge(s: Session, pack: RecordBatch) -> MergePlan:
                 tag = entry.tag
             elif data is not None:
                 tag = record_tag(kind, data, sha_of)
+                held = local.get(entry.id)
+                if kind == "photo" and held is not None:
+                    legacy = versions.legacy_photo_tag(data, sha_of)
+                    if held.version_tag == legacy:
+                        tag = legacy  # the library stamped its photos as format-1 apps did
             else:
                 tag = tombstone_tag(kind, entry.id, entry.revision)
-            obj = local.get(entry.id)
+            record_id = entry.id
+            if kind == "photo" and entry.id in photo_map:
+                record_id = photo_map[entry.id]
+                if data is not None:
+                    data = {**data, "id": record_id}
+            obj = local.get(record_id)
             local_data = record_to_dict(kind, obj) if obj is not None else None
             label = record_label(kind, data or local_data) or entry.id[:8]
-            decision = Decision(kind, entry.id, UNCHANGED, label, entry, data, tag)
+            decision = Decision(kind, record_id, UNCHANGED, label, entry, data, tag)
             incoming_anc = set(entry.ancestry)
-            known = ancestry.get(entry.id, set())
-            if kind == "photo" and entry.id in photo_map:
-                decision.reason = _("The same photo is already in this library.")
-            elif local_data is None:
+            known = ancestry.get(record_id, set())
+            if local_data is None:
                 if tag in known:
                     decision.reason = _("Deleted here already.")
                 elif data is None:
@@ -191,29 +210,26 @@ def plan_merge(s: Session, pack: RecordBatch) -> MergePlan:
                     decision.ancestry_to_add = incoming_anc - known
             else:
                 assert obj is not None
-                local_tag = obj.version_tag
-                decision.local_tag = local_tag
-                if tag == local_tag:
-                    decision.reason = _("Identical.")
-                    decision.ancestry_to_add = incoming_anc - known
-                elif local_tag in incoming_anc:
-                    decision.action = DELETE if data is None or data["deleted_at"] else UPDATE
-                    if local_data["deleted_at"] and decision.action == DELETE:
-                        decision.action = UPDATE  # a deleted record stays deleted
-                    decision.ancestry_to_add = incoming_anc - known
-                elif tag in known:
-                    decision.reason = _("Changed here since; this version is newer.")
-                elif tag_hash(tag) == tag_hash(local_tag):
-                    decision.reason = _("Identical.")
-                    decision.ancestry_to_add = ({tag} | incoming_anc) - known
-                else:
+                decision.local_tag = obj.version_tag
+                verdict = _decide(
+                    decision, local_data, incoming_anc, known, same_picture=record_id != entry.id
+                )
+                if verdict == IDENTICAL and pack.include_contacts and data is not None:
+                    decision.fill_contacts = _contacts_to_fill(kind, data, local_data)
+                if (
+                    verdict == IDENTICAL
+                    and pack.include_contacts
+                    and data is not None
+                    and _contacts_differ(kind, data, local_data)
+                ):
+                    # Contact details are not part of a version's content (packs without them
+                    # must not make versions differ), so two laptops correcting the same phone
+                    # number hold "the same version" with two numbers. Shared contacts that
+                    # differ are a conflict for the user, never a silent difference.
                     decision.action = CONFLICT
-                    if data is None or data["deleted_at"]:
-                        decision.reason = _("Deleted there, changed here.")
-                    elif local_data["deleted_at"]:
-                        decision.reason = _("Changed there, deleted here.")
-                    else:
-                        decision.reason = _("Changed on both laptops.")
+                    decision.contacts_only = True
+                    decision.reason = _("The contact details differ between the two laptops.")
+                    decision.ancestry_to_add = set()
             if kind == "team" and decision.action in (ADD, UPDATE):
                 decision.rename_to = names.settle(entry.id, data, local_data, notes)
             if kind == "team" and decision.action == UNCHANGED and local_data is not None:
@@ -232,6 +248,112 @@ def plan_merge(s: Session, pack: RecordBatch) -> MergePlan:
         local_renames=names.local_renames,
     )
     return plan
+
+
+# How an incoming version relates to the local one (what `_decide` found).
+IDENTICAL, THEIRS_NEWER, MINE_NEWER, SAME_PICTURE, BOTH_CHANGED = (
+    "identical", "theirs_newer", "mine_newer", "same_picture", "both_changed"
+)  # fmt: skip
+
+
+def _decide(
+    decision: Decision,
+    local_data: dict[str, Any],
+    incoming_anc: set[str],
+    known: set[str],
+    *,
+    same_picture: bool,
+) -> str:
+    """Decide between a local record and an incoming version of it (see the module doc).
+
+    Lineages are compared by tag first. When no tag relates them, a version whose *content*
+    equals one the other side has superseded is treated as that version: a laptop that reached
+    the same content on its own (another revision number, or the same picture imported under
+    its own id) has lost nothing when the newer version is taken, and taking it is what the
+    other laptop does too, so both end with one version instead of a conflict.
+    """
+    tag, local_tag, data = decision.tag, decision.local_tag, decision.data
+    # Only versions one side never saw count: a local version equal to one it had already
+    # superseded itself is a deliberate return to it (A→B→A), a change like any other.
+    incoming_hashes = {tag_hash(t) for t in incoming_anc - known - {local_tag}}
+    known_hashes = {tag_hash(t) for t in known - incoming_anc - {tag}}
+    newer_there = local_tag in incoming_anc
+    newer_here = tag in known
+    if not newer_there and not newer_here:
+        # Content equivalence, used only when it points one way (a cycle of contents, A→B→A
+        # against B, is left to the user).
+        there = tag_hash(local_tag) in incoming_hashes
+        here = tag_hash(tag) in known_hashes
+        if there != here:
+            newer_there, newer_here = there, here
+    if tag == local_tag:
+        decision.reason = _("Identical.")
+        decision.ancestry_to_add = incoming_anc - known
+        return IDENTICAL
+    if newer_there:
+        decision.action = DELETE if data is None or data["deleted_at"] else UPDATE
+        if local_data["deleted_at"] and decision.action == DELETE:
+            decision.action = UPDATE  # a deleted record stays deleted
+        decision.ancestry_to_add = incoming_anc - known
+        return THEIRS_NEWER
+    if newer_here:
+        decision.reason = _("Changed here since; this version is newer.")
+        return MINE_NEWER
+    if tag_hash(tag) == tag_hash(local_tag):
+        decision.reason = _("Identical.")
+        decision.ancestry_to_add = ({tag} | incoming_anc) - known
+        return IDENTICAL
+    if same_picture and data is not None and _same_shown(data, local_data):
+        # The same picture imported on two laptops, with their own photo ids and nothing told
+        # apart that a person sees (only, say, the file name it was imported from): not a
+        # conflict. Both laptops settle on the greater tag, so they hold one version.
+        decision.reason = _("The same photo is already in this library.")
+        if tag > local_tag:
+            decision.action = UPDATE
+        decision.ancestry_to_add = ({tag} | incoming_anc) - known
+        return SAME_PICTURE
+    decision.action = CONFLICT
+    if data is None or data["deleted_at"]:
+        decision.reason = _("Deleted there, changed here.")
+    elif local_data["deleted_at"]:
+        decision.reason = _("Changed there, deleted here.")
+    else:
+        decision.reason = _("Changed on both laptops.")
+    return BOTH_CHANGED
+
+
+# What a person sees of a photo and can change: two copies of one picture that agree on these
+# are the same photo to them.
+_SHOWN_PHOTO_FIELDS = ("caption", "rotation", "deleted_at")
+
+
+def _same_shown(data: dict[str, Any], local_data: dict[str, Any]) -> bool:
+    return all(
+        (data.get(f) is None) == (local_data.get(f) is None)
+        if f == "deleted_at"
+        else data.get(f) == local_data.get(f)
+        for f in _SHOWN_PHOTO_FIELDS
+    )
+
+
+def _contacts_differ(kind: str, data: dict[str, Any], local_data: dict[str, Any]) -> bool:
+    """Both sides hold contact details for the record, and they are not the same. (Details
+    only one side has are filled in, never a conflict: a library that received the record
+    without contacts simply lacks them.)"""
+    return any(
+        data.get(name) and local_data.get(name) and data[name] != local_data[name]
+        for name in KINDS[kind].personal
+    )
+
+
+def _contacts_to_fill(
+    kind: str, data: dict[str, Any], local_data: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        name: data[name]
+        for name in KINDS[kind].personal
+        if data.get(name) and not local_data.get(name)
+    }
 
 
 def _photos_to_revive(
@@ -438,6 +560,7 @@ def _incoming_payload(decision: Decision, plan: MergePlan) -> dict[str, Any]:
         "contacts": plan.include_contacts,
         "source": {"id": plan.source_id, "name": plan.source_name},
         "reason": decision.reason,
+        "contacts_only": decision.contacts_only,
     }
 
 
@@ -479,6 +602,11 @@ def apply_plan(s: Session, plan: MergePlan, progress: Progress | None = None) ->
             _store_conflict(s, decision, plan)
         if decision.action == UNCHANGED and decision.local_tag:
             settle[(kind, rid)] = {decision.local_tag, *decision.ancestry_to_add}
+        if decision.fill_contacts:
+            # Not a new version: contact details are outside a version's content.
+            holder = s.get(KINDS[kind].model, rid)
+            for name, value in decision.fill_contacts.items():
+                setattr(holder, name, value)
         if done % 50 == 0:
             progress.step(min(done, total), total, _("Merging records…"))
     for decision in plan.decisions:
@@ -568,6 +696,20 @@ def settle_conflicts(s: Session, kind: str, record_id: str, known: set[str]) -> 
             MergeConflict.resolved_at.is_(None),
         )
     ):
+        if row.incoming.get("contacts_only"):
+            # Its tag is the local version's own: only the user's choice (or contacts that
+            # agree again) settles it, not the next pack that carries the same version.
+            obj = s.get(KINDS[kind].model, record_id)
+            record = row.incoming.get("record")
+            if (
+                obj is not None
+                and isinstance(record, dict)
+                and not _contacts_differ(kind, record, record_to_dict(kind, obj))
+            ):
+                row.resolved_at = utcnow()
+                row.resolution = "merged"
+                closed += 1
+            continue
         if row.incoming.get("tag") in known:
             row.resolved_at = utcnow()
             row.resolution = "merged"

@@ -389,7 +389,9 @@ def _report(plan: merge.MergePlan, pack: Pack, *, dry_run: bool, photos: list[st
     }
     for d in plan.decisions:
         target = lists.get(d.action)
-        if target is None:
+        if target is None and d.fill_contacts:
+            report.updated.append(ChangeItem(d.kind, d.id, d.label, _("Contact details added.")))
+        elif target is None:
             report.unchanged += 1
         else:
             target.append(ChangeItem(d.kind, d.id, d.label, d.reason))

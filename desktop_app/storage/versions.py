@@ -42,8 +42,13 @@ PhotoSha = Callable[[str], str]
 CHUNK = 500
 
 
-def canonical_content(kind: str, data: dict[str, Any], photo_sha: PhotoSha) -> dict[str, Any]:
-    """What a version says, independent of where and when it is stored."""
+def canonical_content(
+    kind: str, data: dict[str, Any], photo_sha: PhotoSha, *, photo_id: bool = False
+) -> dict[str, Any]:
+    """What a version says, independent of where and when it is stored.
+
+    `photo_id`: hash a photo's own id too, as libraries did until schema 0006 (their stored
+    tags of photo versions made then keep that meaning; `legacy_photo_tag`)."""
     if data.get("deleted_at"):
         return {"kind": kind, "id": data["id"], "deleted": True}
     spec = KINDS[kind]
@@ -55,13 +60,20 @@ def canonical_content(kind: str, data: dict[str, Any], photo_sha: PhotoSha) -> d
                 {k: v for k, v in item.items() if k != "id"} if "id" in item else item
                 for item in value
             ]
+    if kind == "photo" and not photo_id:
+        # A photo's content is its picture and what people said about it, not the id a laptop
+        # gave it: two laptops that imported the same picture (their own ids) hold the same
+        # version, so a caption added on one later reaches the other (services/merge.py).
+        del out["id"]
     out["kind"] = kind  # the record kind; no record has a field of that name
     return out
 
 
-def content_hash(kind: str, data: dict[str, Any], photo_sha: PhotoSha) -> str:
+def content_hash(
+    kind: str, data: dict[str, Any], photo_sha: PhotoSha, *, photo_id: bool = False
+) -> str:
     text = json.dumps(
-        canonical_content(kind, data, photo_sha),
+        canonical_content(kind, data, photo_sha, photo_id=photo_id),
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -85,6 +97,12 @@ def tag_hash(tag: str) -> str:
 
 def record_tag(kind: str, data: dict[str, Any], photo_sha: PhotoSha) -> str:
     return make_tag(int(data["revision"]), content_hash(kind, data, photo_sha))
+
+
+def legacy_photo_tag(data: dict[str, Any], photo_sha: PhotoSha) -> str:
+    """A photo version's tag as stamped before photos were hashed without their id: what a
+    format-1 pack's photo must be compared with in a library stamped then."""
+    return make_tag(int(data["revision"]), content_hash("photo", data, photo_sha, photo_id=True))
 
 
 def tombstone_tag(kind: str, record_id: str, revision: int) -> str:

@@ -55,7 +55,13 @@ from desktop_app.storage import models, versions
 from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
 from desktop_app.storage.kinds import KINDS, record_to_dict
 from desktop_app.storage.library import Library
-from desktop_app.storage.models import MergeConflict, Photo, RecordAncestry, RecordHistory
+from desktop_app.storage.models import (
+    Member,
+    MergeConflict,
+    Photo,
+    RecordAncestry,
+    RecordHistory,
+)
 
 LIBRARIES = 3
 EDITABLE = ("team", "member", "guide", "session")
@@ -562,7 +568,8 @@ class SharingModel(RuleBasedStateMachine):
                     )
         path = self.tmp / "packs" / f"{len(self.packs):03d}-from-{lib}.jxpack"
         path.parent.mkdir(exist_ok=True)
-        packs.export_pack(self.libs[lib], path, **selection)
+        contacts = data.draw(st.booleans())  # contact details shared, or left at home
+        packs.export_pack(self.libs[lib], path, include_contacts=contacts, **selection)
         self.packs.append(path)
 
     @precondition(lambda self: bool(self.packs))
@@ -599,7 +606,7 @@ class SharingModel(RuleBasedStateMachine):
             for i, j in itertools.permutations(range(LIBRARIES), 2):
                 path = self.tmp / "packs" / f"settle-{n}-{i}-{j}.jxpack"
                 path.parent.mkdir(exist_ok=True)
-                packs.export_pack(self.libs[i], path)
+                packs.export_pack(self.libs[i], path, include_contacts=True)
                 report = packs.import_pack(self.libs[j], path, backup=False)
                 changed = changed or report.changes
                 for what, items in (
@@ -645,7 +652,8 @@ class SharingModel(RuleBasedStateMachine):
 
 
 def state(library: Library) -> dict[tuple[str, str], str]:
-    """(kind, id) -> content hash of the current version, from the stored tags.
+    """(kind, id) -> content hash of the current version, from the stored tags (and a
+    member's contact details).
 
     A deleted record is "deleted" whether its row is here or only its tombstone (a deletion
     of something this library never held is remembered as a tag, not as a row).
@@ -658,6 +666,12 @@ def state(library: Library) -> dict[tuple[str, str], str]:
                 select(model.id, model.deleted_at, model.version_tag)
             ):
                 out[(kind, rid)] = "deleted" if deleted_at is not None else versions.tag_hash(tag)
+        # Contact details are outside a version's content, yet libraries that shared them
+        # must hold the same ones (the settling exchanges include them).
+        for rid, phone, notes in s.execute(
+            select(Member.id, Member.phone, Member.notes).where(Member.deleted_at.is_(None))
+        ):
+            out[("member", rid)] += f"|{phone}|{notes}"
         for kind, rid, tag in s.execute(
             select(RecordAncestry.kind, RecordAncestry.record_id, RecordAncestry.tag)
         ):

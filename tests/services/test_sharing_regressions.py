@@ -291,11 +291,6 @@ def test_two_laptops_naming_a_team_alike_settle_after_one_exchange(tmp_path: Pat
         b.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 (found by the model): a photo held under two ids never gets the other's "
-    "caption or rotation",
-)
 def test_a_caption_reaches_a_laptop_that_imported_the_same_picture_itself(
     tmp_path: Path,
 ) -> None:
@@ -325,11 +320,6 @@ def test_a_caption_reaches_a_laptop_that_imported_the_same_picture_itself(
         b.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 (found while modelling): shared contact details changed on two laptops "
-    "are neither a conflict nor converge",
-)
 def test_a_phone_number_changed_on_two_laptops_is_a_conflict_when_contacts_are_shared(
     tmp_path: Path,
 ) -> None:
@@ -423,3 +413,38 @@ def test_taking_theirs_after_a_clean_up_leaves_a_library_that_exports(
     assert pid in catalog.load_session(a, sid).photo_ids
     packs.export_pack(a, tmp_path / "after.jxpack")
     assert not check_library(a).problems
+
+
+def test_the_same_content_reached_on_both_laptops_is_not_a_conflict_later(
+    pair: tuple[Library, Library], tmp_path: Path
+) -> None:
+    """A sets a guide's title to Y; B, on its own, goes X → Z → Y (another revision, the same
+    content). A then edits Y → W. B's version says nothing A's Y did not: B takes W, and A
+    keeps W when B's Y arrives, with no conflict on either side."""
+    a, b = pair
+    gid = _guide(a)
+    _send(a, b, tmp_path, "start")
+    _edit_guide(a, gid, title="Y 标题")
+    _edit_guide(b, gid, title="Z 标题")
+    _edit_guide(b, gid, title="Y 标题")
+    _edit_guide(a, gid, title="W 标题")
+    into_b, into_a = _send(a, b, tmp_path, "a"), _send(b, a, tmp_path, "b")
+    assert not into_b.conflicts and not into_a.conflicts
+    assert catalog.load_guide(a, gid).title == catalog.load_guide(b, gid).title == "W 标题"
+
+
+def test_a_return_to_an_earlier_content_is_a_change_of_its_own(
+    pair: tuple[Library, Library], tmp_path: Path
+) -> None:
+    """A goes X → Y → X (a deliberate return); B, having seen Y, goes Y → Z. Both changed
+    since they met: a conflict, not A's return silently replaced by B's Z."""
+    a, b = pair
+    gid = _guide(a)
+    original = catalog.load_guide(a, gid).title
+    _edit_guide(a, gid, title="Y 标题")
+    _send(a, b, tmp_path, "start")
+    _edit_guide(a, gid, title=original)
+    _edit_guide(b, gid, title="Z 标题")
+    into_a = _send(b, a, tmp_path, "b")
+    assert [c.id for c in into_a.conflicts] == [gid]
+    assert catalog.load_guide(a, gid).title == original
