@@ -37,6 +37,7 @@ from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.services.labels import KIND_NAMES
 from desktop_app.services.pack_format import PackEntry, RecordBatch
 from desktop_app.storage import versions
+from desktop_app.storage.bulk import insert_new
 from desktop_app.storage.kinds import KIND_ORDER, KINDS, record_to_dict
 from desktop_app.storage.models import MergeConflict, Photo, RecordMixin, ServiceTeam, utcnow
 from desktop_app.storage.store import RecordStore
@@ -571,10 +572,13 @@ def apply_plan(s: Session, plan: MergePlan, progress: Progress | None = None) ->
     ancestry_rows: list[tuple[str, str, str]] = []
     settle: dict[tuple[str, str], set[str]] = {}
     previous_kind = ""
+    new_records: list[Any] = []  # inserted together at the end of their kind (storage/bulk)
     for done, decision in enumerate(plan.decisions, start=1):
         if decision.kind != previous_kind:
             # New records of one kind are inserted together; the next kind may refer to them.
             s.flush()
+            insert_new(s, new_records)
+            new_records = []
             previous_kind = decision.kind
             if decision.kind == "team":
                 _rename_local_teams(s, plan.local_renames)
@@ -586,7 +590,10 @@ def apply_plan(s: Session, plan: MergePlan, progress: Progress | None = None) ->
             obj: Any = KINDS[kind].model()
             obj.id = rid
             _take(s, decision, obj, decision.data, plan.include_contacts)
-            s.add(obj)
+            if decision.rename_to:
+                s.add(obj)  # renamed as a second version: its history row needs the ORM
+            else:
+                new_records.append(obj)
         elif decision.action in (UPDATE, DELETE):
             obj = s.get(KINDS[kind].model, rid)
             assert obj is not None
@@ -609,6 +616,8 @@ def apply_plan(s: Session, plan: MergePlan, progress: Progress | None = None) ->
                 setattr(holder, name, value)
         if done % 50 == 0:
             progress.step(min(done, total), total, _("Merging records…"))
+    s.flush()
+    insert_new(s, new_records)
     for decision in plan.decisions:
         if decision.revive:
             _revive(s, decision.id)

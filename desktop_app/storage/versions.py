@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, event, insert, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from desktop_app.storage.kinds import KINDS, META_FIELDS, iso
@@ -259,11 +260,31 @@ class UnstampedVersionError(RuntimeError):
 _KIND_OF_MODEL = {spec.model: name for name, spec in KINDS.items()}
 
 
+_NEW_RECORDS = "jiangxin_new_records"
+
+
+def _remember_new(session: Session, _context: Any, _instances: Any) -> None:
+    """Hold the records a flush inserts until the commit: the identity map holds objects
+    weakly, so a record flushed early by code that then dropped it (a generator adding
+    thousands of photos) would otherwise escape the guard below, untagged."""
+    held = session.info.setdefault(_NEW_RECORDS, [])
+    held.extend(obj for obj in session.new if isinstance(obj, RecordMixin))
+
+
+def _forget_new(session: Session, *_args: Any) -> None:
+    session.info.pop(_NEW_RECORDS, None)
+
+
 def _check_stamped(session: Session) -> None:
     if session.new:
         session.flush()  # column defaults of new records apply at the flush
-    for obj in list(session.identity_map.values()):
+    records = {id(o): o for o in session.info.get(_NEW_RECORDS, ())}
+    records.update((id(o), o) for o in session.identity_map.values())
+    for obj in list(records.values()):
         if not isinstance(obj, RecordMixin):
+            continue
+        state = sa_inspect(obj)
+        if state.deleted or state.was_deleted or state.detached:
             continue
         if not obj.version_tag:
             # A record created without going through a service (tests, generators): its
@@ -278,7 +299,10 @@ def _check_stamped(session: Session) -> None:
 
 # Every ORM session: a commit with a changed record whose tag was not brought up to date fails.
 if not event.contains(Session, "before_commit", _check_stamped):
+    event.listen(Session, "before_flush", _remember_new)
     event.listen(Session, "before_commit", _check_stamped)
+    event.listen(Session, "after_commit", _forget_new)
+    event.listen(Session, "after_rollback", _forget_new)
 
 
 # --- libraries from before stored tags (schema 0005) -----------------------------------------

@@ -229,3 +229,25 @@ def test_a_format_1_pack_is_still_read(demo_library: Library, tmp_path: Path) ->
         assert not again.added and not again.updated and not again.conflicts
     finally:
         empty.close()
+
+
+def test_records_flushed_early_and_dropped_are_still_stamped(tmp_path: Path) -> None:
+    """The guard stamps records created without a service. A generator that flushes each new
+    photo and drops its reference (the identity map holds objects weakly) used to commit them
+    untagged; their packs were then refused by every importer ("malformed record … tag")."""
+    import gc
+
+    from desktop_app.storage.models import Photo
+
+    library = Library.create(tmp_path / "gen")
+    try:
+        with library.transaction() as s:
+            for n in range(200):
+                s.add(Photo(sha256=f"{n:064x}", ext="jpg", original_name=f"{n}.jpg", byte_size=1))
+                s.flush()
+            gc.collect()
+        with library.session() as s:
+            tags = s.scalars(select(Photo.version_tag)).all()
+        assert len(tags) == 200 and all(t.startswith("1:") for t in tags)
+    finally:
+        library.close()
