@@ -15,6 +15,7 @@ os.environ.pop("JIANGXIN_LIBRARY", None)
 from desktop_app.core.i18n import set_language
 from desktop_app.services.demo import fill_demo
 from desktop_app.storage.library import Library
+from tests.needs import unavailable
 
 REPO = Path(__file__).resolve().parents[1]
 TESTDATA = (REPO / ".." / "shared" / "testdata" / "photos").resolve()
@@ -80,7 +81,7 @@ def empty_library(tmp_path: Path) -> Iterator[Library]:
 @pytest.fixture
 def testdata() -> Path:
     if not TESTDATA.is_dir():
-        pytest.skip("../shared/testdata is not beside the repository")
+        unavailable("../shared/testdata is not beside the repository")
     return TESTDATA
 
 

@@ -21,6 +21,7 @@ from PIL import Image
 
 from desktop_app import __version__
 from desktop_app.cli import main
+from tests.needs import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 LINUX = REPO / "packaging" / "linux"
@@ -169,7 +170,7 @@ def test_data_kept(dest: str, kept: bool) -> None:
 def test_resource_datas_cover_what_the_app_reads_from_files() -> None:
     compiled = REPO / "resources/translations/zh_CN/LC_MESSAGES/jiangxin.mo"
     if not compiled.is_file():
-        pytest.skip("the .mo catalog is compiled by `make translations` / `make package`")
+        unavailable("the .mo catalog is compiled by `make translations` / `make package`")
     datas = specinfo.resource_datas()
     shipped = {f"{dest}/{Path(src).name}" for src, dest in datas}
     migrations = REPO / "desktop_app/storage/migrations"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import stat
 import subprocess
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from desktop_app.services import handouts, search, session_code
 from desktop_app.services.handouts import sheets
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import FieldSession, ParticipantGroup
+from tests.needs import tool
 from tests.services.test_handouts import assert_fonts_embedded, page_size, pages_of, text_of
 
 ZH = translator_for("zh_CN")
@@ -32,8 +32,7 @@ def session_id(library: Library) -> str:
 
 
 def decode_qr(pdf: Path, page: int, tmp_path: Path) -> list[str]:
-    if shutil.which("zbarimg") is None:
-        pytest.skip("zbarimg (Debian zbar-tools, installed by `make system-deps`) is missing")
+    tool("zbarimg", "zbarimg (Debian zbar-tools, installed by `make system-deps`) is missing")
     prefix = tmp_path / f"qr-{page}"
     subprocess.run(
         ["pdftoppm", "-png", "-r", "150", "-f", str(page), "-l", str(page), str(pdf), str(prefix)],

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
-
 from tests.fresh_python import run_json
+from tests.needs import tool
 
 
-@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs xvfb-run (make test has it)")
 def test_shortcuts_work_from_the_keyboard(demo_dir: Path, tmp_path: Path) -> None:
+    tool("xvfb-run", "needs xvfb-run (make test has it)")
     result = run_json(
         ["-m", "tests.ui.keyboard_session", str(demo_dir)],
         {"QT_QPA_PLATFORM": "xcb", "JIANGXIN_CONFIG_DIR": str(tmp_path / "config")},
