@@ -318,6 +318,16 @@ def compare(
     return rows
 
 
+def changed_fields(
+    kind: str, older: dict[str, Any] | None, newer: dict[str, Any] | None
+) -> list[str]:
+    """The labels of the fields that differ between two versions (no name look-ups)."""
+    older, newer = _live(kind, older), _live(kind, newer)
+    if older is None or newer is None:
+        return []
+    return [_(f.label) for f in FIELDS[kind] if not _same(f, older, newer)]
+
+
 def _live(kind: str, data: dict[str, Any] | None) -> dict[str, Any] | None:
     if data is None or data.get("deleted_at"):
         return None
