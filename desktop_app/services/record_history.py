@@ -69,7 +69,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _f("description", N_("Description")),
         _f("expertise", N_("Expertise")),
         _f("member_count_note", N_("Member count note")),
-        _f("members", N_("Members")),
+        _f("members", N_("Team members")),
     ),
     "member": (
         _f("name", N_("Name")),
@@ -685,3 +685,24 @@ def remember_origins(s: Session, plan: Any) -> None:
                     received_at=now,
                 )
             )
+
+
+# --- conflicts --------------------------------------------------------------------------------
+
+
+def conflict_rows(library: Library, conflict_id: str) -> list[FieldRow]:
+    """This laptop's version (left) beside the other laptop's (right), field by field, for a
+    conflict. Personal fields are left out when their version came without contact details
+    (their empty phone is not a change anyone made)."""
+    from desktop_app.storage.models import MergeConflict
+
+    with library.session() as s:
+        row = s.get(MergeConflict, conflict_id)
+        if row is None:
+            raise RecordNotFoundError(_("No conflict with id {id}.").format(id=conflict_id))
+        obj = s.get(KINDS[row.kind].model, row.record_id)
+        mine = record_to_dict(row.kind, obj) if obj is not None else None
+        record = row.incoming.get("record")
+        theirs = record if isinstance(record, dict) else None
+        kind, contacts = row.kind, bool(row.incoming.get("contacts"))
+    return compare(library, kind, mine, theirs, personal=contacts)
