@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSplitter,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -158,14 +159,13 @@ class ConflictsDialog(QDialog):
         self.table.show_rows(rows, checkable=both_live)
         if c.mine is None or c.theirs is None:
             self.table.insertRow(0)
-            from PySide6.QtWidgets import QTableWidgetItem
-
             state = [
                 QTableWidgetItem(_("State")),
                 QTableWidgetItem(_("Deleted on this laptop") if c.mine is None else ""),
                 QTableWidgetItem(_("Deleted on the other laptop") if c.theirs is None else ""),
             ]
             for col, cell in enumerate(state):
+                cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 if col:
                     cell.setBackground(DIFF_BRUSH)
                 self.table.setItem(0, col, cell)

@@ -203,3 +203,37 @@ def test_screenshots_in_chinese_at_1366x768(
         for button in (b for b in widget.findChildren(type(conflicts.keep_mine)) if b.isVisible()):
             assert button.width() >= button.sizeHint().width(), button.text()
         widget.close()
+
+
+def test_a_deletion_conflict_offers_no_field_ticks(
+    demo_library: Library, tmp_path: Path, qtbot: Any
+) -> None:
+    other = Library.create(tmp_path / "other")
+    gid = guide_id(demo_library, "花后修剪")
+    try:
+        packs.import_pack(other, packs.export_pack(demo_library, tmp_path / "a.jxpack").path)
+        catalog.delete_record(other, "guide", gid)
+        _edit_guide(demo_library, gid, season="六月上旬")
+        packs.import_pack(demo_library, packs.export_pack(other, tmp_path / "b.jxpack").path)
+    finally:
+        other.close()
+    window = make_window(demo_library, qtbot)
+    dialog = ConflictsDialog(window, lambda: None)
+    rows = rows_of(dialog.table)
+    assert rows["State"][1] == "Deleted on the other laptop"
+    assert rows["Season"] == ("六月上旬", "", True)
+    checkable = [
+        r
+        for r in range(dialog.table.rowCount())
+        if dialog.table.item(r, 2).flags() & Qt.ItemFlag.ItemIsUserCheckable
+    ]
+    assert checkable == [] and not dialog.merge_ticked.isEnabled()
+    assert dialog.keep_mine.isEnabled() and dialog.take_theirs.isEnabled()
+    dialog.close()
+
+
+def test_history_without_a_record_says_what_to_do(demo_library: Library, qtbot: Any) -> None:
+    window = make_window(demo_library, qtbot)
+    window.history_actions.action.trigger()
+    assert window.history_actions.dialog is None
+    assert "Select a record" in window.statusBar().currentMessage()
