@@ -42,6 +42,7 @@ from desktop_app.services.records import get_record
 from desktop_app.storage.kinds import KINDS, parse_dt, record_to_dict, upgrade_dict
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import Photo, RecordHistory, VersionOrigin, utcnow
+from desktop_app.storage.versions import tag_hash
 
 # --- the fields a person edits, per record kind ---------------------------------------------
 
@@ -618,9 +619,9 @@ def restore_version(
     record comes back with the restored content. Restoring a deletion is refused: that is
     what Delete is for.
     """
+    versions = list_versions(library, kind, record_id)
     if kind not in SAVERS:
         form_data(kind, {})  # the sentence for kinds without a form
-    versions = list_versions(library, kind, record_id)
     current = versions[0]
     record_id = current.data["id"]
     chosen = next((v for v in versions if v.history_id == history_id), None)
@@ -636,6 +637,11 @@ def restore_version(
                 version=history_id, kind=_(KIND_NAMES[kind])
             )
         )
+    if not current.deleted and tag_hash(chosen.tag) == tag_hash(current.tag):
+        raise UserError(
+            _("Version {version} says the same as the current one; there is nothing to restore.")
+            .format(version=history_id)
+        )  # fmt: skip
     if expected_version is None:
         expected_version = current.tag
     data = form_data(kind, chosen.data)

@@ -213,6 +213,20 @@ def test_bad_input_is_one_sentence(demo_library: Library) -> None:
         record_history.list_versions(demo_library, "team", "nonexistent-id")
     with pytest.raises(RecordNotFoundError, match="kind of record"):
         record_history.list_versions(demo_library, "robot", tid)
+    with pytest.raises(RecordNotFoundError, match="kind of record"):
+        record_history.restore_version(demo_library, "robot", tid, 1)
+    # A version that says what the current one says: nothing to restore, nothing written.
+    _edit_team(demo_library, tid, description="一")
+    _edit_team(demo_library, tid, description="二")
+    _edit_team(demo_library, tid, description="一")
+    same = record_history.list_versions(demo_library, "team", tid)[2]
+    current = catalog.current_version(demo_library, "team", tid)
+    with pytest.raises(UserError, match="says the same as the current one"):
+        record_history.restore_version(demo_library, "team", tid, same.history_id or 0)
+    assert catalog.current_version(demo_library, "team", tid) == current
+    pid = add_photo(demo_library, b"a photo" * 40)
+    with pytest.raises(UserError, match="photo cannot be restored"):
+        record_history.restore_version(demo_library, "photo", pid, 1)
 
 
 # --- field-level conflict resolution ----------------------------------------------------------
