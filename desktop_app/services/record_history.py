@@ -585,9 +585,9 @@ def _check_photos(library: Library, kind: str, data: dict[str, Any]) -> None:
         raise ValidationError(
             {
                 "photos": _(
-                    "This version shows a photo that “Clean up unused photos” has removed "
-                    "since; it cannot be restored. Add the photo file anew, then edit the "
-                    "record."
+                    "This version shows a photo that was removed since (by “Clean up unused "
+                    "photos”, here or on another laptop); it cannot be restored. Add the photo "
+                    "file anew, then edit the record."
                 )
             }
         )
