@@ -19,8 +19,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -72,6 +72,11 @@ class ComparisonTable(QTableWidget):
         # Wrapped text needs its rows measured again once the columns have their width.
         header.sectionResized.connect(lambda *_args: self.resizeRowsToContents())
         self.fields: list[str] = []
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # The stretched columns take their final width only now: measure wrapped rows again.
+        QTimer.singleShot(0, self, self.resizeRowsToContents)  # not after the table is gone
 
     def show_rows(
         self, rows: list[FieldRow], *, checkable: bool = False, only_changed: bool = False
