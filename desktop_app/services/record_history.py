@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import RecordNotFoundError, UserError, ValidationError
@@ -42,7 +42,7 @@ from desktop_app.services.records import get_record
 from desktop_app.storage.kinds import KINDS, parse_dt, record_to_dict, upgrade_dict
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import Photo, RecordHistory, VersionOrigin, utcnow
-from desktop_app.storage.versions import tag_hash
+from desktop_app.storage.versions import CHUNK, chunks, tag_hash
 
 # --- the fields a person edits, per record kind ---------------------------------------------
 
@@ -674,23 +674,44 @@ def restore_version(
 
 def remember_origins(s: Session, plan: Any) -> None:
     """After a pack import: remember, for each version it made current, the library that made
-    it (called in the import's transaction with the `merge.MergePlan` just applied)."""
+    it (called in the import's transaction with the `merge.MergePlan` just applied).
+
+    One bulk insert of the versions not remembered yet (a version that arrives again keeps
+    the first library that brought it): a pack of thousands of records stays one statement
+    per few hundred rows, not a look-up per record.
+    """
     from desktop_app.services.merge import ADD, DELETE, UPDATE
 
-    now = utcnow()
+    wanted: dict[tuple[str, str, str], None] = {}
     for decision in plan.decisions:
         if decision.action in (ADD, UPDATE, DELETE) and decision.tag:
-            s.merge(
-                VersionOrigin(
-                    kind=decision.kind,
-                    record_id=decision.id,
-                    tag=decision.tag,
-                    source_id=plan.source_id or "",
-                    source_name=plan.source_name or "",
-                    restored_from=None,
-                    received_at=now,
+            wanted[(decision.kind, decision.id, decision.tag)] = None
+    if not wanted:
+        return
+    for kind in {k for k, _r, _t in wanted}:
+        ids = sorted({r for k, r, _t in wanted if k == kind})
+        for part in chunks(ids):
+            for record_id, tag in s.execute(
+                select(VersionOrigin.record_id, VersionOrigin.tag).where(
+                    VersionOrigin.kind == kind, VersionOrigin.record_id.in_(part)
                 )
-            )
+            ):
+                wanted.pop((kind, record_id, tag), None)
+    now = utcnow()
+    values = [
+        {
+            "kind": kind,
+            "record_id": record_id,
+            "tag": tag,
+            "source_id": plan.source_id or "",
+            "source_name": plan.source_name or "",
+            "restored_from": None,
+            "received_at": now,
+        }
+        for kind, record_id, tag in wanted
+    ]
+    for start in range(0, len(values), CHUNK):
+        s.execute(insert(VersionOrigin), values[start : start + CHUNK])
 
 
 # --- conflicts --------------------------------------------------------------------------------
