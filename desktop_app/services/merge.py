@@ -861,3 +861,90 @@ def resolve_conflict(library: RecordStore, conflict_id: str, keep: str) -> None:
         row.resolution = keep
         s.flush()
         settle_conflicts(s, kind, obj.id, tags | _known_tags(s, kind, obj.id))
+
+
+# --- field-level resolution -------------------------------------------------------------------
+
+
+def resolve_conflict_fields(
+    library: RecordStore, conflict_id: str, theirs_fields: set[str]
+) -> None:
+    """Settle a conflict field by field: the fields named in `theirs_fields` (see
+    `record_history.FIELDS`: "name", "category", "members", "steps", "when"...) are taken
+    from the other laptop's version, every other field keeps this laptop's value.
+
+    Like `resolve_conflict`, the result is one new version above both sides, whose ancestry
+    holds both tags: the next exchange carries the decision to the other laptop as a plain
+    update. Only a conflict where both sides kept the record can be merged this way.
+    """
+    from desktop_app.core.errors import ValidationError
+    from desktop_app.services import record_history, rules
+
+    with library.transaction() as s:
+        row = _find_conflict(s, conflict_id)
+        kind = row.kind
+        obj: RecordMixin | None = s.get(KINDS[kind].model, row.record_id)
+        if obj is None:
+            raise RecordNotFoundError(
+                _("No {kind} with id {id}.").format(kind=_(KIND_NAMES[kind]), id=row.record_id)
+            )
+        incoming = row.incoming
+        record = incoming.get("record")
+        if obj.deleted_at is not None or not isinstance(record, dict) or record.get("deleted_at"):
+            raise UserError(
+                _(
+                    "One laptop deleted this {kind}: choose “Keep mine” or “Take theirs” for "
+                    "the whole record."
+                ).format(kind=_(KIND_NAMES[kind]))
+            )
+        contacts = bool(incoming.get("contacts"))
+        personal = {
+            f.name for f in record_history.FIELDS[kind] if set(f.keys) & set(KINDS[kind].personal)
+        }
+        if not contacts and theirs_fields & personal:
+            raise UserError(
+                _("Their version came without contact details; keep yours for those fields.")
+            )
+        current = record_to_dict(kind, obj)
+        data = record_history.merge_fields(kind, current, record, theirs_fields)
+        if errors := rules.RECORD_RULES[kind](data):
+            raise ValidationError(errors)
+        _check_team_name_free(s, kind, obj, data)
+        incoming_tag = str(incoming.get("tag", ""))
+        local_tag = obj.version_tag
+        new_revision = max(obj.revision, tag_revision(incoming_tag)) + 1
+        versions.keep_in_history(s, kind, obj, "resolve")
+        _clear_children(s, kind, obj)
+        # The merged dictionary carries this laptop's personal values (or theirs, when
+        # asked for and sent): assigned as they are.
+        KINDS[kind].assign(obj, data, contacts=True)
+        for ref_kind, ref_id in KINDS[kind].references_in(data):
+            if ref_kind == "photo":
+                _revive(s, ref_id)
+        obj.revision = new_revision
+        obj.updated_at = utcnow()
+        versions.stamp(s, kind, obj)
+        tags = {local_tag, incoming_tag, *incoming.get("ancestry", [])}
+        add_ancestry(s, [(kind, obj.id, t) for t in tags if t])
+        row.resolved_at = utcnow()
+        row.resolution = "fields"
+        s.flush()
+        settle_conflicts(s, kind, obj.id, tags | _known_tags(s, kind, obj.id))
+
+
+def _check_team_name_free(s: Session, kind: str, obj: RecordMixin, data: dict[str, Any]) -> None:
+    if kind != "team":
+        return
+    taken = s.scalar(
+        select(ServiceTeam.id).where(
+            ServiceTeam.name == data["name"],
+            ServiceTeam.deleted_at.is_(None),
+            ServiceTeam.id != obj.id,
+        )
+    )
+    if taken:
+        raise UserError(
+            _(
+                "A team named “{name}” already exists here; rename it first, then take theirs."
+            ).format(name=data["name"])
+        )

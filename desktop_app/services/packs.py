@@ -56,7 +56,7 @@ from desktop_app.core.fsutil import (
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.core.writefail import user_error_for
-from desktop_app.services import merge
+from desktop_app.services import merge, record_history
 from desktop_app.services.backup import automatic_backup, prune_automatic_backups
 from desktop_app.services.integrity import reading_stored_records
 from desktop_app.services.pack_format import (
@@ -508,6 +508,7 @@ def _import(
                 flush_to_disk(library.root, files=(), folders=folders)
             try:
                 merge.apply_plan(s, plan, progress)
+                record_history.remember_origins(s, plan)  # "from where" in a record's history
                 s.flush()
             except IntegrityError as exc:
                 raise ImportRejectedError(

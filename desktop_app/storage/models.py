@@ -517,3 +517,21 @@ class RecordAncestry(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tag: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+
+class VersionOrigin(Base):
+    """Where a version of a record came from, when it was not made on this laptop.
+
+    A version taken from a knowledge pack names the library that made it (the pack's source);
+    a version that restores an earlier one names that one's revision. A version with no row was
+    made here. Read by the record history (`services/record_history.py`); never travels.
+    """
+
+    __tablename__ = "version_origin"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(80), primary_key=True)
+    source_id: Mapped[str] = mapped_column(Text, default="")
+    source_name: Mapped[str] = mapped_column(Text, default="")
+    restored_from: Mapped[int | None] = mapped_column(Integer, default=None)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,8 +4,8 @@ File menu: "Export knowledge pack…" (the whole library or the selected teams, 
 sessions; contact details only when ticked), "Import knowledge pack…" (the pack is checked and
 the merge planned in the background, then a preview lists what would be added, updated, put
 in conflict and deleted; nothing changes until the user presses Import), and "Back up
-library…". Tools menu: "Conflicts…", a window listing open conflicts with both versions side
-by side and Keep mine / Take theirs.
+library…". Tools menu: "Conflicts…" (`conflicts_dialog.py`): open conflicts with both versions field by
+field, Keep mine / Take theirs / Merge the ticked fields.
 
 All slow work runs with a progress dialog that can cancel (`ops.run_with_progress`); the
 services leave the library unchanged when cancelled. Writes (importing a pack, backups,
@@ -23,10 +23,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt
-from PySide6.QtGui import QAction, QBrush, QColor
+from PySide6.QtCore import QObject, QSettings, QStandardPaths
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QDialog,
@@ -37,14 +36,9 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
     QPushButton,
     QRadioButton,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -54,14 +48,14 @@ from PySide6.QtWidgets import (
 from desktop_app.core.i18n import N_, _, ngettext
 from desktop_app.core.progress import Progress
 from desktop_app.services import backup as backup_service
-from desktop_app.services.describe import describe
 from desktop_app.services.labels import KIND_NAMES
-from desktop_app.ui.ops import ProgressOp, run_with_progress, show_failure
+from desktop_app.ui.conflicts_dialog import ConflictsDialog
+from desktop_app.ui.ops import ProgressOp, run_with_progress
 from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
 
 if TYPE_CHECKING:
     # Packs and merges need the ORM: imported where used, not at start-up.
-    from desktop_app.services import merge, packs
+    from desktop_app.services import packs
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +68,6 @@ SELECTION_TEXT = {
     "guide": N_("The selected guides ({n})"),
     "session": N_("The selected field sessions ({n}), with the guides they cover"),
 }
-DIFF_BRUSH = QBrush(QColor("#fff1c2"))
 
 
 def last_dir() -> Path:
@@ -269,184 +262,6 @@ class ImportPreviewDialog(QDialog):
         layout.addWidget(self.tree, 1)
         layout.addWidget(footer)
         layout.addWidget(buttons)
-
-
-# --- conflicts ------------------------------------------------------------------------------
-
-
-def _describe_lines(window: Any, kind: str, data: dict[str, Any] | None) -> list[tuple[str, str]]:
-    if data is None:
-        return []
-    full = dict(data)
-    for key in ("phone", "notes"):
-        full.setdefault(key, "")
-    return [(k, v) for k, v in describe(window.library, kind, full) if k != "ID"]
-
-
-def side_by_side(
-    mine: list[tuple[str, str]], theirs: list[tuple[str, str]]
-) -> list[tuple[str, str, str]]:
-    """Rows (field, mine, theirs), matching repeated labels (Step 1, Member...) in order."""
-
-    def keyed(lines: list[tuple[str, str]]) -> dict[tuple[str, int], str]:
-        seen: dict[str, int] = {}
-        out: dict[tuple[str, int], str] = {}
-        for label, value in lines:
-            n = seen.get(label, 0)
-            seen[label] = n + 1
-            out[(label, n)] = value
-        return out
-
-    a, b = keyed(mine), keyed(theirs)
-    order = list(a) + [k for k in b if k not in a]
-    return [(label, a.get((label, n), ""), b.get((label, n), "")) for label, n in order]
-
-
-class ConflictsDialog(QDialog):
-    """Open conflicts, both versions side by side, and the two ways out."""
-
-    def __init__(self, window: Any, on_resolved: Callable[[], None]) -> None:
-        super().__init__(window)
-        self.window = window
-        self.on_resolved = on_resolved
-        self.setWindowTitle(_("Conflicts"))
-        self.resize(1000, 560)
-        self.list = QListWidget()
-        self.list.setObjectName("conflict_list")
-        self.list.setMinimumWidth(240)
-        self.list.currentRowChanged.connect(self._show)
-        self.title = QLabel()
-        self.title.setObjectName("conflict_title")
-        self.title.setWordWrap(True)
-        self.table = QTableWidget(0, 3)
-        self.table.setObjectName("side_by_side")
-        self.table.setHorizontalHeaderLabels([_("Field"), _("Mine (this laptop)"), _("Theirs")])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.keep_mine = QPushButton(_("Keep mine"))
-        self.keep_mine.setObjectName("keep_mine")
-        self.take_theirs = QPushButton(_("Take theirs"))
-        self.take_theirs.setObjectName("take_theirs")
-        self.keep_mine.clicked.connect(lambda: self.resolve("mine"))
-        self.take_theirs.clicked.connect(lambda: self.resolve("theirs"))
-        self.empty = QLabel(_("No open conflicts. Everything merged cleanly."))
-        self.empty.setObjectName("empty")
-        buttons = QHBoxLayout()
-        hint = QLabel(_("Either way, the next exchange carries your decision to the other laptop."))
-        hint.setStyleSheet("color: #555")
-        hint.setWordWrap(True)
-        buttons.addWidget(hint, 1)
-        buttons.addWidget(self.keep_mine)
-        buttons.addWidget(self.take_theirs)
-        close = QPushButton(_("Close"))
-        close.clicked.connect(self.accept)
-        buttons.addWidget(close)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.title)
-        right_layout.addWidget(self.table, 1)
-        right_layout.addWidget(self.empty)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.list)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 3)
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter, 1)
-        layout.addLayout(buttons)
-        self.conflicts: list[merge.ConflictInfo] = []
-        self.reload()
-
-    def reload(self) -> None:
-        from desktop_app.services import merge
-
-        self.conflicts = merge.list_conflicts(self.window.library)
-        self.list.blockSignals(True)
-        self.list.clear()
-        for c in self.conflicts:
-            item = QListWidgetItem(f"{c.label}\n{c.kind_label} · {c.reason}")
-            item.setToolTip(_("From “{name}”").format(name=c.source_library))
-            self.list.addItem(item)
-        self.list.blockSignals(False)
-        has = bool(self.conflicts)
-        self.empty.setVisible(not has)
-        self.table.setVisible(has)
-        self.title.setVisible(has)
-        self.keep_mine.setEnabled(has)
-        self.take_theirs.setEnabled(has)
-        if has:
-            self.list.setCurrentRow(0)
-            self._show(0)
-
-    def current(self) -> merge.ConflictInfo | None:
-        row = self.list.currentRow()
-        return self.conflicts[row] if 0 <= row < len(self.conflicts) else None
-
-    def _show(self, row: int) -> None:
-        if not 0 <= row < len(self.conflicts):
-            return
-        c = self.conflicts[row]
-        self.title.setText(
-            "<b>{}</b> — {}<br><span style='color:#555'>{}</span>".format(
-                html.escape(c.label),
-                html.escape(c.kind_label),
-                html.escape(
-                    _("{why} From “{name}”, {time}.").format(
-                        why=c.reason,
-                        name=c.source_library,
-                        time=c.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                    )
-                ),
-            )
-        )
-        rows = side_by_side(
-            _describe_lines(self.window, c.kind, c.mine),
-            _describe_lines(self.window, c.kind, c.theirs),
-        )
-        if c.mine is None:
-            rows.insert(0, (_("State"), _("Deleted on this laptop"), ""))
-        if c.theirs is None:
-            rows.insert(0, (_("State"), "", _("Deleted on the other laptop")))
-        self.table.setRowCount(len(rows))
-        for r, (label, mine, theirs) in enumerate(rows):
-            cells = [QTableWidgetItem(label), QTableWidgetItem(mine), QTableWidgetItem(theirs)]
-            if mine != theirs:
-                for cell in cells[1:]:
-                    cell.setBackground(DIFF_BRUSH)
-            for col, cell in enumerate(cells):
-                self.table.setItem(r, col, cell)
-        self.table.resizeRowsToContents()
-
-    def resolve(self, keep: str) -> None:
-        c = self.current()
-        if c is None:
-            return
-        from desktop_app.services import merge
-
-        library, conflict_id = self.window.library, c.id
-        self.keep_mine.setEnabled(False)  # one decision at a time
-        self.take_theirs.setEnabled(False)
-
-        def done(_result: object) -> None:
-            self.reload()
-            self.on_resolved()
-
-        def failed(exc: BaseException) -> bool:
-            self.reload()
-            show_failure(self, _("Cannot resolve"), exc)
-            return True
-
-        self.window.writer.submit(
-            _("Resolve the conflict over “{name}”").format(name=c.label),
-            lambda _progress: merge.resolve_conflict(library, conflict_id, keep),
-            on_done=done,
-            on_error=failed,
-        )
 
 
 # --- the actions ----------------------------------------------------------------------------

@@ -49,7 +49,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from desktop_app.core.errors import UserError
-from desktop_app.services import catalog, merge, packs, photos
+from desktop_app.services import catalog, merge, packs, photos, record_history
 from desktop_app.services.integrity import check_library
 from desktop_app.storage import models, versions
 from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
@@ -586,12 +586,17 @@ class SharingModel(RuleBasedStateMachine):
         if not conflicts:
             return
         conflict = data.draw(st.sampled_from(conflicts))
+        how = data.draw(st.sampled_from(["mine", "theirs", "fields"]))
         try:
-            merge.resolve_conflict(
-                self.libs[lib], conflict.id, data.draw(st.sampled_from(["mine", "theirs"]))
-            )
+            if how == "fields":
+                # Some fields from theirs, the rest kept (the conflicts dialog's ticks).
+                names = record_history.field_names(conflict.kind)
+                fields = data.draw(st.sets(st.sampled_from(names), min_size=1))
+                merge.resolve_conflict_fields(self.libs[lib], conflict.id, fields)
+            else:
+                merge.resolve_conflict(self.libs[lib], conflict.id, how)
         except UserError:
-            return  # "theirs" is a team name taken here: the user renames first
+            return  # a team name taken here (rename first); a deleted side (whole record)
         self.remember(lib)
 
     # --- after the run ----------------------------------------------------------------------

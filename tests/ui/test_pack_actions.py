@@ -14,6 +14,7 @@ from desktop_app.services import catalog, listing, merge, packs
 from desktop_app.services.pack_format import read_pack
 from desktop_app.storage.library import Library
 from desktop_app.ui import pack_actions as pa
+from desktop_app.ui.conflicts_dialog import DIFF_BRUSH
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.workers import SynchronousRunner
 from tests.services.packkit import illustrate, records
@@ -181,7 +182,7 @@ def test_conflicts_side_by_side_and_take_theirs(
         for r in range(dialog.table.rowCount())
     }
     assert rows["Season"][:2] == ("五月下旬", "六月上旬")
-    assert rows["Season"][2] == pa.DIFF_BRUSH.color().name()
+    assert rows["Season"][2] == DIFF_BRUSH.color().name()
     assert rows["Title"][0] == rows["Title"][1] and rows["Title"][2] != rows["Season"][2]
 
     dialog.take_theirs.click()
@@ -198,10 +199,3 @@ def test_backup_action(window: MainWindow, tmp_path: Path, monkeypatch: pytest.M
     window.pack_actions.backup_action.trigger()
     assert target.is_file()
     assert "copy.zip" in window.statusBar().currentMessage()
-
-
-def test_side_by_side_matches_repeated_labels() -> None:
-    rows = pa.side_by_side(
-        [("Step", "a"), ("Step", "b"), ("Title", "x")], [("Step", "a"), ("Title", "y")]
-    )
-    assert rows == [("Step", "a", "a"), ("Step", "b", ""), ("Title", "x", "y")]
