@@ -4,8 +4,8 @@ File menu: "Export knowledge pack…" (the whole library or the selected teams, 
 sessions; contact details only when ticked), "Import knowledge pack…" (the pack is checked and
 the merge planned in the background, then a preview lists what would be added, updated, put
 in conflict and deleted; nothing changes until the user presses Import), and "Back up
-library…". Tools menu: "Conflicts…" (`conflicts_dialog.py`): open conflicts with both versions field by
-field, Keep mine / Take theirs / Merge the ticked fields.
+library…". Tools menu: "Conflicts…" (`conflicts_dialog.py`): open conflicts with both
+versions field by field, Keep mine / Take theirs / Merge the ticked fields.
 
 All slow work runs with a progress dialog that can cancel (`ops.run_with_progress`); the
 services leave the library unchanged when cancelled. Writes (importing a pack, backups,
