@@ -191,7 +191,7 @@ def test_the_cli_says_the_same_sentence_and_exits_1(
     _make_unwritable(demo_dir, name, monkeypatch)
     before = _tree_digest(demo_dir)
     code = main(["--library", str(demo_dir), "--lang", "zh_CN", "photos", "cleanup", "--yes"])
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     set_language("en")
     assert code == 1
     assert name in err and "只读" in err and "Traceback" not in err, err
