@@ -11,7 +11,8 @@ writing in another instance. An older library is backed up and migrated.
 Who holds the write lock (a window or which command, its process id and computer) is written to
 `library.lock.json` beside the lock when it is taken, so that a refused open can name the holder;
 information whose process is gone is ignored. Opening for writing also removes what killed
-runs left in `tmp/` (no other writer can be using it while this one holds the lock).
+runs left in `tmp/` (no other writer can be using it while this one holds the lock); every
+open removes what killed backups and restores left wherever they wrote (core/leftovers.py).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
-from desktop_app.core import paths
+from desktop_app.core import leftovers, paths
 from desktop_app.core.errors import (
     LibraryBusyError,
     LibraryDamagedError,
@@ -403,6 +404,9 @@ class Library:
 
     @classmethod
     def open(cls, root: Path, *, write: bool = True) -> Library:
+        # The next start after a killed backup or restore removes what it left, wherever it
+        # was writing (core/leftovers.py): snapshots hold members' phone numbers.
+        leftovers.clean_noted()
         root = Path(root).absolute()
         db_path = root / paths.DATABASE_NAME
         if not root.exists():
