@@ -145,6 +145,25 @@ class SearchDocument:
 
 
 @dataclass(frozen=True)
+class ShownField:
+    """A line of a record as people read it (`jiangxin show`, the window's detail view): a
+    field of the record dictionary, its label and how its value reads.
+
+    Formats (made by `services/describe.py`): "text"; "join" (a list, `arg` between items);
+    "enum" (a label from the enumeration `arg`); "ref" / "refs" (the name(s) of the record(s)
+    of kind `arg` it points to; never an id); "lines" (one line per item of a list) and
+    "ref_lines"; "count" (how many); a few shapes of their own: "honours", "team_members",
+    "steps" (the label numbers them: "{n}"), "attendees", "groups", "agenda", "feedback",
+    "session_when", "time_zone", "photo_size".
+    """
+
+    label: str  # marked with N_
+    field: str
+    format: str = "text"
+    arg: str = ""
+
+
+@dataclass(frozen=True)
 class RecordKind:
     """One kind of record: everything the rest of the code needs to know about its shape."""
 
@@ -175,6 +194,7 @@ class RecordKind:
     list_name: str = ""  # the word `jiangxin list` takes ("teams")
     listing: ListSpec | None = None
     search: SearchDocument | None = None
+    shown: tuple[ShownField, ...] = ()  # the lines of `show`, after its id and revision
     # Stored column names that differ from the field's name (a team's category is stored
     # in the column "kind", its first name).
     stored_as: tuple[tuple[str, str], ...] = ()
@@ -514,6 +534,14 @@ KINDS: dict[str, RecordKind] = {
                 default_sort=("taken_at", True),
                 filter_fields=("original_name", "caption", "camera"),
             ),
+            shown=(
+                ShownField(N_("File"), "original_name"),
+                ShownField(N_("SHA-256"), "sha256"),
+                ShownField(N_("Taken"), "taken_at"),
+                ShownField(N_("Camera"), "camera"),
+                ShownField(N_("Size"), "width", "photo_size"),
+                ShownField(N_("Caption"), "caption"),
+            ),
             search=SearchDocument(
                 slot=4,
                 title="caption",
@@ -562,6 +590,13 @@ KINDS: dict[str, RecordKind] = {
                 name=("name", "name_key"),
                 of_team="id IN (SELECT member_id FROM team_membership WHERE team_id = ?)",
             ),
+            shown=(
+                ShownField(N_("Name"), "name"),
+                ShownField(N_("Honours"), "honours", "honours"),
+                ShownField(N_("Specialty"), "specialty"),
+                ShownField(N_("Employer"), "employer"),
+                ShownField(N_("Phone"), "phone"),
+            ),
             search=SearchDocument(slot=1, title="name", body=("honours", "specialty")),
         ),
         RecordKind(
@@ -603,6 +638,14 @@ KINDS: dict[str, RecordKind] = {
                 default_sort=("name", False),
                 filter_fields=("name", "parent_union", "description"),
                 name=("name", "name_key"),
+            ),
+            shown=(
+                ShownField(N_("Name"), "name"),
+                ShownField(N_("Category"), "category", "enum", "team_category"),
+                ShownField(N_("Union"), "parent_union"),
+                ShownField(N_("Description"), "description"),
+                ShownField(N_("Expertise"), "expertise", "join", "、"),
+                ShownField(N_("Member"), "members", "team_members"),
             ),
             search=SearchDocument(
                 slot=0, title="name", body=("description", "expertise", "parent_union")
@@ -659,6 +702,20 @@ KINDS: dict[str, RecordKind] = {
                 filter_fields=("title", "category", "problem", "tags"),
                 name=("title", "title_key"),
                 of_team="team_id = ?",
+            ),
+            shown=(
+                ShownField(N_("Title"), "title"),
+                ShownField(N_("Team"), "team_id", "ref", "team"),
+                ShownField(N_("Authors"), "author_ids", "refs", "member"),
+                ShownField(N_("Category"), "category"),
+                ShownField(N_("Problem"), "problem"),
+                ShownField(N_("Season"), "season"),
+                ShownField(N_("Materials and tools"), "materials", "join", "、"),
+                ShownField(N_("Key points"), "key_points", "join", "；"),
+                ShownField(N_("Step {n}"), "steps", "steps"),
+                ShownField(N_("Safety notes"), "safety_notes", "join", "；"),
+                ShownField(N_("Common mistakes"), "common_mistakes", "join", "；"),
+                ShownField(N_("Tags"), "tags", "join", "、"),
             ),
             search=SearchDocument(
                 slot=2,
@@ -731,6 +788,21 @@ KINDS: dict[str, RecordKind] = {
                 of_guide="id IN (SELECT session_id FROM session_guide WHERE guide_id = ?)",
                 dated_by="starts_at",
                 zone_column="time_zone",
+            ),
+            shown=(
+                ShownField(N_("Date"), "starts_at", "session_when"),
+                ShownField(N_("Time zone"), "time_zone", "time_zone"),
+                ShownField(N_("Venue"), "venue"),
+                ShownField(N_("Theme"), "theme"),
+                ShownField(N_("Hosts"), "host_organisations", "join", "、"),
+                ShownField(N_("Teams"), "team_ids", "refs", "team"),
+                ShownField(N_("Present"), "attendees", "attendees"),
+                ShownField(N_("Participants"), "groups", "groups"),
+                ShownField(N_("Agenda"), "agenda", "agenda"),
+                ShownField(N_("Guide"), "guide_ids", "ref_lines", "guide"),
+                ShownField(N_("Feedback"), "feedback", "feedback"),
+                ShownField(N_("Follow-up"), "follow_ups", "lines"),
+                ShownField(N_("Photos"), "photo_ids", "count"),
             ),
             search=SearchDocument(
                 slot=3,

@@ -290,3 +290,57 @@ def test_every_field_a_search_document_declares_is_found(empty_library: Library)
     # Fields a document does not declare are not searchable (a member's notes stay private).
     assert search.search(empty_library, full["member"]["notes"]) == []
     assert search.verify_index(empty_library).ok
+
+
+def test_every_shown_line_names_a_field_of_the_record_and_a_known_format() -> None:
+    from desktop_app.services.describe import ENUM_LABELS, FORMATS
+
+    full = _full_dicts()
+    for name, spec in KINDS.items():
+        assert spec.shown, name
+        for line in spec.shown:
+            assert line.field in full[name], (name, line.field)
+            assert line.format in FORMATS, (name, line.format)
+            assert line.label in MSGIDS, line.label
+            if line.format in ("ref", "refs", "ref_lines"):
+                assert (line.field, line.arg) in spec.references, (name, line.field)
+            if line.format == "enum":
+                assert line.arg in ENUM_LABELS
+
+
+def test_show_reads_every_kind_with_names_for_references(empty_library: Library) -> None:
+    """`jiangxin show` of a record with every field filled: each declared line is there, and
+    a reference reads as the name of what it points to, never its id."""
+    from desktop_app.services.describe import describe
+
+    full = _full_dicts()
+    with empty_library.transaction() as s:
+        for name in KIND_ORDER:
+            obj = KINDS[name].model(id=full[name]["id"])
+            KINDS[name].assign(obj, full[name], contacts=True)
+            s.add(obj)
+    member_name, team_name = full["member"]["name"], full["team"]["name"]
+    for name, spec in KINDS.items():
+        lines = describe(empty_library, name, full[name])
+        labels = [label for label, _value in lines]
+        assert labels[:2] == ["ID", "Revision"]
+        expected = [line.label.format(n=1) for line in spec.shown]
+        assert [lb for lb in labels[2:] if lb in expected] == [
+            lb for lb in expected if lb in labels
+        ]  # in the declared order
+        text = "\n".join(value for _label, value in lines[1:])
+        for rid in ("p1", "m1", "t1", "g1"):
+            assert rid not in text.split(), (name, rid)
+    session = dict(describe(empty_library, "session", full["session"]))
+    assert session["Teams"] == team_name
+    assert session["Present"].startswith(member_name)
+    assert session["Guide"] == full["guide"]["title"]
+    assert session["Photos"] == "1"
+    guide = dict(describe(empty_library, "guide", full["guide"]))
+    assert guide["Team"] == team_name and guide["Authors"] == member_name
+    assert guide["Step 1"] == full["guide"]["steps"][0]["text"]
+    photo = dict(describe(empty_library, "photo", full["photo"]))
+    assert photo["Size"] == "4×3, 10 B" and photo["SHA-256"] == "ab" * 32
+    team = dict(describe(empty_library, "team", full["team"]))
+    assert team["Category"] == "Education and training"
+    assert team["Member"] == f"{member_name}（Captain）"
