@@ -6,8 +6,9 @@ handful of ids that are on screen.
 
 These are plain SQL on the library's `sqlite3` reader, not SQLAlchemy: the window paints its
 first list before the ORM (about 300 ms to import) has loaded, and a list is a few fixed
-queries over known columns. The tests run every list, sort and filter against real libraries,
-so a renamed column fails them.
+queries over known columns. Which columns, filters and sorts each kind has is declared with
+the kind (`ListSpec` in storage/kinds.py); the tests run every list, sort and filter against
+real libraries, so a renamed column fails them.
 """
 
 from __future__ import annotations

@@ -134,8 +134,11 @@ class SearchDocument:
     children: tuple[SearchChild, ...] = ()
     label_fields: tuple[str, ...] = ()  # further fields `label` reads
     # How a hit is named in result lists, from the fields read (field -> stored value); None:
-    # the title. Stored in the index (see searchindex.display_label for sessions').
+    # the title. Stored in the index as it is made here...
     label: Callable[[dict[str, Any]], str] | None = None
+    # ... and shown through this, when the stored label is not the text shown (a session's
+    # date is shown at its place, in the laptop's language).
+    shown_label: Callable[[str], str] | None = None
 
     def fields_read(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((self.title, *self.body, *self.label_fields)))
@@ -457,8 +460,23 @@ def _stored_utc_iso(value: Any) -> str:
 
 
 def _session_search_label(row: dict[str, Any]) -> str:
-    # "<UTC time>|<zone>\t<theme>": shown with the date at the place (display_label).
+    # "<UTC time>|<zone>\t<theme>": shown with the date at the place (_session_shown_label).
     return f"{_stored_utc_iso(row['starts_at'])}|{row['time_zone']}\t{row['theme'] or row['venue']}"
+
+
+def _session_shown_label(label: str) -> str:
+    """A session's stored search label as shown: its date at the place, then its theme.
+    (Labels indexed before sessions had zones have none: they are Beijing times, as schema
+    0006 decided.)"""
+    if "\t" not in label:
+        return label
+    stamp, theme = label.split("\t", 1)
+    stamp, _sep, zone_name = stamp.partition("|")
+    try:
+        when = in_zone(datetime.fromisoformat(stamp).replace(tzinfo=UTC), zone_name or DEFAULT_ZONE)
+    except ValueError:
+        return theme
+    return f"{when:%Y-%m-%d} {theme}".strip()
 
 
 def _agenda_line(row: tuple[Any, ...]) -> str:
@@ -817,6 +835,7 @@ KINDS: dict[str, RecordKind] = {
                 ),
                 label_fields=("starts_at", "time_zone", "venue"),
                 label=_session_search_label,
+                shown_label=_session_shown_label,
             ),
         ),
     )

@@ -25,13 +25,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, String, TextualSelect, event, text
 from sqlalchemy.orm import Session
 
-from desktop_app.core.timezones import DEFAULT_ZONE, in_zone
 from desktop_app.storage.kinds import DISPLAY_ORDER
 from desktop_app.storage.kinds import KINDS as RECORD_KINDS
 from desktop_app.storage.searchtext import (
@@ -99,20 +97,10 @@ def _strings(value: Any) -> list[str]:
 
 
 def display_label(kind: str, label: str) -> str:
-    """A stored label as shown: sessions get their date at the place in front of the theme.
-
-    The label stores "<UTC time>|<zone>\t<theme>" (labels indexed before sessions had zones
-    have no zone: their sessions are in Beijing time, as schema 0006 decided).
-    """
-    if kind != "session" or "\t" not in label:
-        return label
-    stamp, theme = label.split("\t", 1)
-    stamp, _sep, zone_name = stamp.partition("|")
-    try:
-        when = in_zone(datetime.fromisoformat(stamp).replace(tzinfo=UTC), zone_name or DEFAULT_ZONE)
-    except ValueError:
-        return theme
-    return f"{when:%Y-%m-%d} {theme}".strip()
+    """A stored label as shown, as the kind's search document says (a session's date at its
+    place in front of its theme)."""
+    shown = RECORD_KINDS[kind].search_document.shown_label
+    return label if shown is None else shown(label)
 
 
 def _in_list(n: int) -> str:
