@@ -11,15 +11,8 @@ from desktop_app.services.demo import fill_demo
 from desktop_app.services.describe import describe, with_place_times
 from desktop_app.services.integrity import check_database_file, check_library
 from desktop_app.services.records import get_record, record_to_dict
+from desktop_app.storage.kinds import DISPLAY_ORDER, LIST_NAMES
 from desktop_app.storage.library import Library
-
-KINDS_PLURAL = {
-    "teams": "team",
-    "members": "member",
-    "guides": "guide",
-    "sessions": "session",
-    "photos": "photo",
-}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,13 +23,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("list", help=_("list records of one kind"))
-    p.add_argument("kind", choices=list(KINDS_PLURAL))
+    p.add_argument("kind", choices=list(LIST_NAMES))
     p.add_argument("--filter", default="", help=_("only records containing these words"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_list)
 
     p = sub.add_parser("show", help=_("show one record in full"))
-    p.add_argument("kind", choices=list(KINDS_PLURAL.values()))
+    p.add_argument("kind", choices=list(DISPLAY_ORDER))
     p.add_argument("id", help=_("record id (a unique prefix of 8+ characters is enough)"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_show)
@@ -75,28 +68,17 @@ def cmd_init(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
-    kind = KINDS_PLURAL[args.kind]
+    kind = LIST_NAMES[args.kind]
     with ctx.open_library() as library:
         rows = listing.list_rows(library, kind, listing.ListFilter(text=args.filter))
     if args.json:
-        if kind == "session":
-            # Machines get the instant with the place's offset, not the display text.
-            rows = [
-                {k: r["starts_at_iso"] if k == "starts_at" else v for k, v in r.items()}
-                for r in rows
-            ]
-            for row in rows:
-                del row["starts_at_iso"]
-        print_json(rows)
+        # Machines get e.g. a session's instant with the place's offset, not the display text.
+        print_json([listing.machine_row(kind, row) for row in rows])
         return 0
     columns = listing.COLUMNS[kind]
     headers = ["ID", *[_(c.title) for c in columns]]
-    keys = ["id", *[c.key for c in columns]]
-    if kind == "team":
-        keys[keys.index("category")] = "category_label"
     table = [
-        [str(row.get(k, ""))[:8] if k == "id" else str(row.get(k, "")) for k in keys]
-        for row in rows
+        [str(row["id"])[:8], *[str(listing.display_value(c, row)) for c in columns]] for row in rows
     ]
     print_table(headers, table)
     return 0

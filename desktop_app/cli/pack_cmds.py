@@ -6,11 +6,13 @@ import argparse
 import sqlite3
 from pathlib import Path
 
-from desktop_app.cli.common import CliContext, print_json, print_table
+from desktop_app.cli.common import CliContext, display_width, print_json, print_table
 from desktop_app.core.i18n import _, pgettext
 from desktop_app.core.writefail import user_error_for
 from desktop_app.services import backup as backup_service
 from desktop_app.services import merge, packs
+from desktop_app.services.labels import kind_label
+from desktop_app.storage.kinds import KINDS
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -105,6 +107,7 @@ def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def print_report(report: packs.ImportReport) -> None:
+    kind_width = max(display_width(kind_label(k)) for k in KINDS)
     heading = (
         _("Importing {path} would change:") if report.dry_run else _("Imported from “{name}”:")
     )
@@ -119,7 +122,9 @@ def print_report(report: packs.ImportReport) -> None:
         print(f"{title}: {len(items)}")
         for item in items:
             reason = f" — {item.reason}" if item.reason else ""
-            print(f"  {item.kind:8} {item.id[:8]}  {item.label}{reason}")
+            kind = kind_label(item.kind)
+            pad = " " * max(0, kind_width - display_width(kind))
+            print(f"  {kind}{pad} {item.id[:8]}  {item.label}{reason}")
     print(_("Unchanged: {n}").format(n=report.unchanged))
     if report.new_photo_files:
         print(

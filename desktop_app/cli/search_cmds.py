@@ -11,6 +11,7 @@ from desktop_app.core import paths
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
 from desktop_app.services import search
+from desktop_app.services.labels import kind_label_plural
 
 ANSI_ON = "\033[1;4m"  # bold underline: readable on light and dark terminals
 ANSI_OFF = "\033[0m"
@@ -75,7 +76,7 @@ def cmd_search(ctx: CliContext, args: argparse.Namespace) -> int:
     tty = sys.stdout.isatty()
     on, off = (ANSI_ON, ANSI_OFF) if tty else ("[", "]")
     for kind, group in search.group_by_kind(hits).items():
-        print(f"{_(search.KIND_LABELS[kind])} ({len(group)})")
+        print(f"{kind_label_plural(kind)} ({len(group)})")
         for hit in group:
             print(f"  {hit.id[:8]}  {hit.title}")
             snippet = search.strip_marks(hit.snippet, on, off).replace("\n", " ")

@@ -5,9 +5,10 @@ SQLite's online backup API (one consistent snapshot even while another connectio
 then the photos that snapshot refers to are added. The photo store only ever gains files, so
 every photo the snapshot names is there. The snapshot and the zip being written sit beside the
 destination (same disk) as `.jiangxin-backup-<pid>-…` files, never in a shared temporary
-folder; what a killed backup left there is removed by the next backup to that folder.
-`restore_backup` unpacks into a new or empty folder,
-checking every file's hash, and opens the result as a library (migrating an older one).
+folder. `restore_backup` unpacks into a hidden folder beside a new or empty folder, checking
+every file's hash, and opens the result as a library (migrating an older one). What a killed
+backup or restore left is removed at the next start of a library, a backup or a restore
+(`core/leftovers.py`), and by the next backup or restore in the same folder.
 
 Automatic backups (`automatic_backup`) copy only the database into the library's `backups/`
 folder, before a pack import changes records: imports only add photo files, so the database
@@ -22,7 +23,6 @@ import errno
 import hashlib
 import json
 import os
-import re
 import shutil
 import sqlite3
 import tempfile
@@ -35,13 +35,12 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from desktop_app import __version__
-from desktop_app.core import paths
+from desktop_app.core import leftovers, paths
 from desktop_app.core.errors import ImportRejectedError, LibraryError, UserError
 from desktop_app.core.fsutil import (
     atomic_writer,
     check_destination,
     fsync_dir,
-    pid_alive,
     writing_to,
 )
 from desktop_app.core.i18n import _
@@ -108,11 +107,17 @@ def create_backup(
     if target.suffix.lower() != ".zip":
         target = target.with_name(target.name + ".zip")
     check_destination(target, libraries=[library.root])
+    leftovers.clean_noted()
     target.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(target.parent)
+    leftovers.remove_backup_leftovers(target.parent)
+    with leftovers.working_in(target.parent):
+        return _create_backup(library, target, progress)
+
+
+def _create_backup(library: Library, target: Path, progress: Progress) -> BackupResult:
     # The snapshot (members' phone numbers included) is made beside the destination, on the
     # same disk, under a name that says what it is: never in a shared temporary folder.
-    stem = f"{LEFTOVER_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    stem = f"{leftovers.BACKUP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
     snapshot = target.parent / f"{stem}.sqlite3"
     try:
         try:
@@ -188,30 +193,6 @@ def create_backup(
     return BackupResult(target, len(photos), target.stat().st_size)
 
 
-# Files a backup writes beside its destination while it runs: the database snapshot
-# (`<prefix><pid>-<random>.sqlite3`, while copied `.sqlite3.part`) and the zip being
-# written (`<prefix><pid>-<random>.<random>.part`).
-LEFTOVER_PREFIX = ".jiangxin-backup-"
-_LEFTOVER_RE = re.compile(re.escape(LEFTOVER_PREFIX) + r"(\d+)-[0-9a-f]{8}\..*")
-
-
-def remove_leftovers(folder: Path) -> list[Path]:
-    """Remove what killed backups left in `folder` (files of processes that are gone)."""
-    removed: list[Path] = []
-    try:
-        names = [p for p in folder.iterdir() if p.name.startswith(LEFTOVER_PREFIX)]
-    except OSError:
-        return removed
-    for path in names:
-        match = _LEFTOVER_RE.fullmatch(path.name)
-        if match is None or not path.is_file() or pid_alive(int(match.group(1))):
-            continue
-        with contextlib.suppress(OSError):
-            path.unlink()
-            removed.append(path)
-    return removed
-
-
 def _add_file(zf: zipfile.ZipFile, source: Path, name: str, *, compress: bool) -> dict[str, object]:
     digest = hashlib.sha256()
     size = 0
@@ -249,7 +230,7 @@ def read_backup_manifest(zf: SafeZip) -> dict[str, object]:
     return manifest
 
 
-STAGING_PREFIX = ".jiangxin-restore-"
+STAGING_PREFIX = leftovers.RESTORE_PREFIX
 
 
 def _ours(entry: Path) -> bool:
@@ -282,6 +263,12 @@ def restore_backup(source: Path, target_dir: Path, *, progress: Progress | None 
     progress = progress or NullProgress()
     target_dir = Path(target_dir).absolute()
     _check_target(target_dir)
+    leftovers.clean_noted()
+    with leftovers.working_in(_staging_parent(target_dir)):
+        return _restore_backup(source, target_dir, progress)
+
+
+def _restore_backup(source: Path, target_dir: Path, progress: Progress) -> Path:
     what = _("backup")
     with open_safe_zip(Path(source), allowed=_backup_member_allowed, what=what) as zf:
         manifest = read_backup_manifest(zf)
@@ -290,7 +277,7 @@ def restore_backup(source: Path, target_dir: Path, *, progress: Progress | None 
         parent = _staging_parent(target_dir)
         try:
             parent.mkdir(parents=True, exist_ok=True)
-            _remove_abandoned_staging(parent)
+            leftovers.remove_abandoned_staging(parent)
             staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
             # Held while this restore runs: a later restore removes the folder of one that
             # was killed (its lock is free), never that of one still running.
@@ -323,22 +310,6 @@ def restore_backup(source: Path, target_dir: Path, *, progress: Progress | None 
             lock.release()
             Path(f"{staging}.lock").unlink(missing_ok=True)
     return target_dir
-
-
-def _remove_abandoned_staging(parent: Path) -> None:
-    """Remove what killed restores left beside their target: folders whose lock is free."""
-    for lock_path in parent.glob(f"{STAGING_PREFIX}*.lock"):
-        folder = lock_path.with_suffix("")
-        lock = FileLock(lock_path, timeout=0)
-        try:
-            lock.acquire()
-        except (Timeout, OSError):
-            continue  # a restore is still running there
-        try:
-            shutil.rmtree(folder, ignore_errors=True)
-        finally:
-            lock.release()
-            lock_path.unlink(missing_ok=True)
 
 
 def _unpack(zf: SafeZip, hashes: dict[str, str], staging: Path, progress: Progress) -> None:

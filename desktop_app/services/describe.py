@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from desktop_app.core.i18n import _
@@ -13,7 +14,7 @@ from desktop_app.services.labels import (
     TEAM_ROLE_LABELS,
     label,
 )
-from desktop_app.storage.kinds import parse_dt
+from desktop_app.storage.kinds import KINDS, ShownField, parse_dt
 from desktop_app.storage.library import Library
 
 
@@ -52,93 +53,130 @@ def with_place_times(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# --- how a field reads (the formats of kinds.ShownField) --------------------------------------
+# Each takes the library, the record dictionary and the line's declaration, and gives the
+# values of its lines (one for most; one per item for lists of things, possibly none).
+
+Format = Callable[[Library, dict[str, Any], ShownField], list[str]]
+ENUM_LABELS: dict[str, dict[str, str]] = {"team_category": TEAM_CATEGORY_LABELS}
+
+
+def _text(_library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    value = data.get(line.field)
+    return ["" if value is None else str(value)]
+
+
+def _join(_library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    return [line.arg.join(str(v) for v in data[line.field])]
+
+
+def _enum(_library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    return [label(ENUM_LABELS[line.arg], data[line.field])]
+
+
+def _ref(library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    rid = data.get(line.field) or ""
+    return [_names(library, line.arg, [rid] if rid else []).get(rid, "")]
+
+
+def _refs(library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    names = _names(library, line.arg, data[line.field])
+    return ["、".join(names.get(r, "") for r in data[line.field])]
+
+
+def _ref_lines(library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    names = _names(library, line.arg, data[line.field])
+    return [names.get(r, "") for r in data[line.field]]
+
+
+def _lines(_library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    return [str(v) for v in data[line.field]]
+
+
+def _count(_library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    return [str(len(data[line.field]))]
+
+
+def _honours(_library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    honours = [h["title"] + (f"（{h['year']}）" if h.get("year") else "") for h in data[line.field]]
+    return ["、".join(honours)]
+
+
+def _team_members(library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    rows = data[line.field]
+    names = _names(library, "member", [m["member_id"] for m in rows])
+    return [
+        f"{names.get(m['member_id'], '')}（{label(TEAM_ROLE_LABELS, m['role'])}）" for m in rows
+    ]
+
+
+def _steps(_library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    return [s["text"] for s in data[line.field]]
+
+
+def _attendees(library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    rows = data[line.field]
+    names = _names(library, "member", [a["member_id"] for a in rows])
+    return [
+        f"{names.get(a['member_id'], '')}（{label(SESSION_ROLE_LABELS, a['role'])}）{a['note']}"
+        for a in rows
+    ]
+
+
+def _groups(_library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    return [
+        g["name"] + (f" × {g['count']}" if g["count"] is not None else "") for g in data[line.field]
+    ]
+
+
+def _agenda(_library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    return [" ".join(filter(None, (a["time"], a["title"], a["leader"]))) for a in data[line.field]]
+
+
+def _feedback(_library: Library, data: dict[str, Any], line: ShownField) -> list[str]:
+    return [f"“{f['text']}” —— {f['speaker_role']}{f['speaker']}" for f in data[line.field]]
+
+
+def _session_when(_library: Library, data: dict[str, Any], _line: ShownField) -> list[str]:
+    return [session_when(data)]
+
+
+def _time_zone(_library: Library, data: dict[str, Any], _line: ShownField) -> list[str]:
+    zone_name = str(data.get("time_zone") or DEFAULT_ZONE)
+    return [zone_label(zone_name, parse_dt(data["starts_at"]))]
+
+
+def _photo_size(_library: Library, data: dict[str, Any], _line: ShownField) -> list[str]:
+    return [f"{data['width']}×{data['height']}, {data['byte_size']} B"]
+
+
+FORMATS: dict[str, Format] = {
+    "text": _text,
+    "join": _join,
+    "enum": _enum,
+    "ref": _ref,
+    "refs": _refs,
+    "ref_lines": _ref_lines,
+    "lines": _lines,
+    "count": _count,
+    "honours": _honours,
+    "team_members": _team_members,
+    "steps": _steps,
+    "attendees": _attendees,
+    "groups": _groups,
+    "agenda": _agenda,
+    "feedback": _feedback,
+    "session_when": _session_when,
+    "time_zone": _time_zone,
+    "photo_size": _photo_size,
+}
+
+
 def describe(library: Library, kind: str, data: dict[str, Any]) -> list[tuple[str, str]]:
-    """Human lines for `show`: field label and value, with references resolved to names."""
+    """Human lines for `show`: field label and value, with references resolved to names, as
+    the kind declares them (`RecordKind.shown`)."""
     lines: list[tuple[str, str]] = [("ID", data["id"]), (_("Revision"), str(data["revision"]))]
-    if kind == "team":
-        names = _names(library, "member", [m["member_id"] for m in data["members"]])
-        lines += [
-            (_("Name"), data["name"]),
-            (_("Category"), label(TEAM_CATEGORY_LABELS, data["category"])),
-            (_("Union"), data["parent_union"]),
-            (_("Description"), data["description"]),
-            (_("Expertise"), "、".join(data["expertise"])),
-        ]
-        lines += [
-            (
-                _("Member"),
-                f"{names.get(m['member_id'], '')}（{label(TEAM_ROLE_LABELS, m['role'])}）",
-            )
-            for m in data["members"]
-        ]
-    elif kind == "member":
-        honours = [
-            h["title"] + (f"（{h['year']}）" if h.get("year") else "") for h in data["honours"]
-        ]
-        lines += [
-            (_("Name"), data["name"]),
-            (_("Honours"), "、".join(honours)),
-            (_("Specialty"), data["specialty"]),
-            (_("Employer"), data["employer"]),
-            (_("Phone"), data["phone"]),
-        ]
-    elif kind == "guide":
-        team = _names(library, "team", [data["team_id"]] if data.get("team_id") else [])
-        authors = _names(library, "member", data["author_ids"])
-        lines += [
-            (_("Title"), data["title"]),
-            (_("Team"), team.get(data.get("team_id") or "", "")),
-            (_("Authors"), "、".join(authors.get(a, "") for a in data["author_ids"])),
-            (_("Category"), data["category"]),
-            (_("Problem"), data["problem"]),
-            (_("Season"), data["season"]),
-            (_("Materials and tools"), "、".join(data["materials"])),
-            (_("Key points"), "；".join(data["key_points"])),
-        ]
-        lines += [(_("Step {n}").format(n=i + 1), s["text"]) for i, s in enumerate(data["steps"])]
-        lines += [
-            (_("Safety notes"), "；".join(data["safety_notes"])),
-            (_("Common mistakes"), "；".join(data["common_mistakes"])),
-            (_("Tags"), "、".join(data["tags"])),
-        ]
-    elif kind == "session":
-        members = _names(library, "member", [a["member_id"] for a in data["attendees"]])
-        teams = _names(library, "team", data["team_ids"])
-        guides = _names(library, "guide", data["guide_ids"])
-        zone_name = str(data.get("time_zone") or DEFAULT_ZONE)
-        lines += [
-            (_("Date"), session_when(data)),
-            (_("Time zone"), zone_label(zone_name, parse_dt(data["starts_at"]))),
-            (_("Venue"), data["venue"]),
-            (_("Theme"), data["theme"]),
-            (_("Hosts"), "、".join(data["host_organisations"])),
-            (_("Teams"), "、".join(teams.get(t, "") for t in data["team_ids"])),
-        ]
-        for a in data["attendees"]:
-            role = label(SESSION_ROLE_LABELS, a["role"])
-            lines.append((_("Present"), f"{members.get(a['member_id'], '')}（{role}）{a['note']}"))
-        lines += [
-            (_("Participants"), g["name"] + (f" × {g['count']}" if g["count"] is not None else ""))
-            for g in data["groups"]
-        ]
-        lines += [
-            (_("Agenda"), " ".join(filter(None, (a["time"], a["title"], a["leader"]))))
-            for a in data["agenda"]
-        ]
-        lines += [(_("Guide"), guides.get(g, "")) for g in data["guide_ids"]]
-        lines += [
-            (_("Feedback"), f"“{f['text']}” —— {f['speaker_role']}{f['speaker']}")
-            for f in data["feedback"]
-        ]
-        lines += [(_("Follow-up"), f) for f in data["follow_ups"]]
-        lines.append((_("Photos"), str(len(data["photo_ids"]))))
-    elif kind == "photo":
-        lines += [
-            (_("File"), data["original_name"]),
-            ("SHA-256", data["sha256"]),
-            (_("Taken"), str(data["taken_at"] or "")),
-            (_("Camera"), data["camera"]),
-            (_("Size"), f"{data['width']}×{data['height']}, {data['byte_size']} B"),
-            (_("Caption"), data["caption"]),
-        ]
+    for line in KINDS[kind].shown:
+        for n, value in enumerate(FORMATS[line.format](library, data, line), start=1):
+            lines.append((_(line.label).format(n=n), value))
     return lines

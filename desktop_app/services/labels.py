@@ -1,4 +1,5 @@
-"""Display labels for the enumerations, translatable (used by the UI, CLI and handouts)."""
+"""Display labels for the enumerations and the record kinds, translatable (used by the UI, CLI
+and handouts)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 
 from desktop_app.core.i18n import N_, _
 from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
+from desktop_app.storage.kinds import KINDS
 
 TEAM_CATEGORY_LABELS: dict[str, str] = {
     TeamCategory.MANAGEMENT: N_("Comprehensive management"),
@@ -35,11 +37,15 @@ def label(table: dict[str, str], value: str, tr: Callable[[str], str] = _) -> st
     return tr(source) if source else value
 
 
-# What each kind of record is called in messages.
-KIND_NAMES = {
-    "team": N_("service team"),
-    "member": N_("member"),
-    "guide": N_("guide"),
-    "session": N_("field session"),
-    "photo": N_("photo"),
-}
+def kind_label(kind: str, tr: Callable[[str], str] = _) -> str:
+    """What one record of a kind is called in messages ("service team")."""
+    return tr(KINDS[kind].label)
+
+
+def kind_label_plural(kind: str, tr: Callable[[str], str] = _) -> str:
+    """What records of a kind are called as a heading ("Service teams")."""
+    return tr(KINDS[kind].label_plural)
+
+
+# What each kind of record is called in messages (declared with the kind: storage/kinds.py).
+KIND_NAMES: dict[str, str] = {name: spec.label for name, spec in KINDS.items()}

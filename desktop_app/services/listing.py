@@ -6,8 +6,9 @@ handful of ids that are on screen.
 
 These are plain SQL on the library's `sqlite3` reader, not SQLAlchemy: the window paints its
 first list before the ORM (about 300 ms to import) has loaded, and a list is a few fixed
-queries over known columns. The tests run every list, sort and filter against real libraries,
-so a renamed column fails them.
+queries over known columns. Which columns, filters and sorts each kind has is declared with
+the kind (`ListSpec` in storage/kinds.py); the tests run every list, sort and filter against
+real libraries, so a renamed column fails them.
 """
 
 from __future__ import annotations
@@ -23,84 +24,17 @@ from desktop_app.core.i18n import N_, _
 from desktop_app.core.timezones import from_wall_time, in_zone, iso_in_zone
 from desktop_app.services.labels import TEAM_CATEGORY_LABELS, label
 from desktop_app.storage import searchtext
+from desktop_app.storage.kinds import KINDS, ListColumn, ListSpec, RecordKind
 from desktop_app.storage.library import Library
 from desktop_app.storage.timestamps import from_db_text, to_db_text
 
-# Each kind's table (aggregates only: they carry id, revision and deleted_at).
-TABLES = {
-    "team": "service_team",
-    "member": "member",
-    "guide": "guide",
-    "session": "field_session",
-    "photo": "photo",
+# Each kind's list (columns, row values, filters, sort) is declared with the kind, in
+# storage/kinds.py; this module turns those declarations into SQL and display rows.
+COLUMNS: dict[str, list[ListColumn]] = {
+    name: list(spec.list_spec.columns) for name, spec in KINDS.items()
 }
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str  # marked with N_, translated by the caller
-    sort: str  # SQL expression to order by (over the kind's table)
-
-
-_PHOTO_COUNT = "(SELECT count(*) FROM session_photo sp WHERE sp.session_id = field_session.id)"
-# A session sorts by its first team's name (pinyin); ~80 ms for 20,000 sessions.
-_FIRST_TEAM_KEY = (
-    "(SELECT t.name_key FROM session_team st JOIN service_team t ON t.id = st.team_id"
-    " WHERE st.session_id = field_session.id ORDER BY st.position LIMIT 1)"
-)
-_MEMBER_COUNT = "(SELECT count(*) FROM team_membership tm WHERE tm.team_id = service_team.id)"
-
-COLUMNS: dict[str, list[Column]] = {
-    "team": [
-        Column("name", N_("Name"), "name_key"),  # pinyin order (storage/sortkeys.py)
-        Column("category", N_("Category"), "kind"),  # the column keeps its old name
-        Column("parent_union", N_("Union"), "parent_union"),
-        Column("members", N_("Members"), _MEMBER_COUNT),
-    ],
-    "member": [
-        Column("name", N_("Name"), "name_key"),
-        Column("honours", N_("Honours"), "honours"),
-        Column("specialty", N_("Specialty"), "specialty"),
-        Column("employer", N_("Employer"), "employer"),
-    ],
-    "guide": [
-        Column("title", N_("Title"), "title_key"),
-        Column("category", N_("Category"), "category"),
-        Column("season", N_("Season"), "season"),
-        Column("revision", N_("Revision"), "revision"),
-        Column("updated_at", N_("Updated"), "updated_at"),
-    ],
-    "session": [
-        Column("starts_at", N_("Date"), "starts_at"),
-        Column("venue", N_("Venue"), "venue"),
-        Column("theme", N_("Theme"), "theme"),
-        Column("teams", N_("Teams"), _FIRST_TEAM_KEY),
-        Column("photos", N_("Photos"), _PHOTO_COUNT),
-    ],
-    "photo": [
-        Column("original_name", N_("File"), "original_name"),
-        Column("taken_at", N_("Taken"), "taken_at"),
-        Column("caption", N_("Caption"), "caption"),
-        Column("size", N_("Size"), "byte_size"),
-    ],
-}
-
-DEFAULT_SORT = {
-    "team": ("name", False),
-    "member": ("name", False),
-    "guide": ("title", False),
-    "session": ("starts_at", True),  # newest first
-    "photo": ("taken_at", True),
-}
-
-# Columns searched by the simple list filter (the full-text search is its own service).
-FILTER_COLUMNS: dict[str, list[str]] = {
-    "team": ["name", "parent_union", "description"],
-    "member": ["name", "specialty", "employer", "honours"],
-    "guide": ["title", "category", "problem", "tags"],
-    "session": ["theme", "venue", "summary"],
-    "photo": ["original_name", "caption", "camera"],
+DEFAULT_SORT: dict[str, tuple[str, bool]] = {
+    name: spec.list_spec.default_sort for name, spec in KINDS.items()
 }
 
 
@@ -120,13 +54,11 @@ class ListFilter:
     fts: bool = False
 
 
-# Columns that hold JSON lists: only their values are searched, not the JSON around them
-# (`title`, `year` or `null` would otherwise match every member with an honour).
-JSON_FILTER_COLUMNS = frozenset({"honours", "tags"})
-
-
-def _like_term(column: str) -> str:
-    if column in JSON_FILTER_COLUMNS:
+def _like_term(spec: RecordKind, field: str) -> str:
+    column = spec.column(field)
+    # A list field is stored as JSON: only its values are searched, not the JSON around
+    # them (`title`, `year` or `null` would otherwise match every member with an honour).
+    if field in spec.list_fields:
         return (
             f"EXISTS (SELECT 1 FROM json_tree(CASE WHEN json_valid({column}) THEN {column} "
             "ELSE '[]' END) WHERE atom IS NOT NULL AND CAST(atom AS TEXT) LIKE ? ESCAPE '\\')"
@@ -140,21 +72,21 @@ def _like_pattern(word: str) -> str:
 
 
 def _day_range(
-    zones: Sequence[str], first: date | None, last: date | None
+    lst: ListSpec, zones: Sequence[str], first: date | None, last: date | None
 ) -> tuple[str, list[Any]]:
     """A WHERE term for sessions whose local date is in [first, last]: one UTC range per zone
     the library's sessions use (a handful), so each is a range on the starts_at index."""
     parts: list[str] = []
     params: list[Any] = []
     for zone_name in zones:
-        part = ["time_zone = ?"]
+        part = [f"{lst.zone_column} = ?"]
         params.append(zone_name)
         if first is not None:
-            part.append("starts_at >= ?")
+            part.append(f"{lst.dated_by} >= ?")
             params.append(to_db_text(from_wall_time(datetime.combine(first, time()), zone_name)))
         if last is not None:
             end = datetime.combine(last + timedelta(days=1), time())
-            part.append("starts_at < ?")
+            part.append(f"{lst.dated_by} < ?")
             params.append(to_db_text(from_wall_time(end, zone_name)))
         parts.append("(" + " AND ".join(part) + ")")
     return ("(" + " OR ".join(parts) + ")" if parts else "0"), params
@@ -164,6 +96,8 @@ def _conditions(
     kind: str, flt: ListFilter, zones: Sequence[str] = ()
 ) -> tuple[list[str], list[Any]]:
     """WHERE terms (ANDed) and their parameters (`zones`: the sessions' zones, for days)."""
+    spec = KINDS[kind]
+    lst = spec.list_spec
     terms = ["deleted_at IS NULL"]
     params: list[Any] = []
     if flt.fts and flt.text.strip():
@@ -174,45 +108,26 @@ def _conditions(
             terms.append(f"id IN ({searchtext.matching_ids_sql()})")
             params += [expression, kind]
     for word in [] if flt.fts else flt.text.split():
-        likes = [_like_term(col) for col in FILTER_COLUMNS[kind]]
+        likes = [_like_term(spec, field) for field in lst.filter_fields]
         terms.append("(" + " OR ".join(likes) + ")")
         params += [_like_pattern(word)] * len(likes)
-    if flt.team_id and kind == "session":
-        terms.append("id IN (SELECT session_id FROM session_team WHERE team_id = ?)")
+    if flt.team_id and lst.of_team:
+        terms.append(lst.of_team)
         params.append(flt.team_id)
-    if flt.team_id and kind == "guide":
-        terms.append("team_id = ?")
-        params.append(flt.team_id)
-    if flt.team_id and kind == "member":
-        terms.append("id IN (SELECT member_id FROM team_membership WHERE team_id = ?)")
-        params.append(flt.team_id)
-    if flt.guide_id and kind == "session":
-        terms.append("id IN (SELECT session_id FROM session_guide WHERE guide_id = ?)")
+    if flt.guide_id and lst.of_guide:
+        terms.append(lst.of_guide)
         params.append(flt.guide_id)
-    if kind == "session" and flt.date_from is not None:
-        terms.append("starts_at >= ?")
+    if lst.dated_by and flt.date_from is not None:
+        terms.append(f"{lst.dated_by} >= ?")
         params.append(to_db_text(flt.date_from))
-    if kind == "session" and flt.date_to is not None:
-        terms.append("starts_at < ?")
+    if lst.dated_by and flt.date_to is not None:
+        terms.append(f"{lst.dated_by} < ?")
         params.append(to_db_text(flt.date_to))
-    if kind == "session" and (flt.first_day is not None or flt.last_day is not None):
-        term, more = _day_range(zones, flt.first_day, flt.last_day)
+    if lst.dated_by and (flt.first_day is not None or flt.last_day is not None):
+        term, more = _day_range(lst, zones, flt.first_day, flt.last_day)
         terms.append(term)
         params += more
     return terms, params
-
-
-# The columns `fetch_rows` reads for each kind.
-FETCH_COLUMNS: dict[str, list[str]] = {
-    "team": ["id", "revision", "deleted_at", "name", "kind", "parent_union"],
-    "member": ["id", "revision", "deleted_at", "name", "honours", "specialty", "employer"],
-    "guide": ["id", "revision", "deleted_at", "title", "category", "season", "updated_at"],
-    "session": ["id", "revision", "deleted_at", "starts_at", "venue", "theme", "time_zone"],
-    "photo": [
-        "id", "revision", "deleted_at", "original_name", "taken_at", "caption", "width",
-        "height", "sha256",
-    ],
-}  # fmt: skip
 
 
 def list_ids(
@@ -224,21 +139,23 @@ def list_ids(
     descending: bool | None = None,
 ) -> list[str]:
     """Ids of the live records of `kind` matching the filter, in display order."""
-    default_key, default_desc = DEFAULT_SORT[kind]
+    spec = KINDS[kind]
+    lst = spec.list_spec
+    default_key, default_desc = lst.default_sort
     key = sort or default_key
     desc = default_desc if descending is None else descending
-    column = next((c for c in COLUMNS[kind] if c.key == key), COLUMNS[kind][0])
+    column = next((c for c in lst.columns if c.key == key), lst.columns[0])
     direction = "DESC" if desc else "ASC"
     flt = flt or ListFilter()
     zones: list[str] = []
-    if kind == "session" and (flt.first_day is not None or flt.last_day is not None):
-        sql = "SELECT DISTINCT time_zone FROM field_session WHERE deleted_at IS NULL"
+    if lst.dated_by and (flt.first_day is not None or flt.last_day is not None):
+        sql = f"SELECT DISTINCT {lst.zone_column} FROM {spec.table} WHERE deleted_at IS NULL"
         zones = [str(z) for (z,) in library.reader().execute(sql)]
     terms, params = _conditions(kind, flt, zones)
     # Ties broken by id in the same direction, so an index on (sort column, id) serves both
     # directions without a temporary sort.
     sql = (
-        f"SELECT id FROM {TABLES[kind]} WHERE {' AND '.join(terms)}"
+        f"SELECT id FROM {spec.table} WHERE {' AND '.join(terms)}"
         f" ORDER BY {column.sort} {direction}, id {direction}"
     )
     return [row[0] for row in library.reader().execute(sql, params)]
@@ -300,80 +217,89 @@ def _counts(conn: sqlite3.Connection, table: str, key: str, ids: list[str]) -> d
     return {str(k): int(n) for k, n in conn.execute(sql, ids)}
 
 
+def _team_names(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
+    """Each session's teams in order; a team deleted since is still named (marked), never
+    left out or shown as an id."""
+    names: dict[str, list[str]] = {}
+    for sid, name, team_deleted in conn.execute(
+        "SELECT st.session_id, t.name, t.deleted_at IS NOT NULL FROM session_team st"
+        " JOIN service_team t ON t.id = st.team_id"
+        f" WHERE st.session_id IN ({_in(ids)}) ORDER BY st.position",
+        ids,
+    ):
+        names.setdefault(sid, []).append(mark_deleted(name) if team_deleted else name)
+    return {sid: "、".join(parts) for sid, parts in names.items()}
+
+
+def _pixels(width: Any, height: Any) -> str:
+    return f"{width}×{height}"
+
+
+# How a row value is made from its stored column(s) (see kinds.RowValue); counts and team
+# names are fetched for the whole page in `fetch_rows`.
+_FORMATS: dict[str, Callable[..., Any]] = {
+    "text": lambda value: value,
+    "local_time": _format_dt,
+    "place_time": _format_dt,
+    "place_iso": _iso_at_place,
+    "honour_titles": _honour_titles,
+    "team_category": lambda value: label(TEAM_CATEGORY_LABELS, value),
+    "pixels": _pixels,
+}
+_PER_PAGE = {"count", "team_names"}
+
+
 def fetch_rows(library: Library, kind: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Display rows for the given ids (missing or deleted ids are left out)."""
     if not ids:
         return {}
     ids = list(ids)
     conn = library.reader()
-    names = FETCH_COLUMNS[kind]
-    sql = f"SELECT {', '.join(names)} FROM {TABLES[kind]} WHERE id IN ({_in(ids)})"
-    records = [dict(zip(names, values, strict=True)) for values in conn.execute(sql, ids)]
-    counts: dict[str, int] = {}
-    team_names: dict[str, list[str]] = {}
-    if kind == "team":
-        counts = _counts(conn, "team_membership", "team_id", ids)
-    elif kind == "session":
-        counts = _counts(conn, "session_photo", "session_id", ids)
-        # A team deleted since is still named (marked), never left out or shown as an id.
-        for sid, name, team_deleted in conn.execute(
-            "SELECT st.session_id, t.name, t.deleted_at IS NOT NULL FROM session_team st"
-            " JOIN service_team t ON t.id = st.team_id"
-            f" WHERE st.session_id IN ({_in(ids)}) ORDER BY st.position",
-            ids,
-        ):
-            team_names.setdefault(sid, []).append(mark_deleted(name) if team_deleted else name)
-    elif kind == "guide":
-        counts = _counts(conn, "guide_step", "guide_id", ids)
+    spec = KINDS[kind]
+    values = spec.list_spec.rows
+    read = ["id", "revision", "deleted_at"]
+    for value in values:
+        if value.format not in _PER_PAGE:
+            read += [spec.column(f) for f in value.source.split(",")]
+    names = list(dict.fromkeys(read))
+    sql = f"SELECT {', '.join(names)} FROM {spec.table} WHERE id IN ({_in(ids)})"
+    records = [dict(zip(names, row, strict=True)) for row in conn.execute(sql, ids)]
+    per_page: dict[str, dict[str, Any]] = {}
+    for value in values:
+        if value.format == "count":
+            table, key = value.source.split(".")
+            per_page[value.key] = _counts(conn, table, key, ids)
+        elif value.format == "team_names":
+            per_page[value.key] = _team_names(conn, ids)
     rows: dict[str, dict[str, Any]] = {}
     for obj in records:
         if obj["deleted_at"] is not None:
             continue
         rid = obj["id"]
         row: dict[str, Any] = {"id": rid, "revision": obj["revision"]}
-        if kind == "team":
-            row.update(
-                name=obj["name"],
-                category=obj["kind"],
-                category_label=label(TEAM_CATEGORY_LABELS, obj["kind"]),
-                parent_union=obj["parent_union"],
-                members=counts.get(rid, 0),
-            )
-        elif kind == "member":
-            row.update(
-                name=obj["name"],
-                honours=_honour_titles(obj["honours"]),
-                specialty=obj["specialty"],
-                employer=obj["employer"],
-            )
-        elif kind == "guide":
-            row.update(
-                title=obj["title"],
-                category=obj["category"],
-                season=obj["season"],
-                steps=counts.get(rid, 0),
-                updated_at=_format_dt(obj["updated_at"]),
-            )
-        elif kind == "session":
-            row.update(
-                starts_at=_format_dt(obj["starts_at"], obj["time_zone"]),
-                starts_at_iso=_iso_at_place(obj["starts_at"], obj["time_zone"]),
-                time_zone=obj["time_zone"],
-                venue=obj["venue"],
-                theme=obj["theme"],
-                teams="、".join(team_names.get(rid, [])),
-                photos=counts.get(rid, 0),
-            )
-        elif kind == "photo":
-            row.update(
-                original_name=obj["original_name"],
-                taken_at=_format_dt(obj["taken_at"]),
-                caption=obj["caption"],
-                size=f"{obj['width']}×{obj['height']}",
-                sha256=obj["sha256"],
-            )
+        for value in values:
+            if value.format in _PER_PAGE:
+                row[value.key] = per_page[value.key].get(rid, 0 if value.format == "count" else "")
+            else:
+                args = [obj[spec.column(f)] for f in value.source.split(",")]
+                row[value.key] = _FORMATS[value.format](*args)
         rows[rid] = row
     return rows
+
+
+def display_value(column: ListColumn, row: dict[str, Any]) -> Any:
+    """What a list column shows for a row (a team's category as its label)."""
+    return row.get(column.shown_key, "")
+
+
+def machine_row(kind: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A display row for scripts (`list --json`): each column's machine value under its key
+    (a session's time with its place's offset) and no helper keys."""
+    out = dict(row)
+    for column in COLUMNS[kind]:
+        if column.machine:
+            out[column.key] = out.pop(column.machine)
+    return out
 
 
 def list_rows(library: Library, kind: str, flt: ListFilter | None = None) -> list[dict[str, Any]]:
@@ -387,11 +313,9 @@ def list_rows(library: Library, kind: str, flt: ListFilter | None = None) -> lis
     return rows
 
 
-# kind -> (name column, its pinyin sort key)
+# kind -> (name column, its pinyin sort key), for the kinds that are named in pickers
 NAME_COLUMNS: dict[str, tuple[str, str]] = {
-    "team": ("name", "name_key"),
-    "member": ("name", "name_key"),
-    "guide": ("title", "title_key"),
+    name: spec.list_spec.name for name, spec in KINDS.items() if spec.list_spec.name
 }
 
 
@@ -399,7 +323,9 @@ def display_names(library: Library, kind: str) -> dict[str, str]:
     """id -> name (title for guides) of every live record in pinyin order: for pickers and
     filter combos, in one query of two columns however large the library is."""
     column, key = NAME_COLUMNS[kind]
-    sql = f"SELECT id, {column} FROM {TABLES[kind]} WHERE deleted_at IS NULL ORDER BY {key}, id"
+    sql = (
+        f"SELECT id, {column} FROM {KINDS[kind].table} WHERE deleted_at IS NULL ORDER BY {key}, id"
+    )
     return {str(rid): str(name or "") for rid, name in library.reader().execute(sql)}
 
 
@@ -444,7 +370,7 @@ def reference_names(library: Library, kind: str, ids: Sequence[str]) -> dict[str
     column, _key = NAME_COLUMNS[kind]
     # json_each takes the whole list as one parameter: no limit on the number of ids.
     sql = (
-        f"SELECT id, {column}, deleted_at IS NOT NULL FROM {TABLES[kind]}"
+        f"SELECT id, {column}, deleted_at IS NOT NULL FROM {KINDS[kind].table}"
         " WHERE id IN (SELECT value FROM json_each(?))"
     )
     found = {

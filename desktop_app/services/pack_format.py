@@ -111,6 +111,16 @@ def sha256_bytes(data: bytes) -> str:
 # --- the safe archive -------------------------------------------------------------------------
 
 
+SHOWN_NAME_CHARS = 80
+
+
+def shown_name(name: str) -> str:
+    """A member name from an untrusted zip as it may appear in a one-sentence message: line
+    breaks and other unprintable characters escaped ("\\n"), cut to `SHOWN_NAME_CHARS`."""
+    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in name)
+    return shown if len(shown) <= SHOWN_NAME_CHARS else shown[: SHOWN_NAME_CHARS - 1] + "…"
+
+
 def _unsafe_name(name: str) -> bool:
     if not name or "\\" in name or "\x00" in name:
         return True
@@ -191,14 +201,14 @@ class SafeZip:
             if _unsafe_name(name.rstrip("/")):
                 raise reject(
                     _("The {what} contains an unsafe file path “{name}”; it was refused.").format(
-                        what=self.what, name=name
+                        what=self.what, name=shown_name(name)
                     )
                 )
             mode = info.external_attr >> 16
             if info.create_system == 3 and stat.S_ISLNK(mode):
                 raise reject(
                     _("The {what} contains a symbolic link “{name}”; it was refused.").format(
-                        what=self.what, name=name
+                        what=self.what, name=shown_name(name)
                     )
                 )
             if info.is_dir():
@@ -212,24 +222,24 @@ class SafeZip:
                     _(
                         "The file “{name}” in the {what} uses a kind of compression Jiangxin "
                         "does not read; it was refused."
-                    ).format(name=name, what=self.what)
+                    ).format(name=shown_name(name), what=self.what)
                 )
             if not self._allowed(name):
                 raise reject(
                     _("The {what} contains an unexpected file “{name}”; it was refused.").format(
-                        what=self.what, name=name
+                        what=self.what, name=shown_name(name)
                     )
                 )
             if name in members:
                 raise reject(
                     _("The {what} contains “{name}” twice; it was refused.").format(
-                        what=self.what, name=name
+                        what=self.what, name=shown_name(name)
                     )
                 )
             if info.file_size > limits.max_member_size:
                 raise reject(
                     _("The file “{name}” in the {what} is too large.").format(
-                        name=name, what=self.what
+                        name=shown_name(name), what=self.what
                     )
                 )
             if info.file_size > limits.ratio_floor and (
@@ -239,7 +249,7 @@ class SafeZip:
                     _(
                         "The {what} looks like a zip bomb (“{name}” expands too much); "
                         "it was refused."
-                    ).format(what=self.what, name=name)
+                    ).format(what=self.what, name=shown_name(name))
                 )
             total += info.file_size
             members[name] = info

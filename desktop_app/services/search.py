@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from desktop_app.core.i18n import N_, _
+from desktop_app.core.i18n import _
 from desktop_app.services import integrity, session_code
 from desktop_app.storage import searchindex as idx
 from desktop_app.storage import searchtext
@@ -28,14 +28,9 @@ from desktop_app.storage.models import GuideStep, GuideStepPhoto, Member, Sessio
 HL_START = "\x02"
 HL_END = "\x03"
 
-KIND_LABELS = {
-    "team": N_("Service teams"),
-    "member": N_("Model workers"),
-    "guide": N_("Skill guides"),
-    "session": N_("Field sessions"),
-    "photo": N_("Photos"),
-}
-KINDS = searchtext.KINDS
+# The kinds, in the order hits are grouped; each group's heading is the kind's plural label
+# (`labels.kind_label_plural`). Both are declared with the kind (storage/kinds.py).
+KINDS = idx.KINDS
 SNIPPET_CHARS = 60  # characters of context around the first match
 POOL = 400  # newest matches ranked per kind and query (see `search`)
 

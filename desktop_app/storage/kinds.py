@@ -3,9 +3,11 @@
 A *record kind* (team, member, guide, session, photo) is an aggregate: one row with a UUID,
 audit times, a revision and a soft-delete mark, plus child rows that belong to it and are
 replaced with it. Everything that needs to know the shape of a kind reads it from `KINDS`
-here: its model, its own fields, its child relations, how it becomes a plain dictionary (for
-packs, history and `show --json`) and back, which fields point to other records, which fields
-are personal (left out of packs by default) and what a person calls one record.
+here: its model and table, its own fields, its child relations, how it becomes a plain
+dictionary (for packs, history and `show --json`) and back, which fields point to other
+records, which fields are personal (left out of packs by default), what a person calls one
+record and many, the columns of its list (`services/listing.py`) and its search document
+(`storage/searchindex.py`).
 
 "Kind" always means a record kind in this code; a team's own classification (专业技术,
 教育培训...) is its *category*.
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.core.i18n import N_
 from desktop_app.core.timezones import DEFAULT_ZONE, in_zone
 
 if TYPE_CHECKING:
@@ -52,6 +55,117 @@ def parse_dt(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+# --- lists and search documents -----------------------------------------------------------------
+# Declared here so that each kind's list and search text live beside its fields. They name
+# stored columns (SQL), never ORM attributes: the lists and the search index are plain SQL.
+
+
+@dataclass(frozen=True)
+class RowValue:
+    """One value of a list's display row: which stored column(s) it is made from, and how.
+
+    Formats (made by `services/listing.py`): "text" (as stored), "count" (child rows in
+    `source` = "table.key_column"), "local_time" (on the laptop's clock), "place_time" and
+    "place_iso" (`source` = "time,zone_column": wall time at the place / ISO 8601 with its
+    offset), "honour_titles", "team_category" (the category's label), "team_names" (a
+    session's teams, deleted ones marked), "pixels" (`source` = "width,height").
+    """
+
+    key: str
+    source: str
+    format: str = "text"
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """A column of a kind's list: the window's table and `jiangxin list`."""
+
+    key: str  # the display row's key, and the name `sort=` takes
+    title: str  # marked with N_, translated by the caller
+    sort: str  # SQL expression over the kind's table to order by
+    shown: str = ""  # the row key shown in the column when it is not `key` (a label)
+    machine: str = ""  # the row key `--json` gives under `key` (an instant with its offset)
+
+    @property
+    def shown_key(self) -> str:
+        return self.shown or self.key
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """How the records of a kind are listed, filtered and named in pickers."""
+
+    rows: tuple[RowValue, ...]  # the display row after id and revision, in order
+    columns: tuple[ListColumn, ...]
+    default_sort: tuple[str, bool]  # (column key, descending)
+    filter_fields: tuple[str, ...]  # fields the list's simple text filter searches
+    # (name field, its pinyin sort column): how pickers and references name a record.
+    name: tuple[str, str] | None = None
+    # WHERE terms (over the kind's table, one "?" each) for "of this team" / "of this guide".
+    of_team: str = ""
+    of_guide: str = ""
+    dated_by: str = ""  # the time column date filters apply to (with its zone column)
+    zone_column: str = ""
+
+
+@dataclass(frozen=True)
+class SearchChild:
+    """Child rows whose text joins the parent's search document, one body line per row."""
+
+    table: str
+    key: str  # the column holding the parent's id
+    columns: tuple[str, ...]  # read in this order (rows in `position` order)
+    text: Callable[[tuple[Any, ...]], str]
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """What the full-text index holds for one record of a kind.
+
+    The search triggers (migration 0002) watch the kind's table and every child table named
+    here; tests/storage/test_kinds.py checks that a migrated library's triggers agree.
+    """
+
+    # The kind's place among kinds: the order of search results and its docid range in the
+    # index. Stored in every library's index: never renumber, only add.
+    slot: int
+    title: str  # the field whose text is the document's title (ranked ten times the body)
+    body: tuple[str, ...]  # fields in the body, in order (list fields give one line per item)
+    children: tuple[SearchChild, ...] = ()
+    label_fields: tuple[str, ...] = ()  # further fields `label` reads
+    # How a hit is named in result lists, from the fields read (field -> stored value); None:
+    # the title. Stored in the index as it is made here...
+    label: Callable[[dict[str, Any]], str] | None = None
+    # ... and shown through this, when the stored label is not the text shown (a session's
+    # date is shown at its place, in the laptop's language).
+    shown_label: Callable[[str], str] | None = None
+
+    def fields_read(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.title, *self.body, *self.label_fields)))
+
+    def label_of(self, values: dict[str, Any]) -> str:
+        return str(values[self.title] or "") if self.label is None else self.label(values)
+
+
+@dataclass(frozen=True)
+class ShownField:
+    """A line of a record as people read it (`jiangxin show`, the window's detail view): a
+    field of the record dictionary, its label and how its value reads.
+
+    Formats (made by `services/describe.py`): "text"; "join" (a list, `arg` between items);
+    "enum" (a label from the enumeration `arg`); "ref" / "refs" (the name(s) of the record(s)
+    of kind `arg` it points to; never an id); "lines" (one line per item of a list) and
+    "ref_lines"; "count" (how many); a few shapes of their own: "honours", "team_members",
+    "steps" (the label numbers them: "{n}"), "attendees", "groups", "agenda", "feedback",
+    "session_when", "time_zone", "photo_size".
+    """
+
+    label: str  # marked with N_
+    field: str
+    format: str = "text"
+    arg: str = ""
+
+
 @dataclass(frozen=True)
 class RecordKind:
     """One kind of record: everything the rest of the code needs to know about its shape."""
@@ -76,6 +190,31 @@ class RecordKind:
     datetime_fields: tuple[str, ...] = ()
     # List-valued own fields (JSON columns): copied, never shared, when assigned.
     list_fields: tuple[str, ...] = ()
+    # --- how people see it (declared below, with each kind)
+    table: str = ""  # the aggregate's table in the database
+    label: str = ""  # one record, in messages ("service team"); marked with N_
+    label_plural: str = ""  # a group of them, as a heading ("Service teams"); marked with N_
+    list_name: str = ""  # the word `jiangxin list` takes ("teams")
+    listing: ListSpec | None = None
+    search: SearchDocument | None = None
+    shown: tuple[ShownField, ...] = ()  # the lines of `show`, after its id and revision
+    # Stored column names that differ from the field's name (a team's category is stored
+    # in the column "kind", its first name).
+    stored_as: tuple[tuple[str, str], ...] = ()
+
+    def column(self, field: str) -> str:
+        """The stored column of a field (SQL)."""
+        return dict(self.stored_as).get(field, field)
+
+    @property
+    def list_spec(self) -> ListSpec:
+        assert self.listing is not None, self.name
+        return self.listing
+
+    @property
+    def search_document(self) -> SearchDocument:
+        assert self.search is not None, self.name
+        return self.search
 
     @property
     def model(self) -> type[RecordMixin]:
@@ -313,6 +452,56 @@ def _session_title(data: dict[str, Any]) -> str:
     return " ".join(filter(None, (date, str(data.get("theme") or data.get("venue") or ""))))
 
 
+def _stored_utc_iso(value: Any) -> str:
+    """A stored (naive UTC) time as ISO text."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat()
+    return "" if value is None else str(value)
+
+
+def _session_search_label(row: dict[str, Any]) -> str:
+    # "<UTC time>|<zone>\t<theme>": shown with the date at the place (_session_shown_label).
+    return f"{_stored_utc_iso(row['starts_at'])}|{row['time_zone']}\t{row['theme'] or row['venue']}"
+
+
+def _session_shown_label(label: str) -> str:
+    """A session's stored search label as shown: its date at the place, then its theme.
+    (Labels indexed before sessions had zones have none: they are Beijing times, as schema
+    0006 decided.)"""
+    if "\t" not in label:
+        return label
+    stamp, theme = label.split("\t", 1)
+    stamp, _sep, zone_name = stamp.partition("|")
+    try:
+        when = in_zone(datetime.fromisoformat(stamp).replace(tzinfo=UTC), zone_name or DEFAULT_ZONE)
+    except ValueError:
+        return theme
+    return f"{when:%Y-%m-%d} {theme}".strip()
+
+
+def _agenda_line(row: tuple[Any, ...]) -> str:
+    return " ".join(p for p in row if p)
+
+
+def _feedback_line(row: tuple[Any, ...]) -> str:
+    text, speaker = row
+    return f"{text}（{speaker}）" if speaker else str(text)
+
+
+def _first(row: tuple[Any, ...]) -> str:
+    return str(row[0] or "")
+
+
+# Sort expressions of list columns that are not stored columns.
+_PHOTO_COUNT = "(SELECT count(*) FROM session_photo sp WHERE sp.session_id = field_session.id)"
+# A session sorts by its first team's name (pinyin); ~80 ms for 20,000 sessions.
+_FIRST_TEAM_KEY = (
+    "(SELECT t.name_key FROM session_team st JOIN service_team t ON t.id = st.team_id"
+    " WHERE st.session_id = field_session.id ORDER BY st.position LIMIT 1)"
+)
+_MEMBER_COUNT = "(SELECT count(*) FROM team_membership tm WHERE tm.team_id = service_team.id)"
+
+
 KINDS: dict[str, RecordKind] = {
     kind.name: kind
     for kind in (
@@ -342,6 +531,41 @@ KINDS: dict[str, RecordKind] = {
             child_rows=_no_rows,
             title=lambda d: str(d.get("original_name") or str(d.get("sha256", ""))[:12]),
             datetime_fields=("taken_at",),
+            table="photo",
+            label=N_("photo"),
+            label_plural=N_("Photos"),
+            list_name="photos",
+            listing=ListSpec(
+                rows=(
+                    RowValue("original_name", "original_name"),
+                    RowValue("taken_at", "taken_at", "local_time"),
+                    RowValue("caption", "caption"),
+                    RowValue("size", "width,height", "pixels"),
+                    RowValue("sha256", "sha256"),
+                ),
+                columns=(
+                    ListColumn("original_name", N_("File"), "original_name"),
+                    ListColumn("taken_at", N_("Taken"), "taken_at"),
+                    ListColumn("caption", N_("Caption"), "caption"),
+                    ListColumn("size", N_("Size"), "byte_size"),
+                ),
+                default_sort=("taken_at", True),
+                filter_fields=("original_name", "caption", "camera"),
+            ),
+            shown=(
+                ShownField(N_("File"), "original_name"),
+                ShownField(N_("SHA-256"), "sha256"),
+                ShownField(N_("Taken"), "taken_at"),
+                ShownField(N_("Camera"), "camera"),
+                ShownField(N_("Size"), "width", "photo_size"),
+                ShownField(N_("Caption"), "caption"),
+            ),
+            search=SearchDocument(
+                slot=4,
+                title="caption",
+                body=("original_name",),
+                label=lambda row: str(row["caption"] or row["original_name"] or ""),
+            ),
         ),
         RecordKind(
             name="member",
@@ -362,6 +586,36 @@ KINDS: dict[str, RecordKind] = {
             child_rows=_no_rows,
             title=lambda d: str(d.get("name", "")),
             list_fields=("honours",),
+            table="member",
+            label=N_("member"),
+            label_plural=N_("Model workers"),
+            list_name="members",
+            listing=ListSpec(
+                rows=(
+                    RowValue("name", "name"),
+                    RowValue("honours", "honours", "honour_titles"),
+                    RowValue("specialty", "specialty"),
+                    RowValue("employer", "employer"),
+                ),
+                columns=(
+                    ListColumn("name", N_("Name"), "name_key"),
+                    ListColumn("honours", N_("Honours"), "honours"),
+                    ListColumn("specialty", N_("Specialty"), "specialty"),
+                    ListColumn("employer", N_("Employer"), "employer"),
+                ),
+                default_sort=("name", False),
+                filter_fields=("name", "specialty", "employer", "honours"),
+                name=("name", "name_key"),
+                of_team="id IN (SELECT member_id FROM team_membership WHERE team_id = ?)",
+            ),
+            shown=(
+                ShownField(N_("Name"), "name"),
+                ShownField(N_("Honours"), "honours", "honours"),
+                ShownField(N_("Specialty"), "specialty"),
+                ShownField(N_("Employer"), "employer"),
+                ShownField(N_("Phone"), "phone"),
+            ),
+            search=SearchDocument(slot=1, title="name", body=("honours", "specialty")),
         ),
         RecordKind(
             name="team",
@@ -381,6 +635,40 @@ KINDS: dict[str, RecordKind] = {
             child_rows=_team_rows,
             title=lambda d: str(d.get("name", "")),
             list_fields=("expertise",),
+            table="service_team",
+            label=N_("service team"),
+            label_plural=N_("Service teams"),
+            list_name="teams",
+            listing=ListSpec(
+                rows=(
+                    RowValue("name", "name"),
+                    RowValue("category", "category"),
+                    RowValue("category_label", "category", "team_category"),
+                    RowValue("parent_union", "parent_union"),
+                    RowValue("members", "team_membership.team_id", "count"),
+                ),
+                columns=(
+                    ListColumn("name", N_("Name"), "name_key"),  # pinyin order (sortkeys.py)
+                    ListColumn("category", N_("Category"), "kind", shown="category_label"),
+                    ListColumn("parent_union", N_("Union"), "parent_union"),
+                    ListColumn("members", N_("Members"), _MEMBER_COUNT),
+                ),
+                default_sort=("name", False),
+                filter_fields=("name", "parent_union", "description"),
+                name=("name", "name_key"),
+            ),
+            shown=(
+                ShownField(N_("Name"), "name"),
+                ShownField(N_("Category"), "category", "enum", "team_category"),
+                ShownField(N_("Union"), "parent_union"),
+                ShownField(N_("Description"), "description"),
+                ShownField(N_("Expertise"), "expertise", "join", "、"),
+                ShownField(N_("Member"), "members", "team_members"),
+            ),
+            search=SearchDocument(
+                slot=0, title="name", body=("description", "expertise", "parent_union")
+            ),
+            stored_as=(("category", "kind"),),
         ),
         RecordKind(
             name="guide",
@@ -409,6 +697,59 @@ KINDS: dict[str, RecordKind] = {
             child_rows=_guide_rows,
             title=lambda d: str(d.get("title", "")),
             list_fields=("materials", "key_points", "safety_notes", "common_mistakes", "tags"),
+            table="guide",
+            label=N_("guide"),
+            label_plural=N_("Skill guides"),
+            list_name="guides",
+            listing=ListSpec(
+                rows=(
+                    RowValue("title", "title"),
+                    RowValue("category", "category"),
+                    RowValue("season", "season"),
+                    RowValue("steps", "guide_step.guide_id", "count"),
+                    RowValue("updated_at", "updated_at", "local_time"),
+                ),
+                columns=(
+                    ListColumn("title", N_("Title"), "title_key"),
+                    ListColumn("category", N_("Category"), "category"),
+                    ListColumn("season", N_("Season"), "season"),
+                    ListColumn("revision", N_("Revision"), "revision"),
+                    ListColumn("updated_at", N_("Updated"), "updated_at"),
+                ),
+                default_sort=("title", False),
+                filter_fields=("title", "category", "problem", "tags"),
+                name=("title", "title_key"),
+                of_team="team_id = ?",
+            ),
+            shown=(
+                ShownField(N_("Title"), "title"),
+                ShownField(N_("Team"), "team_id", "ref", "team"),
+                ShownField(N_("Authors"), "author_ids", "refs", "member"),
+                ShownField(N_("Category"), "category"),
+                ShownField(N_("Problem"), "problem"),
+                ShownField(N_("Season"), "season"),
+                ShownField(N_("Materials and tools"), "materials", "join", "、"),
+                ShownField(N_("Key points"), "key_points", "join", "；"),
+                ShownField(N_("Step {n}"), "steps", "steps"),
+                ShownField(N_("Safety notes"), "safety_notes", "join", "；"),
+                ShownField(N_("Common mistakes"), "common_mistakes", "join", "；"),
+                ShownField(N_("Tags"), "tags", "join", "、"),
+            ),
+            search=SearchDocument(
+                slot=2,
+                title="title",
+                body=(
+                    "category",
+                    "problem",
+                    "season",
+                    "materials",
+                    "key_points",
+                    "safety_notes",
+                    "common_mistakes",
+                    "tags",
+                ),
+                children=(SearchChild("guide_step", "guide_id", ("text",), _first),),
+            ),
         ),
         RecordKind(
             name="session",
@@ -438,11 +779,73 @@ KINDS: dict[str, RecordKind] = {
             title=_session_title,
             datetime_fields=("starts_at", "ends_at"),
             list_fields=("host_organisations", "follow_ups"),
+            table="field_session",
+            label=N_("field session"),
+            label_plural=N_("Field sessions"),
+            list_name="sessions",
+            listing=ListSpec(
+                rows=(
+                    RowValue("starts_at", "starts_at,time_zone", "place_time"),
+                    RowValue("starts_at_iso", "starts_at,time_zone", "place_iso"),
+                    RowValue("time_zone", "time_zone"),
+                    RowValue("venue", "venue"),
+                    RowValue("theme", "theme"),
+                    RowValue("teams", "session_team", "team_names"),
+                    RowValue("photos", "session_photo.session_id", "count"),
+                ),
+                columns=(
+                    ListColumn("starts_at", N_("Date"), "starts_at", machine="starts_at_iso"),
+                    ListColumn("venue", N_("Venue"), "venue"),
+                    ListColumn("theme", N_("Theme"), "theme"),
+                    ListColumn("teams", N_("Teams"), _FIRST_TEAM_KEY),
+                    ListColumn("photos", N_("Photos"), _PHOTO_COUNT),
+                ),
+                default_sort=("starts_at", True),  # newest first
+                filter_fields=("theme", "venue", "summary"),
+                of_team="id IN (SELECT session_id FROM session_team WHERE team_id = ?)",
+                of_guide="id IN (SELECT session_id FROM session_guide WHERE guide_id = ?)",
+                dated_by="starts_at",
+                zone_column="time_zone",
+            ),
+            shown=(
+                ShownField(N_("Date"), "starts_at", "session_when"),
+                ShownField(N_("Time zone"), "time_zone", "time_zone"),
+                ShownField(N_("Venue"), "venue"),
+                ShownField(N_("Theme"), "theme"),
+                ShownField(N_("Hosts"), "host_organisations", "join", "、"),
+                ShownField(N_("Teams"), "team_ids", "refs", "team"),
+                ShownField(N_("Present"), "attendees", "attendees"),
+                ShownField(N_("Participants"), "groups", "groups"),
+                ShownField(N_("Agenda"), "agenda", "agenda"),
+                ShownField(N_("Guide"), "guide_ids", "ref_lines", "guide"),
+                ShownField(N_("Feedback"), "feedback", "feedback"),
+                ShownField(N_("Follow-up"), "follow_ups", "lines"),
+                ShownField(N_("Photos"), "photo_ids", "count"),
+            ),
+            search=SearchDocument(
+                slot=3,
+                title="theme",
+                body=("venue", "summary", "host_organisations", "follow_ups"),
+                children=(
+                    SearchChild("agenda_item", "session_id", ("title", "leader"), _agenda_line),
+                    SearchChild("participant_group", "session_id", ("name",), _first),
+                    SearchChild(
+                        "feedback_quote", "session_id", ("text", "speaker"), _feedback_line
+                    ),
+                ),
+                label_fields=("starts_at", "time_zone", "venue"),
+                label=_session_search_label,
+                shown_label=_session_shown_label,
+            ),
         ),
     )
 }
 
 KIND_ORDER: tuple[str, ...] = tuple(KINDS)  # dependency order: photo, member, team, guide, session
+# The order people see kinds in (search results, menus): team, member, guide, session, photo.
+DISPLAY_ORDER: tuple[str, ...] = tuple(sorted(KINDS, key=lambda k: KINDS[k].search_document.slot))
+# What `jiangxin list` takes ("teams") -> the kind.
+LIST_NAMES: dict[str, str] = {KINDS[name].list_name: name for name in DISPLAY_ORDER}
 
 
 def upgrade_dict(kind: str, data: dict[str, Any]) -> dict[str, Any]:

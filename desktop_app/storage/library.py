@@ -11,7 +11,8 @@ writing in another instance. An older library is backed up and migrated.
 Who holds the write lock (a window or which command, its process id and computer) is written to
 `library.lock.json` beside the lock when it is taken, so that a refused open can name the holder;
 information whose process is gone is ignored. Opening for writing also removes what killed
-runs left in `tmp/` (no other writer can be using it while this one holds the lock).
+runs left in `tmp/` (no other writer can be using it while this one holds the lock); every
+open removes what killed backups and restores left wherever they wrote (core/leftovers.py).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
-from desktop_app.core import paths
+from desktop_app.core import leftovers, paths
 from desktop_app.core.errors import (
     LibraryBusyError,
     LibraryDamagedError,
@@ -57,6 +58,41 @@ def _is_writable_dir(path: Path) -> bool:
     return True
 
 
+def _file_writable(path: Path) -> bool:
+    """Whether this process may write an existing file (missing files are made when needed)."""
+    try:
+        return not path.is_dir() and os.access(path, os.W_OK)
+    except OSError:
+        return False
+
+
+def _not_writable_error(root: Path, file: Path) -> LibraryError:
+    return LibraryError(
+        _(
+            "The library {path} cannot be changed: its file {file} is read-only or you may not "
+            "change it. Nothing was changed; ask whoever manages this computer to make it "
+            "writable."
+        ).format(path=root, file=file.name)
+    )
+
+
+def _unwritable_file(root: Path) -> Path | None:
+    """The first file a writer must change that it may not: the database, its journal and
+    shared-memory files, the lock and its information. A writable folder does not make
+    them writable (copied from a CD, made by another user, set read-only)."""
+    db = root / paths.DATABASE_NAME
+    for path in (
+        db,
+        db.with_name(db.name + "-wal"),
+        db.with_name(db.name + "-shm"),
+        root / paths.LOCK_NAME,
+        root / paths.LOCK_INFO_NAME,
+    ):
+        if (path.exists() or path.is_symlink()) and not _file_writable(path):
+            return path
+    return None
+
+
 def _is_busy(exc: BaseException) -> bool:
     """SQLite's "database is locked" (busy), raw or wrapped by SQLAlchemy."""
     orig = getattr(exc, "orig", exc)
@@ -77,10 +113,11 @@ def set_lock_holder(program: str, command: str = "") -> None:
     _holder.update(program=program, command=command)
 
 
-def _write_lock_info(root: Path, reading: list[str] | None = None) -> None:
+def _write_lock_info(root: Path, reading: list[str] | None = None, *, strict: bool = False) -> None:
     """Record who holds the lock (and which files it is reading: `Library.reading_file`).
     Not fsynced: after a crash the lock is free anyway, and damaged or stale information is
-    ignored (`fsutil.read_lock_info`)."""
+    ignored (`fsutil.read_lock_info`). `strict`: raise the OSError when it cannot be written
+    (when the lock is taken: the information guards the files a writer reads)."""
     info = {
         "pid": os.getpid(),
         "host": socket.gethostname(),
@@ -91,11 +128,15 @@ def _write_lock_info(root: Path, reading: list[str] | None = None) -> None:
     }
     target = root / paths.LOCK_INFO_NAME
     temp = target.with_name(f".{target.name}.{os.getpid()}.part")
-    with contextlib.suppress(OSError):
+    try:
         temp.write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
         os.replace(temp, target)
-    with contextlib.suppress(OSError):
-        temp.unlink(missing_ok=True)
+    except OSError:
+        if strict:
+            raise
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
 
 
 def locked_message(root: Path) -> str:
@@ -351,11 +392,21 @@ class Library:
             lock.acquire()
         except Timeout:
             raise LibraryLockedError(locked_message(root)) from None
-        _write_lock_info(root)
+        except OSError:
+            # The lock file cannot be opened for writing (read-only, another user's, a folder).
+            raise _not_writable_error(root, root / paths.LOCK_NAME) from None
+        try:
+            _write_lock_info(root, strict=True)
+        except OSError:
+            lock.release()
+            raise _not_writable_error(root, root / paths.LOCK_INFO_NAME) from None
         return lock
 
     @classmethod
     def open(cls, root: Path, *, write: bool = True) -> Library:
+        # The next start after a killed backup or restore removes what it left, wherever it
+        # was writing (core/leftovers.py): snapshots hold members' phone numbers.
+        leftovers.clean_noted()
         root = Path(root).absolute()
         db_path = root / paths.DATABASE_NAME
         if not root.exists():
@@ -371,12 +422,9 @@ class Library:
             raise LibraryError(
                 _("The library folder {path} is read-only; it cannot be changed.").format(path=root)
             )
-        if write and not os.access(db_path, os.W_OK):
-            raise LibraryError(
-                _("The library's database {path} is read-only; it cannot be changed.").format(
-                    path=db_path
-                )
-            )
+        unwritable = _unwritable_file(root) if write else None
+        if unwritable is not None:
+            raise _not_writable_error(root, unwritable)
         revision = cls._read_revision(db_path, immutable=not writable)
         if revision not in schema.REVISIONS:
             raise LibraryError(

@@ -384,7 +384,8 @@ class SessionAttendee(Base):
     session_id: Mapped[str] = mapped_column(
         ForeignKey("field_session.id", ondelete="CASCADE"), index=True
     )
-    member_id: Mapped[str] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    # Indexed (schema 0007): a member's record, statistics and usage look attendances up by it.
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16), default=SessionRole.LECTURE.value)
     note: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)

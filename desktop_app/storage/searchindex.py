@@ -25,34 +25,38 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, String, TextualSelect, event, text
 from sqlalchemy.orm import Session
 
-from desktop_app.core.timezones import DEFAULT_ZONE, in_zone
+from desktop_app.storage.kinds import DISPLAY_ORDER
+from desktop_app.storage.kinds import KINDS as RECORD_KINDS
 from desktop_app.storage.searchtext import (
     FTS_TABLE,
-    KINDS,
     MAP_TABLE,
     QUEUE_TABLE,
     index_text,
     matching_ids_sql,
 )
 
-# Tables whose rows change an aggregate's document: table -> (kind, column holding its id).
-TRIGGER_SOURCES: dict[str, tuple[str, str]] = {
-    "service_team": ("team", "id"),
-    "member": ("member", "id"),
-    "guide": ("guide", "id"),
-    "guide_step": ("guide", "guide_id"),
-    "field_session": ("session", "id"),
-    "agenda_item": ("session", "session_id"),
-    "feedback_quote": ("session", "session_id"),
-    "participant_group": ("session", "session_id"),
-    "photo": ("photo", "id"),
-}
+# The kinds in the index, in the order results are grouped (storage/kinds.py).
+KINDS: tuple[str, ...] = DISPLAY_ORDER
+
+
+def trigger_sources() -> dict[str, tuple[str, str]]:
+    """Tables whose rows change an aggregate's document: table -> (kind, column holding its
+    id). Derived from each kind's search document (storage/kinds.py)."""
+    sources: dict[str, tuple[str, str]] = {}
+    for kind in KINDS:
+        spec = RECORD_KINDS[kind]
+        sources[spec.table] = (kind, "id")
+        for child in spec.search_document.children:
+            sources[child.table] = (kind, child.key)
+    return sources
+
+
+TRIGGER_SOURCES = trigger_sources()
 
 
 # --- documents ------------------------------------------------------------------------------
@@ -92,28 +96,11 @@ def _strings(value: Any) -> list[str]:
     return [s for s in out if s.strip()]
 
 
-def _utc_iso(value: Any) -> str:
-    """A stored (naive UTC) time as ISO text; labels show it in the session's zone."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat()
-    return "" if value is None else str(value)
-
-
 def display_label(kind: str, label: str) -> str:
-    """A stored label as shown: sessions get their date at the place in front of the theme.
-
-    The label stores "<UTC time>|<zone>\t<theme>" (labels indexed before sessions had zones
-    have no zone: their sessions are in Beijing time, as schema 0006 decided).
-    """
-    if kind != "session" or "\t" not in label:
-        return label
-    stamp, theme = label.split("\t", 1)
-    stamp, _sep, zone_name = stamp.partition("|")
-    try:
-        when = in_zone(datetime.fromisoformat(stamp).replace(tzinfo=UTC), zone_name or DEFAULT_ZONE)
-    except ValueError:
-        return theme
-    return f"{when:%Y-%m-%d} {theme}".strip()
+    """A stored label as shown, as the kind's search document says (a session's date at its
+    place in front of its theme)."""
+    shown = RECORD_KINDS[kind].search_document.shown_label
+    return label if shown is None else shown(label)
 
 
 def _in_list(n: int) -> str:
@@ -135,74 +122,31 @@ def _children(
 
 
 def build_documents(conn: Connection, kind: str, ids: Sequence[str]) -> dict[str, Document]:
-    """Documents of the live records among `ids` (deleted or missing ids are left out)."""
+    """Documents of the live records among `ids` (deleted or missing ids are left out), as
+    each kind's search document (storage/kinds.py) declares them."""
     if not ids:
         return {}
-    marks = _in_list(len(ids))
-    params = tuple(ids)
+    spec = RECORD_KINDS[kind]
+    doc = spec.search_document
+    fields = doc.fields_read()
+    children = [
+        (child, _children(conn, child.table, child.key, ", ".join(child.columns), ids))
+        for child in doc.children
+    ]
     docs: dict[str, Document] = {}
-    live = "deleted_at IS NULL"
-    if kind == "team":
-        for rid, name, description, expertise, union in conn.exec_driver_sql(
-            "SELECT id, name, description, expertise, parent_union FROM service_team"
-            f" WHERE id IN ({marks}) AND {live}",
-            params,
-        ):
-            body = [description, *_strings(expertise), union]
-            docs[rid] = Document(kind, rid, name, name, [b for b in body if b])
-    elif kind == "member":
-        for rid, name, honours, specialty in conn.exec_driver_sql(
-            f"SELECT id, name, honours, specialty FROM member WHERE id IN ({marks}) AND {live}",
-            params,
-        ):
-            body = [*_strings(honours), specialty]
-            docs[rid] = Document(kind, rid, name, name, [b for b in body if b])
-    elif kind == "guide":
-        steps = _children(conn, "guide_step", "guide_id", "text", ids)
-        for row in conn.exec_driver_sql(
-            "SELECT id, title, category, problem, season, materials, key_points, safety_notes,"
-            f" common_mistakes, tags FROM guide WHERE id IN ({marks}) AND {live}",
-            params,
-        ):
-            rid, title, category, problem, season = row[:5]
-            body = [category, problem, season]
-            for col in row[5:]:
-                body.extend(_strings(col))
-            body.extend(text for (text,) in steps.get(rid, []))
-            docs[rid] = Document(kind, rid, title, title, [b for b in body if b])
-    elif kind == "session":
-        agenda = _children(conn, "agenda_item", "session_id", "title, leader", ids)
-        feedback = _children(conn, "feedback_quote", "session_id", "text, speaker", ids)
-        groups = _children(conn, "participant_group", "session_id", "name", ids)
-        for rid, theme, venue, summary, hosts, follow_ups, starts_at, zone in conn.exec_driver_sql(
-            "SELECT id, theme, venue, summary, host_organisations, follow_ups, starts_at,"
-            " time_zone"
-            f" FROM field_session WHERE id IN ({marks}) AND {live}",
-            params,
-        ):
-            body = [venue, summary, *_strings(hosts), *_strings(follow_ups)]
-            body.extend(" ".join(p for p in item if p) for item in agenda.get(rid, []))
-            body.extend(name for (name,) in groups.get(rid, []))
-            body.extend(
-                f"{text}（{speaker}）" if speaker else text
-                for text, speaker in feedback.get(rid, [])
-            )
-            label = f"{_utc_iso(starts_at)}|{zone}\t{theme or venue}"
-            docs[rid] = Document(kind, rid, label, theme, [b for b in body if b])
-    elif kind == "photo":
-        for rid, caption, original_name in conn.exec_driver_sql(
-            f"SELECT id, caption, original_name FROM photo WHERE id IN ({marks}) AND {live}",
-            params,
-        ):
-            docs[rid] = Document(
-                kind,
-                rid,
-                caption or original_name,
-                caption,
-                [original_name] if original_name else [],
-            )
-    else:
-        raise ValueError(f"unknown kind {kind!r}")
+    for rid, *stored in conn.exec_driver_sql(
+        f"SELECT id, {', '.join(spec.column(f) for f in fields)} FROM {spec.table}"
+        f" WHERE id IN ({_in_list(len(ids))}) AND deleted_at IS NULL",
+        tuple(ids),
+    ):
+        values = dict(zip(fields, stored, strict=True))
+        body: list[str] = []
+        for field in doc.body:
+            body.extend(_strings(values[field]) if field in spec.list_fields else [values[field]])
+        for child, rows in children:
+            body.extend(child.text(row) for row in rows.get(rid, []))
+        title = values[doc.title]
+        docs[rid] = Document(kind, rid, doc.label_of(values), title, [b for b in body if b])
     return docs
 
 
@@ -214,7 +158,7 @@ _KIND_SPAN = 1 << 40
 def docid_range(kind: str) -> tuple[int, int]:
     """The docids (= FTS rowids) of one kind: a contiguous range, so a query can rank one
     kind at a time with a rowid constraint FTS5 evaluates inside the index."""
-    low = (KINDS.index(kind) + 1) * _KIND_SPAN
+    low = (RECORD_KINDS[kind].search_document.slot + 1) * _KIND_SPAN
     return low, low + _KIND_SPAN - 1
 
 
@@ -286,10 +230,6 @@ def process_queue(conn: Connection) -> int:
     return len(rows)
 
 
-_AGGREGATE_TABLES = {"team": "service_team", "member": "member", "guide": "guide"}
-_AGGREGATE_TABLES.update(session="field_session", photo="photo")
-
-
 def rebuild(conn: Connection) -> int:
     """Throw the whole index away and index every live record again; returns the count."""
     # Dropping the FTS table (rather than deleting its rows) also clears a damaged index.
@@ -299,7 +239,7 @@ def rebuild(conn: Connection) -> int:
     conn.exec_driver_sql(f"DELETE FROM {QUEUE_TABLE}")
     for kind in KINDS:
         conn.exec_driver_sql(
-            f"INSERT INTO {QUEUE_TABLE} (kind, rid) SELECT ?, id FROM {_AGGREGATE_TABLES[kind]}"
+            f"INSERT INTO {QUEUE_TABLE} (kind, rid) SELECT ?, id FROM {RECORD_KINDS[kind].table}"
             " WHERE deleted_at IS NULL",
             (kind,),
         )
@@ -350,7 +290,7 @@ def verify(conn: Connection, *, fts_check: bool = True) -> IndexProblems:
         ids = [
             rid
             for (rid,) in conn.exec_driver_sql(
-                f"SELECT id FROM {_AGGREGATE_TABLES[kind]} WHERE deleted_at IS NULL"
+                f"SELECT id FROM {RECORD_KINDS[kind].table} WHERE deleted_at IS NULL"
             )
         ]
         for start in range(0, len(ids), CHUNK):
@@ -386,7 +326,9 @@ def _create_fts(conn: Connection) -> None:
     )
 
 
-def create_schema(conn: Connection) -> None:
+def create_schema(conn: Connection, triggers: dict[str, tuple[str, str]]) -> None:
+    """The index's tables, and a trigger on each of `triggers` (table -> (kind, id column)):
+    the migration passes the tables as they were when it was written."""
     _create_fts(conn)
     conn.exec_driver_sql(
         f"CREATE TABLE {MAP_TABLE} (docid INTEGER PRIMARY KEY, kind VARCHAR(16) NOT NULL,"
@@ -397,7 +339,7 @@ def create_schema(conn: Connection) -> None:
         f"CREATE TABLE {QUEUE_TABLE} (kind VARCHAR(16) NOT NULL, rid VARCHAR(36) NOT NULL,"
         " PRIMARY KEY (kind, rid)) WITHOUT ROWID"
     )
-    for table, (kind, column) in TRIGGER_SOURCES.items():
+    for table, (kind, column) in triggers.items():
         for op, rows in (("insert", ("NEW",)), ("update", ("NEW", "OLD")), ("delete", ("OLD",))):
             inserts = " ".join(
                 f"INSERT OR IGNORE INTO {QUEUE_TABLE} (kind, rid) VALUES ('{kind}', {r}.{column});"
@@ -409,8 +351,8 @@ def create_schema(conn: Connection) -> None:
             )
 
 
-def drop_schema(conn: Connection) -> None:
-    for table in TRIGGER_SOURCES:
+def drop_schema(conn: Connection, triggers: dict[str, tuple[str, str]]) -> None:
+    for table in triggers:
         for op in ("insert", "update", "delete"):
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS trg_{table}_{op}_fts")
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {QUEUE_TABLE}")

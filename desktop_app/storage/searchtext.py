@@ -12,7 +12,6 @@ import unicodedata
 FTS_TABLE = "search_fts"
 MAP_TABLE = "search_fts_map"
 QUEUE_TABLE = "search_fts_queue"
-KINDS: tuple[str, ...] = ("team", "member", "guide", "session", "photo")
 
 # Title matches count ten times a body match in bm25 (columns: title, body).
 TITLE_WEIGHT = 10.0

@@ -114,10 +114,7 @@ class RecordTableModel(QAbstractTableModel):
             return self._ids[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             row = self._row(index.row())
-            key = self.columns[index.column()].key
-            if self.kind == "team" and key == "category":
-                key = "category_label"
-            value = row.get(key, "")
+            value = listing.display_value(self.columns[index.column()], row)
             return "" if value is None else str(value)
         if role == RevisionRole:
             return self._row(index.row()).get("revision")

@@ -209,12 +209,13 @@ class SearchPanel(QDialog):
 
     def _show(self, hits: list[search.SearchHit], query: str) -> None:
         from desktop_app.services import search
+        from desktop_app.services.labels import kind_label_plural
 
         self.hits = hits
         self.results.clear()
         first: QTreeWidgetItem | None = None
         for kind, group in search.group_by_kind(hits).items():
-            header = QTreeWidgetItem([f"{_(search.KIND_LABELS[kind])} ({len(group)})"])
+            header = QTreeWidgetItem([f"{kind_label_plural(kind)} ({len(group)})"])
             header.setFlags(Qt.ItemFlag.ItemIsEnabled)
             font = header.font(0)
             font.setBold(True)

@@ -156,3 +156,23 @@ def test_backup_and_restore(
     assert code == 0 and "good order" in out
     code, _out, err = run(capsys, "restore", str(target), "--library", str(restored))
     assert code == 1 and "already a library" in err
+
+
+def test_the_import_report_names_each_records_kind_in_the_ui_language(
+    illustrated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report listed "team", "guide"… in English (the code's word) in a Chinese UI."""
+    pack = tmp_path / "all.jxpack"
+    assert run(capsys, "--library", str(illustrated), "pack", "export", "-o", str(pack))[0] == 0
+    other = tmp_path / "other"
+    assert run(capsys, "--library", str(other), "init")[0] == 0
+    code, out, _err = run(
+        capsys, "--library", str(other), "--lang", "zh_CN", "pack", "import", str(pack),
+        "--dry-run",
+    )  # fmt: skip
+    from desktop_app.core.i18n import set_language
+
+    set_language("en")
+    items = [line.split() for line in out.splitlines() if line.startswith("  ")]
+    assert code == 0 and len(items) == 19
+    assert {item[0] for item in items} == {"服务队", "劳模工匠", "技能指南", "现场活动", "照片"}

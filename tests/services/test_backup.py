@@ -250,7 +250,7 @@ def test_a_killed_backup_leaves_nothing_in_the_temp_folder_and_the_next_cleans_u
 def test_leftovers_of_a_running_backup_are_kept(tmp_path: Path) -> None:
     import os
 
-    from desktop_app.services.backup import remove_leftovers
+    from desktop_app.core.leftovers import remove_backup_leftovers as remove_leftovers
 
     mine = tmp_path / f".jiangxin-backup-{os.getpid()}-0123abcd.sqlite3"
     dead = tmp_path / f".jiangxin-backup-{_dead_pid()}-0123abcd.sqlite3"
@@ -260,3 +260,122 @@ def test_leftovers_of_a_running_backup_are_kept(tmp_path: Path) -> None:
         path.write_bytes(b"x")
     assert sorted(remove_leftovers(tmp_path)) == sorted([dead, dead_zip])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, other.name])
+
+
+# --- leftovers of killed backups and restores, cleaned at the next start (issue 13) -----------
+
+KILL_SCRIPT = """
+import os, signal, sys
+from pathlib import Path
+from desktop_app.core.progress import Progress
+from desktop_app.services.backup import create_backup, restore_backup
+from desktop_app.storage.library import Library
+
+class Kill(Progress):
+    def on_step(self, done, total, text):
+        os.kill(os.getpid(), signal.SIGKILL)  # kill -9 in the middle: nothing runs after it
+
+what, source, target = sys.argv[1:4]
+if what == "backup":
+    with Library.open(Path(source), write=False) as library:
+        create_backup(library, Path(target), progress=Kill())
+else:
+    restore_backup(Path(source), Path(target), progress=Kill())
+"""
+
+
+def _killed(what: str, source: Path, target: Path) -> None:
+    """Run a backup or restore in another process and kill it -9 at its first progress step,
+    with the snapshot / the staging folder written."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_SCRIPT, what, str(source), str(target)],
+        env={**os.environ, "PYTHONPATH": str(repo)},
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+
+
+def _hidden(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".jiangxin-"))
+
+
+def test_what_a_killed_backup_left_on_a_stick_is_removed_when_a_library_next_opens(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    stick = tmp_path / "u盘"
+    stick.mkdir()
+    (stick / "notes.txt").write_text("mine")
+    _killed("backup", demo_dir, stick / "backup.zip")
+    left = _hidden(stick)
+    # The database snapshot (phone numbers and all) and the zip being written are there.
+    assert any(n.endswith(".sqlite3") for n in left) and any(n.endswith(".part") for n in left)
+    # The next start of the app: any library opened, here read-only (`jiangxin list`).
+    with Library.open(demo_dir, write=False):
+        pass
+    assert sorted(p.name for p in stick.iterdir()) == ["notes.txt"]
+
+
+def test_the_next_backup_anywhere_removes_what_a_killed_one_left(
+    demo_library: Library, demo_dir: Path, tmp_path: Path
+) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    _killed("backup", demo_dir, stick / "backup.zip")
+    assert _hidden(stick)
+    create_backup(demo_library, tmp_path / "elsewhere" / "b.zip")
+    assert list(stick.iterdir()) == []
+
+
+def test_a_killed_restore_is_cleaned_at_the_next_start_of_a_library_or_a_restore(
+    demo_library: Library, tmp_path: Path
+) -> None:
+    good = create_backup(demo_library, tmp_path / "b.zip").path
+    place = tmp_path / "restores"
+    place.mkdir()
+    _killed("restore", good, place / "restored")
+    staged = _hidden(place)
+    assert staged and not (place / "restored").exists()
+    # The staging folder held the whole database: gone at the next start of any library.
+    demo_library.close()
+    with Library.open(demo_library.root, write=True):
+        pass
+    assert _hidden(place) == []
+    # ... and at the start of the next restore, into another folder.
+    _killed("restore", good, place / "again")
+    assert _hidden(place)
+    restore_backup(good, tmp_path / "other" / "restored")
+    assert _hidden(place) == []
+
+
+def test_a_running_backup_or_restore_is_never_cleaned_and_a_missing_stick_is_remembered(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    from desktop_app.core import leftovers
+
+    here = tmp_path / "here"
+    here.mkdir()
+    running = here / f".jiangxin-backup-{__import__('os').getpid()}-0123abcd.sqlite3"
+    running.write_bytes(b"x")
+    with leftovers.working_in(here):
+        assert leftovers.clean_noted() == []
+        assert running.exists()
+    # A stick that is out when the library opens: its note waits until it is back.
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    _killed("backup", demo_dir, stick / "b.zip")
+    out = tmp_path / "out-of-the-computer"
+    stick.rename(out)
+    assert leftovers.clean_noted() == []
+    out.rename(stick)
+    assert leftovers.clean_noted() and list(stick.iterdir()) == []
+    running.unlink()

@@ -1,5 +1,7 @@
-"""Fuzzing the pack reader and restore with hypothesis (issue 13): mutated bytes of real packs
-and backups, and structured hostile JSON inside otherwise valid packs.
+"""Fuzzing the pack reader and restore (issue 13): with hypothesis, mutated bytes of real packs
+and backups and structured hostile JSON inside otherwise valid packs; with atheris (libFuzzer,
+coverage-guided), mutations of a real pack and backup that reach new branches of the reader
+and of restore (tests/services/atheris_harness.py).
 
 What must hold for every input: the only exceptions that escape are `UserError`s (one
 sentence, never a traceback), and a refused import or restore writes nothing: the library's
@@ -10,8 +12,8 @@ before a release:
 
     JIANGXIN_FUZZ_SCALE=50 python -m pytest -q tests/services/test_fuzz.py
 
-multiplies every test's number of examples (failures found are kept in hypothesis' example
-database under .hypothesis/, and replayed first next time).
+multiplies every test's number of examples and atheris' seconds (failures found are kept in
+hypothesis' example database under .hypothesis/, and replayed first next time).
 """
 
 from __future__ import annotations
@@ -362,3 +364,51 @@ def test_the_fuzzers_reach_the_parsers(corpus: dict[str, Any]) -> None:
     assert len(offsets) > 100
     first_central = corpus["pack"].find(b"PK\x01\x02")
     assert struct.unpack_from("<I", corpus["pack"], 0)[0] == 0x04034B50 and first_central > 0
+
+
+# --- coverage-guided: atheris (libFuzzer) on the pack reader and on restore --------------------
+
+ATHERIS_SECONDS = 4 * SCALE  # per target, both at once: the test takes 10-20 s
+
+
+def test_atheris_on_the_pack_reader_and_restore(corpus: dict[str, Any], tmp_path: Path) -> None:
+    """libFuzzer mutates real packs and backups, guided by which branches of the reader and
+    of restore each input reaches; any exception but a one-line `UserError` fails (with the
+    input saved). Longer runs: see tests/services/atheris_harness.py."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("atheris")
+    repo = Path(__file__).resolve().parents[2]
+    runs = {}
+    for target, seed in (("pack", corpus["pack"]), ("restore", corpus["backup"])):
+        seeds = tmp_path / target / "corpus"
+        seeds.mkdir(parents=True)
+        (seeds / "seed").write_bytes(seed)
+        log = (tmp_path / target / "log").open("w")
+        runs[target] = (
+            subprocess.Popen(
+                [
+                    sys.executable, "-m", "tests.services.atheris_harness", target, str(seeds),
+                    str(tmp_path / target / "work"), f"-max_total_time={ATHERIS_SECONDS}",
+                    "-timeout=20", "-rss_limit_mb=3072", "-print_final_stats=1",
+                ],
+                env={**os.environ, "PYTHONPATH": str(repo)},
+                cwd=repo,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            ),
+            log,
+        )  # fmt: skip
+    for target, (proc, log) in runs.items():
+        try:
+            code = proc.wait(ATHERIS_SECONDS + 120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            log.close()
+        output = (tmp_path / target / "log").read_text(errors="replace")
+        assert code == 0, output[-4000:]
+        executed = [ln for ln in output.splitlines() if "stat::number_of_executed_units" in ln]
+        # The seed and at least one mutation ran (a loaded machine runs few in the budget).
+        assert executed and int(executed[-1].rsplit(":", 1)[1]) >= 2, output[-2000:]

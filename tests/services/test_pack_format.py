@@ -317,3 +317,27 @@ def test_wire_entries_read_back_as_the_records_they_came_from(demo_library: Libr
 def test_a_malformed_wire_entry_is_refused_in_words(item: Any) -> None:
     with pytest.raises(ImportRejectedError):
         pf.parse_wire_entry(item, 4)
+
+
+@pytest.mark.parametrize(
+    "member",
+    ["../a\nb.json", "a\nEVIL\u2028x\x1b[31m.txt", "photos/" + "长" * 5000 + "\n.jpg"],
+)
+def test_a_hostile_member_name_is_refused_in_one_short_line(tmp_path: Path, member: str) -> None:
+    """Found by atheris: a member name with line breaks (or control characters, or thousands
+    of characters) went into the refusal as it was: a "sentence" of many lines."""
+    import zipfile
+
+    from desktop_app.services.backup import restore_backup
+
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr(member, b"x")
+    with pytest.raises(ImportRejectedError) as caught:
+        pf.read_pack(bad)
+    with pytest.raises(ImportRejectedError) as caught_restore:
+        restore_backup(bad, tmp_path / "restored")
+    for message in (str(caught.value), str(caught_restore.value)):
+        assert message.isprintable() and len(message) < 300, message
+    assert len(member) > 80 or "\\n" in str(caught.value)  # a break is shown, escaped
+    assert not (tmp_path / "restored").exists()

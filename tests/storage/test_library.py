@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from desktop_app.core.errors import LibraryError, LibraryLockedError
+from desktop_app.core.i18n import set_language
 from desktop_app.services import listing
 from desktop_app.storage import library as library_module
 from desktop_app.storage.library import Library
@@ -141,3 +143,73 @@ def test_a_write_that_waits_out_the_busy_timeout_is_a_sentence_and_changes_nothi
         # Once the other writer is gone, the same save goes through.
         catalog.save_team(library, catalog.TeamData(name="新团队", category="technical"))
         assert len(listing.list_ids(library, "team")) == len(before) + 1
+
+
+# --- files a writer must change that it may not (issue 13) -----------------------------------
+
+LIBRARY_FILES = ["library.sqlite3", "library.sqlite3-wal", "library.lock", "library.lock.json"]
+
+
+def _make_unwritable(root: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`name` in `root` exists and may not be written, in a writable folder."""
+    path = root / name
+    if not path.exists():
+        path.write_bytes(b"")  # an empty -wal, lock or lock information is what SQLite leaves
+    path.chmod(0o444)
+    if os.geteuid() == 0:  # root writes read-only files: make the check see what a user sees
+        real = library_module._file_writable
+        monkeypatch.setattr(library_module, "_file_writable", lambda p: p != path and real(p))
+
+
+@pytest.mark.parametrize("name", LIBRARY_FILES)
+def test_an_unwritable_library_file_in_a_writable_folder_is_one_sentence(
+    demo_dir: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    _make_unwritable(demo_dir, name, monkeypatch)
+    before = _tree_digest(demo_dir)
+    set_language("zh_CN")
+    with pytest.raises(LibraryError) as caught:
+        Library.open(demo_dir, write=True)
+    message = str(caught.value)
+    assert name in message and "只读" in message, message
+    set_language("en")
+    assert _tree_digest(demo_dir) == before
+    # Reading still works: the lists and `show` need no write.
+    with Library.open(demo_dir, write=False) as library:
+        assert listing.list_ids(library, "team")
+
+
+@pytest.mark.parametrize("name", LIBRARY_FILES)
+def test_the_cli_says_the_same_sentence_and_exits_1(
+    demo_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+) -> None:
+    from desktop_app.cli import main
+
+    _make_unwritable(demo_dir, name, monkeypatch)
+    before = _tree_digest(demo_dir)
+    code = main(["--library", str(demo_dir), "--lang", "zh_CN", "photos", "cleanup", "--yes"])
+    _out, err = capsys.readouterr()
+    set_language("en")
+    assert code == 1
+    assert name in err and "只读" in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert _tree_digest(demo_dir) == before
+
+
+@pytest.mark.parametrize("name", ["library.lock", "library.lock.json"])
+def test_a_lock_file_that_cannot_be_opened_is_one_sentence_too(
+    demo_dir: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Whatever the check before it missed (here: the file is a folder), taking the lock or
+    writing who holds it fails with the sentence, and the lock is not left taken."""
+    monkeypatch.setattr(library_module, "_unwritable_file", lambda _root: None)
+    (demo_dir / name).unlink(missing_ok=True)
+    (demo_dir / name).mkdir()
+    with pytest.raises(LibraryError, match=name.replace(".", r"\.")):
+        Library.open(demo_dir, write=True)
+    (demo_dir / name).rmdir()
+    with Library.open(demo_dir, write=True) as library:  # the lock was released
+        assert library.name

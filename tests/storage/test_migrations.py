@@ -78,3 +78,41 @@ def test_library_at_the_previous_revision_opens_with_current_code(tmp_path: Path
     if previous != schema.HEAD:
         backups = list((root / "backups").glob(f"pre-migrate-{previous}-*.sqlite3"))
         assert len(backups) == 1
+
+
+def _plans_of_attendance_lookups(library: Library, run: object) -> list[str]:
+    """EXPLAIN QUERY PLAN of every statement `run` makes that reads session_attendee."""
+    conn = library.reader()
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)  # the SQL with its parameters filled in
+    try:
+        run()  # type: ignore[operator]
+    finally:
+        conn.set_trace_callback(None)
+    plans = []
+    for sql in statements:
+        if "session_attendee" in sql and sql.lstrip().upper().startswith("SELECT"):
+            rows = conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+            plans.append("\n".join(str(r[-1]) for r in rows))
+    return plans
+
+
+def test_a_members_attendances_are_found_by_the_index_not_a_scan(demo_library: Library) -> None:
+    """Schema 0007: the member's record and "what uses this member" (asked before deleting)
+    look attendances up by member through ix_session_attendee_member_id."""
+    from desktop_app.services import usage
+    from desktop_app.services.reports import member_record
+
+    member_id = (
+        demo_library.reader().execute("SELECT member_id FROM session_attendee").fetchone()[0]
+    )
+    plans = _plans_of_attendance_lookups(
+        demo_library, lambda: member_record.load_record(demo_library, member_id)
+    )
+    plans += _plans_of_attendance_lookups(
+        demo_library, lambda: usage.usage_of(demo_library, "member", [member_id])
+    )
+    assert len(plans) >= 2, plans
+    for plan in plans:
+        assert "ix_session_attendee_member_id" in plan, plan
+        assert "SCAN sa" not in plan and "SCAN session_attendee" not in plan, plan

@@ -5,8 +5,11 @@ Revises: 0001
 Create Date: 2026-11-24
 
 The FTS5 table, its record map, its queue and the triggers that fill the queue are made by
-`desktop_app.storage.searchindex` (one place knows their shape); existing records are indexed
-here so an upgraded library searches at once. The child tables get indexes on the column that
+`desktop_app.storage.searchindex` (one place knows their shape); the tables the triggers watch
+are written out below as they were in this revision (today each kind's search document in
+storage/kinds.py declares them, and tests/storage/test_kinds.py checks the two agree: a new
+watched table needs a new migration). Existing records are indexed here so an upgraded library
+searches at once. The child tables get indexes on the column that
 points to their aggregate: opening a session or re-indexing it must not scan every agenda item
 of a 20,000-session library.
 """
@@ -36,6 +39,19 @@ FK_INDEXES = [
     ("team_membership", "member_id"),
 ]
 
+# Tables whose rows change a record's search document: table -> (kind, column with its id).
+SEARCH_TRIGGERS = {
+    "service_team": ("team", "id"),
+    "member": ("member", "id"),
+    "guide": ("guide", "id"),
+    "guide_step": ("guide", "guide_id"),
+    "field_session": ("session", "id"),
+    "agenda_item": ("session", "session_id"),
+    "feedback_quote": ("session", "session_id"),
+    "participant_group": ("session", "session_id"),
+    "photo": ("photo", "id"),
+}
+
 
 def upgrade() -> None:
     for table, column in FK_INDEXES:
@@ -47,13 +63,13 @@ def upgrade() -> None:
         )
     conn = op.get_bind()
     if conn.dialect.name == "sqlite":  # the index is SQLite's FTS5; a hub searches otherwise
-        searchindex.create_schema(conn)
+        searchindex.create_schema(conn, SEARCH_TRIGGERS)
         searchindex.rebuild(conn)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        searchindex.drop_schema(op.get_bind())
+        searchindex.drop_schema(op.get_bind(), SEARCH_TRIGGERS)
     with op.batch_alter_table("field_session", schema=None) as batch_op:
         batch_op.drop_index("ix_field_session_list")
     for table, column in reversed(FK_INDEXES):
