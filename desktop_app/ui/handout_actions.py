@@ -13,7 +13,8 @@ background) into Qt's print preview, and prints from there through Qt's print di
 copies, pages). Each page is rasterised again at the printer's resolution (at most 300 dpi) as
 it is printed, so the paper copy is as sharp as the PDF.
 
-A guide without safety notes asks for confirmation before anything is built.
+A guide without safety notes asks for confirmation before anything is built. After an export a
+message names the file, with buttons that open it or its folder in the system's programs.
 """
 
 from __future__ import annotations
@@ -28,9 +29,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMarginsF, QObject, QRectF, QSettings, QSizeF, QStandardPaths, Qt
+from PySide6.QtCore import (
+    QMarginsF,
+    QObject,
+    QRectF,
+    QSettings,
+    QSizeF,
+    QStandardPaths,
+    Qt,
+    QUrl,
+)
 from PySide6.QtGui import (
     QAction,
+    QDesktopServices,
     QImage,
     QKeySequence,
     QPageLayout,
@@ -367,6 +378,7 @@ class HandoutActions(QObject):
         self.window = window
         self.busy = False
         self.printers: list[PdfPrinter] = []
+        self.saved_box: QMessageBox | None = None  # "PDF saved", with open file / folder
         self.export_action = QAction(_("Export PDF…"), window)
         self.export_action.setObjectName("handout_export")
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
@@ -681,6 +693,7 @@ class HandoutActions(QObject):
                     _("Saved {path} ({pages} pages).").format(path=result.path, pages=result.pages),
                     10000,
                 )
+                self.show_saved(result)
 
         def on_failed(_exc: BaseException) -> bool:
             if temp_dir is not None:
@@ -702,6 +715,42 @@ class HandoutActions(QObject):
             on_finish=on_finish,
             on_failed=on_failed,
         )
+
+    def show_saved(self, result: handouts.HandoutResult) -> None:
+        """Say where the PDF went, with buttons that open it or its folder (opened, not
+        exec'd: nothing waits on it, and a button or Esc closes it)."""
+        box = QMessageBox(self.window)
+        box.setObjectName("handout_saved")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle(_("PDF saved"))
+        box.setText(
+            _("Saved {name} ({pages} pages) in {folder}.").format(
+                name=result.path.name, pages=result.pages, folder=result.path.parent
+            )
+        )
+        open_file = box.addButton(_("Open file"), QMessageBox.ButtonRole.ActionRole)
+        open_file.setObjectName("open_file")
+        open_folder = box.addButton(_("Open folder"), QMessageBox.ButtonRole.ActionRole)
+        open_folder.setObjectName("open_folder")
+        # Our own word, not Qt's standard button: it follows the app's language.
+        close = box.addButton(_("Close"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(open_file)
+        box.setEscapeButton(close)
+        open_file.clicked.connect(lambda: self.open_path(result.path))
+        open_folder.clicked.connect(lambda: self.open_path(result.path.parent))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if self.saved_box is not None:
+            with contextlib.suppress(RuntimeError):  # already closed and deleted
+                self.saved_box.close()
+        self.saved_box = box
+        box.open()
+
+    def open_path(self, path: Path) -> None:
+        """Open a file or folder with the system's program for it; say so if none can."""
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self.window.statusBar().showMessage(
+                _("No program on this computer could open {path}.").format(path=path), 10000
+            )
 
     def _set_enabled(self, enabled: bool) -> None:
         for action in self.all_actions():

@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, QPushButton
 
 from desktop_app.core.progress import Cancelled
 from desktop_app.core.settings import Settings
@@ -447,3 +447,32 @@ def test_returned_sheets_do_not_replace_a_newer_version(
     assert len(reported) == 1
     now = c.load_session(demo_library, session_id)
     assert now.summary == "别处改过的概况" and now.groups[0].count is None
+
+
+def test_after_export_the_file_or_its_folder_opens(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    window.select_record("guide", guide_id(demo_library, "月季修剪"))
+    target = tmp_path / "导出" / "rose.pdf"
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(target, "A4"))
+    window.handout_actions.export_action.trigger()
+    box = window.handout_actions.saved_box
+    assert box is not None and box.isVisible()
+    assert "rose.pdf" in box.text()
+    assert {b.text() for b in box.buttons()} >= {"Open file", "Open folder"}
+    box.findChild(QPushButton, "open_file").click()
+    assert [u.toLocalFile() for u in opened] == [str(target)]
+    assert not box.isVisible()  # a button closes the message
+    # Export again (replacing the file) and open the folder this time.
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    window.handout_actions.export_action.trigger()
+    box = window.handout_actions.saved_box
+    assert box is not None and box.isVisible()
+    box.findChild(QPushButton, "open_folder").click()
+    assert opened[-1].toLocalFile() == str(target.parent)
+    assert opened[-1].isLocalFile()
