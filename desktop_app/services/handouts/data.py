@@ -31,6 +31,7 @@ class PhotoRef:
     width: int = 0
     height: int = 0
     taken_at: datetime | None = None
+    id: str = ""  # the photo record's id (how the user chooses a session report's photos)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def _photo(library: Library, photo: Photo) -> PhotoRef:
         width=photo.width,
         height=photo.height,
         taken_at=photo.taken_at,
+        id=photo.id,
     )
 
 
