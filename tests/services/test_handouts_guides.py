@@ -228,3 +228,76 @@ def test_no_page_holds_a_lone_item(demo_library: Library, tmp_path: Path) -> Non
         mistakes = c.load_guide(demo_library, gid).common_mistakes
         flat = re.sub(r"\s+", "", text_of(target))
         assert all(re.sub(r"\s+", "", m) in flat for m in mistakes), title
+
+
+def _dark_word_band(pdf: Path, folder: Path) -> bool:
+    """Whether a rendered grey page has a row with a dark run as long as a short word (the
+    safety band spans the frame, a step number's badge is a digit wide)."""
+    from PIL import Image
+
+    folder.mkdir()
+    run("pdftoppm", "-gray", "-png", "-r", "72", str(pdf), str(folder / "g"))
+    for png in sorted(folder.glob("g-*.png")):
+        img = Image.open(png).convert("L")
+        w, h = img.size
+        for y in range(h):
+            row = img.crop((0, y, w, y + 1)).tobytes()
+            dark = max((len(m.group(0)) for m in re.finditer(rb"[\x00-\x40]+", row)), default=0)
+            if 40 <= dark <= 120:
+                return True
+    return False
+
+
+def test_risky_step_and_recognition_photo_on_the_handout(
+    demo_library: Library, tmp_path: Path, testdata: Path
+) -> None:
+    """A risky step carries ⚠ 危险作业 beside it, white on a black band (a warning on a grey
+    copy); the 识别图 prints large at the top, before the 要点, with what it shows; a 识别图
+    that would print blurred is pointed out before printing."""
+    from tests.services.handout_fixtures import add_photo
+
+    gid = guide_ids(demo_library)["月季修剪"]
+    plain = tmp_path / "plain.pdf"
+    handouts.build_guide_handout(demo_library, gid, plain)
+    data = c.load_guide(demo_library, gid)
+    data.steps[1].risky = True
+    c.save_guide(demo_library, data, gid)
+    target = tmp_path / "rose.pdf"
+    handouts.build_guide_handout(demo_library, gid, target)
+    flat = re.sub(r"\s+", "", text_of(target, body_only=True))
+    risky = "⚠" + ZH(hguide.RISKY)
+    second = re.sub(r"\s+", "", data.steps[1].text)
+    # Beside the second step, and only there.
+    assert flat.count(risky) == 1 and (risky + second) in flat
+    assert flat.index(risky) > flat.index(re.sub(r"\s+", "", data.steps[0].text))
+    # The band behind it is black on a grey copy; the same guide without it has no such band.
+    assert _dark_word_band(target, tmp_path / "risky")
+    assert not _dark_word_band(plain, tmp_path / "plain")
+
+    leaf = add_photo(demo_library, testdata / "landscape_1.jpg", caption="感病叶片")
+    data = c.load_guide(demo_library, gid)
+    data.steps[0].photo_ids = [leaf]
+    data.recognition_photo_id = leaf
+    c.save_guide(demo_library, data, gid)
+    handouts.build_guide_handout(demo_library, gid, target)
+    flat = re.sub(r"\s+", "", text_of(target, body_only=True))
+    # The 识别图's caption comes right after the title block, before the key points.
+    recognise = ZH(hguide.RECOGNITION).format(caption="感病叶片")
+    assert flat.index(recognise) < flat.index(ZH(hguide.KEY_POINTS))
+    # Large: across most of the frame (the page's first image, measured in the PDF).
+    doc = pdfium.PdfDocument(str(target))
+    try:
+        page = doc[0]
+        images = [o for o in page.get_objects() if o.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE]
+        left, bottom, right, top = images[0].get_bounds()
+        assert top - bottom >= 200 and right - left >= 250  # points
+    finally:
+        doc.close()
+    # A 识别图 of 128 px is named before printing, as printed large it would be blurred.
+    small = add_photo(demo_library, testdata / "RGBA_8__128x128.png", caption="小图")
+    data = c.load_guide(demo_library, gid)
+    data.steps[0].photo_ids = [small]
+    data.recognition_photo_id = small
+    c.save_guide(demo_library, data, gid)
+    (warning,) = handouts.photo_warnings(demo_library, "guide", [gid])
+    assert "“小图”" in warning and "ppi" in warning

@@ -1,9 +1,11 @@
 """The guide handout (技能指南讲义): what trainees take home from a field session.
 
-Order on the page, most important first: the title block; the 要点 box (key numbers in bold);
+Order on the page, most important first: the title block; the 识别图 (the photo that shows the
+problem) large across the top, when the guide has one; the 要点 box (key numbers in bold);
 问题与识别; 适用时间; 材料与工具 (tick boxes); 安全提示 in a warning box (before the steps, kept
-with the first step); the numbered steps with their photos; 常见错误; whom to call (the team,
-its contact and phone, in body-size type). A step never parts from its first row of photos.
+with the first step); the numbered steps with their photos (a risky step marked ⚠ 危险作业,
+white on black); 常见错误; whom to call (the team, its contact and phone, in body-size type).
+A step never parts from its first row of photos.
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ SAFETY_FIRST = N_("read before you start")
 CONTACT_HEADING = N_("Questions? Ask the service team")
 CONTACT_PERSON = N_("Contact: {name}")
 CONTACT_PHONE = N_("Phone: {phone}")
+RISKY = N_("Risky work")  # beside a risky step, after ⚠
+RECOGNITION = N_("Recognise it: {caption}")
+RECOGNITION_PLAIN = N_("Recognise it")
+RECOGNITION_HEIGHT = 0.34  # of the frame's height: large, yet the guide still fits one sheet
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
@@ -84,6 +90,8 @@ def guide_story(
         short = guide.title if len(guide.title) <= 60 else guide.title[:59] + "…"
         story.append(Bookmark(short, bookmark_key, level=0))
     story += _title_block(guide, styles, tr, lang)
+    if guide.recognition is not None:
+        story += _recognition(guide, styles, tr, planner)
 
     if guide.key_points:
         heading = Paragraph(f"★ {esc(tr(KEY_POINTS))}", styles.box_heading)
@@ -107,7 +115,7 @@ def guide_story(
     # is kept with the start of the steps so it never stands alone on a page.
     safety = safety_box(guide, styles, tr)
     if guide.steps:
-        story += _steps(guide, styles, planner, [safety, SectionHeading(tr(STEPS), styles)])
+        story += _steps(guide, styles, planner, [safety, SectionHeading(tr(STEPS), styles)], tr)
     else:
         story.append(safety)
 
@@ -227,13 +235,34 @@ def _title_block(guide: GuideDoc, styles: Styles, tr: Translator, lang: str) -> 
     return block
 
 
+def _recognition(
+    guide: GuideDoc, styles: Styles, tr: Translator, planner: PhotoPlanner
+) -> list[Flowable]:
+    """The 识别图 across the top, as large as the frame allows within a third of its height,
+    with what it shows under it (as Plantwise factsheets open with the symptom)."""
+    ref = guide.recognition
+    assert ref is not None
+    layout = styles.layout
+    caption = (
+        tr(RECOGNITION).format(caption=ref.caption.strip())
+        if ref.caption.strip()
+        else tr(RECOGNITION_PLAIN)
+    )
+    slot = planner.slot(ref, layout.frame_width, layout.frame_height * RECOGNITION_HEIGHT, caption)
+    return [Spacer(4), PhotoRow([slot], styles, columns=1), Spacer(4)]
+
+
 def _paragraphs(text: str, styles: Styles) -> list[Flowable]:
     parts = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
     return [Paragraph(emphasise(p), styles.body) for p in parts]
 
 
 def _steps(
-    guide: GuideDoc, styles: Styles, planner: PhotoPlanner, lead: list[Flowable]
+    guide: GuideDoc,
+    styles: Styles,
+    planner: PhotoPlanner,
+    lead: list[Flowable],
+    tr: Translator,
 ) -> list[Flowable]:
     """The numbered steps; `lead` (the safety box and the heading) is kept with the first step."""
     layout = styles.layout
@@ -244,7 +273,7 @@ def _steps(
     box_height = min(cell * 0.75, layout.frame_height * 0.4)
     flow: list[Flowable] = []
     for n, step in enumerate(guide.steps, 1):
-        para = step_paragraph(n, step.text, styles)
+        para = step_paragraph(n, step.text, styles, risk=tr(RISKY) if step.risky else "")
         slots = [planner.slot(ref, cell, box_height, ref.caption) for ref in step.photos]
         rows = [
             PhotoRow(
