@@ -1,11 +1,15 @@
 """The guide handout (技能指南讲义): what trainees take home from a field session.
 
-Order on the page, most important first: the title block; the 识别图 (the photo that shows the
-problem) large across the top, when the guide has one; the 要点 box (key numbers in bold);
-问题与识别; 适用时间; 材料与工具 (tick boxes); 安全提示 in a warning box (before the steps, kept
-with the first step); the numbered steps with their photos (a risky step marked ⚠ 危险作业,
-white on black); 常见错误; whom to call (the team, its contact and phone, in body-size type).
-A step never parts from its first row of photos.
+Order on the page, most important first: the title block; the 识别图 (the photo that shows
+the problem) large across the top, when the guide has one (and not again beside its step);
+the 要点 box (key numbers in bold); 问题与识别; 适用时间; 材料与工具 (tick boxes); 安全提示 in
+a warning box (before the steps, kept with the first step); the numbered steps with their
+photos (a risky step marked ⚠ 危险作业, white on black); 常见错误; whom to call (the team, its
+contact and phone, in body-size type). A step never parts from its first row of photos.
+
+A guide that would spill a few lines onto a third page is set tighter (styles.compact:
+leading, spacing, photo sizes; never type sizes) so that it prints on both sides of one sheet
+(`build.fit_guide` chooses the level).
 """
 
 from __future__ import annotations
@@ -60,7 +64,12 @@ CONTACT_PHONE = N_("Phone: {phone}")
 RISKY = N_("Risky work")  # beside a risky step, after ⚠
 RECOGNITION = N_("Recognise it: {caption}")
 RECOGNITION_PLAIN = N_("Recognise it")
-RECOGNITION_HEIGHT = 0.34  # of the frame's height: large, yet the guide still fits one sheet
+# Per compact level (styles.compact): the 识别图's height as a share of the frame's, a step
+# photo's height as a share of its cell's width, and the space between steps (points). The
+# smallest still shows a step photo some 40 mm high on A4.
+RECOGNITION_HEIGHT = (0.34, 0.27, 0.21)
+STEP_PHOTO_HEIGHT = (0.75, 0.62, 0.5)
+STEP_GAP = (10.0, 6.0, 4.0)
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
@@ -248,7 +257,8 @@ def _recognition(
         if ref.caption.strip()
         else tr(RECOGNITION_PLAIN)
     )
-    slot = planner.slot(ref, layout.frame_width, layout.frame_height * RECOGNITION_HEIGHT, caption)
+    height = layout.frame_height * RECOGNITION_HEIGHT[styles.compact]
+    slot = planner.slot(ref, layout.frame_width, height, caption)
     return [Spacer(4), PhotoRow([slot], styles, columns=1), Spacer(4)]
 
 
@@ -270,11 +280,16 @@ def _steps(
     gap = 10.0
     columns = 2
     cell = (layout.frame_width - indent - gap * (columns - 1)) / columns
-    box_height = min(cell * 0.75, layout.frame_height * 0.4)
+    box_height = min(cell * STEP_PHOTO_HEIGHT[styles.compact], layout.frame_height * 0.4)
     flow: list[Flowable] = []
     for n, step in enumerate(guide.steps, 1):
         para = step_paragraph(n, step.text, styles, risk=tr(RISKY) if step.risky else "")
-        slots = [planner.slot(ref, cell, box_height, ref.caption) for ref in step.photos]
+        # The 识别图 is printed once, large at the top, not a second time beside its step.
+        slots = [
+            planner.slot(ref, cell, box_height, ref.caption)
+            for ref in step.photos
+            if ref != guide.recognition
+        ]
         rows = [
             PhotoRow(
                 slots[i : i + columns], styles, columns=columns, indent=indent, gap=gap, flow=True
@@ -288,5 +303,5 @@ def _steps(
             first += [Spacer(5), rows[0]]
         flow.append(KeepTogether(first))
         flow += rows[1:]
-        flow.append(Spacer(10))
+        flow.append(Spacer(STEP_GAP[styles.compact]))
     return flow
