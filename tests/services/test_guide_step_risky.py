@@ -131,3 +131,13 @@ def test_risky_steps_and_the_recognition_photo_travel_in_a_pack(
         read.close()
     assert entry.data is not None and "recognition_photo_id" not in entry.data
     assert all("risky" not in step for step in entry.data["steps"])
+
+
+def test_deleting_the_recognition_photo_says_which_guide_shows_it(demo_library: Library) -> None:
+    from desktop_app.services import usage
+
+    _guide_id, photo = risky_guide(demo_library)
+    found = usage.usage_of(demo_library, "photo", [photo])
+    assert found.count("photo_recognition") == 1 and found.count("photo_guides") == 1
+    question = usage.delete_question(demo_library, "photo", [photo], "梯子")
+    assert "1 guide has this photo as its recognition photo (识别图): 高枝修剪" in question
