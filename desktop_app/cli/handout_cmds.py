@@ -3,6 +3,7 @@
 The library is opened read-only (a handout changes nothing), so this works while the window
 has the library open. Paper and language come from the settings unless `--paper` is given.
 `signin` and `feedback` print the blank sheets of a session, with its code (活动码) and QR.
+`session --photos ID1,ID2` prints only those photos in the report, in that order.
 
 A guide without safety notes (安全提示) is refused with a message naming it; `--force` prints it
 anyway. The GUI asks the same question in a dialog; the CLI cannot ask, so it wants the flag.
@@ -51,6 +52,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     q = kinds.add_parser("session", help=_("the report of a field session"))
     q.add_argument("id", help=_("session id (a unique prefix of 8+ characters is enough)"))
+    q.add_argument(
+        "--photos",
+        metavar="ID1,ID2,…",
+        help=_(
+            "the photos to print, in this order, separated by commas (default: all, in the "
+            'session\'s order; "" for none)'
+        ),
+    )
     common(q, force=False)
     q.set_defaults(handler=cmd_session)
 
@@ -106,8 +115,11 @@ def _run(
     args: argparse.Namespace,
     build: Builder,
     check: tuple[str, list[str]] | None = None,
+    *,
+    photo_ids: list[str] | None = None,
 ) -> int:
-    """Build the PDF; `check` (kind, ids) first points out photos that will print badly."""
+    """Build the PDF; `check` (kind, ids) first points out photos that will print badly (of a
+    report, only the chosen `photo_ids`)."""
     options = _options(args)
     target = Path(args.output).expanduser().absolute()
     if target.is_dir():
@@ -118,7 +130,10 @@ def _run(
         if check is not None:
             kind, ids = check
             title = getattr(args, "title", "") or ""
-            for warning in handouts.photo_warnings(library, kind, ids, options, title=title):
+            warnings = handouts.photo_warnings(
+                library, kind, ids, options, title=title, photo_ids=photo_ids
+            )
+            for warning in warnings:
                 # A warning, not an error: the PDF is still written.
                 print(_("jiangxin: warning: {message}").format(message=warning), file=sys.stderr)
         try:
@@ -144,12 +159,14 @@ def cmd_guide(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_session(ctx: CliContext, args: argparse.Namespace) -> int:
+    photo_ids = None if args.photos is None else args.photos.split(",")
+
     def build(
         library: Library, options: handouts.HandoutOptions, target: Path
     ) -> handouts.HandoutResult:
-        return handouts.build_session_report(library, args.id, target, options)
+        return handouts.build_session_report(library, args.id, target, options, photo_ids=photo_ids)
 
-    return _run(ctx, args, build, ("report", [args.id]))
+    return _run(ctx, args, build, ("report", [args.id]), photo_ids=photo_ids)
 
 
 def cmd_signin(ctx: CliContext, args: argparse.Namespace) -> int:

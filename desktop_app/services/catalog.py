@@ -100,6 +100,7 @@ class StepData:
     text: str
     photo_ids: list[str] = field(default_factory=list)
     id: str | None = None
+    risky: bool = False  # ⚠ beside the step on the handout (上梯作业)
 
 
 @dataclass
@@ -117,6 +118,8 @@ class GuideData:
     author_ids: list[str] = field(default_factory=list)
     steps: list[StepData] = field(default_factory=list)
     is_demo: bool = False
+    # 识别图: one of the steps' photos, printed large at the top of the handout.
+    recognition_photo_id: str | None = None
 
 
 @dataclass
@@ -272,13 +275,14 @@ def _apply_guide(guide: Guide, data: GuideData) -> None:
     guide.tags = clean_list(data.tags)
     guide.team_id = data.team_id
     guide.is_demo = data.is_demo
+    guide.recognition_photo_id = data.recognition_photo_id
     guide.authors = [
         GuideAuthor(member_id=mid, position=i)
         for i, mid in enumerate(dict.fromkeys(data.author_ids))
     ]
     steps = []
     for i, step in enumerate(data.steps):
-        row = GuideStep(text=step.text.strip(), position=i)
+        row = GuideStep(text=step.text.strip(), position=i, risky=step.risky)
         if step.id:
             row.id = step.id
         row.photos = [
@@ -547,10 +551,16 @@ def load_guide(library: RecordStore, guide_id: str) -> GuideData:
             team_id=g.team_id,
             author_ids=[a.member_id for a in g.authors],
             steps=[
-                StepData(text=st.text, photo_ids=[p.photo_id for p in st.photos], id=st.id)
+                StepData(
+                    text=st.text,
+                    photo_ids=[p.photo_id for p in st.photos],
+                    id=st.id,
+                    risky=st.risky,
+                )
                 for st in g.steps
             ],
             is_demo=g.is_demo,
+            recognition_photo_id=g.recognition_photo_id,
         )
 
 

@@ -44,13 +44,24 @@ PACK_FORMAT = "jiangxin-pack"
 # place's time zone ("time_zone"); a session without one (format 1) is read as Asia/Shanghai
 # on every laptop, not the importing laptop's zone, so that two laptops importing the same
 # pack hold the same record (schema 0006 says more).
-PACK_FORMAT_VERSION = 2
+# 3 (schema 0009): a guide step's "risky" and a guide's "recognition_photo_id", written only
+# when set (absent: not risky, none), so packs of format 2 read as they always did. The version
+# moved because a format-2 reader ignores keys it does not know: it would take a risky step as
+# an ordinary one under the same version tag, and pass that loss on to every laptop after it.
+# An app that knows only format 2 refuses the pack instead ("update the app").
+PACK_FORMAT_VERSION = 3
 MANIFEST_NAME = "manifest.json"
 TOMBSTONES_NAME = "tombstones.json"
 KINDS: tuple[str, ...] = KIND_ORDER  # dependency order
 RECORD_FILES: dict[str, str] = {kind: f"records/{kind}s.json" for kind in KINDS}
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     name: spec.personal for name, spec in RECORD_KINDS.items() if spec.personal
+}
+# Fields added after packs were first written (a guide's 识别图, schema 0009): a pack without
+# them, of format 2 from an older app, reads as their default; at the default they are left
+# out, as `storage.kinds` leaves them out of a record's dictionary.
+SPARSE_FIELDS: dict[str, dict[str, Any]] = {
+    name: dict(spec.sparse) for name, spec in RECORD_KINDS.items() if spec.sparse
 }
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -580,18 +591,28 @@ def _ext(v: Any) -> str:
     return v
 
 
-def _obj(fields: dict[str, Callable[[Any], Any]]) -> Callable[[Any], dict[str, Any]]:
+def _obj(
+    fields: dict[str, Callable[[Any], Any]], sparse: dict[str, Any] | None = None
+) -> Callable[[Any], dict[str, Any]]:
+    """A child row; `sparse` fields (added later) may be absent and are left out at their
+    default, as `storage.kinds` writes them."""
+    defaults = sparse or {}
+
     def check(v: Any) -> dict[str, Any]:
         if not isinstance(v, dict):
             raise _Bad
         out: dict[str, Any] = {}
         for name, checker in fields.items():
             if name not in v:
+                if name in defaults:
+                    continue
                 raise _Bad(name)
             try:
-                out[name] = checker(v[name])
+                value = checker(v[name])
             except _Bad:
                 raise _Bad(name) from None
+            if name not in defaults or value != defaults[name]:
+                out[name] = value
         return out
 
     return check
@@ -656,8 +677,15 @@ RECORD_SCHEMAS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "tags": _list(_str),
         "team_id": _opt_id,
         "is_demo": _bool,
+        "recognition_photo_id": _opt_id,  # absent before schema 0009: none
         "author_ids": _ids,
-        "steps": _list(_obj({"id": _id, "text": _str, "photo_ids": _ids})),
+        # "risky" (schema 0009) is absent for a step that is not, and in older packs.
+        "steps": _list(
+            _obj(
+                {"id": _id, "text": _str, "photo_ids": _ids, "risky": _bool},
+                sparse={"risky": False},
+            )
+        ),
     },
     "session": {
         "starts_at": _datetime,
@@ -725,14 +753,19 @@ def normalise_record(kind: str, raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise _Bad
     raw = upgrade_dict(kind, raw)
+    sparse = SPARSE_FIELDS.get(kind, {})
     out: dict[str, Any] = {}
     for name, checker in {**_COMMON, **RECORD_SCHEMAS[kind]}.items():
         if name not in raw:
+            if name in sparse:  # added after older apps wrote packs: their default
+                continue
             raise _Bad(name)
         try:
-            out[name] = checker(raw[name])
+            value = checker(raw[name])
         except _Bad:
             raise _Bad(name) from None
+        if name not in sparse or value != sparse[name]:
+            out[name] = value
     for name in PERSONAL_FIELDS.get(kind, ()):
         if name in raw:
             try:

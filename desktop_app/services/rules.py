@@ -95,6 +95,13 @@ def guide_errors(guide: Mapping[str, Any]) -> Errors:
     steps = list(guide.get("steps") or [])
     if any(not _text(step.get("text")).strip() and not step.get("photo_ids") for step in steps):
         errors["steps"] = _("A step is empty; write what to do or remove it.")
+    # The 识别图 is one of the steps' photos: whatever keeps a step's photo (clean-up, the
+    # checks of what is in use) keeps it too.
+    recognition = guide.get("recognition_photo_id")
+    if recognition and not any(recognition in (step.get("photo_ids") or []) for step in steps):
+        errors["recognition_photo_id"] = _(
+            "The recognition photo must be one of the steps' photos."
+        )
     return errors
 
 

@@ -126,6 +126,14 @@ RELATIONS: list[Relation] = [
         ),
     ),
     Relation(
+        # Always a step's photo too (services.rules), but said apart: it heads the handout.
+        "photo_recognition",
+        "photo",
+        "guide",
+        "recognition_photo_id",
+        _GUIDE.format(where=f"g.recognition_photo_id IN {_IDS}"),
+    ),
+    Relation(
         "photo_members",
         "photo",
         "member",
@@ -261,6 +269,19 @@ def _use_sentence(use: Use, single: bool) -> str:
             else ngettext(
                 "{n} guide shows these photos in its steps",
                 "{n} guides show these photos in their steps",
+                n,
+            )
+        ),
+        "photo_recognition": lambda: (
+            ngettext(
+                "{n} guide has this photo as its recognition photo (识别图)",
+                "{n} guides have this photo as their recognition photo (识别图)",
+                n,
+            )
+            if single
+            else ngettext(
+                "{n} guide has one of these photos as its recognition photo (识别图)",
+                "{n} guides have one of these photos as their recognition photo (识别图)",
                 n,
             )
         ),

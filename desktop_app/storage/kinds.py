@@ -216,6 +216,12 @@ class RecordKind:
         assert self.search is not None, self.name
         return self.search
 
+    # Own fields added after records of the kind were already shared, with the value every
+    # older record has: left out of the dictionary while they hold it, so an older record's
+    # dictionary, content hash and stored tag stay exactly what they were (and a pack from an
+    # older app, which has no such key, reads as that value).
+    sparse: tuple[tuple[str, Any], ...] = ()
+
     @property
     def model(self) -> type[RecordMixin]:
         model: type[RecordMixin] = getattr(_models(), self.model_name)
@@ -235,8 +241,11 @@ class RecordKind:
 
     def to_dict(self, obj: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        defaults = dict(self.sparse)
         for name in RECORD_FIELDS + self.fields:
             value = getattr(obj, name)
+            if name in defaults and value == defaults[name]:
+                continue
             if name.endswith("_at") or isinstance(value, datetime):
                 value = iso(value)
             elif name in self.list_fields:
@@ -254,8 +263,11 @@ class RecordKind:
         data = upgrade_dict(self.name, data)
         for name in META_FIELDS:
             setattr(obj, name, data[name] if name == "revision" else parse_dt(data[name]))
+        defaults = dict(self.sparse)
         for name in self.fields:
-            if name in self.personal:
+            if name in defaults:
+                setattr(obj, name, data.get(name, defaults[name]))
+            elif name in self.personal:
                 if contacts and data.get(name):
                     setattr(obj, name, data[name])
                 elif getattr(obj, name, None) is None:
@@ -339,13 +351,19 @@ def _team_rows(data: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
+def _step_dict(step: Any) -> dict[str, Any]:
+    out = {"id": step.id, "text": step.text, "photo_ids": [p.photo_id for p in step.photos]}
+    # Only a risky step says so (schema 0009): every older step's dictionary, and so its
+    # guide's content hash and stored tag, stays what it was.
+    if step.risky:
+        out["risky"] = True
+    return out
+
+
 def _guide_children(guide: Any) -> dict[str, Any]:
     return {
         "author_ids": [a.member_id for a in guide.authors],
-        "steps": [
-            {"id": s.id, "text": s.text, "photo_ids": [p.photo_id for p in s.photos]}
-            for s in guide.steps
-        ],
+        "steps": [_step_dict(s) for s in guide.steps],
     }
 
 
@@ -362,6 +380,7 @@ def _guide_rows(data: dict[str, Any]) -> dict[str, list[Any]]:
             GuideStep(
                 id=st["id"],
                 text=st["text"],
+                risky=bool(st.get("risky", False)),
                 position=i,
                 photos=[
                     GuideStepPhoto(photo_id=p, position=j) for j, p in enumerate(st["photo_ids"])
@@ -685,12 +704,14 @@ KINDS: dict[str, RecordKind] = {
                 "tags",
                 "team_id",
                 "is_demo",
+                "recognition_photo_id",
             ),
             children=("steps", "authors"),
             references=(
                 ("team_id", "team"),
                 ("author_ids", "member"),
                 ("steps[].photo_ids", "photo"),
+                ("recognition_photo_id", "photo"),
             ),
             personal=(),
             child_dicts=_guide_children,
@@ -750,6 +771,7 @@ KINDS: dict[str, RecordKind] = {
                 ),
                 children=(SearchChild("guide_step", "guide_id", ("text",), _first),),
             ),
+            sparse=(("recognition_photo_id", None),),  # schema 0009
         ),
         RecordKind(
             name="session",

@@ -474,7 +474,8 @@ class Library:
                 revision = schema.current_revision(conn)
             finally:
                 conn.close()
-        except sqlite3.DatabaseError:
+        except (sqlite3.DatabaseError, UnicodeDecodeError):
+            # A damaged page of the schema can hold text that is not UTF-8 at all.
             raise LibraryDamagedError(
                 _("The database {path} is damaged or not a Jiangxin database.").format(path=db_path)
             ) from None

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
@@ -259,6 +260,12 @@ class Guide(RecordMixin, Base):
         ForeignKey("service_team.id", ondelete="SET NULL"), default=None
     )
     is_demo: Mapped[bool] = mapped_column(default=False)  # text written for the demo library
+    # 识别图: one of the steps' photos, printed large at the top of the handout (schema 0009).
+    # A plain column, no foreign key: SQLite can add one only by copying the table, which
+    # would drop every guide's steps through their ON DELETE CASCADE. Photo rows are never
+    # deleted (clean-up leaves a tombstone) and the rules keep it among the steps' photos,
+    # whose links do carry foreign keys.
+    recognition_photo_id: Mapped[str | None] = mapped_column(String(36), default=None)
 
     team: Mapped[ServiceTeam | None] = relationship()
     steps: Mapped[list[GuideStep]] = relationship(
@@ -275,6 +282,8 @@ class GuideStep(Base):
     guide_id: Mapped[str] = mapped_column(ForeignKey("guide.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     text: Mapped[str] = mapped_column(Text, default="")
+    # ⚠ beside the step on the handout (上梯作业); schema 0009.
+    risky: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     guide: Mapped[Guide] = relationship(back_populates="steps")
     photos: Mapped[list[GuideStepPhoto]] = relationship(
@@ -384,7 +393,7 @@ class SessionAttendee(Base):
     session_id: Mapped[str] = mapped_column(
         ForeignKey("field_session.id", ondelete="CASCADE"), index=True
     )
-    # Indexed (schema 0007): a member's record, statistics and usage look attendances up by it.
+    # Indexed (schema 0008): a member's record, statistics and usage look attendances up by it.
     member_id: Mapped[str] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16), default=SessionRole.LECTURE.value)
     note: Mapped[str] = mapped_column(Text, default="")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+REVISIONS: tuple[str, ...] = tuple(f"{n:04d}" for n in range(1, 10))  # "0001" … "0009"
 HEAD = REVISIONS[-1]
 
 

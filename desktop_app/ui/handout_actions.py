@@ -13,7 +13,8 @@ background) into Qt's print preview, and prints from there through Qt's print di
 copies, pages). Each page is rasterised again at the printer's resolution (at most 300 dpi) as
 it is printed, so the paper copy is as sharp as the PDF.
 
-A guide without safety notes asks for confirmation before anything is built.
+A guide without safety notes asks for confirmation before anything is built. After an export a
+message names the file, with buttons that open it or its folder in the system's programs.
 """
 
 from __future__ import annotations
@@ -28,10 +29,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMarginsF, QObject, QRectF, QSettings, QSizeF, QStandardPaths, Qt
+from PySide6.QtCore import (
+    QEvent,
+    QMarginsF,
+    QObject,
+    QRectF,
+    QSettings,
+    QSizeF,
+    QStandardPaths,
+    Qt,
+    QUrl,
+)
 from PySide6.QtGui import (
     QAction,
+    QDesktopServices,
     QImage,
+    QKeyEvent,
     QKeySequence,
     QPageLayout,
     QPageSize,
@@ -93,6 +106,8 @@ class Request:
     title: str = ""
     name: str = ""  # for the default file name
     choices: list[str] = field(default_factory=list)
+    # A session report's photos, in print order (None: all, in the session's order).
+    photo_ids: list[str] | None = None
 
 
 def safe_file_name(name: str) -> str:
@@ -156,6 +171,7 @@ class ExportDialog(QDialog):
         paper: str,
         target: Path | None,
         printing: bool,
+        photos: list[handouts.PhotoChoice] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Print") if printing else _("Export PDF"))
@@ -175,6 +191,24 @@ class ExportDialog(QDialog):
         else:
             form.addRow(_("Document:"), QLabel(_(KIND_LABELS[choices[0]])))
         self.choices = choices
+        # A session report's photos: all in the session's order until the user chooses.
+        self.photos = photos or []
+        self.photo_ids: list[str] | None = None
+        self.photos_label: QLabel | None = None
+        self.photos_button: QPushButton | None = None
+        if REPORT in choices and self.photos:
+            self.photos_label = QLabel()
+            self.photos_label.setObjectName("photos_summary")
+            self.photos_button = QPushButton(_("Choose photos…"))
+            self.photos_button.setObjectName("choose_photos")
+            self.photos_button.clicked.connect(self.choose_photos)
+            row = QHBoxLayout()
+            row.addWidget(self.photos_label, 1)
+            row.addWidget(self.photos_button)
+            form.addRow(_("Photos in the report:"), row)
+            self.kind_group.buttonToggled.connect(lambda *_a: self._photos_enabled())
+            self._show_photo_count()
+            self._photos_enabled()
         self.paper_box = PaperBox(paper)
         form.addRow(_("Paper:"), self.paper_box)
         self.path_row: PathRow | None = None
@@ -186,11 +220,36 @@ class ExportDialog(QDialog):
         )
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText(_("Preview…") if printing else _("Export"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+
+    def _photos_enabled(self) -> None:
+        if self.photos_button is not None and self.photos_label is not None:
+            on = self.kind() == REPORT
+            self.photos_button.setEnabled(on)
+            self.photos_label.setEnabled(on)
+
+    def _show_photo_count(self) -> None:
+        if self.photos_label is None:
+            return
+        total = len(self.photos)
+        if self.photo_ids is None:
+            text = _("All {n}, in the session's order").format(n=total)
+        else:
+            text = _("{n} of {total}").format(n=len(self.photo_ids), total=total)
+        self.photos_label.setText(text)
+
+    def choose_photos(self) -> None:
+        dialog = PhotoChoiceDialog(self, self.photos, self.photo_ids)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            chosen = dialog.chosen_ids()
+            everything = [p.id for p in self.photos]
+            self.photo_ids = None if chosen == everything else chosen
+            self._show_photo_count()
 
     def kind(self) -> str:
         for kind, button in self.kind_buttons.items():
@@ -200,6 +259,138 @@ class ExportDialog(QDialog):
 
     def target(self) -> Path | None:
         return self.path_row.path() if self.path_row else None
+
+
+class OrderedChecklist(QWidget):
+    """A list to tick and put in order: Space ticks, Move up / Move down (Ctrl+↑ / Ctrl+↓)."""
+
+    def __init__(self, items: list[tuple[str, str, bool]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.setObjectName("items")
+        self.list.setDragDropMode(QListWidget.DragDropMode.InternalMove)
+        for key, text, checked in items:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        up = QPushButton(_("Move up"))
+        up.setObjectName("up")
+        down = QPushButton(_("Move down"))
+        down.setObjectName("down")
+        up.clicked.connect(lambda: self.move(-1))
+        down.clicked.connect(lambda: self.move(1))
+        self.list.installEventFilter(self)
+        every = QPushButton(_("Tick all"))
+        every.setObjectName("all")
+        every.clicked.connect(lambda: self.tick_all(True))
+        none = QPushButton(_("Tick none"))
+        none.setObjectName("none")
+        none.clicked.connect(lambda: self.tick_all(False))
+        side = QVBoxLayout()
+        for button in (up, down, every, none):
+            side.addWidget(button)
+        side.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(side)
+
+    def move(self, delta: int) -> None:
+        row = self.list.currentRow()
+        target = row + delta
+        if row < 0 or not 0 <= target < self.list.count():
+            return
+        item = self.list.takeItem(row)
+        self.list.insertItem(target, item)
+        self.list.setCurrentRow(target)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Ctrl+↑ / Ctrl+↓ move the current item; plain arrows still move the selection.
+        if (
+            watched is self.list
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            delta = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1}.get(Qt.Key(event.key()))
+            if delta is not None:
+                self.move(delta)
+                return True
+        return super().eventFilter(watched, event)
+
+    def tick_all(self, checked: bool) -> None:
+        state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
+        for row in range(self.list.count()):
+            self.list.item(row).setCheckState(state)
+
+    def chosen(self) -> list[str]:
+        out = []
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.checkState() == Qt.CheckState.Checked:
+                out.append(str(item.data(Qt.ItemDataRole.UserRole)))
+        return out
+
+
+class PhotoChoiceDialog(QDialog):
+    """Which of a session's photos go into its report, and in what order."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        photos: list[handouts.PhotoChoice],
+        chosen: list[str] | None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Photos in the report"))
+        self.resize(560, 440)
+        by_id = {p.id: p for p in photos}
+        # The chosen ones first, in their order, then the others in the session's order.
+        order = [i for i in chosen if i in by_id] if chosen is not None else []
+        order += [p.id for p in photos if p.id not in order]
+        ticked = set(chosen) if chosen is not None else set(by_id)
+        self.checklist = OrderedChecklist(
+            [(i, self.describe(by_id[i]), i in ticked) for i in order], self
+        )
+        self.list = self.checklist.list
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("OK"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        hint = QLabel(
+            _(
+                "Tick the photos to print (Space) and put them in order (Ctrl+↑ / Ctrl+↓). "
+                "They print in this order, each with its caption and time."
+            )
+        )
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addWidget(self.checklist, 1)
+        layout.addWidget(buttons)
+        self.list.setFocus()
+
+    @staticmethod
+    def describe(photo: handouts.PhotoChoice) -> str:
+        parts = [photo.label]
+        if photo.taken:
+            parts.append(_("taken {when}").format(when=photo.taken))
+        text = " · ".join(parts)
+        if photo.days_off is not None:
+            text = (
+                "⚠ " + text + "  " + _("({days} days from the session)").format(days=photo.days_off)
+            )
+        return text
+
+    def chosen_ids(self) -> list[str]:
+        return self.checklist.chosen()
 
 
 class BookletDialog(QDialog):
@@ -367,6 +558,7 @@ class HandoutActions(QObject):
         self.window = window
         self.busy = False
         self.printers: list[PdfPrinter] = []
+        self.saved_box: QMessageBox | None = None  # "PDF saved", with open file / folder
         self.export_action = QAction(_("Export PDF…"), window)
         self.export_action.setObjectName("handout_export")
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
@@ -456,16 +648,23 @@ class HandoutActions(QObject):
             )
             return
         paper = str(self.window.settings.get("handout.paper"))
+        photos = (
+            handouts.session_photos(self.window.library, request.ids[0])
+            if REPORT in request.choices
+            else None
+        )
         dialog = ExportDialog(
             self.window,
             choices=request.choices,
             paper=paper,
             target=self.default_target(request),
             printing=printing,
+            photos=photos,
         )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         request.kind = dialog.kind()
+        request.photo_ids = dialog.photo_ids if request.kind == REPORT else None
         target = None if printing else dialog.target()
         if not printing and (target is None or not self.may_write(target)):
             return
@@ -615,7 +814,12 @@ class HandoutActions(QObject):
         try:
             options = handouts.options_from_settings(self.window.settings, paper=paper)
             warnings = handouts.photo_warnings(
-                self.window.library, kinds[request.kind], request.ids, options, title=request.title
+                self.window.library,
+                kinds[request.kind],
+                request.ids,
+                options,
+                title=request.title,
+                photo_ids=request.photo_ids,
             )
         except UserError:
             return True  # the build itself reports the problem in its own words
@@ -681,6 +885,7 @@ class HandoutActions(QObject):
                     _("Saved {path} ({pages} pages).").format(path=result.path, pages=result.pages),
                     10000,
                 )
+                self.show_saved(result)
 
         def on_failed(_exc: BaseException) -> bool:
             if temp_dir is not None:
@@ -702,6 +907,42 @@ class HandoutActions(QObject):
             on_finish=on_finish,
             on_failed=on_failed,
         )
+
+    def show_saved(self, result: handouts.HandoutResult) -> None:
+        """Say where the PDF went, with buttons that open it or its folder (opened, not
+        exec'd: nothing waits on it, and a button or Esc closes it)."""
+        box = QMessageBox(self.window)
+        box.setObjectName("handout_saved")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle(_("PDF saved"))
+        box.setText(
+            _("Saved {name} ({pages} pages) in {folder}.").format(
+                name=result.path.name, pages=result.pages, folder=result.path.parent
+            )
+        )
+        open_file = box.addButton(_("Open file"), QMessageBox.ButtonRole.ActionRole)
+        open_file.setObjectName("open_file")
+        open_folder = box.addButton(_("Open folder"), QMessageBox.ButtonRole.ActionRole)
+        open_folder.setObjectName("open_folder")
+        # Our own word, not Qt's standard button: it follows the app's language.
+        close = box.addButton(_("Close"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(open_file)
+        box.setEscapeButton(close)
+        open_file.clicked.connect(lambda: self.open_path(result.path))
+        open_folder.clicked.connect(lambda: self.open_path(result.path.parent))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if self.saved_box is not None:
+            with contextlib.suppress(RuntimeError):  # already closed and deleted
+                self.saved_box.close()
+        self.saved_box = box
+        box.open()
+
+    def open_path(self, path: Path) -> None:
+        """Open a file or folder with the system's program for it; say so if none can."""
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self.window.statusBar().showMessage(
+                _("No program on this computer could open {path}.").format(path=path), 10000
+            )
 
     def _set_enabled(self, enabled: bool) -> None:
         for action in self.all_actions():
@@ -749,7 +990,7 @@ def build(
             library, request.ids[0], target, options, progress
         ),
         REPORT: lambda: handouts.build_session_report(
-            library, request.ids[0], target, options, progress
+            library, request.ids[0], target, options, progress, photo_ids=request.photo_ids
         ),
         PACK: lambda: handouts.build_session_pack(
             library, request.ids[0], target, options, progress

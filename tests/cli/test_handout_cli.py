@@ -227,3 +227,49 @@ def test_blurred_photo_is_pointed_out_and_the_pdf_still_written(
     assert code == 0 and out.exists()
     (line,) = err.splitlines()
     assert line.startswith("jiangxin: warning: ") and "小图" in line and "ppi" in line
+
+
+def test_report_photos_chosen_on_the_command_line(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import TESTDATA
+    from tests.services.handout_fixtures import add_photo, attach_to_session
+
+    _guides, sid = ids(demo_dir)
+    with Library.open(demo_dir) as library:
+        small = add_photo(library, TESTDATA / "RGBA_8__128x128.png", caption="小图")
+        good = add_photo(library, TESTDATA / "landscape_1.jpg", caption="现场示范")
+        attach_to_session(library, sid, [small, good])
+    out = tmp_path / "report.pdf"
+    code, _stdout, err = run(
+        capsys,
+        "--library",
+        str(demo_dir),
+        "handout",
+        "session",
+        sid,
+        "--photos",
+        good,
+        "-o",
+        str(out),
+    )
+    # The blurred photo is left out, so it is not pointed out, and not printed.
+    assert code == 0 and err == ""
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "现场示范" in text and "小图" not in text
+    code, _stdout, err = run(
+        capsys,
+        "--library",
+        str(demo_dir),
+        "handout",
+        "session",
+        sid,
+        "--photos",
+        "x" * 12,
+        "-o",
+        str(tmp_path / "bad.pdf"),
+    )
+    assert code == 1 and err.count("\n") == 1 and "xxxxxxxxxxxx" in err
+    assert not (tmp_path / "bad.pdf").exists()

@@ -228,3 +228,153 @@ def test_no_page_holds_a_lone_item(demo_library: Library, tmp_path: Path) -> Non
         mistakes = c.load_guide(demo_library, gid).common_mistakes
         flat = re.sub(r"\s+", "", text_of(target))
         assert all(re.sub(r"\s+", "", m) in flat for m in mistakes), title
+
+
+def _dark_word_band(pdf: Path, folder: Path) -> bool:
+    """Whether a rendered grey page has a row with a dark run as long as a short word (the
+    safety band spans the frame, a step number's badge is a digit wide)."""
+    from PIL import Image
+
+    folder.mkdir()
+    run("pdftoppm", "-gray", "-png", "-r", "72", str(pdf), str(folder / "g"))
+    for png in sorted(folder.glob("g-*.png")):
+        img = Image.open(png).convert("L")
+        w, h = img.size
+        for y in range(h):
+            row = img.crop((0, y, w, y + 1)).tobytes()
+            dark = max((len(m.group(0)) for m in re.finditer(rb"[\x00-\x40]+", row)), default=0)
+            if 40 <= dark <= 120:
+                return True
+    return False
+
+
+def test_risky_step_and_recognition_photo_on_the_handout(
+    demo_library: Library, tmp_path: Path, testdata: Path
+) -> None:
+    """A risky step carries ⚠ 危险作业 beside it, white on a black band (a warning on a grey
+    copy); the 识别图 prints large at the top, before the 要点, with what it shows; a 识别图
+    that would print blurred is pointed out before printing."""
+    from tests.services.handout_fixtures import add_photo
+
+    gid = guide_ids(demo_library)["月季修剪"]
+    plain = tmp_path / "plain.pdf"
+    handouts.build_guide_handout(demo_library, gid, plain)
+    data = c.load_guide(demo_library, gid)
+    data.steps[1].risky = True
+    c.save_guide(demo_library, data, gid)
+    target = tmp_path / "rose.pdf"
+    handouts.build_guide_handout(demo_library, gid, target)
+    flat = re.sub(r"\s+", "", text_of(target, body_only=True))
+    risky = "⚠" + ZH(hguide.RISKY)
+    second = re.sub(r"\s+", "", data.steps[1].text)
+    # Beside the second step, and only there.
+    assert flat.count(risky) == 1 and (risky + second) in flat
+    assert flat.index(risky) > flat.index(re.sub(r"\s+", "", data.steps[0].text))
+    # The band behind it is black on a grey copy; the same guide without it has no such band.
+    assert _dark_word_band(target, tmp_path / "risky")
+    assert not _dark_word_band(plain, tmp_path / "plain")
+
+    leaf = add_photo(demo_library, testdata / "landscape_1.jpg", caption="感病叶片")
+    data = c.load_guide(demo_library, gid)
+    data.steps[0].photo_ids = [leaf]
+    data.recognition_photo_id = leaf
+    c.save_guide(demo_library, data, gid)
+    handouts.build_guide_handout(demo_library, gid, target)
+    flat = re.sub(r"\s+", "", text_of(target, body_only=True))
+    # The 识别图's caption comes right after the title block, before the key points.
+    recognise = ZH(hguide.RECOGNITION).format(caption="感病叶片")
+    assert flat.index(recognise) < flat.index(ZH(hguide.KEY_POINTS))
+    # Large: across most of the frame (the page's first image, measured in the PDF).
+    doc = pdfium.PdfDocument(str(target))
+    try:
+        page = doc[0]
+        images = [o for o in page.get_objects() if o.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE]
+        left, bottom, right, top = images[0].get_bounds()
+        assert top - bottom >= 200 and right - left >= 250  # points
+    finally:
+        doc.close()
+    # A 识别图 of 128 px is named before printing, as printed large it would be blurred.
+    small = add_photo(demo_library, testdata / "RGBA_8__128x128.png", caption="小图")
+    data = c.load_guide(demo_library, gid)
+    data.steps[0].photo_ids = [small]
+    data.recognition_photo_id = small
+    c.save_guide(demo_library, data, gid)
+    (warning,) = handouts.photo_warnings(demo_library, "guide", [gid])
+    assert "“小图”" in warning and "ppi" in warning
+
+
+def test_a_guide_that_fits_one_sheet_is_printed_on_one(
+    demo_library: Library, tmp_path: Path, testdata: Path
+) -> None:
+    """Every demo guide, illustrated (a 识别图 and photos on its first steps), prints on both
+    sides of one A4 sheet; most of them spill onto a third page at the usual spacing, and
+    tighter spacing and smaller photos (never smaller type) fit them, with no page holding a
+    lone item."""
+    from desktop_app.core.i18n import translator_for as tr_for
+    from desktop_app.services.handouts.build import fit_guide
+    from desktop_app.services.handouts.data import load_guide_docs
+    from desktop_app.services.handouts.document import PageInfo, count_pages
+    from desktop_app.services.handouts.photos import PhotoPlanner
+    from desktop_app.services.handouts.styles import make_styles
+    from tests.services.handout_fixtures import add_photo
+
+    make_captain(demo_library, "周宗宝", "13800001111")
+    pictures = [
+        add_photo(demo_library, testdata / f"landscape_{n}.jpg", caption=f"示范{n}")
+        for n in range(1, 7)
+    ]
+    spilled = 0
+    for n, (title, gid) in enumerate(sorted(guide_ids(demo_library).items())):
+        data = c.load_guide(demo_library, gid)
+        first, second = pictures[n % 6], pictures[(n + 1) % 6]
+        data.steps[0].photo_ids = [first]
+        data.steps[1].photo_ids = [second]
+        data.recognition_photo_id = first
+        c.save_guide(demo_library, data, gid)
+        (doc,) = load_guide_docs(demo_library, [gid])
+        # At the usual spacing it takes three pages: two sheets.
+        styles, info = make_styles("A4"), PageInfo()
+        usual = count_pages(
+            hguide.guide_story(doc, styles, ZH, "zh_CN", PhotoPlanner(tr_for("zh_CN")), info),
+            styles,
+            info,
+        )
+        assert usual in (2, 3), title
+        if usual == 3:
+            spilled += 1
+            assert fit_guide(doc, paper="A4", lang="zh_CN") > 0
+        else:
+            assert fit_guide(doc, paper="A4", lang="zh_CN") == 0  # the usual spacing
+        target = tmp_path / f"{n}.pdf"
+        result = handouts.build_guide_handout(demo_library, gid, target)
+        assert result.pages == 2, title
+        pdfinfo = run("pdfinfo", str(target))
+        assert re.search(r"^Pages:\s+2$", pdfinfo, flags=re.M), title
+        # The same type sizes: the body and the steps are not made smaller to fit.
+        assert font_size_of(target, doc.steps[2].text[:6]) == pytest.approx(12, abs=0.1)
+        if doc.problem:
+            assert font_size_of(target, doc.problem[:6]) == pytest.approx(11, abs=0.1)
+        for page in (1, 2):
+            body = run(
+                "pdftotext", "-f", str(page), "-l", str(page), "-x", "0", "-y", "0",
+                "-W", "595", "-H", str(842 - 68), str(target), "-",
+            )  # fmt: skip
+            lines = [line for line in body.splitlines() if line.strip()]
+            assert len(lines) >= 3, (title, page, lines)
+        # Everything is there: the last step and the contact.
+        flat = re.sub(r"\s+", "", text_of(target))
+        assert re.sub(r"\s+", "", doc.steps[-1].text) in flat
+        assert "13800001111" in flat
+        # The 识别图 is printed once (at the top), not again beside its step.
+        pdf = pdfium.PdfDocument(str(target))
+        try:
+            images = sum(
+                1
+                for page in pdf
+                for o in page.get_objects()
+                if o.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE
+            )
+        finally:
+            pdf.close()
+        assert images == 2, title
+    assert spilled >= 3

@@ -187,3 +187,52 @@ def test_photos_pointed_out_before_printing(
     with demo_library.session() as s:
         demo_guides = [g.id for g in s.scalars(select(Guide).where(Guide.id != guide_id))]
     assert handouts.photo_warnings(demo_library, "booklet", demo_guides, title="x") == []
+
+
+def test_the_user_chooses_the_photos_and_their_order(
+    demo_library: Library, tmp_path: Path, testdata: Path
+) -> None:
+    import pytest
+
+    from desktop_app.core.errors import UserError
+
+    sid = session_id(demo_library)
+    first, second, third = (
+        add_photo(demo_library, testdata / n, caption=cap)
+        for n, cap in (
+            ("landscape_1.jpg", "甲图"),
+            ("DSCN0010.jpg", "乙图"),
+            ("RGBA_8__128x128.png", "丙图"),
+        )
+    )
+    attach_to_session(demo_library, sid, [first, second, third])
+    # The grid order is the default, and the one the window offers.
+    day = c.load_session(demo_library, sid).starts_at
+    with demo_library.transaction() as s:
+        s.execute(update(Photo).where(Photo.id == second).values(taken_at=day - timedelta(days=9)))
+    offered = handouts.session_photos(demo_library, sid)
+    assert [(p.id, p.label, p.days_off) for p in offered] == [
+        (first, "甲图", None),
+        (second, "乙图", 9),
+        (third, "丙图", None),
+    ]
+    target = tmp_path / "report.pdf"
+    # The third first, then the first (an 8-character prefix is enough); the second left out.
+    handouts.build_session_report(demo_library, sid, target, photo_ids=[third, first[:8], third])
+    flat = re.sub(r"\s+", "", text_of(target, body_only=True))
+    assert flat.index("照片1丙图") < flat.index("照片2甲图")
+    assert "乙图" not in flat and "照片3" not in flat
+    # Only what is chosen is checked before printing: the second's far date is not pointed
+    # out when it is left out, and is when it goes in.
+    chosen = handouts.photo_warnings(demo_library, "report", [sid], photo_ids=[third, first])
+    assert not any("乙图" in w for w in chosen) and any("丙图" in w for w in chosen)
+    (far,) = handouts.photo_warnings(demo_library, "report", [sid], photo_ids=[second])
+    assert "“乙图”" in far and "9 days" in far
+    # None at all is a report without the photo pages.
+    handouts.build_session_report(demo_library, sid, target, photo_ids=[])
+    assert ZH(hsession.PHOTOS) not in text_of(target, body_only=True)
+    # A photo that is not the session's is one sentence, and nothing is written.
+    other = tmp_path / "other.pdf"
+    with pytest.raises(UserError, match="not one of this session's photos"):
+        handouts.build_session_report(demo_library, sid, other, photo_ids=["nonexistent-id"])
+    assert not other.exists()

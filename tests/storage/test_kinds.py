@@ -107,8 +107,8 @@ def _full_dicts() -> dict[str, dict[str, Any]]:
             "season": next(words), "materials": [next(words)], "key_points": [next(words)],
             "safety_notes": [next(words)], "common_mistakes": [next(words)],
             "tags": [next(words)], "team_id": "t1", "is_demo": False,
-            "author_ids": ["m1"],
-            "steps": [{"id": "gs1", "text": next(words), "photo_ids": ["p1"]}],
+            "author_ids": ["m1"], "recognition_photo_id": "p1",
+            "steps": [{"id": "gs1", "text": next(words), "photo_ids": ["p1"], "risky": True}],
         },
         "session": rec("s1") | {
             "starts_at": STAMP, "ends_at": "2025-03-04T07:06:07+00:00", "venue": next(words),

@@ -548,3 +548,54 @@ def test_a_refused_undo_leaves_the_stack_in_step_with_the_library(
     assert warnings and "already exists" in warnings[0]
     assert window.undo_stack.count() == 0  # nothing left to redo that did not happen
     assert team_id not in ids_by_name(demo_library, "team").values()
+
+
+def test_mark_a_step_risky_and_choose_the_recognition_photo(
+    window: MainWindow, demo_library: Library, qtbot: Any
+) -> None:
+    from tests.services.packkit import add_photo
+
+    guide_id = ids_by_name(demo_library, "guide", "title")["月季修剪"]
+    ladder = add_photo(demo_library, b"ladder" * 60, caption="梯子")
+    leaf = add_photo(demo_library, b"leaf" * 60, caption="病叶")
+    data = catalog.load_guide(demo_library, guide_id)
+    data.steps[1].photo_ids = [ladder]
+    data.steps[2].photo_ids = [leaf]
+    catalog.save_guide(demo_library, data, guide_id)
+    assert window.select_record("guide", guide_id)
+    form = window.forms["guide"]
+    steps = form.steps
+    # Each step photo is offered, named with its step; nothing chosen yet.
+    combo = form.recognition_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == [
+        "(none)",
+        "Step 2: 梯子",
+        "Step 3: 病叶",
+    ]
+    assert combo.currentData() is None
+    # Step 2 is risky: the check box under the text marks it, and the list shows ⚠.
+    steps.select_row(1)
+    assert form.step_risky.isEnabled() and not form.step_risky.isChecked()
+    qtbot.mouseClick(form.step_risky, Qt.MouseButton.LeftButton)
+    assert steps.model.row_dict(1)["risk_mark"] == "⚠"
+    assert form.is_dirty()
+    steps.select_row(0)
+    assert not form.step_risky.isChecked()  # follows the selected step
+    steps.select_row(1)
+    assert form.step_risky.isChecked()
+    # Choose 病叶 as the 识别图 from the keyboard.
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_End)
+    assert combo.currentData() == leaf
+    window.save_action.trigger()
+    saved = catalog.load_guide(demo_library, guide_id)
+    assert [s.risky for s in saved.steps][:3] == [False, True, False]
+    assert saved.recognition_photo_id == leaf
+    assert not form.is_dirty()
+    # Taking the photo off its step takes it off as the 识别图 too, so the save is accepted.
+    steps.select_row(2)
+    steps.model.set_value(2, "photo_ids", [])
+    steps.model.set_value(2, "photos", 0)
+    assert combo.currentData() is None and combo.count() == 2
+    window.save_action.trigger()
+    assert catalog.load_guide(demo_library, guide_id).recognition_photo_id is None

@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, QPushButton
 
 from desktop_app.core.progress import Cancelled
 from desktop_app.core.settings import Settings
@@ -447,3 +447,120 @@ def test_returned_sheets_do_not_replace_a_newer_version(
     assert len(reported) == 1
     now = c.load_session(demo_library, session_id)
     assert now.summary == "别处改过的概况" and now.groups[0].count is None
+
+
+def test_after_export_the_file_or_its_folder_opens(
+    window: MainWindow, demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    window.select_record("guide", guide_id(demo_library, "月季修剪"))
+    target = tmp_path / "导出" / "rose.pdf"
+    monkeypatch.setattr(ha.ExportDialog, "exec", accept_export(target, "A4"))
+    window.handout_actions.export_action.trigger()
+    box = window.handout_actions.saved_box
+    assert box is not None and box.isVisible()
+    assert "rose.pdf" in box.text()
+    assert {b.text() for b in box.buttons()} >= {"Open file", "Open folder"}
+    box.findChild(QPushButton, "open_file").click()
+    assert [u.toLocalFile() for u in opened] == [str(target)]
+    assert not box.isVisible()  # a button closes the message
+    # Export again (replacing the file) and open the folder this time.
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    window.handout_actions.export_action.trigger()
+    box = window.handout_actions.saved_box
+    assert box is not None and box.isVisible()
+    box.findChild(QPushButton, "open_folder").click()
+    assert opened[-1].toLocalFile() == str(target.parent)
+    assert opened[-1].isLocalFile()
+
+
+def test_report_photos_chosen_and_ordered_by_keyboard(
+    window: MainWindow,
+    demo_library: Library,
+    tmp_path: Path,
+    qtbot: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    testdata: Path,
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from desktop_app.storage.models import Photo
+    from tests.services.handout_fixtures import add_photo, attach_to_session
+
+    session_id = listing.list_ids(demo_library, "session")[0]
+    photos = [
+        add_photo(demo_library, testdata / n, caption=cap)
+        for n, cap in (
+            ("landscape_1.jpg", "甲图"),
+            ("landscape_2.jpg", "乙图"),
+            ("landscape_3.jpg", "丙图"),
+        )
+    ]
+    attach_to_session(demo_library, session_id, photos)
+    day = c.load_session(demo_library, session_id).starts_at
+    with demo_library.transaction() as s:
+        s.execute(
+            update(Photo).where(Photo.id == photos[1]).values(taken_at=day + timedelta(days=40))
+        )
+    window.select_record("session", session_id)
+    seen: dict[str, Any] = {}
+
+    def choose_by_keyboard(dialog: ha.PhotoChoiceDialog) -> int:
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        rows = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+        seen["rows"] = rows
+        seen["shot"] = dialog.grab()
+        lst = dialog.list
+        lst.setFocus()
+        # Row 0 (甲图) down below 乙图, then untick 乙图 (now first) with Space.
+        qtbot.keyClick(lst, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+        lst.setCurrentRow(0)
+        qtbot.keyClick(lst, Qt.Key.Key_Space)
+        # 丙图 to the top.
+        lst.setCurrentRow(2)
+        qtbot.keyClick(lst, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(lst, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+        seen["chosen"] = dialog.chosen_ids()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ha.PhotoChoiceDialog, "exec", choose_by_keyboard)
+    target = tmp_path / "report.pdf"
+    exporter = accept_export(target, "A4", ha.REPORT)
+
+    def fake_exec(dialog: ha.ExportDialog) -> int:
+        assert dialog.photos_label is not None and dialog.photos_button is not None
+        assert "3" in dialog.photos_label.text()
+        dialog.kind_buttons[ha.PACK].setChecked(True)
+        assert not dialog.photos_button.isEnabled()  # only the report prints them
+        dialog.kind_buttons[ha.REPORT].setChecked(True)
+        assert dialog.photos_button.isEnabled()
+        dialog.photos_button.click()
+        assert dialog.photos_label.text() == "2 of 3"
+        return int(exporter(dialog))
+
+    warned: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox,
+        "warning",
+        lambda _p, _t, text, *_a: warned.append(text) or QMessageBox.StandardButton.Yes,
+    )
+    monkeypatch.setattr(ha.ExportDialog, "exec", fake_exec)
+    window.handout_actions.export_action.trigger()
+    # Every photo offered, the far one marked; 乙图 left out, 丙图 first.
+    assert [r.split(" ·")[0] for r in seen["rows"]] == ["甲图", "⚠ 乙图", "丙图"]
+    assert "40 days from the session" in seen["rows"][1]
+    assert seen["chosen"] == [photos[2], photos[0]]
+    text = subprocess.run(
+        ["pdftotext", str(target), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = "".join(text.split())
+    assert flat.index("丙图") < flat.index("甲图") and "乙图" not in flat
+    # The far photo was left out, so the check before printing does not name it.
+    assert not any("乙图" in w for w in warned)

@@ -27,7 +27,7 @@ from desktop_app.core.settings import Settings
 from desktop_app.storage.library import Library
 
 if TYPE_CHECKING:
-    from desktop_app.services.handouts.data import TeamInfo
+    from desktop_app.services.handouts.data import PhotoRef, SessionDoc, TeamInfo
 
 PAPER_SIZES = ("A4", "A5")
 
@@ -130,6 +130,67 @@ def session_guide_ids(library: Library, session_id: str) -> list[str]:
 
 
 FAR_FROM_SESSION_DAYS = 2  # a session photo taken further from the session's day is pointed out
+PHOTO_ID_PREFIX = 8  # the shortest prefix of a photo id the CLI accepts (as for record ids)
+
+
+@dataclass(frozen=True)
+class PhotoChoice:
+    """A photo a session's report can print, as the window lists it for choosing."""
+
+    id: str
+    label: str  # the caption, else the file name
+    taken: str  # when it was taken, as a wall time at the session's place ("" if unknown)
+    days_off: int | None  # days between it and the session when that is more than FAR_…
+
+
+def session_photos(library: Library, session_id: str) -> list[PhotoChoice]:
+    """The photos a session's report can print, in the session's (grid) order."""
+    from desktop_app.core.timezones import in_zone
+    from desktop_app.services.handouts.data import load_session_doc
+
+    session = load_session_doc(library, session_id)
+    out = []
+    for ref in session.photos:
+        taken, days_off = "", None
+        if ref.taken_at is not None:
+            taken = in_zone(ref.taken_at, session.time_zone).strftime("%Y-%m-%d %H:%M")
+            days = abs((ref.taken_at - session.starts_at).total_seconds()) / 86400
+            days_off = round(days) if days > FAR_FROM_SESSION_DAYS else None
+        out.append(PhotoChoice(ref.id, ref.caption or ref.name, taken, days_off))
+    return out
+
+
+def choose_photos(session: SessionDoc, photo_ids: Sequence[str] | None) -> SessionDoc:
+    """The session with only the chosen photos, in the order given (None: all, in grid order).
+
+    An id may be shortened to a unique prefix of 8 or more characters; an id that is not one of
+    the session's live photos is refused with a sentence naming it. A photo named twice prints
+    once, where it was first named.
+    """
+    import dataclasses
+
+    if photo_ids is None:
+        return session
+    chosen: dict[str, PhotoRef] = {}
+    for raw in photo_ids:
+        wanted = raw.strip()
+        if not wanted:
+            continue
+        matches = [
+            p
+            for p in session.photos
+            if p.id == wanted or (len(wanted) >= PHOTO_ID_PREFIX and p.id.startswith(wanted))
+        ]
+        if len(matches) != 1:
+            raise UserError(
+                _("“{id}” is not one of this session's photos.").format(id=wanted)
+                if not matches
+                else _("“{id}” matches several of this session's photos; give more of it.").format(
+                    id=wanted
+                )
+            )
+        chosen.setdefault(matches[0].id, matches[0])
+    return dataclasses.replace(session, photos=list(chosen.values()))
 
 
 def photo_warnings(
@@ -139,13 +200,15 @@ def photo_warnings(
     options: HandoutOptions | None = None,
     *,
     title: str = "",
+    photo_ids: Sequence[str] | None = None,
 ) -> list[str]:
     """What to point out before printing (one plain sentence each, in the UI language).
 
     `kind` is "guide", "report", "pack" or "booklet" (as the window and the CLI name them).
     A photo that would print below 150 ppi (it will look blurred) is named with its printed
     resolution; in a session report, a photo taken more than two days from the session's date
-    (perhaps attached to the wrong session) is named with the day it was taken.
+    (perhaps attached to the wrong session) is named with the day it was taken. `photo_ids`
+    is a report's choice of photos (`choose_photos`): only those are checked.
     """
     from desktop_app.services.handouts.build import planned_photos
     from desktop_app.services.handouts.data import load_guide_docs, load_session_doc
@@ -156,6 +219,8 @@ def photo_warnings(
     warnings: list[str] = []
     if kind in ("report", "pack"):
         session = load_session_doc(library, ids[0])
+        if kind == "report":
+            session = choose_photos(session, photo_ids)
         slots = planned_photos(kind, session, paper=opts.paper, lang=opts.language)
         if kind == "report":
             day = session.starts_at
@@ -232,9 +297,15 @@ def build_session_report(
     target: Path,
     options: HandoutOptions | None = None,
     progress: Progress | None = None,
+    *,
+    photo_ids: Sequence[str] | None = None,
 ) -> HandoutResult:
-    """The union's record of a session (no safety check: trainees do not work from it)."""
-    return _build_from_session(library, session_id, target, options, progress, "report")
+    """The union's record of a session (no safety check: trainees do not work from it).
+
+    `photo_ids` chooses the photos it prints and their order (None: all, in grid order)."""
+    return _build_from_session(
+        library, session_id, target, options, progress, "report", photo_ids=photo_ids
+    )
 
 
 def _build_from_session(
@@ -244,6 +315,8 @@ def _build_from_session(
     options: HandoutOptions | None,
     progress: Progress | None,
     kind: str,
+    *,
+    photo_ids: Sequence[str] | None = None,
 ) -> HandoutResult:
     """A handout made of one session's facts: the report, the sign-in sheet, the feedback form."""
     from desktop_app.services.handouts import build
@@ -251,7 +324,7 @@ def _build_from_session(
 
     opts = (options or HandoutOptions()).checked()
     check_destination(Path(target), libraries=[library.root])
-    session = load_session_doc(library, session_id)
+    session = choose_photos(load_session_doc(library, session_id), photo_ids)
     render = {
         "report": build.render_session_report,
         "signin": build.render_signin_sheet,

@@ -16,7 +16,7 @@ from reportlab.platypus import Flowable
 from desktop_app.core.i18n import N_, _, translator_for
 from desktop_app.core.progress import Progress
 from desktop_app.services.handouts.data import GuideDoc, SessionDoc
-from desktop_app.services.handouts.document import PageInfo, write_pdf
+from desktop_app.services.handouts.document import PageInfo, count_pages, write_pdf
 from desktop_app.services.handouts.guide import guide_story
 from desktop_app.services.handouts.pack import booklet_story, session_pack_story
 from desktop_app.services.handouts.photos import PhotoPlanner, PhotoSlot
@@ -27,7 +27,7 @@ from desktop_app.services.handouts.sheets import (
     feedback_story,
     signin_story,
 )
-from desktop_app.services.handouts.styles import Styles, make_styles
+from desktop_app.services.handouts.styles import COMPACT_LEVELS, Styles, make_styles
 from desktop_app.services.handouts.text import Translator, format_date
 
 PAGE_LABEL = N_("Page {page} of {pages}")
@@ -50,9 +50,10 @@ def _render(
     progress: Progress,
     cover_first: bool = False,
     landscape: bool = False,
+    compact: int = 0,
 ) -> int:
     tr = translator_for(lang)
-    styles = make_styles(paper, landscape=landscape)
+    styles = make_styles(paper, landscape=landscape, compact=compact)
     now = datetime.now(UTC)
     # The footer names the organisation (单位名称), never the library's folder name.
     date = format_date(now, lang)
@@ -81,6 +82,23 @@ def _render(
     )
 
 
+def fit_guide(guide: GuideDoc, *, paper: str, lang: str) -> int:
+    """The compact level a guide handout is printed at: the usual spacing, unless tighter
+    spacing and smaller photos (never smaller type) save a sheet of paper printed on both
+    sides, e.g. three pages (two sheets) that fit on two (one sheet). Each level is tried with
+    one typesetting pass, before any photo is decoded."""
+    tr = translator_for(lang)
+    sheets: list[int] = []
+    for level in range(COMPACT_LEVELS):
+        styles, info = make_styles(paper, compact=level), PageInfo()
+        story = guide_story(guide, styles, tr, lang, PhotoPlanner(tr), info)
+        pages = count_pages(story, styles, info)
+        sheets.append((pages + 1) // 2)
+        if pages <= 2 and level == 0:
+            break  # one sheet already: nothing to save
+    return sheets.index(min(sheets))
+
+
 def planned_photos(
     kind: str,
     docs: list[GuideDoc] | SessionDoc,
@@ -92,7 +110,10 @@ def planned_photos(
     """The photos a handout will print and the boxes they get, without decoding any: the
     story is laid out as for printing, so the checks before printing see the real sizes."""
     tr = translator_for(lang)
-    styles = make_styles(paper)
+    compact = 0
+    if kind == "guide" and not isinstance(docs, SessionDoc):
+        compact = fit_guide(docs[0], paper=paper, lang=lang)
+    styles = make_styles(paper, compact=compact)
     info = PageInfo()
     planner = PhotoPlanner(tr)
     if isinstance(docs, SessionDoc):
@@ -125,6 +146,7 @@ def render_guide(
         author=author,
         make_story=make,
         progress=progress,
+        compact=fit_guide(guide, paper=paper, lang=lang),
     )
 
 

@@ -31,6 +31,7 @@ class PhotoRef:
     width: int = 0
     height: int = 0
     taken_at: datetime | None = None
+    id: str = ""  # the photo record's id (how the user chooses a session report's photos)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class TeamInfo:
 class StepDoc:
     text: str
     photos: list[PhotoRef] = field(default_factory=list)
+    risky: bool = False  # printed with ⚠ beside it (上梯作业)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class GuideDoc:
     revision: int
     updated_at: datetime
     is_demo: bool
+    recognition: PhotoRef | None = None  # 识别图, printed large at the top
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ def _photo(library: Library, photo: Photo) -> PhotoRef:
         width=photo.width,
         height=photo.height,
         taken_at=photo.taken_at,
+        id=photo.id,
     )
 
 
@@ -182,6 +186,7 @@ def _guide_doc(library: Library, g: Guide) -> GuideDoc:
                     for link in st.photos
                     if link.photo.deleted_at is None
                 ],
+                risky=st.risky,
             )
             for st in g.steps
         ],
@@ -194,7 +199,17 @@ def _guide_doc(library: Library, g: Guide) -> GuideDoc:
         revision=g.revision,
         updated_at=g.updated_at,
         is_demo=g.is_demo,
+        recognition=_recognition(library, g),
     )
+
+
+def _recognition(library: Library, g: Guide) -> PhotoRef | None:
+    """The guide's 识别图 while it is a live photo on one of its steps."""
+    for step in g.steps:
+        for link in step.photos:
+            if link.photo_id == g.recognition_photo_id and link.photo.deleted_at is None:
+                return _photo(library, link.photo)
+    return None
 
 
 def load_guide_docs(library: Library, guide_ids: list[str]) -> list[GuideDoc]:

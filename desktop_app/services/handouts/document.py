@@ -25,7 +25,7 @@ from reportlab.platypus.tables import TableStyle
 from desktop_app.core.errors import UserError
 from desktop_app.core.fsutil import atomic_writer
 from desktop_app.core.i18n import N_, _
-from desktop_app.core.progress import Progress
+from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.services.handouts.flowables import Bookmark, Invisible
 from desktop_app.services.handouts.fonts import BOLD, REGULAR
 from desktop_app.services.handouts.styles import ACCENT, INK, MUTED, RULE, Styles
@@ -299,10 +299,28 @@ def write_pdf(
     return pages
 
 
+def count_pages(story: list[Flowable], styles: Styles, info: PageInfo) -> int:
+    """How many pages `story` takes, from one typesetting pass with no photo embedded and
+    nothing written (to choose a layout before the real build)."""
+    doc = HandoutDoc(
+        _LastWrite(),
+        styles,
+        info,
+        title="",
+        author="",
+        progress=NullProgress(),
+        total_flowables=len(story),
+        progress_text="",
+    )
+    doc.build(story)
+    return int(doc.page)
+
+
 __all__ = [
     "HandoutDoc",
     "NextPageTemplate",
     "PageInfo",
+    "count_pages",
     "make_toc",
     "set_team_line",
     "write_pdf",

@@ -306,7 +306,15 @@ class NumberedStep(Paragraph):  # type: ignore[misc]
         super().draw()
 
 
-def step_paragraph(number: int, text: str, styles: Styles) -> NumberedStep:
+def risk_label(label: str) -> str:
+    """The ⚠ mark of a risky step: white on a black band, a warning on a grey photocopy too."""
+    nbsp = "\u00a0"
+    mark = f"{nbsp}⚠{nbsp}{escape(label)}{nbsp}"
+    return f'<font backColor="#000000" color="#ffffff"><b>{mark}</b></font>'
+
+
+def step_paragraph(number: int, text: str, styles: Styles, *, risk: str = "") -> NumberedStep:
+    """A numbered step; `risk` (a translated label, e.g. 危险作业) marks it risky with ⚠."""
     style = styles.step.clone(
         "step_n",
         leftIndent=NumberedStep.badge_width + 8,
@@ -316,7 +324,10 @@ def step_paragraph(number: int, text: str, styles: Styles) -> NumberedStep:
         bulletFontSize=12,
         bulletColor=WHITE,
     )
-    return NumberedStep(emphasise(text), style, bulletText=str(number))
+    body = emphasise(text)
+    if risk:
+        body = risk_label(risk) + " " + body
+    return NumberedStep(body, style, bulletText=str(number))
 
 
 class PhotoRow(Flowable):  # type: ignore[misc]

@@ -1,9 +1,15 @@
 """The guide handout (技能指南讲义): what trainees take home from a field session.
 
-Order on the page, most important first: the title block; the 要点 box (key numbers in bold);
-问题与识别; 适用时间; 材料与工具 (tick boxes); 安全提示 in a warning box (before the steps, kept
-with the first step); the numbered steps with their photos; 常见错误; whom to call (the team,
-its contact and phone, in body-size type). A step never parts from its first row of photos.
+Order on the page, most important first: the title block; the 识别图 (the photo that shows
+the problem) large across the top, when the guide has one (and not again beside its step);
+the 要点 box (key numbers in bold); 问题与识别; 适用时间; 材料与工具 (tick boxes); 安全提示 in
+a warning box (before the steps, kept with the first step); the numbered steps with their
+photos (a risky step marked ⚠ 危险作业, white on black); 常见错误; whom to call (the team, its
+contact and phone, in body-size type). A step never parts from its first row of photos.
+
+A guide that would spill a few lines onto a third page is set tighter (styles.compact:
+leading, spacing, photo sizes; never type sizes) so that it prints on both sides of one sheet
+(`build.fit_guide` chooses the level).
 """
 
 from __future__ import annotations
@@ -55,6 +61,15 @@ SAFETY_FIRST = N_("read before you start")
 CONTACT_HEADING = N_("Questions? Ask the service team")
 CONTACT_PERSON = N_("Contact: {name}")
 CONTACT_PHONE = N_("Phone: {phone}")
+RISKY = N_("Risky work")  # beside a risky step, after ⚠
+RECOGNITION = N_("Recognise it: {caption}")
+RECOGNITION_PLAIN = N_("Recognise it")
+# Per compact level (styles.compact): the 识别图's height as a share of the frame's, a step
+# photo's height as a share of its cell's width, and the space between steps (points). The
+# smallest still shows a step photo some 40 mm high on A4.
+RECOGNITION_HEIGHT = (0.34, 0.27, 0.21)
+STEP_PHOTO_HEIGHT = (0.75, 0.62, 0.5)
+STEP_GAP = (10.0, 6.0, 4.0)
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
@@ -84,6 +99,8 @@ def guide_story(
         short = guide.title if len(guide.title) <= 60 else guide.title[:59] + "…"
         story.append(Bookmark(short, bookmark_key, level=0))
     story += _title_block(guide, styles, tr, lang)
+    if guide.recognition is not None:
+        story += _recognition(guide, styles, tr, planner)
 
     if guide.key_points:
         heading = Paragraph(f"★ {esc(tr(KEY_POINTS))}", styles.box_heading)
@@ -107,7 +124,7 @@ def guide_story(
     # is kept with the start of the steps so it never stands alone on a page.
     safety = safety_box(guide, styles, tr)
     if guide.steps:
-        story += _steps(guide, styles, planner, [safety, SectionHeading(tr(STEPS), styles)])
+        story += _steps(guide, styles, planner, [safety, SectionHeading(tr(STEPS), styles)], tr)
     else:
         story.append(safety)
 
@@ -227,13 +244,35 @@ def _title_block(guide: GuideDoc, styles: Styles, tr: Translator, lang: str) -> 
     return block
 
 
+def _recognition(
+    guide: GuideDoc, styles: Styles, tr: Translator, planner: PhotoPlanner
+) -> list[Flowable]:
+    """The 识别图 across the top, as large as the frame allows within a third of its height,
+    with what it shows under it (as Plantwise factsheets open with the symptom)."""
+    ref = guide.recognition
+    assert ref is not None
+    layout = styles.layout
+    caption = (
+        tr(RECOGNITION).format(caption=ref.caption.strip())
+        if ref.caption.strip()
+        else tr(RECOGNITION_PLAIN)
+    )
+    height = layout.frame_height * RECOGNITION_HEIGHT[styles.compact]
+    slot = planner.slot(ref, layout.frame_width, height, caption)
+    return [Spacer(4), PhotoRow([slot], styles, columns=1), Spacer(4)]
+
+
 def _paragraphs(text: str, styles: Styles) -> list[Flowable]:
     parts = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
     return [Paragraph(emphasise(p), styles.body) for p in parts]
 
 
 def _steps(
-    guide: GuideDoc, styles: Styles, planner: PhotoPlanner, lead: list[Flowable]
+    guide: GuideDoc,
+    styles: Styles,
+    planner: PhotoPlanner,
+    lead: list[Flowable],
+    tr: Translator,
 ) -> list[Flowable]:
     """The numbered steps; `lead` (the safety box and the heading) is kept with the first step."""
     layout = styles.layout
@@ -241,11 +280,16 @@ def _steps(
     gap = 10.0
     columns = 2
     cell = (layout.frame_width - indent - gap * (columns - 1)) / columns
-    box_height = min(cell * 0.75, layout.frame_height * 0.4)
+    box_height = min(cell * STEP_PHOTO_HEIGHT[styles.compact], layout.frame_height * 0.4)
     flow: list[Flowable] = []
     for n, step in enumerate(guide.steps, 1):
-        para = step_paragraph(n, step.text, styles)
-        slots = [planner.slot(ref, cell, box_height, ref.caption) for ref in step.photos]
+        para = step_paragraph(n, step.text, styles, risk=tr(RISKY) if step.risky else "")
+        # The 识别图 is printed once, large at the top, not a second time beside its step.
+        slots = [
+            planner.slot(ref, cell, box_height, ref.caption)
+            for ref in step.photos
+            if ref != guide.recognition
+        ]
         rows = [
             PhotoRow(
                 slots[i : i + columns], styles, columns=columns, indent=indent, gap=gap, flow=True
@@ -259,5 +303,5 @@ def _steps(
             first += [Spacer(5), rows[0]]
         flow.append(KeepTogether(first))
         flow += rows[1:]
-        flow.append(Spacer(10))
+        flow.append(Spacer(STEP_GAP[styles.compact]))
     return flow

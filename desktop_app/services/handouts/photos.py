@@ -54,6 +54,11 @@ class PhotoSlot:
         p = self.prepared
         if p is not None and p.jpeg is not None and p.width and p.height:
             return p.width / p.height
+        if p is None and self.ref.width > 0 and self.ref.height > 0:
+            # Not decoded yet (a layout tried before the photos are prepared): the stored
+            # upright size, turned by the user's rotation, has the same shape.
+            w, h = self.ref.width, self.ref.height
+            return h / w if self.ref.rotation in (90, 270) else w / h
         return 4 / 3
 
     def display_size(self, cell_width: float) -> tuple[float, float]:

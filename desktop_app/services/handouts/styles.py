@@ -3,11 +3,13 @@
 Chosen for trainees reading on paper, outdoors, often from a black-and-white photocopy: body
 text 11 pt and steps 12 pt with generous leading, headings set apart by weight and rules rather
 than by colour alone, one restrained accent colour that turns into a mid grey on a copier.
+A compact level (`make_styles(compact=1|2)`) tightens leading and spacing, never type sizes, so
+a guide that spills a few lines onto a third page fits both sides of one sheet instead.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
@@ -86,6 +88,9 @@ class Styles:
     toc_heading: ParagraphStyle
     toc_entry: ParagraphStyle
     placeholder: ParagraphStyle
+    # 0: the usual spacing; 1 and 2: tighter lines, spaces and photos, to save a sheet of
+    # paper (a guide fitted to both sides of one A4 sheet). Type sizes never change.
+    compact: int = 0
 
 
 def _style(name: str, size: float, leading: float, **kw: object) -> ParagraphStyle:
@@ -101,7 +106,32 @@ def _style(name: str, size: float, leading: float, **kw: object) -> ParagraphSty
     return ParagraphStyle(name, **base)
 
 
-def make_styles(paper: str = "A4", *, landscape: bool = False) -> Styles:
+# Per compact level: leading as a share of the usual one (never under MIN_LEADING × the type
+# size), and space before and after paragraphs as a share of the usual.
+LEADING_SHARE = (1.0, 0.9, 0.84)
+SPACE_SHARE = (1.0, 0.6, 0.4)
+MIN_LEADING = 1.4  # lines stay easy to follow: 11 pt type on 15.4 pt lines at the tightest
+COMPACT_LEVELS = len(LEADING_SHARE)
+
+
+def make_styles(paper: str = "A4", *, landscape: bool = False, compact: int = 0) -> Styles:
+    styles = _make_styles(paper, landscape=landscape)
+    if not compact:
+        return styles
+    lead, space = LEADING_SHARE[compact], SPACE_SHARE[compact]
+    tightened: dict[str, object] = {"compact": compact}
+    for name in ("body", "bullet", "step", "key_point", "h1", "h2", "meta", "box_heading"):
+        style: ParagraphStyle = getattr(styles, name)
+        tightened[name] = style.clone(
+            f"{name}_c{compact}",
+            leading=max(style.leading * lead, style.fontSize * MIN_LEADING),
+            spaceBefore=style.spaceBefore * space,
+            spaceAfter=style.spaceAfter * space,
+        )
+    return replace(styles, **tightened)  # type: ignore[arg-type]
+
+
+def _make_styles(paper: str = "A4", *, landscape: bool = False) -> Styles:
     register_fonts()
     layout = layout_for(paper, landscape=landscape)
     small = paper == "A5"
