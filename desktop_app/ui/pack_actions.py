@@ -56,6 +56,7 @@ from desktop_app.core.progress import Progress
 from desktop_app.services import backup as backup_service
 from desktop_app.services.describe import describe
 from desktop_app.services.labels import KIND_NAMES
+from desktop_app.ui import appearance
 from desktop_app.ui.ops import ProgressOp, run_with_progress, show_failure
 from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
 
@@ -160,7 +161,7 @@ class ExportPackDialog(QDialog):
             )
         )
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555")
+        appearance.set_text_role(hint, "hint")
         from desktop_app.services.packs import PACK_SUFFIX
 
         self.path_row = PathRow(
@@ -338,7 +339,7 @@ class ConflictsDialog(QDialog):
         self.empty.setObjectName("empty")
         buttons = QHBoxLayout()
         hint = QLabel(_("Either way, the next exchange carries your decision to the other laptop."))
-        hint.setStyleSheet("color: #555")
+        appearance.set_text_role(hint, "hint")
         hint.setWordWrap(True)
         buttons.addWidget(hint, 1)
         buttons.addWidget(self.keep_mine)
