@@ -29,7 +29,14 @@ from PySide6.QtGui import (
     QPalette,
     QScreen,
 )
-from PySide6.QtWidgets import QApplication, QHeaderView, QStyle, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QHeaderView,
+    QStatusBar,
+    QStyle,
+    QTableView,
+    QWidget,
+)
 
 from desktop_app.core.i18n import _
 from desktop_app.core.settings import Settings
@@ -49,6 +56,7 @@ TEXT_SIZES = (10, 11, 12, 13, 14, 16, 18)
 DEFAULT_TEXT_SIZE = 12
 SMALL_SCREEN_TEXT_SIZE = 11
 SMALL_SCREEN_HEIGHT = 720
+SEARCH_MAX_WIDTH = 320  # the main window's own limit at the usual sizes
 SIDEBAR_MAX_WIDTH = 180  # the main window's own limit at the usual sizes
 ROW_PADDING = 8  # pixels above and below a table row's text
 
@@ -261,11 +269,18 @@ def row_height(metrics: QFontMetrics) -> int:
 
 
 class _RowHeights(QObject):
-    """Table rows follow the text size: Qt sizes them from the style, not from the font."""
+    """Table rows (and the status bar) follow the text size: Qt sizes rows from the style, not
+    from the font."""
 
     WATCHED = (QEvent.Type.Polish, QEvent.Type.FontChange)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FontChange and isinstance(watched, QWidget):
+            parent = watched.parentWidget()
+            if isinstance(parent, QStatusBar):
+                # A status bar takes its height from its labels only when it lays out, and a
+                # label's new font may come after the bar's own: ask it again.
+                QApplication.postEvent(parent, QEvent(QEvent.Type.LayoutRequest))
         if event.type() in self.WATCHED and isinstance(watched, QTableView):
             rows = watched.verticalHeader()
             height = row_height(watched.fontMetrics())
@@ -398,10 +413,14 @@ def high_contrast() -> bool:
 
 
 def step_text_size(size: int, steps: int) -> int:
-    """The size `steps` menu steps from `size` (clamped to the smallest and largest)."""
-    nearest = min(range(len(TEXT_SIZES)), key=lambda i: abs(TEXT_SIZES[i] - size))
-    index = max(0, min(len(TEXT_SIZES) - 1, nearest + steps))
-    return TEXT_SIZES[index]
+    """The size `steps` menu steps up (or down) from `size`, within the menu's sizes."""
+    if steps > 0:
+        bigger = [step for step in TEXT_SIZES if step > size]
+        return bigger[min(steps, len(bigger)) - 1] if bigger else TEXT_SIZES[-1]
+    if steps < 0:
+        smaller = [step for step in TEXT_SIZES if step < size]
+        return smaller[-min(-steps, len(smaller))] if smaller else TEXT_SIZES[0]
+    return min(TEXT_SIZES, key=lambda step: abs(step - size))
 
 
 # --- the View menu --------------------------------------------------------------------------
@@ -455,6 +474,7 @@ class ViewActions(QObject):
 
     def update(self) -> None:
         self.fit_sidebar()
+        self.fit_search_box()
         for table in self.window.tables.values():
             _fit_column_titles(table.horizontalHeader())
         size = text_size()
@@ -476,6 +496,15 @@ class ViewActions(QObject):
         needed = widest + 2 * metrics.averageCharWidth() + 2 * sidebar.frameWidth() + 8
         sidebar.setMinimumWidth(needed)
         sidebar.setMaximumWidth(max(SIDEBAR_MAX_WIDTH, needed))
+
+    def fit_search_box(self) -> None:
+        """The search box's hint is read whole: it widens with the text (up to a third)."""
+        box = self.window.search_box
+        metrics = QFontMetrics(QApplication.font(box))
+        # The hint, the clear button (as wide as the box is high) and the frame's padding.
+        needed = metrics.horizontalAdvance(box.placeholderText()) + box.sizeHint().height() + 24
+        box.setMaximumWidth(max(SEARCH_MAX_WIDTH, min(needed, self.window.width() // 3)))
+        box.setMinimumWidth(min(needed, self.window.width() // 3))
 
     def change_size(self, steps: int) -> None:
         size = step_text_size(text_size(), steps)

@@ -139,7 +139,7 @@ def _list_problem(view: QListWidget) -> list[str]:
 
 
 def _header_problem(header: QHeaderView) -> list[str]:
-    problems = []
+    problems: list[str] = []
     model = header.model()
     if model is None or header.orientation() != Qt.Orientation.Horizontal:
         return problems
