@@ -58,7 +58,8 @@ SMALL_SCREEN_TEXT_SIZE = 11
 SMALL_SCREEN_HEIGHT = 720
 SEARCH_MAX_WIDTH = 320  # the main window's own limit at the usual sizes
 SIDEBAR_MAX_WIDTH = 180  # the main window's own limit at the usual sizes
-ROW_PADDING = 8  # pixels above and below a table row's text
+ROW_PADDING = 6  # pixels above and below a table row's text, together
+MIN_ROW_HEIGHT = 26  # the rows' height at Qt's usual 10 pt, kept at the smaller sizes
 
 TEXT_SIZE_KEY = "view.text_size"
 HIGH_CONTRAST_KEY = "view.high_contrast"
@@ -265,7 +266,7 @@ def _apply_font_scale(widget: QWidget) -> None:
 
 def row_height(metrics: QFontMetrics) -> int:
     """A table row that holds one line of text at the current size."""
-    return metrics.height() + ROW_PADDING
+    return max(MIN_ROW_HEIGHT, metrics.height() + ROW_PADDING)
 
 
 class _RowHeights(QObject):

@@ -451,8 +451,7 @@ class TableEditor(QWidget):
         header = self.view.horizontalHeader()
         header_height = header.sizeHint().height() if not header.isHidden() else 0
         frame = 2 * self.view.frameWidth()
-        row = appearance.row_height(self.view.fontMetrics())  # follows the text size
-        self.view.verticalHeader().setDefaultSectionSize(row)
+        row = self.view.verticalHeader().defaultSectionSize()  # follows the text size
         height = header_height + visible * row + frame + 2
         if self.view.height() != height:
             self.view.setFixedHeight(height)
@@ -465,6 +464,8 @@ class TableEditor(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:  # View → text size
+            row = appearance.row_height(self.view.fontMetrics())
+            self.view.verticalHeader().setDefaultSectionSize(row)
             self._fit_height()
 
     def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
