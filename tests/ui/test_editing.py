@@ -146,8 +146,10 @@ def test_second_captain_is_refused_next_to_the_members_table(
     # has laid out again: the label was hidden until now).
     assert error.parent() is form.members.parent()
     qtbot.waitUntil(
-        lambda: error.mapTo(form, error.rect().topLeft()).y()
-        > form.members.mapTo(form, form.members.rect().bottomLeft()).y() - 1,
+        lambda: (
+            error.mapTo(form, error.rect().topLeft()).y()
+            > form.members.mapTo(form, form.members.rect().bottomLeft()).y() - 1
+        ),
         timeout=2000,
     )
     assert catalog.load_team(demo_library, team_id) == before
