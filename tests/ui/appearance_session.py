@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
@@ -35,6 +35,7 @@ from desktop_app.ui import appearance
 from tests.ui.clipping import clipped_texts
 
 CTRL = Qt.KeyboardModifier.ControlModifier
+Select = QItemSelectionModel.SelectionFlag
 SECTIONS = ("team", "member", "guide", "session")
 
 
@@ -74,7 +75,9 @@ def main(library_dir: str, shots: str | None) -> dict[str, Any]:
         for row, kind in enumerate(SECTIONS):
             window.sidebar.setCurrentRow(row)
             table = window.current_table()
-            table.selectRow(0)
+            table.selectionModel().setCurrentIndex(
+                table.model().index(0, 0), Select.ClearAndSelect | Select.Rows
+            )
             QTest.qWait(50)
             window.shown_form().scroll.verticalScrollBar().setValue(0)  # type: ignore[union-attr]
             QTest.qWait(50)
