@@ -165,10 +165,13 @@ def test_view_menu_changes_the_text_size_everywhere_and_remembers_it(
     # Scaled texts follow: the heading, a hint coloured by a style sheet, the table rows.
     assert form.heading.font().pointSizeF() == pytest.approx((start + 1) * 1.25)
     assert form.revision_label.font().pointSize() == start + 1
-    assert window.current_table().verticalHeader().defaultSectionSize() > row_before
     for _ in range(10):
         actions.larger.trigger()
+    qtbot.wait(10)
     assert QApplication.font().pointSize() == appearance.TEXT_SIZES[-1]
+    rows = window.current_table().verticalHeader().defaultSectionSize()
+    assert rows > row_before
+    assert rows >= window.current_table().fontMetrics().height() + appearance.ROW_PADDING
     assert not actions.larger.isEnabled()
     actions.reset.trigger()
     assert QApplication.font().pointSize() == appearance.default_text_size(window.screen())
@@ -246,6 +249,20 @@ def test_high_contrast_follows_the_system_unless_chosen(monkeypatch: pytest.Monk
     monkeypatch.setattr(appearance, "system_prefers_high_contrast", lambda: False)
     settings.set(appearance.HIGH_CONTRAST_KEY, "on")
     assert appearance.saved_high_contrast(settings)
+
+
+def test_a_change_of_the_system_preference_is_followed_unless_chosen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = Settings()
+    appearance.apply(12, False)
+    monkeypatch.setattr(appearance, "system_prefers_high_contrast", lambda: True)
+    appearance._follow_system(settings)  # what contrastPreferenceChanged calls
+    assert appearance.high_contrast()
+    settings.set(appearance.HIGH_CONTRAST_KEY, "off")
+    appearance.apply(12, False)
+    appearance._follow_system(settings)
+    assert not appearance.high_contrast()
 
 
 def test_system_contrast_preference_is_read_from_qt_when_it_reports_one() -> None:
