@@ -276,13 +276,17 @@ class _RowHeights(QObject):
     WATCHED = (QEvent.Type.Polish, QEvent.Type.FontChange)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.FontChange and isinstance(watched, QWidget):
+        # Every event of the application passes here: only two kinds are looked at further.
+        kind = event.type()
+        if kind not in self.WATCHED:
+            return False
+        if kind == QEvent.Type.FontChange and isinstance(watched, QWidget):
             parent = watched.parentWidget()
             if isinstance(parent, QStatusBar):
                 # A status bar takes its height from its labels only when it lays out, and a
                 # label's new font may come after the bar's own: ask it again.
                 QApplication.postEvent(parent, QEvent(QEvent.Type.LayoutRequest))
-        if event.type() in self.WATCHED and isinstance(watched, QTableView):
+        if isinstance(watched, QTableView):
             rows = watched.verticalHeader()
             height = row_height(watched.fontMetrics())
             if rows.defaultSectionSize() != height:
