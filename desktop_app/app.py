@@ -36,21 +36,36 @@ def load_fonts(app: QApplication) -> None:
     app.setFont(font)
 
 
+def set_qt_locale(lang: str) -> None:
+    """Qt's locale follows the UI language, not the system's: the calendar popup's month and
+    weekday names, and dates Qt formats itself. Before any widget exists (widgets take the
+    default locale when they are made)."""
+    QLocale.setDefault(QLocale(QT_LOCALES.get(lang, lang)))
+
+
+QT_LOCALES = {"en": "en_US"}
+# Our own Qt strings (`qt_extra_<lang>.ts`): Qt's catalog lacks strings that newer Qt changed,
+# such as the file dialog's "&Look in:" and "Files of &type:" (it has them without the "&").
+QT_EXTRA_CATALOG = "qt_extra"
+
+
 def install_qt_translations(app: QApplication, lang: str) -> list[QTranslator]:
     """Qt's own strings (standard buttons and dialogs) in the UI language."""
     translators: list[QTranslator] = []
     if lang == "en":
         return translators
     qt_lang = QLocale(lang)
-    for directory in (
-        paths.resources_dir() / "translations" / "qt",
-        Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
-    ):
+    own = paths.resources_dir() / "translations" / "qt"
+    for directory in (own, Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))):
         translator = QTranslator(app)
         if translator.load(qt_lang, "qtbase", "_", str(directory)):
             app.installTranslator(translator)
             translators.append(translator)
             break
+    extra = QTranslator(app)
+    if extra.load(qt_lang, QT_EXTRA_CATALOG, "_", str(own)):
+        app.installTranslator(extra)  # installed last, so it is asked first
+        translators.append(extra)
     return translators
 
 
@@ -125,8 +140,12 @@ def quit_after_shown(window: QWidget) -> None:
 def run_gui(library_option: str | None, lang: str | None) -> int:
     settings = Settings()
     set_language(lang or settings.get("language") or None)
+    set_qt_locale(current_language())
     app = create_application()
     install_qt_translations(app, current_language())
+    from desktop_app.ui import appearance
+
+    appearance.apply_saved(settings)  # before the window is built: it is laid out once
     install_error_hook()
     library_dir = paths.resolve_library_dir(library_option)
     try:

@@ -33,6 +33,13 @@ SETTINGS: dict[str, Setting] = {
         Setting("handout.paper", str, "A4", N_("Paper size for handouts (A4 or A5)")),
         Setting("handout.language", str, "zh_CN", N_("Language handouts are printed in")),
         Setting("photos.export_long_edge", int, 1600, N_("Long edge of exported photos, pixels")),
+        Setting("view.text_size", int, 0, N_("Text size in points; 0 picks one for the screen")),
+        Setting(
+            "view.high_contrast",
+            str,
+            "auto",
+            N_("High contrast: on, off, or auto (follows the system)"),
+        ),
     )
 }
 

@@ -1,7 +1,7 @@
 """Feature modules that add their menus and actions to the main window.
 
 Each listed module has `install(window: MainWindow) -> None`. It adds actions to
-`window.menus[...]` ("file", "edit", "record", "tools", "help") or `window.toolbar`, uses
+`window.menus[...]` ("file", "edit", "record", "view", "tools", "help") or `window.toolbar`, uses
 `window.runner` for background work, `window.current_selection()` for what is selected, and
 `window.refresh()` after it changed the library.
 """
@@ -9,6 +9,7 @@ Each listed module has `install(window: MainWindow) -> None`. It adds actions to
 from __future__ import annotations
 
 INSTALLERS: list[str] = [
+    "desktop_app.ui.appearance",
     "desktop_app.ui.handout_actions",
     "desktop_app.ui.language_actions",
     "desktop_app.ui.pack_actions",

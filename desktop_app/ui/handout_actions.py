@@ -77,6 +77,7 @@ from desktop_app.core.i18n import N_, _
 from desktop_app.core.progress import Progress
 from desktop_app.services import handouts, listing
 from desktop_app.services.handouts import raster
+from desktop_app.ui import appearance
 from desktop_app.ui.ops import run_with_progress
 
 log = logging.getLogger(__name__)
@@ -457,7 +458,7 @@ class BookletDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.message = QLabel()
         self.message.setObjectName("message")
-        self.message.setStyleSheet("color: #a01c16")
+        appearance.set_text_role(self.message, "alert")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(QLabel(_("Tick the guides to include and put them in order:")))

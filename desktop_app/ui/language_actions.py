@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMessageBox
 
-from desktop_app.core.i18n import _, current_language
+from desktop_app.core.i18n import N_, _, current_language, translator_for
 
 if TYPE_CHECKING:
     from desktop_app.ui.main_window import MainWindow
@@ -36,11 +36,12 @@ def install(window: MainWindow) -> None:
         window.language_actions[code] = action  # type: ignore[attr-defined]
 
 
+RESTART_NOTICE = N_("The new language is used when Jiangxin is started again.")
+
+
 def choose_language(window: MainWindow, code: str) -> None:
     window.settings.set("language", code)
     if code != current_language():
-        QMessageBox.information(
-            window,
-            _("Language"),
-            _("The new language is used when Jiangxin is started again."),
-        )
+        # Said in the language chosen: the one the user reads, or is about to.
+        in_new = translator_for(code)
+        QMessageBox.information(window, in_new("Language"), in_new(RESTART_NOTICE))

@@ -64,7 +64,7 @@ from desktop_app.core.i18n import N_, _, ngettext
 from desktop_app.core.settings import Settings
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
-from desktop_app.ui import extensions
+from desktop_app.ui import appearance, extensions
 from desktop_app.ui.first_paint import after_first_paint
 from desktop_app.ui.history import History
 from desktop_app.ui.models import RecordTableModel
@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         # The stack is destroyed with the window and announces its last state on the way out;
         # by then the actions it would update are gone.
         self.destroyed.connect(lambda _obj=None: stack.blockSignals(True))
-        self.setWindowTitle(_("Jiangxin Classroom — {name}").format(name=library.name) + "[*]")
+        self.setWindowTitle(library.name + "[*]")  # Qt adds the app's display name
         self.resize(1280, 720)
         self._syncing = False  # True while the window itself moves selections around
         self._section_row = -1
@@ -204,7 +204,7 @@ class MainWindow(QMainWindow):
         self.empty_page.setObjectName("empty_page")
         self.empty_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_page.setWordWrap(True)
-        self.empty_page.setStyleSheet("color: #777;")
+        appearance.set_text_role(self.empty_page, "empty")
         self.detail_stack = QStackedWidget()
         self.detail_stack.addWidget(self.empty_page)
         self._form_hooks: dict[str, list[Callable[[Any], None]]] = {}
@@ -225,7 +225,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.writer_label = QLabel()
         self.writer_label.setObjectName("writer_status")
-        self.writer_label.setStyleSheet("color: #8a4b00; padding-right: 12px;")
+        appearance.set_text_role(self.writer_label, "warning", "padding-right: 12px;")
         self.writer_label.hide()
         self.statusBar().addPermanentWidget(self.writer_label)
         self.library_label = QLabel(_("Library: {path}").format(path=library.root))
@@ -267,7 +267,7 @@ class MainWindow(QMainWindow):
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         view.setAlternatingRowColors(True)
         view.verticalHeader().setVisible(False)
-        view.verticalHeader().setDefaultSectionSize(26)
+        view.verticalHeader().setDefaultSectionSize(appearance.row_height(view.fontMetrics()))
         view.horizontalHeader().setStretchLastSection(True)
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         view.horizontalHeader().setDefaultSectionSize(120)
@@ -356,6 +356,7 @@ class MainWindow(QMainWindow):
             "file": bar.addMenu(_("&File")),
             "edit": bar.addMenu(_("&Edit")),
             "record": bar.addMenu(_("&Record")),
+            "view": bar.addMenu(_("&View")),
             "tools": bar.addMenu(_("&Tools")),
             "help": bar.addMenu(_("&Help")),
         }

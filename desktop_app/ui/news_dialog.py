@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
 from desktop_app.services.reports import news
+from desktop_app.ui import appearance
 
 
 class NewsDialog(QDialog):
@@ -45,9 +46,7 @@ class NewsDialog(QDialog):
         self.default_name = default_name
         self.editor = QPlainTextEdit(text)
         self.editor.setObjectName("news_text")
-        font = QFont(self.editor.font())
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        self.editor.setFont(font)
+        appearance.set_font_scale(self.editor, 1.15)  # the draft reads like a page
         self.status = QLabel(_("Edit the draft here; Copy and Save take the text as shown."))
         self.status.setWordWrap(True)
         # "Plus its chosen photos exported beside it": a folder next to the saved draft.

@@ -49,6 +49,7 @@ from desktop_app.core.i18n import N_, _, ngettext
 from desktop_app.core.progress import Progress
 from desktop_app.services import backup as backup_service
 from desktop_app.services.labels import KIND_NAMES
+from desktop_app.ui import appearance
 from desktop_app.ui.conflicts_dialog import ConflictsDialog
 from desktop_app.ui.ops import ProgressOp, run_with_progress
 from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
@@ -153,7 +154,7 @@ class ExportPackDialog(QDialog):
             )
         )
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555")
+        appearance.set_text_role(hint, "hint")
         from desktop_app.services.packs import PACK_SUFFIX
 
         self.path_row = PathRow(

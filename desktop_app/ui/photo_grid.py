@@ -49,6 +49,7 @@ from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
 from desktop_app.services import photos
 from desktop_app.storage.library import Library
+from desktop_app.ui import appearance
 from desktop_app.ui.history import History, WriteCommand
 from desktop_app.ui.ops import ProgressOp, run_with_progress, show_failure
 from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
@@ -177,7 +178,7 @@ class PhotoListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.EditRole:
             return info.caption
         if role == Qt.ItemDataRole.ForegroundRole and not info.caption:
-            return QColor("#888888")
+            return appearance.colour("missing")
         if role == Qt.ItemDataRole.DecorationRole:
             return self._pixmap(info)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -485,7 +486,7 @@ class PhotoGrid(QWidget):
         self.hint = QLabel()
         self.hint.setObjectName("photo_grid_hint")
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #666;")
+        appearance.set_text_role(self.hint, "hint")
         self.add_button = QPushButton(_("Add photos…"))
         self.add_button.clicked.connect(self.choose_files)
         self.remove_button = QPushButton(_("Remove from session"))

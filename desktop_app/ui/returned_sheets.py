@@ -33,6 +33,7 @@ from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
 from desktop_app.services import catalog
 from desktop_app.services.session_code import session_code
+from desktop_app.ui import appearance
 
 NOT_COUNTED = -1  # the spin box's "not counted" value (a group whose count is unknown)
 MAX_COUNT = 100_000
@@ -116,7 +117,7 @@ class ReturnedSheetsDialog(QDialog):
 
         self.message = QLabel()
         self.message.setObjectName("message")
-        self.message.setStyleSheet("color: #a01c16")
+        appearance.set_text_role(self.message, "alert")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )

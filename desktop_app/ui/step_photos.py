@@ -31,6 +31,7 @@ from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
 from desktop_app.services import photos
 from desktop_app.storage.library import Library
+from desktop_app.ui import appearance
 from desktop_app.ui.history import History
 from desktop_app.ui.ops import ProgressOp, run_with_progress
 from desktop_app.ui.photo_grid import (
@@ -85,7 +86,7 @@ class StepPhotos(QWidget):
         self.view.setWrapping(False)  # one row that scrolls sideways: steps have few photos
         self.model.pixel_ratio = self.view.devicePixelRatioF() or 1.0
         self.hint = QLabel()
-        self.hint.setStyleSheet("color: #666;")
+        appearance.set_text_role(self.hint, "hint")
         self.add_button = QPushButton(_("Add photos…"))
         self.add_button.clicked.connect(self.choose_files)
         self.remove_button = QPushButton(_("Remove from step"))

@@ -142,11 +142,15 @@ def test_second_captain_is_refused_next_to_the_members_table(
     assert message == "A team has at most one captain."
     error = form.error_labels["members"]
     assert error.isVisible()
-    # The message sits in the same field box as the members table, under it.
+    # The message sits in the same field box as the members table, under it (once the box
+    # has laid out again: the label was hidden until now).
     assert error.parent() is form.members.parent()
-    assert (
-        error.mapTo(form, error.rect().topLeft()).y()
-        > form.members.mapTo(form, form.members.rect().bottomLeft()).y() - 1
+    qtbot.waitUntil(
+        lambda: (
+            error.mapTo(form, error.rect().topLeft()).y()
+            > form.members.mapTo(form, form.members.rect().bottomLeft()).y() - 1
+        ),
+        timeout=2000,
     )
     assert catalog.load_team(demo_library, team_id) == before
     assert catalog.revision_of(demo_library, "team", team_id) == 1

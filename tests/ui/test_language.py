@@ -44,4 +44,4 @@ def test_choosing_a_language_is_remembered(
     qtbot.addWidget(window)
     window.language_actions["zh_CN"].trigger()
     assert Settings().get("language") == "zh_CN"
-    assert shown and "started again" in shown[0]
+    assert shown and "重新启动" in shown[0]  # said in the language chosen

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,13 +47,13 @@ from desktop_app.core.i18n import _
 from desktop_app.core.progress import Cancelled
 from desktop_app.services import catalog, listing
 from desktop_app.storage.library import Library
+from desktop_app.ui import appearance
 from desktop_app.ui.forms.widgets import TableEditor
 from desktop_app.ui.history import History
 from desktop_app.ui.ops import show_failure, waiting_text
 from desktop_app.ui.undo import LOADERS, Notify, SaveCommand, save_and_version
 from desktop_app.ui.workers import LibraryWriter, SynchronousRunner, WriteOp
 
-ERROR_STYLE = "color: #c62828;"
 SAVING_SHOWN_AFTER_MS = 300  # a save that runs longer says "Saving…"
 GENERAL = ""  # key of the error line at the top of the form
 
@@ -99,15 +99,13 @@ class RecordForm(QWidget):
         self.field_widgets: dict[str, QWidget] = {}
 
         self.heading = QLabel()
-        font = QFont(self.heading.font())
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        self.heading.setFont(font)
+        appearance.set_font_scale(self.heading, 1.25, bold=True)
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.heading.setMinimumWidth(50)
+        self.heading.setWordWrap(True)  # a long title at a large text size: two lines, not cut
         self.revision_label = QLabel()
         self.revision_label.setObjectName("revision_label")
-        self.revision_label.setStyleSheet("color: #666;")
+        appearance.set_text_role(self.revision_label, "hint")
         header = QHBoxLayout()
         header.addWidget(self.heading, 1)
         header.addWidget(self.revision_label)
@@ -123,7 +121,8 @@ class RecordForm(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Sideways only when the fields cannot fit (the largest text sizes): never cut off.
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.scroll.setWidget(self.body)
 
         self.save_button = QPushButton(_("Save"))
@@ -218,7 +217,7 @@ class RecordForm(QWidget):
     @staticmethod
     def _error_label() -> QLabel:
         label = QLabel()
-        label.setStyleSheet(ERROR_STYLE)
+        appearance.set_text_role(label, "error")
         label.setWordWrap(True)
         label.hide()
         return label

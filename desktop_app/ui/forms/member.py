@@ -29,6 +29,7 @@ from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
 from desktop_app.services import catalog
+from desktop_app.ui import appearance
 from desktop_app.ui.forms.base import RecordForm
 from desktop_app.ui.forms.widgets import Col, TableEditor
 from desktop_app.ui.workers import BackgroundRunner, SynchronousRunner
@@ -117,7 +118,7 @@ class MemberForm(RecordForm):
         self.portrait_label.setObjectName("portrait")
         self.portrait_label.setFixedSize(PORTRAIT_EDGE, PORTRAIT_EDGE)
         self.portrait_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.portrait_label.setStyleSheet("border: 1px solid #bbb; color: #888;")
+        appearance.set_text_role(self.portrait_label, "missing", "border: 1px solid palette(mid);")
         self.portrait_label.setWordWrap(True)
         self.choose_portrait = QPushButton(_("Choose picture…"))
         self.remove_portrait = QPushButton(_("Remove picture"))

@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
+    QEvent,
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
@@ -24,7 +25,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -44,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.i18n import N_, _
+from desktop_app.ui import appearance
 from desktop_app.ui.combos import SearchableComboBox, combo_for
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -161,7 +163,7 @@ class RowsModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self.label_for(col.key, value)
         if role == Qt.ItemDataRole.ForegroundRole and self.is_stale(col.key, value):
-            return QColor("#777777")  # a deleted record: its marked name, greyed
+            return appearance.colour("deleted")  # a deleted record: its marked name, greyed
         if role == Qt.ItemDataRole.EditRole:
             if col.kind == "int":
                 return "" if value is None else str(value)
@@ -372,7 +374,7 @@ class RowsView(QTableView):
             | QAbstractItemView.EditTrigger.AnyKeyPressed
             | QAbstractItemView.EditTrigger.SelectedClicked
         )
-        self.verticalHeader().setDefaultSectionSize(26)
+        self.verticalHeader().setDefaultSectionSize(appearance.row_height(self.fontMetrics()))
         header = self.horizontalHeader()
         header.setHighlightSections(False)
         for i, col in enumerate(model.columns):
@@ -397,7 +399,6 @@ class TableEditor(QWidget):
     """
 
     changed = Signal()
-    ROW_HEIGHT = 26
 
     def __init__(
         self,
@@ -412,7 +413,6 @@ class TableEditor(QWidget):
         super().__init__(parent)
         self.model = RowsModel(columns, self)
         self.view = RowsView(self.model, self)
-        self.view.verticalHeader().setDefaultSectionSize(self.ROW_HEIGHT)
         self._on_add = on_add
         self.min_rows = min_rows
         self.max_rows = max_rows
@@ -451,7 +451,8 @@ class TableEditor(QWidget):
         header = self.view.horizontalHeader()
         header_height = header.sizeHint().height() if not header.isHidden() else 0
         frame = 2 * self.view.frameWidth()
-        height = header_height + visible * self.ROW_HEIGHT + frame + 2
+        row = self.view.verticalHeader().defaultSectionSize()  # follows the text size
+        height = header_height + visible * row + frame + 2
         if self.view.height() != height:
             self.view.setFixedHeight(height)
             # Re-place the buttons under the view now, even when this editor keeps its size.
@@ -459,6 +460,13 @@ class TableEditor(QWidget):
             layout.invalidate()
             layout.activate()
             self.updateGeometry()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # View → text size
+            row = appearance.row_height(self.view.fontMetrics())
+            self.view.verticalHeader().setDefaultSectionSize(row)
+            self._fit_height()
 
     def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
         self.model.set_rows(rows)
