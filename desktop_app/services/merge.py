@@ -99,6 +99,9 @@ class Decision:
     # A photo that would end deleted while a live record shows it is brought back (see
     # `_photos_to_revive`).
     revive: bool = False
+    # The tag of this library's deletion of a record it holds no row of ("Deleted here
+    # already"), for `_keep_referenced_rows`.
+    deleted_here: str = ""
     # A conflict only about contact details (the versions are the same otherwise).
     contacts_only: bool = False
     # Contact details this library lacks (empty here) that the pack brings for the same version.
@@ -201,6 +204,7 @@ def plan_merge(s: Session, pack: RecordBatch) -> MergePlan:
             if local_data is None:
                 if tag in known:
                     decision.reason = _("Deleted here already.")
+                    decision.deleted_here = _tombstone_in(kind, record_id, known)
                 elif data is None:
                     # A deletion of something never seen here: remembered, so that an older
                     # copy arriving later from a third laptop does not bring it back.
@@ -238,6 +242,7 @@ def plan_merge(s: Session, pack: RecordBatch) -> MergePlan:
             if kind == "team":
                 names.incoming[entry.id] = decision
             decisions.append(decision)
+    _keep_referenced_rows(decisions)
     _photos_to_revive(s, decisions, photo_map, pack, notes)
     plan = MergePlan(
         decisions=decisions,
@@ -355,6 +360,54 @@ def _contacts_to_fill(
         for name in KINDS[kind].personal
         if data.get(name) and not local_data.get(name)
     }
+
+
+def _tombstone_in(kind: str, record_id: str, known: set[str]) -> str:
+    """The latest deletion of a record among the tags a library knows ("" if none)."""
+    found = [t for t in known if t == tombstone_tag(kind, record_id, tag_revision(t))]
+    return max(found, key=tag_revision) if found else ""
+
+
+def _keep_referenced_rows(decisions: list[Decision]) -> None:
+    """Give a row to every record that incoming rows refer to.
+
+    A library may know a record only as deleted, without a row: it learned the deletion from
+    a pack before it ever held the record, or it held it and the row went. A later pack that
+    brings, say, a session whose photo (or team) is that record carries the record in full;
+    leaving it out would leave the session pointing at nothing (and the database refuses the
+    whole import). The record is added as this library's deletion of it (its tag, its
+    revision): the same version, only now with a row, so nothing comes back to life; a photo
+    a live record shows is then brought back as every laptop does (`_photos_to_revive`).
+    """
+    by_key = {(d.kind, d.id): d for d in decisions}
+    changed = True
+    while changed:
+        changed = False
+        needed = {
+            ref
+            for d in decisions
+            if d.action in (ADD, UPDATE) and d.data is not None
+            for ref in KINDS[d.kind].references_in(d.data)
+        }
+        for key in needed:
+            d = by_key.get(key)
+            if (
+                d is None
+                or d.action != UNCHANGED
+                or d.local_tag
+                or d.data is None
+                or not d.deleted_here
+            ):
+                continue
+            d.action = ADD
+            d.tag = d.deleted_here
+            d.data = {
+                **d.data,
+                "revision": tag_revision(d.deleted_here),
+                "deleted_at": d.data["deleted_at"] or d.data["updated_at"],
+            }
+            d.reason = _("Kept as deleted: records here refer to it.")
+            changed = True
 
 
 def _photos_to_revive(

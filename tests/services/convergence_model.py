@@ -24,6 +24,7 @@ another edit) is refused and dropped. The step remembers the version it made and
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import itertools
 import os
@@ -64,6 +65,9 @@ from desktop_app.storage.models import (
 )
 
 LIBRARIES = 3
+# What the runs exercised, summed over the examples of a test session: a model that never
+# makes a conflict proves nothing about resolving them (tests/services/test_convergence.py).
+COVERAGE: collections.Counter[str] = collections.Counter()
 EDITABLE = ("team", "member", "guide", "session")
 
 SAVERS: dict[str, Any] = {
@@ -442,7 +446,52 @@ class SharingModel(RuleBasedStateMachine):
         ids = self.ids(lib, kind)
         if not ids:
             return
-        rid = data.draw(st.sampled_from(ids))
+        self._edit(data, lib, kind, data.draw(st.sampled_from(ids)))
+
+    @rule(
+        data=st.data(),
+        libs=st.permutations(range(LIBRARIES)),
+        kind=st.sampled_from(EDITABLE),
+        delete_one=st.booleans(),
+    )
+    def edit_on_two(
+        self, data: st.DataObject, libs: list[int], kind: str, delete_one: bool
+    ) -> None:
+        """The same record changed on two laptops before they meet again (or changed on one
+        and deleted on the other): what makes conflicts. Drawn at random from all records, two
+        laptops almost never pick the same one."""
+        first, second = libs[0], libs[1]
+        common = sorted(set(self.ids(first, kind)) & set(self.ids(second, kind)))
+        if not common:
+            # Let them meet first (a whole pack one way), so they share what to change.
+            path = self.tmp / "packs" / f"{len(self.packs):03d}-meet-{first}-{second}.jxpack"
+            path.parent.mkdir(exist_ok=True)
+            packs.export_pack(self.libs[first], path)
+            self.packs.append(path)
+            self._import(second, path)
+            common = sorted(set(self.ids(first, kind)) & set(self.ids(second, kind)))
+            if not common:
+                return
+        rid = data.draw(st.sampled_from(common))
+        self._edit(data, first, kind, rid)
+        if delete_one:
+            library = self.libs[second]
+            loaded = catalog.current_version(library, kind, rid)
+            catalog.delete_record(library, kind, rid, expected_version=loaded)
+            made = catalog.current_version(library, kind, rid)
+            self.push(second, Step("delete", kind, rid, None, None, made))
+            self.remember(second)
+        else:
+            self._edit(data, second, kind, rid)
+        if data.draw(st.booleans()):
+            # They meet at once and the first laptop sorts it out (mine, theirs, or by field).
+            path = self.tmp / "packs" / f"{len(self.packs):03d}-back-{second}-{first}.jxpack"
+            packs.export_pack(self.libs[second], path)
+            self.packs.append(path)
+            self._import(first, path)
+            self._resolve_one(data, first)
+
+    def _edit(self, data: st.DataObject, lib: int, kind: str, rid: str) -> None:
         library = self.libs[lib]
         loaded = catalog.current_version(library, kind, rid)
         before = LOADERS[kind](library, rid)
@@ -576,15 +625,28 @@ class SharingModel(RuleBasedStateMachine):
     @rule(data=st.data(), lib=st.integers(0, LIBRARIES - 1))
     def import_(self, data: st.DataObject, lib: int) -> None:
         """Import any pack made so far (an old one too, or the library's own)."""
-        path = data.draw(st.sampled_from(self.packs))
-        packs.import_pack(self.libs[lib], path, backup=False)
+        self._import(lib, data.draw(st.sampled_from(self.packs)))
+
+    def _import(self, lib: int, path: Path) -> None:
+        report = packs.import_pack(self.libs[lib], path, backup=False)
+        COVERAGE["imports"] += 1
+        COVERAGE["conflicts made by imports during the run"] += len(report.conflicts)
         self.remember(lib)
 
     @rule(data=st.data(), lib=st.integers(0, LIBRARIES - 1))
     def resolve(self, data: st.DataObject, lib: int) -> None:
+        # The drawn laptop, or the next one that has conflicts (a laptop drawn at random
+        # rarely holds one at that moment).
+        order = [*range(lib, LIBRARIES), *range(lib)]
+        holder = next((i for i in order if merge.list_conflicts(self.libs[i])), None)
+        if holder is not None:
+            self._resolve_one(data, holder)
+
+    def _resolve_one(self, data: st.DataObject, lib: int) -> None:
         conflicts = merge.list_conflicts(self.libs[lib])
         if not conflicts:
             return
+        COVERAGE["conflicts resolved during the run"] += 1
         conflict = data.draw(st.sampled_from(conflicts))
         how = data.draw(st.sampled_from(["mine", "theirs", "fields"]))
         try:

@@ -9,7 +9,12 @@ The default profile runs in the suite in about a minute; before a release run
 
 from __future__ import annotations
 
-from tests.services.convergence_model import SharingModel, SharingModelWithNameClashes, profile
+from tests.services.convergence_model import (
+    COVERAGE,
+    SharingModel,
+    SharingModelWithNameClashes,
+    profile,
+)
 
 TestSharingConverges = SharingModel.TestCase
 TestSharingConverges.settings = profile()
@@ -18,3 +23,14 @@ TestSharingConverges.settings = profile()
 # laptop (the one with the greater id), so they settle after one exchange.
 TestSharingConvergesWithNameClashes = SharingModelWithNameClashes.TestCase
 TestSharingConvergesWithNameClashes.settings = profile()
+
+
+def test_the_runs_above_made_and_resolved_conflicts() -> None:
+    """Runs after the model's tests in this module (pytest keeps file order): a model that
+    never made a conflict would prove nothing about resolving them."""
+    if not COVERAGE["imports"]:
+        import pytest
+
+        pytest.skip("run together with the model tests above")
+    assert COVERAGE["conflicts made by imports during the run"] > 0
+    assert COVERAGE["conflicts resolved during the run"] > 0

@@ -448,3 +448,28 @@ def test_a_return_to_an_earlier_content_is_a_change_of_its_own(
     into_a = _send(b, a, tmp_path, "b")
     assert [c.id for c in into_a.conflicts] == [gid]
     assert catalog.load_guide(a, gid).title == original
+
+
+def test_a_record_known_here_only_as_deleted_gets_a_row_when_a_new_record_refers_to_it(
+    tmp_path: Path,
+) -> None:
+    """C learns that team T was deleted (from B) without ever holding it. A, who never heard
+    of the deletion, then writes a guide for T and sends it to C: the pack carries T in full,
+    C knew T's version as superseded and left T out, and the database refused the whole
+    import ("FOREIGN KEY constraint failed"), for every later pack from A too. Found by the
+    randomized model once it made laptops change the same records."""
+    a, b, c = (Library.create(tmp_path / n, name=n) for n in "ABC")
+    try:
+        team = catalog.save_team(a, catalog.TeamData(name="一队"))
+        _send(a, b, tmp_path, "a-b")
+        catalog.delete_record(b, "team", team)
+        _send(b, c, tmp_path, "b-c")
+        guide = catalog.save_guide(a, catalog.GuideData(title="修剪", team_id=team))
+        report = _send(a, c, tmp_path, "a-c")
+        assert {i.id for i in report.added} == {team, guide}
+        assert catalog.load_guide(c, guide).team_id == team
+        assert records(c)[("team", team)]["deleted_at"] is not None  # still deleted
+        assert not check_library(c).damaged
+    finally:
+        for library in (a, b, c):
+            library.close()
