@@ -111,7 +111,7 @@ async def read_json(request: Request, limit: int) -> Any:
 
     try:
         return json.loads(bytes(body).decode("utf-8"), parse_constant=no_constants)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested 100,000 deep
         raise HubError(BAD_REQUEST) from None
 
 

@@ -311,7 +311,14 @@ def test_route_errors_are_json_sentences(client: TestClient) -> None:
     assert client.get("/v1/me").status_code == 401
     assert client.get("/v1/me").json()["error"]["code"] == "not_signed_in"
     assert client.get("/v1/me", headers={"Authorization": "Basic abc"}).status_code == 401
-    for bad in [b"not json", b"[1, 2]", b'{"user": 3, "password": "x"}', b'{"user": NaN}']:
+    for bad in [
+        b"not json",
+        b"[1, 2]",
+        b'{"user": 3, "password": "x"}',
+        b'{"user": NaN}',
+        b"\xff\xfe",
+        b"[" * 5000 + b"]" * 5000,
+    ]:
         answer = client.post("/v1/login", content=bad, headers={"Content-Type": "application/json"})
         assert answer.status_code == 400, bad
         assert answer.json()["error"]["code"] == "bad_request"
