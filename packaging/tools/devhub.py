@@ -122,9 +122,9 @@ def main() -> int:
         fingerprint = match.group(0) if match else "?"
         address = f"https://{args.host}:{args.port}"
         script = Path(sys.executable).parent / "jiangxin-hub"
-        admin_command = (
-            str(script) if script.exists() else f"cd {ROOT} && {sys.executable} -m desktop_app.hub.cli"
-        )
+        admin_command = str(script)
+        if not script.exists():
+            admin_command = f"cd {ROOT} && {sys.executable} -m desktop_app.hub.cli"
         print(
             f"""
 A demo hub is starting on {address}
