@@ -118,9 +118,9 @@ def _clean_team_ids(team_ids: Iterable[str]) -> list[str]:
             team_id = str(uuid.UUID(raw.strip()))
         except ValueError:
             raise AccountError(
-                _("“{team}” is not a team id (jiangxin show team … --json shows it).").format(
-                    team=raw
-                )
+                _(
+                    "“{team}” is not a team id (“jiangxin list teams” on a laptop shows them)."
+                ).format(team=raw)
             ) from None
         if team_id not in cleaned:
             cleaned.append(team_id)
