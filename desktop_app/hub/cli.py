@@ -97,6 +97,20 @@ class HubConfig:
         config.key = Path(key) if isinstance(key, str) else None
         return config
 
+    def ensure_folder(self) -> None:
+        """Make the folder (owner only: it will hold a private key and perhaps a database
+        password), or say in one sentence why it cannot be made."""
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not os.access(self.folder, os.W_OK | os.X_OK):
+                raise PermissionError(13, os.strerror(13), str(self.folder))
+        except OSError as exc:
+            raise UserError(
+                _("Cannot write {path}: {reason}").format(
+                    path=self.folder, reason=exc.strerror or exc
+                )
+            ) from None
+
     def save(self) -> None:
         data = {
             "database": self.database,
@@ -170,6 +184,7 @@ def cmd_init(args: argparse.Namespace, config: HubConfig) -> int:
     if (args.cert is None) != (args.key is None):
         raise UserError(_("Give both --cert and --key, or neither (a certificate is made)."))
     url = database_url(args, config)
+    config.ensure_folder()  # before the database is touched: a mistake costs nothing then
     # A given certificate is checked before anything is written.
     given = None
     if args.cert is not None:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from desktop_app.hub import accounts, tls
 from desktop_app.hub.cli import CERT_FILE, CONFIG_FILE, KEY_FILE, main
-from desktop_app.hub.database import HubStore
+from desktop_app.hub.database import HubDatabaseError, HubStore
 from desktop_app.hub.errors import DeviceRevoked
 from desktop_app.hub.tables import HubState, HubUser
 from tests.pgserver import Cluster
@@ -243,6 +243,16 @@ def test_errors_are_one_sentence(
     assert len(err.strip().splitlines()) == 1
     code, _out, err = _run(capsys, "serve")
     assert code == 1 and "init" in err
+    # A configuration folder that cannot be made: refused before the database is touched.
+    (tmp_path / "a-file").write_text("x")
+    empty = pg_cluster.create_database()
+    code, _out, err = _run(
+        capsys, "init", "--database", empty, "--admin", "admin",
+        "--config-dir", str(tmp_path / "a-file" / "hub"),
+    )  # fmt: skip
+    assert code == 1 and "a-file" in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(HubDatabaseError):
+        HubStore.open(empty).close()
     for output in (_out, err):
         assert "Traceback" not in output
 
