@@ -254,18 +254,9 @@ def cmd_user(args: argparse.Namespace, config: HubConfig) -> int:
     store = _open_store(args, config)
     try:
         if args.user_command == "add":
-            from desktop_app.hub.principal import ROLES
-
-            if args.role not in ROLES:
-                raise UserError(
-                    _("Unknown role “{role}”: use admin, leader or reader.").format(role=args.role)
-                )
             # Check everything but the password first: no prompt for a user that cannot be made.
             with store.session() as s:
-                if accounts.find_user(s, args.name) is not None:
-                    raise accounts.AccountError(
-                        _("The hub already has a user named “{name}”.").format(name=args.name)
-                    )
+                accounts.check_new_user(s, args.name, args.role, args.team)
             password = read_password(_("Password for {name}: ").format(name=args.name))
             with store.transaction() as s:
                 accounts.create_user(s, args.name, args.role, password, args.team)
