@@ -385,9 +385,7 @@ def cmd_serve(args: argparse.Namespace, config: HubConfig) -> int:
     try:
         import uvicorn
 
-        from desktop_app.hub.app import (  # type: ignore[import-not-found,unused-ignore]
-            create_app,  # the sync service (its own branch)
-        )
+        from desktop_app.hub.app import create_app  # the sync service (imports Starlette)
 
         app = create_app(store)
         print(
