@@ -38,7 +38,7 @@ from desktop_app import __version__
 from desktop_app.cli.common import print_json, print_table
 from desktop_app.core.errors import UserError
 from desktop_app.core.fsutil import atomic_writer, writing_to
-from desktop_app.core.i18n import SUPPORTED_LANGUAGES, _, set_language
+from desktop_app.core.i18n import SUPPORTED_LANGUAGES, _, pgettext, set_language
 
 PROG = "jiangxin-hub"
 CONFIG_DIR_ENV = "JIANGXIN_HUB_CONFIG_DIR"
@@ -280,7 +280,13 @@ def cmd_user(args: argparse.Namespace, config: HubConfig) -> int:
                 )
             else:
                 print_table(
-                    [_("Name"), _("Role"), _("Teams"), _("Laptops"), _("Disabled")],
+                    [
+                        pgettext("hub user", "Name"),
+                        pgettext("hub user", "Role"),
+                        _("Teams"),
+                        _("Laptops"),
+                        _("Disabled"),
+                    ],
                     [
                         [u.name, u.role, " ".join(u.team_ids), str(u.devices), _when(u.disabled_at)]
                         for u in users
