@@ -23,7 +23,7 @@ that supersedes both sides, so the next exchange carries the decision to the oth
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -54,8 +54,16 @@ from desktop_app.storage.versions import (
 __all__ = ["add_ancestry", "content_hash", "record_tag", "tombstone_tag"]
 
 
-def photo_sha_map(s: Session) -> dict[str, str]:
-    return {pid: sha for pid, sha in s.execute(select(Photo.id, Photo.sha256))}
+def photo_shas(s: Session, *, ids: Iterable[str], shas: Iterable[str]) -> dict[str, str]:
+    """id -> sha256 of the local photos with one of `ids` or one of `shas`."""
+    found: dict[str, str] = {}
+    for part in chunks(sorted(set(ids))):
+        found.update(s.execute(select(Photo.id, Photo.sha256).where(Photo.id.in_(part))).tuples())
+    for part in chunks(sorted(set(shas))):
+        found.update(
+            s.execute(select(Photo.id, Photo.sha256).where(Photo.sha256.in_(part))).tuples()
+        )
+    return found
 
 
 def load_records(s: Session, kind: str, ids: Sequence[str]) -> dict[str, Any]:
@@ -135,11 +143,13 @@ def plan_merge(s: Session, pack: RecordBatch) -> MergePlan:
     """Decide, without changing anything, what importing `pack` (a pack, or entries from the
     hub) into the library would do."""
     notes: list[str] = []
-    local_sha = photo_sha_map(s)
-    sha_to_local = {sha: pid for pid, sha in local_sha.items()}
     pack_sha: dict[str, str] = {
-        e.id: e.data["sha256"] for e in pack.entries["photo"] if e.data is not None
+        e.id: e.data["sha256"] for e in pack.entries.get("photo", []) if e.data is not None
     }
+    # Only the photos this batch can meet (its ids, its pictures): a hub publish of one
+    # record must not read the sha of every photo of the district.
+    local_sha = photo_shas(s, ids=pack_sha, shas=set(pack_sha.values()))
+    sha_to_local = {sha: pid for pid, sha in local_sha.items()}
     photo_map: dict[str, str] = {}
     for pid, sha in pack_sha.items():
         here = local_sha.get(pid)
