@@ -58,10 +58,14 @@ def photo_shas(s: Session, *, ids: Iterable[str], shas: Iterable[str]) -> dict[s
     """id -> sha256 of the local photos with one of `ids` or one of `shas`."""
     found: dict[str, str] = {}
     for part in chunks(sorted(set(ids))):
-        found.update(s.execute(select(Photo.id, Photo.sha256).where(Photo.id.in_(part))).tuples())
+        found.update(
+            (pid, sha)
+            for pid, sha in s.execute(select(Photo.id, Photo.sha256).where(Photo.id.in_(part)))
+        )
     for part in chunks(sorted(set(shas))):
         found.update(
-            s.execute(select(Photo.id, Photo.sha256).where(Photo.sha256.in_(part))).tuples()
+            (pid, sha)
+            for pid, sha in s.execute(select(Photo.id, Photo.sha256).where(Photo.sha256.in_(part)))
         )
     return found
 
