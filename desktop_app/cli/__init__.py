@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "desktop_app.cli.photos_cmds",
     "desktop_app.cli.search_cmds",
     "desktop_app.cli.report_cmds",
+    "desktop_app.cli.hub_cmds",
 ]
 
 

@@ -15,4 +15,5 @@ INSTALLERS: list[str] = [
     "desktop_app.ui.photo_actions",
     "desktop_app.ui.search_panel",
     "desktop_app.ui.report_actions",
+    "desktop_app.ui.hub_actions",
 ]
