@@ -250,6 +250,11 @@ def _link(s: Session) -> HubLink:
     return link
 
 
+def open_client(url: str, certificate: str, token: str) -> HubClient:
+    """The client of a connected hub (a test may put an in-process hub here)."""
+    return HubClient(url, certificate=certificate, token=token)
+
+
 def _client(library: Library, link: HubLink) -> HubClient:
     token = load_token(library.library_id, link.hub_id)
     if not token:
@@ -258,7 +263,7 @@ def _client(library: Library, link: HubLink) -> HubClient:
                 name=link.hub_name
             )
         )
-    return HubClient(link.url, certificate=link.certificate, token=token)
+    return open_client(link.url, link.certificate, token)
 
 
 # --- status ---------------------------------------------------------------------------------
@@ -370,7 +375,7 @@ def disconnect(library: Library) -> bool:
     token = load_token(library.library_id, hub_id)
     if token:
         try:
-            with HubClient(url, certificate=certificate, token=token) as client:
+            with open_client(url, certificate, token) as client:
                 client.logout()
             told = True
         except HubClientError:
@@ -832,8 +837,9 @@ def _publish(
         with library.transaction() as s:
             s.add(HubOutbox(publish_id=payload["publish_id"], payload=payload))
         progress.step(sent, total, _("Sending changes to the hub…"))
-        answer = client.publish(payload)
-        _apply_answer(library, link, payload, answer, report)
+        answer = _send(library, client, payload)
+        if answer is not None:
+            _apply_answer(library, link, payload, answer, report)
         sent += len(batch)
         progress.step(sent, total, _("Sending changes to the hub…"))
 
@@ -849,8 +855,27 @@ def _send_outbox(
     for payload in pending:
         progress.check_cancelled()
         progress.step(0, 1, _("Finishing the last sync…"))
-        answer = client.publish(payload)
-        _apply_answer(library, link, payload, answer, report)
+        answer = _send(library, client, payload)
+        if answer is not None:
+            _apply_answer(library, link, payload, answer, report)
+
+
+def _send(library: Library, client: HubClient, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """Send a saved publish. A publish the hub refused as a whole (4xx: nothing was applied)
+    is dropped from the outbox, its records still wait; one whose fate is unknown (no answer,
+    the hub busy or failing, this laptop signed out) stays for the next sync. A publish id
+    the hub knows from another device (this laptop signed in again since) is dropped without
+    an error: its records go again under a new id. None: dropped."""
+    try:
+        return client.publish(payload)
+    except HubClientError as exc:
+        fate_known = 400 <= exc.status < 500 and exc.status not in (401, 408, 429)
+        if fate_known:
+            with library.transaction() as s:
+                s.execute(delete(HubOutbox).where(HubOutbox.publish_id == payload["publish_id"]))
+            if exc.status == 409:
+                return None
+        raise
 
 
 def _entry_key(entry: dict[str, Any]) -> tuple[str, str]:
