@@ -11,10 +11,12 @@ does not depend on the UI language.
 
 from __future__ import annotations
 
+import contextlib
 import gettext
 import locale
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from functools import cache
 
 from desktop_app.core.paths import resources_dir
@@ -25,6 +27,9 @@ DEFAULT_LANGUAGE = "zh_CN"
 
 _current: gettext.NullTranslations = gettext.NullTranslations()
 _current_language = "en"
+# A language for the current request only (the hub serves laptops in different languages at
+# once, from several threads): when set, it wins over the process-wide UI language.
+_request: ContextVar[gettext.NullTranslations | None] = ContextVar("_request", default=None)
 
 
 def locale_dir() -> str:
@@ -70,19 +75,34 @@ def current_language() -> str:
     return _current_language
 
 
+def _active() -> gettext.NullTranslations:
+    return _request.get() or _current
+
+
 def _(message: str) -> str:
     """Translate into the current UI language."""
-    return _current.gettext(message)
+    return _active().gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _current.ngettext(singular, plural, n)
+    return _active().ngettext(singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
     """Translate a word that means different things in different places ("From": a date
     filter's start, or where a record came from); `context` tells the translator which."""
-    return _current.pgettext(context, message)
+    return _active().pgettext(context, message)
+
+
+@contextlib.contextmanager
+def request_language(lang: str) -> Iterator[None]:
+    """Translate into `lang` within this block, in this thread or task only (a server's
+    request), leaving the process-wide language alone."""
+    token = _request.set(_translations(lang if lang in SUPPORTED_LANGUAGES else "en"))
+    try:
+        yield
+    finally:
+        _request.reset(token)
 
 
 def N_(message: str) -> str:

@@ -20,13 +20,6 @@ from desktop_app.hub.tables import HubBase
 from tests.pgserver import Cluster
 
 
-@pytest.fixture
-def hub_url(pg_cluster: Cluster) -> str:
-    url = pg_cluster.create_database()
-    migrate_hub(url, name="丰台区总工会")
-    return url
-
-
 def test_migrated_schema_matches_the_models(hub_url: str) -> None:
     store = HubStore.open(hub_url)
     try:
