@@ -211,7 +211,8 @@ class HubClient:
         self.url = normalise_url(url)
         self.certificate = certificate
         self.token = token
-        if http is not None:  # an in-process hub (the randomized model's tests)
+        self._owns_http = http is None
+        if http is not None:  # an in-process hub (the randomized model's tests): the caller's
             self._http = http
             return
         verify: ssl.SSLContext = (
@@ -226,7 +227,8 @@ class HubClient:
         )
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> HubClient:
         return self
