@@ -11,7 +11,7 @@ SYSTEM_PACKAGES := poppler-utils xvfb xauth libegl1 libgl1 libxkbcommon-x11-0 li
 	libxcb-render-util0 libxcb-image0 libfontconfig1 libdbus-1-3 zip unzip binutils \
 	postgresql zbar-tools
 
-.PHONY: run test lint system-deps venv bench translations clean package
+.PHONY: run test lint system-deps venv bench translations clean package hub
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -67,6 +67,11 @@ package: system-deps $(PACKAGE_STAMP)
 	echo "Built dist/jiangxin/ in $$(( $$(date +%s) - start )) s:" \
 		"$$(du -sh dist/jiangxin | cut -f1) on disk, $$(find dist/jiangxin -type f | wc -l) files"
 	$(PYTHON) packaging/smoke_test.py dist/jiangxin
+
+# A throw-away district hub on https://127.0.0.1:8443 with a demo administrator; it prints how
+# to connect a laptop, and Ctrl+C deletes it (packaging/tools/devhub.py, docs/hub-deploy.md).
+hub: system-deps venv
+	$(PY) packaging/tools/devhub.py $(ARGS)
 
 bench: system-deps venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m tests.benchmarks

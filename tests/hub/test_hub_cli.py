@@ -1,0 +1,263 @@
+"""The `jiangxin-hub` command on a real PostgreSQL: init (twice), users, devices, certificates."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import ssl
+import stat
+import subprocess
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from sqlalchemy import func, select
+
+from desktop_app.hub import accounts, tls
+from desktop_app.hub.cli import CERT_FILE, CONFIG_FILE, KEY_FILE, main
+from desktop_app.hub.database import HubDatabaseError, HubStore
+from desktop_app.hub.errors import DeviceRevoked
+from desktop_app.hub.tables import HubState, HubUser
+from tests.pgserver import Cluster
+
+PASSWORD = "demo-admin-密码"
+
+
+@pytest.fixture
+def hub_env(
+    pg_cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, Path]:
+    url = pg_cluster.create_database()
+    config = tmp_path / "hub-config"
+    monkeypatch.setenv("JIANGXIN_HUB_CONFIG_DIR", str(config))
+    monkeypatch.setenv("JIANGXIN_HUB_PASSWORD", PASSWORD)
+    monkeypatch.delenv("JIANGXIN_HUB_DATABASE", raising=False)
+    return url, config
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["--lang", "en", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _openssl_fingerprint(cert: Path) -> str | None:
+    if shutil.which("openssl") is None:
+        return None
+    out = subprocess.run(
+        ["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", str(cert)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.strip().split("=", 1)[1]
+
+
+def test_init_twice_makes_one_admin_one_certificate(
+    hub_env: tuple[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, config = hub_env
+    code, out, err = _run(
+        capsys, "init", "--database", url, "--admin", "admin", "--name", "丰台区总工会",
+        "--host", "hub.example.org", "--host", "192.168.1.20",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Administrator admin created." in out
+    cert, key = config / CERT_FILE, config / KEY_FILE
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE((config / CONFIG_FILE).stat().st_mode) == 0o600
+    printed = out.split("Certificate fingerprint (SHA-256): ")[1].split()[0]
+    der_hash = x509.load_pem_x509_certificate(cert.read_bytes()).fingerprint(hashes.SHA256())
+    assert printed == ":".join(f"{b:02X}" for b in der_hash)
+    assert printed == (_openssl_fingerprint(cert) or printed)
+    names = x509.load_pem_x509_certificate(cert.read_bytes()).extensions.get_extension_for_class(
+        x509.SubjectAlternativeName
+    )
+    assert {"hub.example.org", "localhost"} <= set(names.value.get_values_for_type(x509.DNSName))
+    assert {"192.168.1.20", "127.0.0.1"} <= {
+        str(ip) for ip in names.value.get_values_for_type(x509.IPAddress)
+    }
+
+    # Again, with the database from the saved configuration: nothing duplicated, same pin.
+    code, out, err = _run(capsys, "init", "--admin", "admin")
+    assert code == 0, err
+    assert "Administrator admin already exists." in out
+    assert printed in out
+    store = HubStore.open(url)
+    try:
+        with store.session() as s:
+            assert s.scalar(select(func.count()).select_from(HubUser)) == 1
+            state = s.get(HubState, 1)
+            assert state is not None and state.name == "丰台区总工会"
+            admin = accounts.find_user(s, "admin")
+            assert admin is not None and admin.role == "admin"
+            assert PASSWORD not in admin.password_hash
+        with store.session() as s:
+            accounts.login(s, "admin", PASSWORD, "test")  # the password from the environment
+    finally:
+        store.close()
+
+
+def test_certificate_works_for_tls_with_the_pin_as_the_only_trust(tmp_path: Path) -> None:
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    fp = tls.make_self_signed(cert, key, ["hub.local"])
+    assert tls.check_pair(cert, key) == fp == tls.fingerprint(cert.read_bytes())
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    client_context = ssl.create_default_context(cafile=str(cert))
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _addr = listener.accept()
+        with server_context.wrap_socket(conn, server_side=True) as tls_conn:
+            tls_conn.sendall(b"ok")
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        for name in ["localhost", "hub.local"]:
+            if name == "hub.local":
+                thread.join()
+                thread = threading.Thread(target=serve)
+                thread.start()
+            with (
+                socket.create_connection(("127.0.0.1", port)) as raw,
+                client_context.wrap_socket(raw, server_hostname=name) as client,
+            ):
+                assert client.recv(2) == b"ok"
+    finally:
+        thread.join(timeout=10)
+        listener.close()
+
+
+def test_a_real_certificate_is_used_as_is(
+    hub_env: tuple[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, config = hub_env
+    cert, key = tmp_path / "real" / "fullchain.pem", tmp_path / "real" / "privkey.pem"
+    fp = tls.make_self_signed(cert, key, ["hub.union.example"])
+    other_cert, other_key = tmp_path / "o.pem", tmp_path / "ok.pem"
+    tls.make_self_signed(other_cert, other_key, [])
+    code, _out, err = _run(
+        capsys, "init", "--database", url, "--admin", "admin", "--cert", str(cert),
+        "--key", str(other_key),
+    )  # fmt: skip
+    assert code == 1 and "does not belong" in err
+    assert not (config / CONFIG_FILE).exists()
+    code, out, err = _run(
+        capsys, "init", "--database", url, "--admin", "admin", "--cert", str(cert),
+        "--key", str(key),
+    )  # fmt: skip
+    assert code == 0, err
+    assert fp in out
+    assert not (config / CERT_FILE).exists()  # none made
+    code, _out, err = _run(capsys, "init", "--admin", "admin", "--cert", str(cert))
+    assert code == 1 and "both --cert and --key" in err
+
+
+def test_users_and_devices(hub_env: tuple[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    url, _config = hub_env
+    team = str(uuid.uuid4())
+    assert _run(capsys, "init", "--database", url, "--admin", "admin")[0] == 0
+    code, out, err = _run(capsys, "user", "add", "zhang", "--role", "leader", "--team", team)
+    assert code == 0, err
+    code, _out, err = _run(capsys, "user", "add", "zhang", "--role", "reader")
+    assert (code, err.strip()) == (1, "jiangxin-hub: The hub already has a user named “zhang”.")
+    code, _out, err = _run(capsys, "user", "add", "wang", "--role", "boss")
+    assert code == 1 and "Unknown role" in err and "Traceback" not in err
+    code, _out, err = _run(capsys, "user", "add", "wang", "--role", "leader")
+    assert code == 1 and "--team" in err
+    code, out, err = _run(capsys, "user", "list")
+    assert code == 0, err
+    assert "zhang" in out and team in out and "admin" in out and "wang" not in out
+
+    store = HubStore.open(url)
+    try:
+        with store.session() as s:
+            token, who = accounts.login(s, "zhang", PASSWORD, "张师傅的笔记本")
+        code, out, _err = _run(capsys, "device", "list")
+        assert who.device_id in out and "张师傅的笔记本" in out
+        code, out, err = _run(capsys, "device", "revoke", who.device_id)
+        assert code == 0, err
+        with pytest.raises(DeviceRevoked):
+            accounts.authenticate(store, token)
+        code, _out, err = _run(capsys, "device", "revoke", "no-such-device")
+        assert code == 1 and "no device" in err
+
+        with store.session() as s:
+            token, _who = accounts.login(s, "zhang", PASSWORD, "another")
+        code, out, err = _run(capsys, "user", "disable", "zhang")
+        assert code == 0, err
+        with pytest.raises(DeviceRevoked):
+            accounts.authenticate(store, token)
+        code, out, _err = _run(capsys, "user", "list", "--json")
+        assert '"disabled_at": null' in out  # the administrator
+        assert out.count('"disabled_at": "') == 1
+    finally:
+        store.close()
+
+
+def test_password_from_a_prompt_asked_twice(
+    hub_env: tuple[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _config = hub_env
+    assert _run(capsys, "init", "--database", url, "--admin", "admin")[0] == 0
+    monkeypatch.delenv("JIANGXIN_HUB_PASSWORD")
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    answers = iter(["first password", "second password"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    code, _out, err = _run(capsys, "user", "add", "li", "--role", "reader")
+    assert code == 1 and "differ" in err
+    answers = iter(["li's password", "li's password"])
+    assert _run(capsys, "user", "add", "li", "--role", "reader")[0] == 0
+    store = HubStore.open(url)
+    try:
+        with store.session() as s:
+            accounts.login(s, "li", "li's password", "x")
+    finally:
+        store.close()
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    code, _out, err = _run(capsys, "user", "add", "wu", "--role", "reader")
+    assert code == 1 and "JIANGXIN_HUB_PASSWORD" in err
+
+
+def test_errors_are_one_sentence(
+    pg_cluster: Cluster, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("JIANGXIN_HUB_CONFIG_DIR", str(tmp_path / "none"))
+    monkeypatch.delenv("JIANGXIN_HUB_DATABASE", raising=False)
+    code, _out, err = _run(capsys, "user", "list")
+    assert code == 1 and "--database" in err
+    # A database nobody set up.
+    code, _out, err = _run(capsys, "user", "list", "--database", pg_cluster.create_database())
+    assert code == 1 and "jiangxin-hub init" in err
+    # A server that is not there.
+    monkeypatch.setenv("JIANGXIN_HUB_DATABASE", f"postgresql://postgres@/x?host={tmp_path}")
+    code, _out, err = _run(capsys, "device", "list")
+    assert code == 1 and err.startswith("jiangxin-hub: Cannot use the hub's database")
+    assert len(err.strip().splitlines()) == 1
+    code, _out, err = _run(capsys, "serve")
+    assert code == 1 and "init" in err
+    # A configuration folder that cannot be made: refused before the database is touched.
+    (tmp_path / "a-file").write_text("x")
+    empty = pg_cluster.create_database()
+    code, _out, err = _run(
+        capsys, "init", "--database", empty, "--admin", "admin",
+        "--config-dir", str(tmp_path / "a-file" / "hub"),
+    )  # fmt: skip
+    assert code == 1 and "a-file" in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(HubDatabaseError):
+        HubStore.open(empty).close()
+    for output in (_out, err):
+        assert "Traceback" not in output
+
+
+def test_help_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--lang", "zh_CN", "--help"])
+    assert "中心" in capsys.readouterr().out
