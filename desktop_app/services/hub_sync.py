@@ -312,36 +312,30 @@ def _open_conflict_keys(s: Session) -> set[tuple[str, str]]:
 class _Waiting:
     kind: str
     id: str
-    tag: str
-    deleted: bool
-    known: bool  # the hub holds some version of it
 
 
 def _waiting(s: Session) -> list[_Waiting]:
     """Records whose current version the hub is not known to hold, in dependency order.
 
-    A deleted record the hub never had stays home (nothing to tell); records with an open
-    conflict wait until the user settles it (publishing one side would only conflict again).
+    Records with an open conflict wait until the user settles it (publishing one side would
+    only conflict again).
     """
     blocked = _open_conflict_keys(s)
     found: list[_Waiting] = []
     for kind in KIND_ORDER:
         model: Any = KINDS[kind].model
         rows = s.execute(
-            select(model.id, model.version_tag, model.deleted_at, HubKnown.tag)
+            select(model.id)
             .outerjoin(HubKnown, and_(HubKnown.kind == kind, HubKnown.record_id == model.id))
             .where(or_(HubKnown.tag.is_(None), HubKnown.tag != model.version_tag))
             .order_by(model.id)
         )
-        for rid, tag, deleted_at, known in rows:
-            if (kind, rid) in blocked:
-                continue
-            found.append(_Waiting(kind, rid, tag, deleted_at is not None, known is not None))
+        found += [_Waiting(kind, rid) for rid in rows.scalars() if (kind, rid) not in blocked]
     return found
 
 
 def waiting_count(s: Session) -> int:
-    return sum(1 for w in _waiting(s) if w.known or not w.deleted)
+    return len(_waiting(s))
 
 
 def status(library: Library) -> HubStatus:
@@ -777,12 +771,12 @@ def _entries_to_publish(s: Session, waiting: list[_Waiting]) -> list[dict[str, A
             known_tags = anc[(kind, w.id)] - {obj.version_tag}
             if obj.deleted_at is None or (kind, w.id) in referenced:
                 entry = entry_of(kind, obj, obj.version_tag, known_tags, include_contacts=False)
-            elif w.known:
+            else:
+                # Also when the hub never had it: the hub remembers the deletion, so an old
+                # pack with the record cannot bring it back on a laptop that syncs.
                 entry = tombstone_of(
                     kind, obj.id, obj.revision, obj.deleted_at, obj.version_tag, known_tags
                 )
-            else:
-                continue  # deleted before the hub ever had it
             out.append(entry)
     return out
 
