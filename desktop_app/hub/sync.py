@@ -50,6 +50,7 @@ from desktop_app.hub.errors import Forbidden, HubError
 from desktop_app.hub.principal import Principal
 from desktop_app.hub.tables import HubBlob, HubChange, PublishLog
 from desktop_app.services import merge
+from desktop_app.services.labels import KIND_NAMES
 from desktop_app.services.pack_format import (
     ID_RE,
     EntryBatch,
@@ -392,7 +393,7 @@ def _check_references(s: Session, items: list[_Item]) -> None:
                     item.refuse(
                         MISSING_REFERENCE,
                         _("It refers to a {kind} ({id}) that is neither in this publish "
-                          "nor on the hub.").format(kind=ref_kind, id=ref_id[:8]),
+                          "nor on the hub.").format(kind=_(KIND_NAMES[ref_kind]), id=ref_id[:8]),
                     )  # fmt: skip
                     changed = True
                     break

@@ -24,6 +24,19 @@ from tests.pgserver import Cluster
 
 PASSWORD = "correct horse 马"
 TEAM = str(uuid.uuid4())
+PRODUCTION_HASHER = accounts.password_hasher  # before cheap_argon2 replaces it
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """argon2id with small parameters: the real ones cost about a second a hash on a busy test
+    machine (on purpose). What is stored and checked is the same; the parameters themselves
+    are checked by test_production_parameters."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(accounts, "password_hasher", lambda: cheap)
+    accounts._decoy_hash.cache_clear()
+    yield
+    accounts._decoy_hash.cache_clear()
 
 
 @pytest.fixture
@@ -47,6 +60,13 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def test_production_parameters() -> None:
+    """argon2id with argon2-cffi's RFC 9106 low-memory profile (64 MiB, 3 passes)."""
+    hasher = PRODUCTION_HASHER()
+    assert hasher.type.name == "ID"
+    assert (hasher.memory_cost, hasher.time_cost) >= (65536, 3)
 
 
 def test_only_an_argon2id_hash_of_the_password_is_stored(store: HubStore) -> None:
@@ -174,7 +194,7 @@ def test_refused_attempts_do_not_extend_the_lock(store: HubStore) -> None:
 
 
 def test_hash_with_old_parameters_is_replaced_at_sign_in(store: HubStore) -> None:
-    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    weak = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1).hash(PASSWORD)
     with store.transaction() as s:
         user = accounts.find_user(s, "li")
         assert user is not None
@@ -344,3 +364,26 @@ def test_rate_limited_login_answers_429_with_retry_after(client: TestClient) -> 
     assert limited.status_code == 429
     assert limited.json()["error"]["code"] == "rate_limited"
     assert 0 < int(limited.headers["Retry-After"]) <= 15 * 60
+
+
+def test_an_unknown_name_costs_one_argon2_verification_too(
+    store: HubStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer's timing must not tell which names exist."""
+    verified: list[str] = []
+    real = accounts._verify
+
+    def counting(hashed: str, password: str) -> bool:
+        verified.append(hashed)
+        return real(hashed, password)
+
+    monkeypatch.setattr(accounts, "_verify", counting)
+    with store.session() as s:
+        for name in ["nobody", "zhang", ""]:
+            with pytest.raises(LoginFailed):
+                accounts.login(s, name, "wrong password", "x")
+    assert len(verified) == 3
+    assert all(h.startswith("$argon2id$") for h in verified)
+    # The decoy has the same parameters as a real hash (so the same cost).
+    params = {h.split("$")[3] for h in verified}
+    assert len(params) == 1

@@ -9,9 +9,11 @@ import stat
 import subprocess
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from sqlalchemy import func, select
@@ -24,6 +26,18 @@ from desktop_app.hub.tables import HubState, HubUser
 from tests.pgserver import Cluster
 
 PASSWORD = "demo-admin-密码"
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """argon2id with small parameters: the real ones cost about a second a hash on a busy test
+    machine (on purpose). What is stored and checked is the same; the parameters themselves
+    are checked by test_production_parameters."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(accounts, "password_hasher", lambda: cheap)
+    accounts._decoy_hash.cache_clear()
+    yield
+    accounts._decoy_hash.cache_clear()
 
 
 @pytest.fixture
