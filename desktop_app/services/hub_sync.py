@@ -34,6 +34,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -78,7 +79,8 @@ from desktop_app.storage.library import Library
 from desktop_app.storage.models import HubKnown, HubLink, HubOutbox, MergeConflict, utcnow
 from desktop_app.storage.photostore import photo_path
 
-PAGE_SIZE = 1000  # records per pulled page (the hub allows up to 2,000)
+PAGE_SIZE = 2000  # records per pulled page (the most the hub gives)
+DOWNLOADS_AT_ONCE = 4  # photo files requested at the same time
 PUBLISH_BATCH = 500  # records per publish (the hub allows up to 2,000)
 BLOB_QUERY = 5000  # hashes per "which do you lack?" question
 
@@ -596,28 +598,48 @@ def _download(
     required: set[str],
 ) -> dict[str, Path]:
     """Download photo files (sha -> ext) into `staging/<ab>/`, each checked against its hash.
-    A file the hub lacks is skipped unless it is `required` (a live photo)."""
+    A file the hub lacks is skipped unless it is `required` (a live photo).
+
+    A few requests at once: each photo is a round trip to the hub (and a database read
+    there), so on a real network the time is mostly waiting; the connection pool keeps the
+    TLS sessions open."""
     staged: dict[str, Path] = {}
     total = len(wanted)
-    for done, (sha, ext) in enumerate(sorted(wanted.items()), start=1):
+    if not total:
+        return staged
+    for prefix in {sha[:2] for sha in wanted}:
+        (staging / "photos" / prefix).mkdir(parents=True, exist_ok=True)
+
+    def fetch(sha: str, ext: str) -> tuple[str, Path | None]:
         progress.check_cancelled()
-        folder = staging / "photos" / sha[:2]
-        folder.mkdir(parents=True, exist_ok=True)
-        temp = folder / photo_path(Path("."), sha, ext).name
+        temp = staging / "photos" / sha[:2] / photo_path(Path("."), sha, ext).name
         with temp.open("wb") as handle:
             found = client.get_blob(sha, handle)
         if not found:
             temp.unlink(missing_ok=True)
-            if sha in required:
-                raise HubClientError(
-                    _(
-                        "The hub lacks the file of a photo it lists ({sha}); nothing was changed. "
-                        "Tell the union office."
-                    ).format(sha=sha[:12])
-                )
-            continue
-        staged[sha] = temp
-        progress.step(done, total, _("Receiving photos from the hub…"))
+            return sha, None
+        return sha, temp
+
+    with ThreadPoolExecutor(max_workers=DOWNLOADS_AT_ONCE) as pool:
+        futures = [pool.submit(fetch, sha, ext) for sha, ext in sorted(wanted.items())]
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                sha, temp = future.result()
+                if temp is None:
+                    if sha in required:
+                        raise HubClientError(
+                            _(
+                                "The hub lacks the file of a photo it lists ({sha}); nothing "
+                                "was changed. Tell the union office."
+                            ).format(sha=sha[:12])
+                        )
+                    continue
+                staged[sha] = temp
+                progress.step(done, total, _("Receiving photos from the hub…"))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
     return staged
 
 
