@@ -794,11 +794,11 @@ class SharingModelWithHub(SharingModel):
         from desktop_app.services import hub_sync
         from desktop_app.storage.models import HubLink
 
-        hello = self.http.get("/v1/hello").json()
-        answer = self.http.post(
-            "/v1/login",
-            json={"user": "admin", "password": "model-password-1", "device_name": library.name},
-        ).json()
+        from desktop_app.services.hub_client import HubClient
+
+        client = HubClient(self.URL, http=self.http)
+        hello = client.hello()
+        answer = client.login("admin", "model-password-1", library.name)
         hub_sync.save_token(library.library_id, hello["hub_id"], answer["token"])
         with library.transaction() as s:
             s.add(
