@@ -792,9 +792,8 @@ class SharingModelWithHub(SharingModel):
 
     def _connect(self, library: Library) -> None:
         from desktop_app.services import hub_sync
-        from desktop_app.storage.models import HubLink
-
         from desktop_app.services.hub_client import HubClient
+        from desktop_app.storage.models import HubLink
 
         client = HubClient(self.URL, http=self.http)
         hello = client.hello()
