@@ -297,3 +297,6 @@ def test_a_reader_cannot_publish_and_is_told_per_record(
         hub_sync.sync(laptop_b)
     assert refused.value.status == 403
     assert hub_sync.status(laptop_b).waiting == 1
+    # Refused as a whole, nothing applied: not kept to be sent again.
+    with laptop_b.session() as s:
+        assert s.scalar(select(func.count()).select_from(HubOutbox)) == 0
