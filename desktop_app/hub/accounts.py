@@ -140,11 +140,9 @@ def _user_named(s: Session, name: str) -> HubUser:
     return user
 
 
-def create_user(
-    s: Session, name: str, role: str, password: str, team_ids: Iterable[str] = ()
-) -> HubUser:
-    """Add a user (not committed). A leader needs the ids of the teams they lead; only a leader
-    has teams."""
+def check_new_user(s: Session, name: str, role: str, team_ids: Iterable[str] = ()) -> list[str]:
+    """Everything `create_user` checks but the password (so a command can refuse before asking
+    for one); the team ids as stored."""
     name = _clean_name(name)
     if role not in ROLES:
         raise AccountError(
@@ -155,10 +153,21 @@ def create_user(
         raise AccountError(_("A team leader needs the id of at least one team (--team)."))
     if role != LEADER and teams:
         raise AccountError(_("Only a team leader has teams (--team is for --role leader)."))
-    check_password(password)
     if find_user(s, name) is not None:
         raise AccountError(_("The hub already has a user named “{name}”.").format(name=name))
-    user = HubUser(name=name, role=role, password_hash=password_hasher().hash(password))
+    return teams
+
+
+def create_user(
+    s: Session, name: str, role: str, password: str, team_ids: Iterable[str] = ()
+) -> HubUser:
+    """Add a user (not committed). A leader needs the ids of the teams they lead; only a leader
+    has teams."""
+    teams = check_new_user(s, name, role, team_ids)
+    check_password(password)
+    user = HubUser(
+        name=_clean_name(name), role=role, password_hash=password_hasher().hash(password)
+    )
     s.add(user)
     s.flush()
     s.add_all(HubUserTeam(user_id=user.id, team_id=team_id) for team_id in teams)

@@ -38,7 +38,7 @@ from desktop_app import __version__
 from desktop_app.cli.common import print_json, print_table
 from desktop_app.core.errors import UserError
 from desktop_app.core.fsutil import atomic_writer, writing_to
-from desktop_app.core.i18n import SUPPORTED_LANGUAGES, _, set_language
+from desktop_app.core.i18n import SUPPORTED_LANGUAGES, _, pgettext, set_language
 
 PROG = "jiangxin-hub"
 CONFIG_DIR_ENV = "JIANGXIN_HUB_CONFIG_DIR"
@@ -254,18 +254,9 @@ def cmd_user(args: argparse.Namespace, config: HubConfig) -> int:
     store = _open_store(args, config)
     try:
         if args.user_command == "add":
-            from desktop_app.hub.principal import ROLES
-
-            if args.role not in ROLES:
-                raise UserError(
-                    _("Unknown role “{role}”: use admin, leader or reader.").format(role=args.role)
-                )
             # Check everything but the password first: no prompt for a user that cannot be made.
             with store.session() as s:
-                if accounts.find_user(s, args.name) is not None:
-                    raise accounts.AccountError(
-                        _("The hub already has a user named “{name}”.").format(name=args.name)
-                    )
+                accounts.check_new_user(s, args.name, args.role, args.team)
             password = read_password(_("Password for {name}: ").format(name=args.name))
             with store.transaction() as s:
                 accounts.create_user(s, args.name, args.role, password, args.team)
@@ -289,7 +280,13 @@ def cmd_user(args: argparse.Namespace, config: HubConfig) -> int:
                 )
             else:
                 print_table(
-                    [_("Name"), _("Role"), _("Teams"), _("Laptops"), _("Disabled")],
+                    [
+                        pgettext("hub user", "Name"),
+                        pgettext("hub user", "Role"),
+                        _("Teams"),
+                        _("Laptops"),
+                        _("Disabled"),
+                    ],
                     [
                         [u.name, u.role, " ".join(u.team_ids), str(u.devices), _when(u.disabled_at)]
                         for u in users
@@ -394,9 +391,7 @@ def cmd_serve(args: argparse.Namespace, config: HubConfig) -> int:
     try:
         import uvicorn
 
-        from desktop_app.hub.app import (  # type: ignore[import-not-found,unused-ignore]
-            create_app,  # the sync service (its own branch)
-        )
+        from desktop_app.hub.app import create_app  # the sync service (imports Starlette)
 
         app = create_app(store)
         print(

@@ -38,7 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -421,10 +421,15 @@ def _check_photos(s: Session, items: list[_Item]) -> None:
 
 
 def _changed_keys(plan: merge.MergePlan) -> set[tuple[str, str]]:
+    """The records this publish changed that have a row on the hub (added, updated, deleted,
+    revived, renamed, or holding a newly learned ancestor). A deletion of a record the hub
+    never held leaves only its ancestry: there is no row to pull."""
     changed = {
         (d.kind, d.id)
         for d in plan.decisions
-        if d.action in (merge.ADD, merge.UPDATE, merge.DELETE) or d.revive or d.ancestry_to_add
+        if d.action in (merge.ADD, merge.UPDATE, merge.DELETE)
+        or d.revive
+        or (d.ancestry_to_add and d.local_tag)
     }
     changed.update(("team", tid) for tid, _name in plan.local_renames)
     return changed
@@ -432,13 +437,10 @@ def _changed_keys(plan: merge.MergePlan) -> set[tuple[str, str]]:
 
 def _stamp_changes(s: Session, keys: set[tuple[str, str]]) -> int:
     """Bump the counter (the very last thing before commit) and stamp the changed records."""
-    present: set[tuple[str, str]] = set()
-    for kind in KIND_ORDER:
-        present.update((kind, rid) for rid in _existing(s, kind, [r for k, r in keys if k == kind]))
-    if not present:
+    if not keys:
         return current_version(s)
     version = next_version(s)
-    rows = [{"kind": k, "record_id": r, "server_version": version} for k, r in sorted(present)]
+    rows = [{"kind": k, "record_id": r, "server_version": version} for k, r in sorted(keys)]
     for start in range(0, len(rows), 500):
         statement = pg_insert(HubChange).values(rows[start : start + 500])
         s.execute(
@@ -527,9 +529,9 @@ def _publish_once(
                 out.update(outcome=UNCHANGED, reason=decision.reason)
             results.append(out)
         result = {"publish_id": publish_id, "hub_version": version, "results": results}
-        log = s.get(PublishLog, publish_id)
-        assert log is not None
-        log.result = result
+        s.execute(
+            update(PublishLog).where(PublishLog.publish_id == publish_id).values(result=result)
+        )
         return result
 
 

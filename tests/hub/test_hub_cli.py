@@ -237,6 +237,9 @@ def test_password_from_a_prompt_asked_twice(
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     code, _out, err = _run(capsys, "user", "add", "wu", "--role", "reader")
     assert code == 1 and "JIANGXIN_HUB_PASSWORD" in err
+    # A user that cannot be made is refused before any password is asked for.
+    code, _out, err = _run(capsys, "user", "add", "wu", "--role", "leader", "--team", "nope")
+    assert code == 1 and "not a team id" in err
 
 
 def test_errors_are_one_sentence(

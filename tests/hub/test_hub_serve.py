@@ -15,14 +15,11 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
+from desktop_app.hub.app import schema_head
 from desktop_app.hub.cli import CERT_FILE, main
 from tests.pgserver import Cluster
 
 ROOT = Path(__file__).resolve().parents[2]
-# The service itself is the sync helper's (branch h-hubsync): this runs once it is merged.
-schema_head = pytest.importorskip(
-    "desktop_app.hub.app", reason="desktop_app/hub/app.py not merged yet"
-).schema_head
 
 
 def _free_port() -> int:

@@ -207,13 +207,13 @@ def test_a_leader_publishes_only_records_of_their_teams(hub: HubStore) -> None:
             [tags[other_session]],
         ),
     ]
-    # (the two entries of other_guide and of other_session: the second of each is refused as
-    # listed twice, the first as forbidden; either way nothing is written)
-    result = sync.publish(hub, me, new_id(), attempt)
-    assert [r["code"] for r in result["results"]] == [
-        "forbidden", "forbidden", "forbidden", "forbidden", "forbidden", "forbidden",
-        "forbidden", "invalid", "forbidden", "invalid",
-    ]  # fmt: skip
+    # One publish per attempt (a batch may list a record once).
+    for attempted in attempt:
+        result = sync.publish(hub, me, new_id(), [attempted])
+        assert [(r["outcome"], r.get("code")) for r in result["results"]] == [
+            ("refused", "forbidden")
+        ], attempted
+        assert result["results"][0]["reason"] == "Only records of your own teams can be published."
     assert counts(hub) == before
     # Their own team's records go through, in the same publish as a refused one.
     ok = sync.publish(
@@ -332,3 +332,57 @@ def test_race_of_twenty_publishers_from_one_base(hub: HubStore) -> None:
     # Every one of the 20 versions survives: one current, 19 conflicts on the hub.
     assert listed | {current.version_tag} == {e["tag"] for e in edits}
     assert len(stored) == 19 and len(listed) == 19
+
+
+def test_a_delete_racing_an_edit_is_a_conflict_not_a_loss(hub: HubStore) -> None:
+    guide = new_id()
+    base = entry("guide", guide_data(guide, None, "修剪"))
+    sync.publish(hub, admin(), new_id(), [base])
+    edit = entry("guide", guide_data(guide, None, "修剪（改）", revision=2), [base["tag"]])
+    gone = tombstone("guide", guide, 2, [base["tag"]])
+    assert outcomes(sync.publish(hub, admin(), new_id(), [edit])) == ["applied"]
+    result = sync.publish(hub, admin(), new_id(), [gone])
+    assert outcomes(result) == ["conflict"]
+    with hub.session() as s:
+        kept = s.get(Guide, guide)
+        assert kept is not None and kept.deleted_at is None and kept.title == "修剪（改）"
+    assert [c["incoming"]["tag"] for c in sync.open_conflicts(hub, admin())] == [gone["tag"]]
+
+
+def test_rows_colliding_with_another_records_rows_refuse_the_publish_unwritten(
+    hub: HubStore,
+) -> None:
+    first = guide_data(new_id(), None, "第一")
+    sync.publish(hub, admin(), new_id(), [entry("guide", first)])
+    before = counts(hub)
+    thief = guide_data(new_id(), None, "第二")
+    thief["steps"][0]["id"] = first["steps"][0]["id"]  # another guide's step row id
+    with pytest.raises(HubError) as refused:
+        sync.publish(hub, admin(), new_id(), [entry("guide", guide_data(new_id(), None, "x")),
+                                              entry("guide", thief)])  # fmt: skip
+    assert refused.value.status == 400
+    assert counts(hub) == before
+
+
+def test_each_request_gets_sentences_in_its_own_language() -> None:
+    """Sentences are made per request while other requests run in other languages (the hub
+    serves laptops from several threads); the process's language is left alone."""
+    from desktop_app.core.i18n import _, current_language, request_language
+
+    message = "Only records of your own teams can be published."
+    got: dict[str, set[str]] = {"zh_CN": set(), "en": set()}
+    barrier = threading.Barrier(8)
+
+    def worker(lang: str) -> None:
+        barrier.wait()
+        for _round in range(200):
+            with request_language(lang):
+                got[lang].add(_(message))
+
+    threads = [threading.Thread(target=worker, args=(("zh_CN", "en")[i % 2],)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == {"zh_CN": {"只能上传本队的资料。"}, "en": {message}}
+    assert current_language() == "en" and _(message) == message
