@@ -218,9 +218,14 @@ class HubClient:
         verify: ssl.SSLContext = (
             pinned_context(certificate) if certificate else ssl.create_default_context()
         )
+        transport = httpx.HTTPTransport(
+            verify=verify,
+            # Small requests (one per photo file) must not wait for a delayed ACK (Nagle).
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+        )
         self._http = httpx.Client(
             base_url=self.url,
-            verify=verify,
+            transport=transport,
             timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
             follow_redirects=False,  # a redirect could lead anywhere; the hub never sends one
             trust_env=False,  # no proxy from the environment: only the hub the user named
