@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -165,7 +166,9 @@ class Service:
             with request_language(lang):
                 try:
                     return fn(*args)
-                except OperationalError:
+                except (OperationalError, PoolTimeout):
+                    # Unreachable, or every pooled connection busy for the pool's timeout
+                    # (many laptops at once): the laptop is told to try again later.
                     log.exception("database unavailable")
                     raise HubError(UNAVAILABLE, code="unavailable", status=503) from None
 

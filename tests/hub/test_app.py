@@ -27,8 +27,10 @@ from desktop_app.hub import accounts
 from desktop_app.hub.app import create_app, schema_head
 from desktop_app.hub.database import HubStore, current_version
 from desktop_app.hub.tables import HubBlob, HubChange, PublishLog
+from desktop_app.storage.db import make_server_engine
 from desktop_app.storage.models import Guide, ServiceTeam
 from tests.hub.wire import entry, guide_data, new_id, team_data
+from tests.pgserver import Cluster
 
 PASSWORD = "correct horse battery"
 
@@ -329,3 +331,30 @@ def test_through_a_real_uvicorn_server(hub: HubStore) -> None:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_sentence(pg_cluster: Cluster) -> None:
+    # A hub whose database is gone (dropped, server down, network gone).
+    gone = HubStore(make_server_engine(pg_cluster.url("no_such_database")))
+    try:
+        with TestClient(create_app(gone)) as c:
+            answer = c.get("/v1/hello", headers={"Accept-Language": "zh-CN"})
+    finally:
+        gone.close()
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "unavailable"
+    assert "数据库" in answer.json()["error"]["message"]
+
+
+def test_a_hub_whose_connections_are_all_busy_says_try_later(hub_url: str) -> None:
+    from sqlalchemy import create_engine
+
+    busy = HubStore(create_engine(hub_url, pool_size=1, max_overflow=0, pool_timeout=0.2))
+    try:
+        with busy.engine.connect(), TestClient(create_app(busy)) as c:
+            answer = c.get("/v1/hello", headers={"Accept-Language": "en"})
+    finally:
+        busy.close()
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "unavailable"
+    assert "try again later" in answer.json()["error"]["message"]
