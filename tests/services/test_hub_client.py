@@ -22,7 +22,7 @@ from desktop_app.core.i18n import set_language
 from desktop_app.services import hub_client as hc
 from desktop_app.services import hub_sync
 from desktop_app.storage.schema import HEAD
-from tests.services.hubkit import Cert, Served, free_port, make_cert
+from tests.services.hubkit import Cert, Served, free_port, make_ca_signed, make_cert
 
 SEEN: list[dict[str, str]] = []
 
@@ -182,3 +182,20 @@ def test_the_device_token_is_private_to_the_user(tmp_path: Path) -> None:
     assert hub_sync.load_token("lib-1", "another-hub") == ""
     hub_sync.forget_token("lib-1")
     assert hub_sync.load_token("lib-1", "hub-1") == ""
+
+
+def test_a_certificate_the_system_trusts_needs_no_pin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ca_file, cert = make_ca_signed(tmp_path / "ca")
+    server = Served(APP, cert).start()
+    try:
+        # Before the authority is trusted: a fingerprint to confirm.
+        assert not hc.fetch_certificate(server.url).trusted_by_system
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+        found = hub_sync.probe(server.url)
+        assert found.certificate.trusted_by_system and found.hub_name == "丰台"
+        with hc.HubClient(server.url) as client:  # no pin: the system's authorities vouch
+            assert client.hello()["hub_id"] == "h1"
+    finally:
+        server.stop()
