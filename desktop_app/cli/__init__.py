@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "desktop_app.cli.search_cmds",
     "desktop_app.cli.report_cmds",
     "desktop_app.cli.history_cmds",
+    "desktop_app.cli.hub_cmds",
 ]
 
 

@@ -398,8 +398,9 @@ def _report(plan: merge.MergePlan, pack: Pack, *, dry_run: bool, photos: list[st
     return report
 
 
-def _photos_to_write(library: Library, plan: merge.MergePlan) -> list[str]:
-    """SHA-256 of the pack's photos whose files this import adds to the store."""
+def photos_to_write(library: Library, plan: merge.MergePlan) -> list[str]:
+    """SHA-256 of the incoming photos whose files this merge adds to the store (a pack's
+    import, or a hub sync's)."""
     needed: list[str] = []
     for d in plan.decisions:
         if d.kind != "photo" or d.data is None or d.id in plan.photo_map:
@@ -424,7 +425,7 @@ def preview_import(
             _verify_photos(pack, (), None, progress)
             with library.session() as s:
                 plan = merge.plan_merge(s, pack)
-            return _report(plan, pack, dry_run=True, photos=_photos_to_write(library, plan))
+            return _report(plan, pack, dry_run=True, photos=photos_to_write(library, plan))
         finally:
             pack.close()
 
@@ -485,7 +486,7 @@ def _import(
             # Take the write lock now, so the plan is made on what the import will change.
             s.execute(text("DELETE FROM record_ancestry WHERE 0"))
             plan = merge.plan_merge(s, pack)
-            needed = _photos_to_write(library, plan)
+            needed = photos_to_write(library, plan)
             report = _report(plan, pack, dry_run=False, photos=needed)
             late = {sha for sha in needed if sha not in staged}
             if late:
@@ -502,7 +503,7 @@ def _import(
             # The renames reach the disk before the records that name the files commit, so no
             # record ever names a missing file; after a crash, placed files are orphans that
             # `check --repair` removes.
-            _place(library, pack, needed, staged, placed, made_folders)
+            place_photos(library, needed, _pack_ext(pack), staged, placed, made_folders)
             if placed:
                 folders = {p.parent for p in placed} | {library.photos_dir}
                 flush_to_disk(library.root, files=(), folders=folders)
@@ -518,12 +519,7 @@ def _import(
                     ).format(reason=str(exc.orig).splitlines()[0])
                 ) from None
     except BaseException as exc:
-        for final in placed:
-            with contextlib.suppress(OSError):
-                final.unlink()
-        for folder in made_folders:
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only if empty: another file may have arrived meanwhile
+        take_back(placed, made_folders)
         if made_backup is not None:
             made_backup.unlink(missing_ok=True)
         # A full or read-only disk is said in words; the transaction was rolled back.
@@ -542,10 +538,24 @@ def _folders(files: Iterable[Path]) -> set[Path]:
     return {f.parent for f in files}
 
 
-def _place(
+def _pack_ext(pack: Pack) -> dict[str, str]:
+    return {sha: member.rsplit(".", 1)[1] for sha, member in pack.photo_members.items()}
+
+
+def take_back(placed: list[Path], made_folders: list[Path]) -> None:
+    """Remove the files and store folders a failed import or sync placed (`place_photos`)."""
+    for final in placed:
+        with contextlib.suppress(OSError):
+            final.unlink()
+    for folder in made_folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if empty: another file may have arrived meanwhile
+
+
+def place_photos(
     library: Library,
-    pack: Pack,
     needed: list[str],
+    ext_of: dict[str, str],
     staged: dict[str, Path],
     placed: list[Path],
     made_folders: list[Path],
@@ -560,8 +570,7 @@ def _place(
     """
     groups: dict[str, list[tuple[Path, Path]]] = {}  # prefix -> (staged file, store file)
     for sha in needed:
-        ext = pack.photo_members[sha].rsplit(".", 1)[1]
-        final = photo_path(library.photos_dir, sha, ext)
+        final = photo_path(library.photos_dir, sha, ext_of[sha])
         groups.setdefault(sha[:2], []).append((staged[sha], final))
     library.photos_dir.mkdir(parents=True, exist_ok=True)
     for prefix, pairs in groups.items():

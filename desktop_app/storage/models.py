@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
     Float,
@@ -545,3 +546,47 @@ class VersionOrigin(Base):
     source_name: Mapped[str] = mapped_column(Text, default="")
     restored_from: Mapped[int | None] = mapped_column(Integer, default=None)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- the laptop's link to a district hub (services/hub_sync.py) -----------------------------
+
+
+class HubLink(Base):
+    """The hub this library syncs with (one row while connected). The device token is kept in
+    the user's configuration folder, not here: the database travels in backups and copies."""
+
+    __tablename__ = "hub_link"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    url: Mapped[str] = mapped_column(Text)
+    hub_id: Mapped[str] = mapped_column(String(36))
+    hub_name: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(128))  # "" when the system's CAs vouch
+    certificate: Mapped[str] = mapped_column(Text)  # the pinned PEM ("" likewise)
+    user_name: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(36))
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)  # pulled up to this hub version
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sync_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_sync_result: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+
+class HubKnown(Base):
+    """The version of a record the hub is known to hold (a record whose current tag differs
+    waits to be published)."""
+
+    __tablename__ = "hub_known"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(80))
+
+
+class HubOutbox(Base):
+    """A publish saved before it is sent: a retry after a lost answer re-sends it unchanged
+    (same publish id), so the hub applies it once."""
+
+    __tablename__ = "hub_outbox"
+    publish_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -17,4 +17,5 @@ INSTALLERS: list[str] = [
     "desktop_app.ui.search_panel",
     "desktop_app.ui.report_actions",
     "desktop_app.ui.version_history",
+    "desktop_app.ui.hub_actions",
 ]

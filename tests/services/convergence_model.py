@@ -831,3 +831,127 @@ class SharingModelWithNameClashes(SharingModel):
         for lib, name in enumerate(names):
             catalog.save_team(self.libs[lib], catalog.TeamData(name=name))
         self.remember()
+
+
+# --- the district hub as one more peer ------------------------------------------------------
+
+
+class SharingModelWithHub(SharingModel):
+    """The same laptops, also connected to a district hub (a real one: the hub app over a
+    fresh PostgreSQL database, reached in process through Starlette's test client instead of
+    TLS): a laptop syncs with the hub at random moments, interleaved with the pack exchanges.
+    At the end every laptop syncs and exchanges packs until nothing changes; then the laptops
+    hold the same records as each other and as the hub, and no saved version is lost.
+
+    `cluster` (a tests.pgserver.Cluster) is set by the test before it runs."""
+
+    cluster: ClassVar[Any] = None
+    URL = "https://hub.test"
+
+    def __init__(self) -> None:
+        super().__init__()
+        from starlette.testclient import TestClient
+
+        from desktop_app.hub import accounts
+        from desktop_app.hub.app import create_app
+        from desktop_app.hub.database import HubStore, migrate_hub
+        from desktop_app.services import hub_client, hub_sync
+
+        assert self.cluster is not None, "set SharingModelWithHub.cluster first"
+        url = self.cluster.create_database()
+        migrate_hub(url, name="区中心")
+        self.hub = HubStore.open(url)
+        with self.hub.transaction() as s:
+            accounts.create_user(s, "admin", "admin", "model-password-1")
+        self.http = TestClient(create_app(self.hub), base_url=self.URL)
+        self._open_client = hub_sync.open_client
+
+        def in_process(url: str, certificate: str, token: str) -> hub_client.HubClient:
+            return hub_client.HubClient(url, token=token, http=self.http)
+
+        hub_sync.open_client = in_process
+        for library in self.libs:
+            self._connect(library)
+
+    def _connect(self, library: Library) -> None:
+        from desktop_app.services import hub_sync
+        from desktop_app.services.hub_client import HubClient
+        from desktop_app.storage.models import HubLink
+
+        client = HubClient(self.URL, http=self.http)
+        hello = client.hello()
+        answer = client.login("admin", "model-password-1", library.name)
+        hub_sync.save_token(library.library_id, hello["hub_id"], answer["token"])
+        with library.transaction() as s:
+            s.add(
+                HubLink(
+                    id=1,
+                    url=self.URL,
+                    hub_id=hello["hub_id"],
+                    hub_name=hello.get("hub_name", ""),
+                    fingerprint="",
+                    certificate="",
+                    user_name="admin",
+                    device_id=str(answer.get("device_id", "")),
+                    cursor=0,
+                )
+            )
+
+    def sync_one(self, lib: int) -> bool:
+        """Sync a laptop with the hub; whether anything moved either way."""
+        from desktop_app.services import hub_sync
+
+        report = hub_sync.sync(self.libs[lib], backup=False)
+        assert not report.refused, [r.to_json() for r in report.refused]
+        self.remember(lib)
+        return bool(report.pulled or report.published or report.conflicts)
+
+    @rule(lib=st.integers(0, LIBRARIES - 1))
+    def sync(self, lib: int) -> None:
+        self.sync_one(lib)
+
+    @rule(order=st.permutations(list(range(LIBRARIES))))
+    def sync_all(self, order: list[int]) -> None:
+        for lib in order:
+            self.sync_one(lib)
+
+    def exchange_until_settled(self) -> None:
+        """Sync every laptop with the hub until nothing moves (settling leftover conflicts
+        one laptop at a time, "keep mine"), then exchange packs as without a hub, then sync
+        once more: packs and the hub must agree."""
+        for _round in range(ROUNDS_TO_CONVERGE):
+            changed = False
+            for lib in range(LIBRARIES):
+                changed = self.sync_one(lib) or changed
+            for lib in range(LIBRARIES):
+                conflicts = merge.list_conflicts(self.libs[lib])
+                if conflicts:
+                    for conflict in conflicts:
+                        merge.resolve_conflict(self.libs[lib], conflict.id, "mine")
+                    self.remember(lib)
+                    changed = True
+                    break
+            if not changed:
+                break
+        else:
+            raise AssertionError(f"the laptops did not settle with the hub in {ROUNDS_TO_CONVERGE}")
+        super().exchange_until_settled()
+        for lib in range(LIBRARIES):
+            self.sync_one(lib)
+        for lib in range(LIBRARIES):
+            assert not self.sync_one(lib), f"laptop {lib} still syncs changes after settling"
+        hub_state = state(self.hub)  # type: ignore[arg-type]
+        lib_state = state(self.libs[0])
+        assert hub_state == lib_state, sorted(
+            k for k in set(hub_state) | set(lib_state) if hub_state.get(k) != lib_state.get(k)
+        )
+
+    def teardown(self) -> None:
+        from desktop_app.services import hub_sync
+
+        try:
+            super().teardown()
+        finally:
+            hub_sync.open_client = self._open_client
+            self.http.close()
+            self.hub.close()

@@ -25,6 +25,27 @@ TestSharingConvergesWithNameClashes = SharingModelWithNameClashes.TestCase
 TestSharingConvergesWithNameClashes.settings = profile()
 
 
+def test_laptops_and_a_hub_converge(pg_cluster: object) -> None:
+    """The hub as one more peer: laptops sync with it in random order, interleaved with pack
+    exchanges (a small budget here; the release profile runs many more)."""
+    from hypothesis import settings
+    from hypothesis.stateful import run_state_machine_as_test
+
+    from tests.services.convergence_model import SharingModelWithHub
+
+    SharingModelWithHub.cluster = pg_cluster
+    budget = profile()
+    small = settings(
+        budget,
+        max_examples=min(budget.max_examples, 3),
+        stateful_step_count=min(budget.stateful_step_count, 30),
+    )
+    try:
+        run_state_machine_as_test(SharingModelWithHub, settings=small)
+    finally:
+        SharingModelWithHub.cluster = None
+
+
 def test_the_runs_above_made_and_resolved_conflicts() -> None:
     """Runs after the model's tests in this module (pytest keeps file order): a model that
     never made a conflict would prove nothing about resolving them."""

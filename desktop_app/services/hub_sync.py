@@ -1,0 +1,1001 @@
+"""Syncing a library with a district hub: connect, sync, status, disconnect.
+
+A sync is pull, merge locally, publish (docs/hub-protocol.md):
+
+1. **Unfinished publishes first.** A publish is saved in `hub_outbox` before it is sent; if an
+   earlier sync was killed before it learned the answer, the same publish (same id) is sent
+   again and the hub answers with its stored result, so nothing is applied twice.
+2. **Pull.** Every page of changes since the cursor is fetched and written to `tmp/`; the
+   photo files the library lacks are downloaded and checked against their SHA-256, also into
+   `tmp/`. All of this happens before the write lock: the window stays usable, and a dropped
+   connection leaves the library untouched.
+3. **Merge.** One transaction: the pulled records are planned and applied with the same merge
+   core as packs (a version changed on both sides becomes a conflict in the conflicts dialog),
+   the photo files placed, the cursor moved and `hub_known` (what the hub holds) updated. The
+   cursor therefore moves only with the records it covers.
+4. **Publish.** Records whose current version differs from what the hub is known to hold go
+   up in batches, photo files first (`blobs/missing`, then `PUT`). Each batch is saved with
+   its publish id before it is sent, and its answer is applied in one transaction: `applied`
+   and `unchanged` update `hub_known`; `conflict` merges the hub's current version (the laptop
+   then holds the conflict and shows it); `refused` is reported per record. Records with an
+   open conflict wait until the user settles it.
+
+A sync killed at any point leaves both sides consistent, and the next one finishes the job.
+The device token is kept in the user's configuration folder (readable by the user only), keyed
+by the library's id; never in the library, whose database travels in backups and copies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from desktop_app.core import paths
+from desktop_app.core.errors import ImportRejectedError, UserError
+from desktop_app.core.fsutil import atomic_write_text
+from desktop_app.core.i18n import _
+from desktop_app.core.progress import NullProgress, Progress
+from desktop_app.core.writefail import user_error_for
+from desktop_app.services import merge, packs
+from desktop_app.services.backup import automatic_backup, prune_automatic_backups
+from desktop_app.services.hub_client import (
+    Certificate,
+    HubClient,
+    HubClientError,
+    HubUnreachableError,
+    ResyncRequired,
+    fetch_certificate,
+    iter_chunks,
+    normalise_fingerprint,
+    normalise_url,
+)
+from desktop_app.services.pack_format import (
+    EntryBatch,
+    PackEntry,
+    entry_of,
+    parse_wire_entry,
+    references,
+    tombstone_of,
+)
+from desktop_app.services.records import record_to_dict
+from desktop_app.storage import versions
+from desktop_app.storage.kinds import KIND_ORDER, KINDS
+from desktop_app.storage.library import Library
+from desktop_app.storage.models import HubKnown, HubLink, HubOutbox, MergeConflict, utcnow
+from desktop_app.storage.photostore import photo_path
+
+PAGE_SIZE = 2000  # records per pulled page (the most the hub gives)
+DOWNLOADS_AT_ONCE = 4  # photo files requested at the same time
+PUBLISH_BATCH = 500  # records per publish (the hub allows up to 2,000)
+BLOB_QUERY = 5000  # hashes per "which do you lack?" question
+
+
+class NotConnectedError(UserError):
+    """The library is not connected to a hub."""
+
+
+# --- the device token, in the user's configuration folder -----------------------------------
+
+
+def _token_file(library_id: str) -> Path:
+    return paths.config_dir() / "hub" / f"{library_id}.json"
+
+
+def save_token(library_id: str, hub_id: str, token: str) -> None:
+    """Kept readable by this user only (the file is created 0600, its folder 0700)."""
+    target = _token_file(library_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.chmod(target.parent, 0o700)
+    atomic_write_text(target, json.dumps({"hub_id": hub_id, "token": token}))
+    with contextlib.suppress(OSError):
+        os.chmod(target, 0o600)
+
+
+def load_token(library_id: str, hub_id: str) -> str:
+    try:
+        data = json.loads(_token_file(library_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(data, dict) or data.get("hub_id") != hub_id:
+        return ""
+    return str(data.get("token", ""))
+
+
+def forget_token(library_id: str) -> None:
+    with contextlib.suppress(OSError):
+        _token_file(library_id).unlink()
+
+
+# --- connecting -----------------------------------------------------------------------------
+
+
+@dataclass
+class Probe:
+    """What a first look at a hub found: its certificate (for the user to confirm) and its
+    identity."""
+
+    url: str
+    certificate: Certificate
+    hub_id: str
+    hub_name: str
+
+
+def probe(url: str) -> Probe:
+    """Fetch the hub's certificate and say hello (checking the versions) without signing in."""
+    url = normalise_url(url)
+    cert = fetch_certificate(url)
+    with HubClient(url, certificate="" if cert.trusted_by_system else cert.pem) as client:
+        hello = client.hello()
+    return Probe(url, cert, str(hello.get("hub_id", "")), str(hello.get("hub_name", "")))
+
+
+@dataclass
+class LinkInfo:
+    url: str
+    hub_id: str
+    hub_name: str
+    fingerprint: str
+    user_name: str
+    device_id: str
+    role: str = ""
+
+
+def _device_name() -> str:
+    try:
+        return socket.gethostname()[:64]
+    except OSError:
+        return ""
+
+
+def connect(
+    library: Library,
+    url: str,
+    user: str,
+    password: str,
+    *,
+    fingerprint: str | None = None,
+    confirm: Callable[[Certificate], bool] | None = None,
+    found: Probe | None = None,
+) -> LinkInfo:
+    """Sign this library in to a hub.
+
+    The hub's certificate is pinned after it was checked: against `fingerprint` when given
+    (the one the union office printed), else by `confirm` (the user compares it); a
+    certificate the system's authorities vouch for needs neither. Reconnecting to the same hub
+    keeps what was synced; another hub is refused while this one is connected.
+    """
+    if library.read_only:
+        raise UserError(_("The library is open read-only; nothing can be changed."))
+    if not user.strip():
+        raise UserError(_("Enter your user name on the hub."))
+    found = found if found is not None and found.url == normalise_url(url) else probe(url)
+    cert = found.certificate
+    if fingerprint:
+        wanted = normalise_fingerprint(fingerprint)
+        if not wanted:
+            raise UserError(
+                _("“{fp}” is not a certificate fingerprint (64 hexadecimal digits).").format(
+                    fp=fingerprint
+                )
+            )
+        if wanted != cert.fingerprint:
+            raise HubClientError(
+                _(
+                    "Warning: the hub's certificate ({actual}) is not the one you gave "
+                    "({wanted}); nothing was sent. Check the address and the fingerprint with "
+                    "the union office."
+                ).format(actual=cert.fingerprint, wanted=wanted)
+            )
+    elif not cert.trusted_by_system and (confirm is None or not confirm(cert)):
+        raise UserError(_("Not connected: the hub's certificate was not confirmed."))
+    pinned = "" if cert.trusted_by_system and not fingerprint else cert.pem
+    with library.session() as s:
+        existing = s.get(HubLink, 1)
+        if existing is not None and existing.hub_id != found.hub_id:
+            raise UserError(
+                _(
+                    "This library is connected to the hub “{name}” ({url}); disconnect it first."
+                ).format(name=existing.hub_name, url=existing.url)
+            )
+    with HubClient(found.url, certificate=pinned) as client:
+        answer = client.login(user.strip(), password, _device_name())
+    user_info = answer.get("user") if isinstance(answer.get("user"), dict) else {}
+    assert isinstance(user_info, dict)
+    info = LinkInfo(
+        url=found.url,
+        hub_id=found.hub_id,
+        hub_name=found.hub_name,
+        fingerprint=cert.fingerprint if pinned else "",
+        user_name=str(user_info.get("name", user.strip())),
+        device_id=str(answer.get("device_id", "")),
+        role=str(user_info.get("role", "")),
+    )
+    save_token(library.library_id, found.hub_id, client.token)
+    with library.transaction() as s:
+        link = s.get(HubLink, 1)
+        if link is None:
+            link = HubLink(id=1, cursor=0)
+            s.add(link)
+        link.url = info.url
+        link.hub_id = info.hub_id
+        link.hub_name = info.hub_name
+        link.fingerprint = info.fingerprint
+        link.certificate = pinned
+        link.user_name = info.user_name
+        link.device_id = info.device_id
+        link.connected_at = utcnow()
+    return info
+
+
+def _link(s: Session) -> HubLink:
+    link = s.get(HubLink, 1)
+    if link is None:
+        raise NotConnectedError(
+            _("This library is not connected to a hub (File → Connect to hub…).")
+        )
+    return link
+
+
+def open_client(url: str, certificate: str, token: str) -> HubClient:
+    """The client of a connected hub (a test may put an in-process hub here)."""
+    return HubClient(url, certificate=certificate, token=token)
+
+
+def _client(library: Library, link: HubLink) -> HubClient:
+    token = load_token(library.library_id, link.hub_id)
+    if not token:
+        raise NotConnectedError(
+            _("This computer is not signed in to the hub “{name}”; connect again.").format(
+                name=link.hub_name
+            )
+        )
+    return open_client(link.url, link.certificate, token)
+
+
+# --- status ---------------------------------------------------------------------------------
+
+
+@dataclass
+class HubStatus:
+    connected: bool
+    url: str = ""
+    hub_name: str = ""
+    user_name: str = ""
+    fingerprint: str = ""
+    last_sync_at: datetime | None = None
+    last_result: dict[str, Any] | None = None
+    waiting: int = 0  # local changes not yet on the hub
+    open_conflicts: int = 0
+    cursor: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "connected": self.connected,
+            "url": self.url,
+            "hub_name": self.hub_name,
+            "user": self.user_name,
+            "fingerprint": self.fingerprint,
+            "last_sync_at": self.last_sync_at.isoformat() if self.last_sync_at else None,
+            "last_result": self.last_result,
+            "waiting": self.waiting,
+            "open_conflicts": self.open_conflicts,
+            "cursor": self.cursor,
+        }
+
+
+def _open_conflict_keys(s: Session) -> set[tuple[str, str]]:
+    return {
+        (str(kind), str(rid))
+        for kind, rid in s.execute(
+            select(MergeConflict.kind, MergeConflict.record_id).where(
+                MergeConflict.resolved_at.is_(None)
+            )
+        )
+    }
+
+
+@dataclass
+class _Waiting:
+    kind: str
+    id: str
+
+
+def _waiting(s: Session) -> list[_Waiting]:
+    """Records whose current version the hub is not known to hold, in dependency order.
+
+    Records with an open conflict wait until the user settles it (publishing one side would
+    only conflict again).
+    """
+    blocked = _open_conflict_keys(s)
+    found: list[_Waiting] = []
+    for kind in KIND_ORDER:
+        model: Any = KINDS[kind].model
+        rows = s.execute(
+            select(model.id)
+            .outerjoin(HubKnown, and_(HubKnown.kind == kind, HubKnown.record_id == model.id))
+            .where(or_(HubKnown.tag.is_(None), HubKnown.tag != model.version_tag))
+            .order_by(model.id)
+        )
+        found += [_Waiting(kind, rid) for rid in rows.scalars() if (kind, rid) not in blocked]
+    return found
+
+
+def waiting_count(s: Session) -> int:
+    return len(_waiting(s))
+
+
+def status(library: Library) -> HubStatus:
+    """The hub this library syncs with, the last sync, and how many changes wait."""
+    with library.session() as s:
+        link = s.get(HubLink, 1)
+        if link is None:
+            return HubStatus(connected=False)
+        return HubStatus(
+            connected=True,
+            url=link.url,
+            hub_name=link.hub_name,
+            user_name=link.user_name,
+            fingerprint=link.fingerprint,
+            last_sync_at=link.last_sync_at,
+            last_result=link.last_sync_result,
+            waiting=waiting_count(s),
+            open_conflicts=len(_open_conflict_keys(s)),
+            cursor=link.cursor,
+        )
+
+
+def disconnect(library: Library) -> bool:
+    """Sign out (the hub revokes this laptop's token) and forget the hub here. Returns whether
+    the hub was told; when it cannot be reached the link is forgotten all the same (the
+    administrator can revoke the device)."""
+    with library.session() as s:
+        link = _link(s)
+        hub_id, url, certificate = link.hub_id, link.url, link.certificate
+    told = False
+    token = load_token(library.library_id, hub_id)
+    if token:
+        try:
+            with open_client(url, certificate, token) as client:
+                client.logout()
+            told = True
+        except HubClientError:
+            told = False
+    with library.transaction() as s:
+        s.execute(delete(HubOutbox))
+        s.execute(delete(HubKnown))
+        s.execute(delete(HubLink))
+    forget_token(library.library_id)
+    return told
+
+
+# --- syncing --------------------------------------------------------------------------------
+
+
+@dataclass
+class RecordNote:
+    kind: str
+    id: str
+    label: str
+    reason: str = ""
+    code: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SyncReport:
+    pulled_entries: int = 0
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    published: int = 0
+    already_there: int = 0  # sent, and the hub had it already
+    conflicts: list[RecordNote] = field(default_factory=list)
+    refused: list[RecordNote] = field(default_factory=list)
+    photos_downloaded: int = 0
+    photos_uploaded: int = 0
+    notes: list[str] = field(default_factory=list)
+    waiting: int = 0
+    backup: str | None = None
+
+    @property
+    def pulled(self) -> int:
+        return self.added + self.updated + self.deleted
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pulled": {
+                "entries": self.pulled_entries,
+                "added": self.added,
+                "updated": self.updated,
+                "deleted": self.deleted,
+                "photo_files": self.photos_downloaded,
+            },
+            "published": {
+                "applied": self.published,
+                "unchanged": self.already_there,
+                "photo_files": self.photos_uploaded,
+            },
+            "conflicts": [c.to_json() for c in self.conflicts],
+            "refused": [r.to_json() for r in self.refused],
+            "notes": self.notes,
+            "waiting": self.waiting,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "pulled": self.pulled,
+            "published": self.published,
+            "conflicts": len(self.conflicts),
+            "refused": len(self.refused),
+        }
+
+
+def sync(
+    library: Library,
+    progress: Progress | None = None,
+    *,
+    backup: bool = True,
+    page_size: int = PAGE_SIZE,
+    batch_size: int = PUBLISH_BATCH,
+) -> SyncReport:
+    """Pull, merge, publish (see the module docstring). Raises a `UserError` with one sentence
+    on any failure; whatever was committed before it stays consistent on both sides."""
+    progress = progress or NullProgress()
+    if library.read_only:
+        raise UserError(_("The library is open read-only; nothing can be changed."))
+    with library.session() as s:
+        link = _link(s)
+        s.expunge(link)
+    report = SyncReport()
+    try:
+        with _client(library, link) as client:
+            progress.step(0, 1, _("Contacting the hub…"))
+            client.hello()
+            _send_outbox(library, client, link, report, progress)
+            _pull_and_merge(library, client, link, report, progress, backup, page_size)
+            _publish(library, client, link, report, progress, batch_size)
+    except Exception as exc:
+        translated = exc if isinstance(exc, UserError) else user_error_for(exc, library.root)
+        _record_failure(library, str(translated) if translated else "")
+        if translated is not None and translated is not exc:
+            raise translated from None
+        raise
+    with library.transaction() as s:
+        row = _link(s)
+        report.waiting = waiting_count(s)
+        row.last_sync_at = utcnow()
+        row.last_sync_result = report.summary()
+    progress.step(1, 1, _("Synced."))
+    return report
+
+
+def _record_failure(library: Library, message: str) -> None:
+    """Keep the last attempt's sentence for the status (the last good sync stays as it was)."""
+    with contextlib.suppress(Exception), library.transaction() as s:
+        row = s.get(HubLink, 1)
+        if row is not None:
+            previous = dict(row.last_sync_result or {})
+            previous.update({"ok": False, "message": message, "at": utcnow().isoformat()})
+            row.last_sync_result = previous
+
+
+def _set_known(s: Session, rows: Iterable[tuple[str, str, str]]) -> None:
+    """Record the versions the hub holds (kind, id, tag)."""
+    values = [{"kind": k, "record_id": r, "tag": t} for k, r, t in rows]
+    for part in iter_chunks(values, 300):
+        stmt = sqlite_insert(HubKnown).values(part)
+        s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["kind", "record_id"], set_={"tag": stmt.excluded.tag}
+            )
+        )
+
+
+def _take_write_lock(s: Session) -> None:
+    # The plan must be made on what this transaction will change: take SQLite's write lock
+    # before reading (as a pack import does).
+    s.execute(text("DELETE FROM record_ancestry WHERE 0"))
+
+
+# --- pull -----------------------------------------------------------------------------------
+
+
+def _fetch_pages(
+    client: HubClient, since: int, staging: Path, progress: Progress, page_size: int
+) -> tuple[list[Path], int]:
+    """Write every page since `since` to `staging`; returns the files and the new cursor."""
+    pages: list[Path] = []
+    restarted = False
+    cursor = since
+    while True:
+        progress.check_cancelled()
+        try:
+            raw = client.changes_raw(cursor, page_size)
+        except ResyncRequired:
+            if restarted:
+                raise
+            restarted = True
+            for page in pages:
+                page.unlink(missing_ok=True)
+            pages, cursor = [], 0
+            continue
+        try:
+            page = json.loads(raw)
+            next_cursor = int(page["cursor"])
+            more = bool(page["more"])
+            total = int(page.get("hub_version", next_cursor)) or 1
+            if not isinstance(page["entries"], list):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            raise HubClientError(
+                _("The hub sent an answer this laptop cannot read; update Jiangxin.")
+            ) from None
+        path = staging / f"page-{len(pages):05d}.json"
+        path.write_bytes(raw)
+        pages.append(path)
+        if more and next_cursor <= cursor:
+            raise HubClientError(
+                _("The hub sent an answer this laptop cannot read; update Jiangxin.")
+            )
+        cursor = next_cursor
+        progress.step(min(cursor, total), total, _("Receiving changes from the hub…"))
+        if not more:
+            return pages, cursor
+
+
+def _read_pages(pages: list[Path]) -> dict[str, list[PackEntry]]:
+    """The pulled entries, checked as a pack's are; a record changed twice while the pages
+    were fetched appears once, in its latest version."""
+    latest: dict[tuple[str, str], Any] = {}
+    for path in pages:
+        page = json.loads(path.read_bytes())
+        for item in page["entries"]:
+            if not isinstance(item, dict):
+                continue
+            record = item.get("record")
+            rid = record.get("id") if isinstance(record, dict) else item.get("id")
+            latest.pop((str(item.get("kind")), str(rid)), None)
+            latest[(str(item.get("kind")), str(rid))] = item
+    entries: dict[str, list[PackEntry]] = {kind: [] for kind in KIND_ORDER}
+    try:
+        for index, item in enumerate(latest.values()):
+            entry = parse_wire_entry(item, index, "changes")
+            entries[entry.kind].append(entry)
+    except ImportRejectedError as exc:
+        raise HubClientError(
+            _("The hub sent a record this laptop refuses ({reason}); nothing was changed.").format(
+                reason=str(exc)
+            )
+        ) from None
+    return entries
+
+
+def _download(
+    client: HubClient,
+    wanted: dict[str, str],
+    staging: Path,
+    progress: Progress,
+    *,
+    required: set[str],
+) -> dict[str, Path]:
+    """Download photo files (sha -> ext) into `staging/<ab>/`, each checked against its hash.
+    A file the hub lacks is skipped unless it is `required` (a live photo).
+
+    A few requests at once: each photo is a round trip to the hub (and a database read
+    there), so on a real network the time is mostly waiting; the connection pool keeps the
+    TLS sessions open."""
+    staged: dict[str, Path] = {}
+    total = len(wanted)
+    if not total:
+        return staged
+    for prefix in {sha[:2] for sha in wanted}:
+        (staging / "photos" / prefix).mkdir(parents=True, exist_ok=True)
+
+    def fetch(sha: str, ext: str) -> tuple[str, Path | None]:
+        progress.check_cancelled()
+        temp = staging / "photos" / sha[:2] / photo_path(Path("."), sha, ext).name
+        with temp.open("wb") as handle:
+            found = client.get_blob(sha, handle)
+        if not found:
+            temp.unlink(missing_ok=True)
+            return sha, None
+        return sha, temp
+
+    with ThreadPoolExecutor(max_workers=DOWNLOADS_AT_ONCE) as pool:
+        futures = [pool.submit(fetch, sha, ext) for sha, ext in sorted(wanted.items())]
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                sha, temp = future.result()
+                if temp is None:
+                    if sha in required:
+                        raise HubClientError(
+                            _(
+                                "The hub lacks the file of a photo it lists ({sha}); nothing "
+                                "was changed. Tell the union office."
+                            ).format(sha=sha[:12])
+                        )
+                    continue
+                staged[sha] = temp
+                progress.step(done, total, _("Receiving photos from the hub…"))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return staged
+
+
+def _pull_and_merge(
+    library: Library,
+    client: HubClient,
+    link: HubLink,
+    report: SyncReport,
+    progress: Progress,
+    backup: bool,
+    page_size: int,
+) -> None:
+    staging = library.tmp_dir / f"hub-pull-{uuid.uuid4().hex}"
+    staging.mkdir(parents=True)
+    placed: list[Path] = []
+    made_folders: list[Path] = []
+    made_backup: Path | None = None
+    try:
+        pages, cursor = _fetch_pages(client, link.cursor, staging, progress, page_size)
+        entries = _read_pages(pages)
+        report.pulled_entries = sum(len(v) for v in entries.values())
+        ext_of: dict[str, str] = {}
+        required: set[str] = set()
+        for entry in entries["photo"]:
+            if entry.data is None:
+                continue
+            sha, ext = entry.data["sha256"], entry.data["ext"]
+            ext_of[sha] = ext
+            if not entry.data["deleted_at"]:
+                required.add(sha)
+        wanted = {
+            sha: ext
+            for sha, ext in ext_of.items()
+            if not photo_path(library.photos_dir, sha, ext).exists()
+        }
+        staged = _download(client, wanted, staging, progress, required=required)
+        if staged:
+            packs.flush_to_disk(
+                library.root, files=staged.values(), folders={p.parent for p in staged.values()}
+            )
+        batch = EntryBatch(entries, source_id=link.hub_id, source_name=link.hub_name)
+        progress.step(0, 1, _("Merging records…"))
+        with library.transaction() as s:
+            _take_write_lock(s)
+            row = _link(s)
+            if row.hub_id != link.hub_id or row.cursor != link.cursor:
+                # Another sync of this library finished meanwhile: its merge stands; this
+                # one's pages may be older, so they are dropped and the next sync pulls anew.
+                raise UserError(_("Another sync of this library just finished; sync again."))
+            plan = merge.plan_merge(s, batch) if report.pulled_entries else None
+            if plan is not None:
+                needed = packs.photos_to_write(library, plan)
+                late = {sha: ext_of[sha] for sha in needed if sha not in staged}
+                if late:
+                    more = _download(client, late, staging, progress, required=set(late))
+                    packs.flush_to_disk(
+                        library.root,
+                        files=more.values(),
+                        folders={p.parent for p in more.values()},
+                    )
+                    staged.update(more)
+                if plan.changes and backup:
+                    progress.step(0, 1, _("Backing up the library…"))
+                    made_backup = automatic_backup(library, "sync", prune=False)
+                    report.backup = str(made_backup)
+                packs.place_photos(library, needed, ext_of, staged, placed, made_folders)
+                if placed:
+                    packs.flush_to_disk(
+                        library.root,
+                        files=(),
+                        folders={p.parent for p in placed} | {library.photos_dir},
+                    )
+                try:
+                    merge.apply_plan(s, plan, progress)
+                    s.flush()
+                except IntegrityError as exc:
+                    raise HubClientError(
+                        _(
+                            "The hub's records do not fit this library ({reason}); nothing was "
+                            "changed."
+                        ).format(reason=str(exc.orig).splitlines()[0])
+                    ) from None
+                report.photos_downloaded = len(needed)
+                _count_plan(plan, report)
+                _set_known(
+                    s,
+                    (
+                        (e.kind, e.id, e.tag)
+                        for kind_entries in entries.values()
+                        for e in kind_entries
+                    ),
+                )
+            row.cursor = cursor
+    except BaseException as exc:
+        packs.take_back(placed, made_folders)
+        if made_backup is not None:
+            made_backup.unlink(missing_ok=True)
+        if isinstance(exc, Exception) and not isinstance(exc, UserError):
+            translated = user_error_for(exc, library.root)
+            if translated is not None:
+                raise translated from None
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if made_backup is not None:
+        prune_automatic_backups(library)
+
+
+def _count_plan(plan: merge.MergePlan, report: SyncReport) -> None:
+    for d in plan.decisions:
+        if d.action == merge.ADD:
+            report.added += 1
+        elif d.action == merge.UPDATE:
+            report.updated += 1
+        elif d.action == merge.DELETE:
+            report.deleted += 1
+        elif d.action == merge.CONFLICT:
+            report.conflicts.append(RecordNote(d.kind, d.id, d.label, d.reason))
+    report.notes.extend(plan.notes)
+
+
+# --- publish --------------------------------------------------------------------------------
+
+
+def _entries_to_publish(s: Session, waiting: list[_Waiting]) -> list[dict[str, Any]]:
+    """The wire entries of the waiting records, in dependency order. A deleted record goes as
+    a tombstone unless a record sent in full refers to it (as in packs)."""
+    by_kind: dict[str, list[_Waiting]] = {kind: [] for kind in KIND_ORDER}
+    for w in waiting:
+        by_kind[w.kind].append(w)
+    loaded: dict[tuple[str, str], Any] = {}
+    anc: dict[tuple[str, str], set[str]] = {}
+    referenced: set[tuple[str, str]] = set()
+    for kind in KIND_ORDER:
+        ids = [w.id for w in by_kind[kind]]
+        if not ids:
+            continue
+        objs = merge.load_records(s, kind, ids)
+        ancestry = versions.ancestry(s, kind, ids)
+        for rid, obj in objs.items():
+            loaded[(kind, rid)] = obj
+            anc[(kind, rid)] = ancestry.get(rid, set())
+            if obj.deleted_at is None:
+                referenced.update(references(kind, record_to_dict(kind, obj)))
+    out: list[dict[str, Any]] = []
+    for kind in KIND_ORDER:
+        for w in by_kind[kind]:
+            obj = loaded.get((kind, w.id))
+            if obj is None:
+                continue
+            known_tags = anc[(kind, w.id)] - {obj.version_tag}
+            if obj.deleted_at is None or (kind, w.id) in referenced:
+                entry = entry_of(kind, obj, obj.version_tag, known_tags, include_contacts=False)
+            else:
+                # Also when the hub never had it: the hub remembers the deletion, so an old
+                # pack with the record cannot bring it back on a laptop that syncs.
+                entry = tombstone_of(
+                    kind, obj.id, obj.revision, obj.deleted_at, obj.version_tag, known_tags
+                )
+            out.append(entry)
+    return out
+
+
+def _upload_photos(
+    library: Library,
+    client: HubClient,
+    entries: list[dict[str, Any]],
+    report: SyncReport,
+    progress: Progress,
+) -> None:
+    """Photo files go up before the records that use them (the hub refuses a photo record
+    whose file it lacks)."""
+    files: dict[str, Path] = {}
+    for entry in entries:
+        record = entry.get("record")
+        if entry["kind"] == "photo" and isinstance(record, dict):
+            path = photo_path(library.photos_dir, record["sha256"], record["ext"])
+            if path.is_file():
+                files[record["sha256"]] = path
+    missing: list[str] = []
+    for part in iter_chunks(sorted(files), BLOB_QUERY):
+        progress.check_cancelled()
+        missing.extend(sha for sha in client.blobs_missing(part) if sha in files)
+    for done, sha in enumerate(missing, start=1):
+        progress.check_cancelled()
+        client.put_blob(sha, files[sha])
+        report.photos_uploaded += 1
+        progress.step(done, len(missing), _("Sending photos to the hub…"))
+
+
+def _publish(
+    library: Library,
+    client: HubClient,
+    link: HubLink,
+    report: SyncReport,
+    progress: Progress,
+    batch_size: int,
+) -> None:
+    with library.session() as s:
+        entries = _entries_to_publish(s, _waiting(s))
+    if not entries:
+        return
+    _upload_photos(library, client, entries, report, progress)
+    total = len(entries)
+    sent = 0
+    for batch in iter_chunks(entries, batch_size):
+        progress.check_cancelled()
+        payload = {"publish_id": str(uuid.uuid4()), "entries": batch}
+        # Saved before it is sent: if the answer is lost, the next sync re-sends this very
+        # publish (same id) and the hub answers with what it did, applying nothing twice.
+        with library.transaction() as s:
+            s.add(HubOutbox(publish_id=payload["publish_id"], payload=payload))
+        progress.step(sent, total, _("Sending changes to the hub…"))
+        answer = _send(library, client, payload)
+        if answer is not None:
+            _apply_answer(library, link, payload, answer, report)
+        sent += len(batch)
+        progress.step(sent, total, _("Sending changes to the hub…"))
+
+
+def _send_outbox(
+    library: Library, client: HubClient, link: HubLink, report: SyncReport, progress: Progress
+) -> None:
+    """Finish publishes an earlier sync saved but did not see answered."""
+    with library.session() as s:
+        pending = [
+            dict(p) for p in s.scalars(select(HubOutbox.payload).order_by(HubOutbox.created_at))
+        ]
+    for payload in pending:
+        progress.check_cancelled()
+        progress.step(0, 1, _("Finishing the last sync…"))
+        answer = _send(library, client, payload)
+        if answer is not None:
+            _apply_answer(library, link, payload, answer, report)
+
+
+def _send(library: Library, client: HubClient, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """Send a saved publish. A publish the hub refused as a whole (4xx: nothing was applied)
+    is dropped from the outbox, its records still wait; one whose fate is unknown (no answer,
+    the hub busy or failing, this laptop signed out) stays for the next sync. A publish id
+    the hub knows from another device (this laptop signed in again since) is dropped without
+    an error: its records go again under a new id. None: dropped."""
+    try:
+        return client.publish(payload)
+    except HubClientError as exc:
+        fate_known = 400 <= exc.status < 500 and exc.status not in (401, 408, 429)
+        if fate_known:
+            with library.transaction() as s:
+                s.execute(delete(HubOutbox).where(HubOutbox.publish_id == payload["publish_id"]))
+            if exc.status == 409:
+                return None
+        raise
+
+
+def _entry_key(entry: dict[str, Any]) -> tuple[str, str]:
+    record = entry.get("record")
+    rid = record.get("id") if isinstance(record, dict) else entry.get("id")
+    return str(entry.get("kind")), str(rid)
+
+
+def _apply_answer(
+    library: Library,
+    link: HubLink,
+    payload: dict[str, Any],
+    answer: dict[str, Any],
+    report: SyncReport,
+) -> None:
+    """One transaction: what the hub now holds, the hub's side of each conflict merged (the
+    laptop then shows the conflict), and the saved publish removed."""
+    sent: dict[tuple[str, str], dict[str, Any]] = {_entry_key(e): e for e in payload["entries"]}
+    known: list[tuple[str, str, str]] = []
+    current: list[PackEntry] = []
+    labels: dict[tuple[str, str], str] = {}
+    for result in answer["results"]:
+        if not isinstance(result, dict):
+            continue
+        key = (str(result.get("kind", "")), str(result.get("id", "")))
+        entry = sent.get(key)
+        if entry is None:
+            continue
+        outcome = result.get("outcome")
+        label = _label(entry)
+        labels[key] = label
+        if outcome == "applied":
+            known.append((*key, str(entry["tag"])))
+            report.published += 1
+        elif outcome == "unchanged":
+            known.append((*key, str(entry["tag"])))
+            report.already_there += 1
+        elif outcome == "conflict":
+            try:
+                hub_entry = parse_wire_entry(result.get("current"), 0, "current")
+            except ImportRejectedError:
+                hub_entry = None
+            if hub_entry is not None and (hub_entry.kind, hub_entry.id) == key:
+                current.append(hub_entry)
+                known.append((*key, hub_entry.tag))
+            report.conflicts.append(
+                RecordNote(key[0], key[1], label, str(result.get("reason", "")), "conflict")
+            )
+        else:
+            report.refused.append(
+                RecordNote(
+                    key[0],
+                    key[1],
+                    label,
+                    str(result.get("reason", "")) or _("Refused by the hub."),
+                    str(result.get("code", "")),
+                )
+            )
+    with library.transaction() as s:
+        _take_write_lock(s)
+        if current:
+            _merge_hub_versions(library, s, link, current)
+        _set_known(s, known)
+        s.execute(delete(HubOutbox).where(HubOutbox.publish_id == payload["publish_id"]))
+
+
+def _merge_hub_versions(
+    library: Library, s: Session, link: HubLink, found: list[PackEntry]
+) -> None:
+    """Merge the hub's current versions of records that came back as conflicts: normally the
+    laptop now holds an open conflict. A version this library cannot take yet (it refers to
+    records the next pull brings) waits for that pull."""
+    entries: dict[str, list[PackEntry]] = {kind: [] for kind in KIND_ORDER}
+    for entry in found:
+        entries[entry.kind].append(entry)
+    batch = EntryBatch(entries, source_id=link.hub_id, source_name=link.hub_name)
+    plan = merge.plan_merge(s, batch)
+    if packs.photos_to_write(library, plan):
+        # A photo file would be needed: the next pull downloads it properly.
+        plan.decisions = [d for d in plan.decisions if d.kind != "photo" or d.action == "conflict"]
+    try:
+        with s.begin_nested():
+            merge.apply_plan(s, plan)
+    except IntegrityError:
+        pass  # the next pull brings the records it refers to, and this version with them
+
+
+def _label(entry: dict[str, Any]) -> str:
+    record = entry.get("record")
+    if isinstance(record, dict):
+        return merge.record_label(str(entry["kind"]), record) or str(record.get("id", ""))[:8]
+    return str(entry.get("id", ""))[:8]
+
+
+__all__ = [
+    "HubStatus",
+    "HubUnreachableError",
+    "LinkInfo",
+    "NotConnectedError",
+    "Probe",
+    "SyncReport",
+    "connect",
+    "disconnect",
+    "probe",
+    "status",
+    "sync",
+]

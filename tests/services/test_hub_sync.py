@@ -1,0 +1,302 @@
+"""Laptops syncing with a real hub, end to end: a PostgreSQL cluster (tests/pgserver.py), the
+hub's schema (`migrate_hub`), the hub app (`create_app`) served by uvicorn over HTTPS with a
+self-signed certificate, and real libraries on the laptop side (services/hub_sync.py).
+
+What a user relies on: connecting pins the certificate; the first sync brings a whole library
+(records and checked photo files) onto an empty laptop; two laptops' edits meet through the
+hub; a version changed on both sides reaches the conflicts list; a sync killed after its
+publish was sent finishes on the next sync without applying twice; an unreachable hub and a
+revoked laptop are sentences, and the library stays as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from desktop_app.core.progress import Cancelled, Progress
+from desktop_app.services import catalog, hub_sync, merge
+from desktop_app.services import hub_client as hc
+from desktop_app.storage.library import Library
+from desktop_app.storage.models import HubOutbox, RecordHistory, ServiceTeam
+from desktop_app.storage.photostore import photo_path
+from tests.services.convergence_model import state
+from tests.services.hubkit import Cert, Served, make_cert
+from tests.services.packkit import illustrate
+
+PASSWORD = "correct-horse-battery-1"
+
+
+@dataclass
+class Hub:
+    served: Served
+    store: Any  # desktop_app.hub.database.HubStore
+    cert: Cert
+
+    @property
+    def url(self) -> str:
+        return self.served.url
+
+    def version(self) -> int:
+        from desktop_app.hub.database import current_version
+
+        with self.store.session() as s:
+            return current_version(s)
+
+    def revoke_all(self) -> None:
+        from desktop_app.hub import accounts
+        from desktop_app.hub.tables import HubDevice
+
+        with self.store.transaction() as s:
+            for device_id in s.scalars(select(HubDevice.id)).all():
+                accounts.revoke_device(s, device_id)
+
+
+def start_hub(pg_cluster: Any, folder: Path) -> Hub:
+    from desktop_app.hub import accounts
+    from desktop_app.hub.app import create_app
+    from desktop_app.hub.database import HubStore, migrate_hub
+
+    url = pg_cluster.create_database()
+    migrate_hub(url, name="丰台区总工会")
+    store = HubStore.open(url)
+    with store.transaction() as s:
+        accounts.create_user(s, "admin", "admin", PASSWORD)
+        accounts.create_user(s, "reader", "reader", PASSWORD)
+    cert = make_cert(folder)
+    served = Served(create_app(store), cert).start()
+    return Hub(served, store, cert)
+
+
+@pytest.fixture
+def hub(pg_cluster: Any, tmp_path: Path) -> Iterator[Hub]:
+    running = start_hub(pg_cluster, tmp_path / "cert")
+    yield running
+    running.served.stop()
+    running.store.close()
+
+
+@pytest.fixture
+def laptop_a(demo_library: Library) -> Library:
+    illustrate(demo_library)
+    return demo_library
+
+
+@pytest.fixture
+def laptop_b(tmp_path: Path) -> Iterator[Library]:
+    library = Library.create(tmp_path / "b", name="B")
+    yield library
+    library.close()
+
+
+def connect(library: Library, hub: Hub, user: str = "admin") -> hub_sync.LinkInfo:
+    return hub_sync.connect(library, hub.url, user, PASSWORD, fingerprint=hub.cert.fingerprint)
+
+
+def live(library: Library) -> dict[tuple[str, str], str]:
+    return {k: v for k, v in state(library).items() if v != "deleted"}
+
+
+def test_connect_pins_the_certificate_and_a_first_sync_fills_an_empty_laptop(
+    hub: Hub, laptop_a: Library, laptop_b: Library
+) -> None:
+    info = connect(laptop_a, hub)
+    assert info.fingerprint == hub.cert.fingerprint and info.hub_name == "丰台区总工会"
+    waiting = hub_sync.status(laptop_a).waiting
+    assert waiting == len(live(laptop_a))
+    first = hub_sync.sync(laptop_a)
+    assert first.published == waiting and not first.refused and not first.conflicts
+    assert first.photos_uploaded > 0
+    assert hub_sync.status(laptop_a).waiting == 0
+    assert state(hub.store) == state(laptop_a)
+
+    # The second laptop confirms the fingerprint by looking at it.
+    shown: list[str] = []
+    hub_sync.connect(
+        laptop_b,
+        hub.url,
+        "admin",
+        PASSWORD,
+        confirm=lambda cert: shown.append(cert.fingerprint) or True,
+    )
+    assert shown == [hub.cert.fingerprint]
+    report = hub_sync.sync(laptop_b)
+    assert report.added == len(state(laptop_a)) and report.published == 0
+    assert state(laptop_b) == state(laptop_a)
+    with laptop_b.session() as s:
+        from desktop_app.storage.models import Photo
+
+        for photo in s.scalars(select(Photo)):
+            assert photo_path(laptop_b.photos_dir, photo.sha256, photo.ext).is_file()
+    # Personal fields never reach the hub, so never another laptop.
+    with laptop_b.session() as s:
+        from desktop_app.storage.models import Member
+
+        assert all(not m.phone and not m.notes for m in s.scalars(select(Member)))
+    # Nothing left to do: a second sync moves nothing either way.
+    again = hub_sync.sync(laptop_b)
+    assert again.pulled == 0 and again.published == 0
+    status = hub_sync.status(laptop_b)
+    assert status.waiting == 0 and status.last_sync_at is not None
+
+
+def _rename_first_team(library: Library, description: str) -> str:
+    with library.session() as s:
+        team_id = s.scalars(
+            select(ServiceTeam.id).where(ServiceTeam.deleted_at.is_(None)).order_by(ServiceTeam.id)
+        ).first()
+    assert team_id is not None
+    data = catalog.load_team(library, team_id)
+    data.description = description
+    catalog.save_team(library, data, team_id)
+    return team_id
+
+
+def test_two_laptops_converge_and_a_conflict_reaches_the_list(
+    hub: Hub, laptop_a: Library, laptop_b: Library
+) -> None:
+    connect(laptop_a, hub)
+    hub_sync.sync(laptop_a)
+    connect(laptop_b, hub)
+    hub_sync.sync(laptop_b)
+    # B edits, A edits something else: after A, B, A sync, both hold both edits.
+    team_id = _rename_first_team(laptop_b, "B 的介绍")
+    with laptop_a.session() as s:
+        guide_id = s.scalars(select(KIND_GUIDE.id).order_by(KIND_GUIDE.id)).first()
+    assert guide_id is not None
+    guide = catalog.load_guide(laptop_a, guide_id)
+    guide.title = guide.title + "（修订）"
+    catalog.save_guide(laptop_a, guide, guide_id)
+    assert hub_sync.sync(laptop_b).published == 1
+    report = hub_sync.sync(laptop_a)
+    assert report.updated == 1 and report.published == 1
+    hub_sync.sync(laptop_b)
+    assert state(laptop_a) == state(laptop_b) == state(hub.store)
+    assert catalog.load_team(laptop_a, team_id).description == "B 的介绍"
+
+    # Both change the same team: the second to sync holds the conflict and shows it.
+    _rename_first_team(laptop_a, "A 改的")
+    _rename_first_team(laptop_b, "B 改的")
+    hub_sync.sync(laptop_a)
+    report = hub_sync.sync(laptop_b)
+    assert [c.id for c in report.conflicts] == [team_id]
+    conflicts = merge.list_conflicts(laptop_b)
+    assert len(conflicts) == 1 and conflicts[0].record_id == team_id
+    assert conflicts[0].theirs is not None and conflicts[0].theirs["description"] == "A 改的"
+    assert catalog.load_team(laptop_b, team_id).description == "B 改的"  # mine is kept
+    assert hub_sync.status(laptop_b).open_conflicts == 1
+    # Settled on B, it travels through the hub; everyone agrees and nothing stays open.
+    merge.resolve_conflict(laptop_b, conflicts[0].id, "mine")
+    assert hub_sync.sync(laptop_b).published == 1
+    hub_sync.sync(laptop_a)
+    assert catalog.load_team(laptop_a, team_id).description == "B 改的"
+    assert state(laptop_a) == state(laptop_b) == state(hub.store)
+    assert not merge.list_conflicts(laptop_a) and not merge.list_conflicts(laptop_b)
+
+
+KIND_GUIDE = __import__("desktop_app.storage.models", fromlist=["Guide"]).Guide
+
+
+def test_a_sync_killed_after_sending_its_publish_applies_once_on_retry(
+    hub: Hub, laptop_a: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect(laptop_a, hub)
+    hub_sync.sync(laptop_a)
+    team_id = _rename_first_team(laptop_a, "只发一次")
+    real_publish = hc.HubClient.publish
+
+    def lost_answer(self: hc.HubClient, payload: dict[str, Any]) -> dict[str, Any]:
+        real_publish(self, payload)  # the hub applies it...
+        raise hc.HubUnreachableError(hc.unreachable_sentence())  # ...and the answer is lost
+
+    monkeypatch.setattr(hc.HubClient, "publish", lost_answer)
+    before = hub.version()
+    with pytest.raises(hc.HubUnreachableError):
+        hub_sync.sync(laptop_a)
+    assert hub.version() == before + 1
+    with laptop_a.session() as s:
+        assert s.scalar(select(func.count()).select_from(HubOutbox)) == 1
+    assert hub_sync.status(laptop_a).waiting == 1  # not yet known to have arrived
+    monkeypatch.setattr(hc.HubClient, "publish", real_publish)
+    report = hub_sync.sync(laptop_a)
+    assert hub.version() == before + 1  # the retry got the stored answer: applied once
+    assert report.published == 1 and not report.conflicts
+    with laptop_a.session() as s:
+        assert s.scalar(select(func.count()).select_from(HubOutbox)) == 0
+    assert hub_sync.status(laptop_a).waiting == 0
+    with hub.store.session() as s:
+        history = s.scalar(
+            select(func.count())
+            .select_from(RecordHistory)
+            .where(RecordHistory.record_id == team_id)
+        )
+    assert history == 1  # the hub replaced its version once
+
+
+def test_cancel_during_the_pull_changes_nothing(
+    hub: Hub, laptop_a: Library, laptop_b: Library
+) -> None:
+    connect(laptop_a, hub)
+    hub_sync.sync(laptop_a)
+    connect(laptop_b, hub)
+
+    class CancelOnPhotos(Progress):
+        def on_step(self, done: int, total: int, text: str) -> None:
+            if "photos" in text.lower():
+                self.cancel()
+
+    with pytest.raises(Cancelled):
+        hub_sync.sync(laptop_b, CancelOnPhotos())
+    assert live(laptop_b) == {}
+    assert hub_sync.status(laptop_b).cursor == 0
+    assert not any(laptop_b.photos_dir.rglob("*.*"))
+    assert not any(laptop_b.tmp_dir.iterdir())
+    hub_sync.sync(laptop_b)
+    assert state(laptop_b) == state(laptop_a)
+
+
+def test_unreachable_hub_and_revoked_laptop_are_sentences(hub: Hub, laptop_a: Library) -> None:
+    connect(laptop_a, hub)
+    hub_sync.sync(laptop_a)
+    _rename_first_team(laptop_a, "离线修改")
+    before = state(laptop_a)
+    hub.served.stop()
+    with pytest.raises(hc.HubUnreachableError) as unreachable:
+        hub_sync.sync(laptop_a)
+    assert str(unreachable.value) == hc.unreachable_sentence()
+    assert state(laptop_a) == before
+    status = hub_sync.status(laptop_a)
+    assert status.waiting == 1 and status.last_result is not None
+    assert status.last_result["ok"] is False
+    hub.served.start()
+    hub.revoke_all()
+    with pytest.raises(hc.DeviceRevokedError) as revoked:
+        hub_sync.sync(laptop_a)
+    assert "disconnected" in str(revoked.value) or "断开" in str(revoked.value)
+    assert state(laptop_a) == before
+    # Disconnecting forgets the hub here; the library keeps everything.
+    hub_sync.disconnect(laptop_a)
+    assert not hub_sync.status(laptop_a).connected
+    assert state(laptop_a) == before
+
+
+def test_a_reader_cannot_publish_and_is_told_per_record(
+    hub: Hub, laptop_a: Library, laptop_b: Library
+) -> None:
+    connect(laptop_a, hub)
+    hub_sync.sync(laptop_a)
+    connect(laptop_b, hub, user="reader")
+    hub_sync.sync(laptop_b)
+    _rename_first_team(laptop_b, "读者的修改")
+    with pytest.raises(hc.HubClientError) as refused:
+        hub_sync.sync(laptop_b)
+    assert refused.value.status == 403
+    assert hub_sync.status(laptop_b).waiting == 1
+    # Refused as a whole, nothing applied: not kept to be sent again.
+    with laptop_b.session() as s:
+        assert s.scalar(select(func.count()).select_from(HubOutbox)) == 0

@@ -1,0 +1,161 @@
+"""The hub in the window: the connect dialog shows the certificate's fingerprint before it lets
+the user connect, the status bar counts what waits to be sent, Sync has shortcuts that work in
+text fields, and an unreachable hub is one calm line (offscreen, work run inline)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLineEdit, QMessageBox
+from sqlalchemy import select
+
+from desktop_app.core.settings import Settings
+from desktop_app.services import catalog, hub_sync
+from desktop_app.storage.library import Library
+from desktop_app.storage.models import HubKnown, HubLink, ServiceTeam
+from desktop_app.ui import hub_actions as ha
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.workers import SynchronousRunner
+from tests.services.hubkit import Served, free_port, make_cert
+from tests.services.test_hub_client import APP
+
+SHOTS = Path("/tmp/jiangxin-hub-shots")
+
+
+def shoot(widget: Any, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    widget.grab().save(str(SHOTS / f"{name}.png"))
+
+
+@pytest.fixture
+def window(demo_library: Library, qtbot: Any) -> MainWindow:
+    w = MainWindow(demo_library, runner=SynchronousRunner(), settings=Settings())
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    server = Served(APP, make_cert(tmp_path / "cert")).start()
+    yield server
+    server.stop()
+
+
+def link(library: Library, url: str) -> None:
+    """A library connected to a hub (as `hub_sync.connect` leaves it)."""
+    with library.transaction() as s:
+        s.add(
+            HubLink(
+                id=1,
+                url=url,
+                hub_id="hub-1",
+                hub_name="丰台区总工会",
+                fingerprint="",
+                certificate="",
+                user_name="zhang",
+                device_id="d1",
+                cursor=0,
+            )
+        )
+    hub_sync.save_token(library.library_id, "hub-1", "token")
+
+
+def test_actions_and_shortcuts(window: MainWindow) -> None:
+    actions = window.hub_actions  # type: ignore[attr-defined]
+    names = [a.objectName() for a in window.menus["file"].actions()]
+    assert {"hub_connect", "hub_sync", "hub_disconnect"} <= set(names)
+    assert actions.sync_action in window.toolbar.actions()
+    keys = {s.toString() for s in actions.sync_action.shortcuts()}
+    assert keys == {"F5", "Ctrl+Shift+S"}
+    assert actions.sync_action.shortcutContext() == Qt.ShortcutContext.ApplicationShortcut
+    # Not connected: nothing to sync, and the status bar says nothing about a hub.
+    assert not actions.sync_action.isEnabled()
+    assert not actions.status_label.isVisible()
+
+
+def test_connect_dialog_shows_the_fingerprint_before_connecting(
+    window: MainWindow, served: Served
+) -> None:
+    dialog = ha.ConnectHubDialog(window, window.runner)
+    dialog.url.setText(served.url)
+    dialog.user.setText("zhang")
+    dialog.password.setText("secret")
+    assert not dialog.connect_button.isEnabled()
+    dialog.check()
+    assert served.cert.fingerprint in dialog.fingerprint.text().replace(":\n", ":")
+    assert "丰台" in dialog.fingerprint.text()
+    # Compared with the union office's fingerprint: only then can the user connect.
+    assert not dialog.connect_button.isEnabled()
+    dialog.matches.setChecked(True)
+    assert dialog.connect_button.isEnabled()
+    dialog.show()
+    dialog.resize(640, dialog.sizeHint().height())
+    shoot(dialog, "connect_dialog")
+    # Another address: the check starts over.
+    dialog.url.setText(served.url + "1")
+    assert not dialog.connect_button.isEnabled() and not dialog.matches.isChecked()
+
+
+def test_connect_dialog_unreachable_is_a_sentence_in_the_dialog(window: MainWindow) -> None:
+    dialog = ha.ConnectHubDialog(window, window.runner)
+    dialog.url.setText(f"https://127.0.0.1:{free_port()}")
+    dialog.check()
+    assert "cannot be reached" in dialog.message.text()
+    assert not dialog.connect_button.isEnabled()
+
+
+def test_status_bar_counts_what_waits_and_sync_failure_is_calm(
+    demo_library: Library, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link(demo_library, f"https://127.0.0.1:{free_port()}")  # nobody listens there
+    w = MainWindow(demo_library, runner=SynchronousRunner(), settings=Settings())
+    qtbot.addWidget(w)
+    w.show()
+    actions = w.hub_actions  # type: ignore[attr-defined]
+    actions.update_status()
+    waiting = hub_sync.status(demo_library).waiting
+    assert waiting > 0
+    label = actions.status_label
+    assert label.isVisible()
+    assert "Not synced yet" in label.text()
+    assert f"{waiting} changes to send" in label.text()
+    assert actions.sync_action.isEnabled()
+    w.resize(1366, 768)
+    shoot(w.statusBar(), "status_bar")
+    boxes: list[str] = []
+    for name in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: boxes.append(str(a)))
+    # The shortcut works while typing in a field.
+    field = w.findChild(QLineEdit, "search_box")
+    assert field is not None
+    w.activateWindow()
+    QTest.qWaitForWindowActive(w, 5000)
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_F5)
+    assert boxes == []  # no error box: one calm line in the status bar
+    assert "sync again when the network is back" in w.statusBar().currentMessage()
+    assert "last attempt failed" in label.text()
+    assert actions.job is None and actions.sync_action.isEnabled()
+
+
+def test_a_save_moves_the_waiting_count(demo_library: Library, qtbot: Any) -> None:
+    link(demo_library, f"https://127.0.0.1:{free_port()}")
+    before = hub_sync.status(demo_library).waiting
+    with demo_library.transaction() as s:
+        for team in s.query(ServiceTeam):
+            s.add(HubKnown(kind="team", record_id=team.id, tag=team.version_tag))
+    after = hub_sync.status(demo_library).waiting
+    assert after < before
+    with demo_library.session() as s:
+        team_id = s.scalars(select(ServiceTeam.id).order_by(ServiceTeam.id)).first()
+    assert team_id is not None
+    data = catalog.load_team(demo_library, team_id)
+    data.description = "新的介绍"
+    catalog.save_team(demo_library, data, team_id)
+    assert hub_sync.status(demo_library).waiting == after + 1
