@@ -82,7 +82,18 @@ PYTHON_EXCLUDES = [
     "numpy",
     "IPython",
     "fontTools",
+    # The district hub's server side (desktop_app/hub, `pip install .[hub]`): never imported by
+    # the laptop app (tests/packaging checks), so none of it belongs in the bundle.
+    "desktop_app.hub",
+    "starlette",
+    "uvicorn",
+    "argon2",
 ]
+
+
+def bundled_module(name: str) -> bool:
+    """Whether a module of the app goes into the laptop bundle (see `jiangxin.spec`)."""
+    return ".migrations" not in name and not name.startswith("desktop_app.hub")
 
 
 def project_version(pyproject: Path = ROOT / "pyproject.toml") -> str:

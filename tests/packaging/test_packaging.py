@@ -9,6 +9,7 @@ from __future__ import annotations
 import configparser
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -237,3 +238,18 @@ def test_metainfo() -> None:
             check=True,
             capture_output=True,
         )
+
+
+def test_the_laptop_app_never_imports_the_hub_server() -> None:
+    """The hub (desktop_app/hub) is a server program: the laptop bundle leaves it out, so no
+    laptop module may import it (it would fail in the standalone app)."""
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in (REPO / "desktop_app").rglob("*.py")
+        if "hub" not in path.relative_to(REPO / "desktop_app").parts[:1]
+        and re.search(r"^\s*(from|import)\s+desktop_app\.hub\b", path.read_text("utf-8"), re.M)
+    ]
+    assert offenders == []
+    assert not specinfo.bundled_module("desktop_app.hub.app")
+    assert specinfo.bundled_module("desktop_app.services.hub_sync")
+    assert "desktop_app.hub" in specinfo.python_excludes()
