@@ -26,6 +26,7 @@ from typing import Any
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.core.timezones import DEFAULT_ZONE
+from desktop_app.storage import versions
 from desktop_app.storage.library import Library
 from desktop_app.storage.sortkeys import pinyin_key
 from desktop_app.storage.timestamps import to_db_text
@@ -568,6 +569,9 @@ def _fill(
         )
         put("INSERT INTO session_photo (session_id, photo_id, position) VALUES (?,?,?)", s_photos)
         progress.check_cancelled()
+        # Rows written without the ORM have no version tag yet; every version is stamped when
+        # it is made, so that this library's packs and hub publishes are read like any other.
+        versions.backfill(conn)
         progress.step(5, total_steps, _("Building the search index"))
         # The commit indexes every queued record (the triggers queued them all).
     report.counts = {**counts, "photo": len(photos)}

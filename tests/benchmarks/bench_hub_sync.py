@@ -32,7 +32,6 @@ from sqlalchemy import select
 
 from desktop_app.services import catalog, hub_sync, packs
 from desktop_app.services.largegen import generate_large
-from desktop_app.storage import versions
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import ServiceTeam
 from tests.benchmarks.harness import BenchResult, format_table
@@ -116,11 +115,7 @@ def _one_scale(cluster: Any, tmp: Path, scale: float) -> list[BenchResult]:
     sessions = int(20000 * scale)
     _note(f"generating {sessions} sessions…")
     source_root = tmp / f"source-{scale}"
-    generate_large(source_root, scale=scale)
-    with Library.open(source_root) as generated, generated.engine.begin() as connection:
-        # The generator writes rows without version tags; stamp them as schema 0005 does, so
-        # the library is what a real one is (packs and the hub refuse untagged versions).
-        versions.backfill(connection)
+    generate_large(source_root, scale=scale)  # versions stamped, as in a real library
     store, served, cert = _hub(cluster, tmp / f"hub-{scale}")
     results: list[BenchResult] = []
     try:

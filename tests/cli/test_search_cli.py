@@ -87,6 +87,16 @@ def test_generate_large_at_a_small_scale_then_check_and_search(
             assert biggest == 500  # the one big photo grid
         # Realistic Chinese text, searchable like real data.
         assert search.search(library, "现场")
+        # Every version is stamped, as in a library made by hand: its packs are readable.
+        with library.session() as s:
+            assert (
+                s.scalar(
+                    select(func.count())
+                    .select_from(FieldSession)
+                    .where(FieldSession.version_tag == "")
+                )
+                == 0
+            )
     # Refuses to overwrite an existing library.
     code, _out, err = run(
         capsys, "dev", "generate-large", "--library", str(root), "--scale", "0.01"
