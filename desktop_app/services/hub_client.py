@@ -23,7 +23,7 @@ import hashlib
 import json
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -392,10 +392,38 @@ class HubClient:
         except (httpx.TransportError, ssl.SSLError, OSError) as exc:
             raise self._network_failure(exc) from None
         if digest.hexdigest() != sha256:
-            raise HubClientError(
-                _("A photo file from the hub was damaged on the way; nothing was changed.")
-            )
+            raise HubClientError(_damaged())
         return True
+
+    def get_blobs(self, shas: list[str], target: Callable[[str], Path]) -> set[str]:
+        """Fetch many photo files in one request (/v1/blobs/fetch): each is written to
+        `target(sha)` and checked against its name. Returns the shas received; a file the hub
+        lacks is simply not among them."""
+        got: set[str] = set()
+        wanted = set(shas)
+        try:
+            with self._http.stream(
+                "POST", "/v1/blobs/fetch", json={"sha256": shas}, headers=self._headers()
+            ) as r:
+                if r.status_code >= 400:
+                    r.read()
+                    raise self._refusal(r)
+                frames = _Frames(r.iter_bytes(BLOB_CHUNK))
+                while (header := frames.header()) is not None:
+                    sha, size = header
+                    if sha not in wanted or sha in got:
+                        raise HubClientError(_damaged())
+                    digest = hashlib.sha256()
+                    with target(sha).open("wb") as handle:
+                        for piece in frames.body(size):
+                            digest.update(piece)
+                            handle.write(piece)
+                    if digest.hexdigest() != sha:
+                        raise HubClientError(_damaged())
+                    got.add(sha)
+        except (httpx.TransportError, ssl.SSLError, OSError) as exc:
+            raise self._network_failure(exc) from None
+        return got
 
     def publish(self, payload: dict[str, Any]) -> dict[str, Any]:
         body = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
@@ -453,3 +481,46 @@ def check_compatible(hello: dict[str, Any]) -> None:
 def iter_chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _damaged() -> str:
+    return _("A photo file from the hub was damaged on the way; nothing was changed.")
+
+
+class _Frames:
+    """Reads the frames of /v1/blobs/fetch ("<sha256> <size>\n" then the bytes) from a
+    stream of chunks, never holding more than one chunk beyond what it hands out."""
+
+    HEADER_MAX = 64 + 1 + 20 + 1
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buffer = b""
+
+    def _fill(self) -> bool:
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            return False
+        self._buffer += chunk
+        return True
+
+    def header(self) -> tuple[str, int] | None:
+        while b"\n" not in self._buffer:
+            if len(self._buffer) > self.HEADER_MAX or not self._fill():
+                if self._buffer:
+                    raise HubClientError(_damaged())
+                return None
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        parts = line.decode("ascii", "replace").split(" ")
+        if len(parts) != 2 or not parts[1].isdigit() or len(parts[0]) != 64:
+            raise HubClientError(_damaged())
+        return parts[0], int(parts[1])
+
+    def body(self, size: int) -> Iterator[bytes]:
+        left = size
+        while left:
+            if not self._buffer and not self._fill():
+                raise HubClientError(_damaged())  # the answer ended inside a file
+            piece, self._buffer = self._buffer[:left], self._buffer[left:]
+            left -= len(piece)
+            yield piece

@@ -80,7 +80,8 @@ from desktop_app.storage.models import HubKnown, HubLink, HubOutbox, MergeConfli
 from desktop_app.storage.photostore import photo_path
 
 PAGE_SIZE = 2000  # records per pulled page (the most the hub gives)
-DOWNLOADS_AT_ONCE = 4  # photo files requested at the same time
+DOWNLOADS_AT_ONCE = 4  # requests for photo files at the same time
+FILES_PER_REQUEST = 50  # photo files in one request (the hub serves at most 200)
 PUBLISH_BATCH = 500  # records per publish (the hub allows up to 2,000)
 BLOB_QUERY = 5000  # hashes per "which do you lack?" question
 
@@ -600,9 +601,8 @@ def _download(
     """Download photo files (sha -> ext) into `staging/<ab>/`, each checked against its hash.
     A file the hub lacks is skipped unless it is `required` (a live photo).
 
-    A few requests at once: each photo is a round trip to the hub (and a database read
-    there), so on a real network the time is mostly waiting; the connection pool keeps the
-    TLS sessions open."""
+    Batches of files per request, a few requests at once: one request per photo spent most
+    of a first sync waiting on round trips (24 of 35 s for 5,000 photos)."""
     staged: dict[str, Path] = {}
     total = len(wanted)
     if not total:
@@ -610,31 +610,32 @@ def _download(
     for prefix in {sha[:2] for sha in wanted}:
         (staging / "photos" / prefix).mkdir(parents=True, exist_ok=True)
 
-    def fetch(sha: str, ext: str) -> tuple[str, Path | None]:
-        progress.check_cancelled()
-        temp = staging / "photos" / sha[:2] / photo_path(Path("."), sha, ext).name
-        with temp.open("wb") as handle:
-            found = client.get_blob(sha, handle)
-        if not found:
-            temp.unlink(missing_ok=True)
-            return sha, None
-        return sha, temp
+    def temp_of(sha: str) -> Path:
+        return staging / "photos" / sha[:2] / photo_path(Path("."), sha, wanted[sha]).name
 
+    def fetch(batch: list[str]) -> tuple[list[str], set[str]]:
+        progress.check_cancelled()
+        return batch, client.get_blobs(batch, temp_of)
+
+    # Many files per request (a first sync needs thousands), a few requests at once.
+    batches = list(iter_chunks(sorted(wanted), FILES_PER_REQUEST))
+    done = 0
     with ThreadPoolExecutor(max_workers=DOWNLOADS_AT_ONCE) as pool:
-        futures = [pool.submit(fetch, sha, ext) for sha, ext in sorted(wanted.items())]
+        futures = [pool.submit(fetch, batch) for batch in batches]
         try:
-            for done, future in enumerate(as_completed(futures), start=1):
-                sha, temp = future.result()
-                if temp is None:
-                    if sha in required:
+            for future in as_completed(futures):
+                batch, got = future.result()
+                for sha in batch:
+                    if sha in got:
+                        staged[sha] = temp_of(sha)
+                    elif sha in required:
                         raise HubClientError(
                             _(
                                 "The hub lacks the file of a photo it lists ({sha}); nothing "
                                 "was changed. Tell the union office."
                             ).format(sha=sha[:12])
                         )
-                    continue
-                staged[sha] = temp
+                done += len(batch)
                 progress.step(done, total, _("Receiving photos from the hub…"))
         except BaseException:
             for future in futures:

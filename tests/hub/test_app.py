@@ -358,3 +358,29 @@ def test_a_hub_whose_connections_are_all_busy_says_try_later(hub_url: str) -> No
     assert answer.status_code == 503
     assert answer.json()["error"]["code"] == "unavailable"
     assert "try again later" in answer.json()["error"]["message"]
+
+
+def test_many_photo_files_come_in_one_answer(client: TestClient, hub: HubStore) -> None:
+    """/v1/blobs/fetch: every file the hub has, framed "<sha> <size>\\n" + bytes, in the
+    order asked; one it lacks is left out; bad names and too many at once are refused."""
+    token, _device = sign_in(hub, "leader", (new_id(),))
+    files = [b"\xff\xd8 photo %d " % n * (n + 1) for n in range(3)]
+    shas = [hashlib.sha256(f).hexdigest() for f in files]
+    for sha, data in zip(shas, files, strict=True):
+        assert client.put(f"/v1/blobs/{sha}", headers=headers(token), content=data).is_success
+    lacking = hashlib.sha256(b"not on the hub").hexdigest()
+    answer = client.post(
+        "/v1/blobs/fetch", headers=headers(token), json={"sha256": [shas[2], lacking, *shas[:2]]}
+    )
+    assert answer.status_code == 200
+    expected = b"".join(
+        f"{sha} {len(data)}\n".encode() + data
+        for sha, data in ((shas[2], files[2]), (shas[0], files[0]), (shas[1], files[1]))
+    )
+    assert answer.content == expected
+    bad = client.post("/v1/blobs/fetch", headers=headers(token), json={"sha256": ["../x"]})
+    assert bad.status_code == 400
+    many = client.post("/v1/blobs/fetch", headers=headers(token), json={"sha256": shas * 100})
+    assert many.status_code == 400
+    unsigned = client.post("/v1/blobs/fetch", headers=headers(), json={"sha256": shas})
+    assert unsigned.status_code == 401

@@ -199,3 +199,27 @@ def test_a_certificate_the_system_trusts_needs_no_pin(
             assert client.hello()["hub_id"] == "h1"
     finally:
         server.stop()
+
+
+def test_fetched_frames_are_checked_and_a_cut_answer_is_refused() -> None:
+    """The frames of /v1/blobs/fetch are read in pieces of any size; a header that is not
+    one, or an answer that ends inside a file, is a sentence (nothing is kept)."""
+    import hashlib
+
+    from desktop_app.services.hub_client import HubClientError, _Frames
+
+    data = b"picture bytes " * 50
+    sha = hashlib.sha256(data).hexdigest()
+    stream = f"{sha} {len(data)}\n".encode() + data
+    for size in (1, 7, 64, len(stream)):
+        pieces = iter([stream[i : i + size] for i in range(0, len(stream), size)])
+        frames = _Frames(pieces)
+        assert frames.header() == (sha, len(data))
+        assert b"".join(frames.body(len(data))) == data
+        assert frames.header() is None
+    with pytest.raises(HubClientError):
+        frames = _Frames(iter([stream[:-3]]))
+        frames.header()
+        b"".join(frames.body(len(data)))
+    with pytest.raises(HubClientError):
+        _Frames(iter([b"x" * 200])).header()
