@@ -29,6 +29,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -160,6 +161,9 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.library = library
+        # A window opened on another library (`open_library`) closes it; the first window's
+        # library is closed by whoever opened it (`app.run_gui`).
+        self.owns_library = False
         self.runner = runner or BackgroundRunner(parent=self)
         # One thread for every write (inline when the runner is a tests' SynchronousRunner).
         self.writer = LibraryWriter(self.runner.serial(), parent=self)
@@ -243,6 +247,7 @@ class MainWindow(QMainWindow):
         self.sidebar.currentRowChanged.connect(self._on_section_changed)
         for module_name in extensions.INSTALLERS:
             importlib.import_module(module_name).install(self)
+        self._add_file_and_help_actions()
         self._restore_state()
         if self.sidebar.currentRow() < 0:
             self.sidebar.setCurrentRow(0)
@@ -431,6 +436,18 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(QLabel(" "))
         toolbar.addWidget(self.search_box)
         self._update_actions()
+
+    def _add_file_and_help_actions(self) -> None:
+        """File → Restore backup… (beside Back up library…) and the Help menu's guide and
+        shortcut list; added after the extensions so they can sit beside theirs."""
+        from desktop_app.ui.restore_actions import RestoreActions
+
+        self.restore_actions = RestoreActions(self)
+        menu = self.menus["file"]
+        actions = menu.actions()
+        backup = next((a for a in actions if a.objectName() == "backup"), None)
+        after = actions[actions.index(backup) + 1] if backup is not None else self.quit_action
+        menu.insertAction(after, self.restore_actions.action)
 
     # --- where we are -----------------------------------------------------------------------
 
@@ -854,6 +871,32 @@ class MainWindow(QMainWindow):
             ),
         )
 
+    # --- another library -------------------------------------------------------------------
+
+    def open_library(self, root: Path) -> MainWindow | None:
+        """Switch to the library at `root`: a window on it replaces this one, whose library
+        is closed (its lock freed). None, and this window stays, when the user keeps unsaved
+        edits or the library cannot be opened (said in one sentence)."""
+        if not self.confirm_leave():
+            return None
+        if self.writer.is_busy() and not wait_for_writes(
+            self, self.writer, None, _("Finishing the changes before closing…")
+        ):
+            return None
+        try:
+            library = Library.open(root, write=True)
+        except UserError as exc:
+            self._report(exc)
+            return None
+        window = MainWindow(library, settings=self.settings)
+        window.owns_library = True
+        window.show()
+        if not self.close():
+            window.close()  # cannot happen after confirm_leave; never two windows on one stick
+            return None
+        self.library.close()
+        return window
+
     # --- state ------------------------------------------------------------------------------
 
     def _restore_state(self) -> None:
@@ -892,4 +935,6 @@ class MainWindow(QMainWindow):
         self.save_state()
         self._stop_warm_up()
         self.runner.shutdown()
+        if self.owns_library:
+            self.library.close()
         event.accept()
