@@ -369,7 +369,8 @@ class HandoutActions(QObject):
         self.printers: list[PdfPrinter] = []
         self.export_action = QAction(_("Export PDF…"), window)
         self.export_action.setObjectName("handout_export")
-        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        # Not Ctrl+E: on Linux a focused text field takes it (end of line).
+        self.export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.export_action.setStatusTip(
             _("Save the selected guide's handout, or a session's report or pack, as a PDF")
         )

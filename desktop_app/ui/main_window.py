@@ -403,8 +403,8 @@ class MainWindow(QMainWindow):
         self.find_action = self._action(
             _("Find"), self._focus_search, [QKeySequence.StandardKey.Find]
         )
-        for i, _section in enumerate(SECTIONS):
-            action = QAction(self)
+        for i, section in enumerate(SECTIONS):
+            action = QAction(_("Go to {section}").format(section=_(section.title)), self)
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             action.triggered.connect(lambda _checked=False, row=i: self.sidebar.setCurrentRow(row))
             self.addAction(action)
@@ -448,6 +448,29 @@ class MainWindow(QMainWindow):
         backup = next((a for a in actions if a.objectName() == "backup"), None)
         after = actions[actions.index(backup) + 1] if backup is not None else self.quit_action
         menu.insertAction(after, self.restore_actions.action)
+
+        self.guide_action = self._action(
+            _("User guide"), self.show_guide, [QKeySequence(QKeySequence.StandardKey.HelpContents)]
+        )
+        self.guide_action.setObjectName("help_guide")
+        self.shortcuts_action = self._action(_("Keyboard shortcuts"), self.show_shortcuts)
+        self.shortcuts_action.setObjectName("help_shortcuts")
+        help_menu = self.menus["help"]
+        help_menu.insertAction(self.about_action, self.guide_action)
+        help_menu.insertAction(self.about_action, self.shortcuts_action)
+        help_menu.insertSeparator(self.about_action)
+
+    def show_guide(self) -> None:
+        from desktop_app.ui.help_window import HelpWindow
+
+        self.help_window = HelpWindow(self)
+        self.help_window.show()
+
+    def show_shortcuts(self) -> None:
+        from desktop_app.ui.help_window import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.show()
 
     # --- where we are -----------------------------------------------------------------------
 
