@@ -512,6 +512,10 @@ class MainWindow(QMainWindow):
         if form is not None and not form.is_dirty() and form.record_id() is not None:
             self._show_record(form.kind, form.record_id())
 
+    def reload_list(self, kind: str) -> None:
+        """Reload one list (say, the sessions' photo counts), keeping its selection."""
+        self._reload_lists([kind])
+
     def _reload_lists(self, kinds: list[str] | None = None) -> None:
         self.session_filters.reload_options()
         self._syncing = True

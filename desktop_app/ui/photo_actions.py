@@ -94,6 +94,7 @@ def attach_grid(window: MainWindow, form: Any) -> PhotoGrid | None:
             form.adopt_current_version()  # the grid's own change is not someone else's
         else:
             form.load(session_id)  # shows the new revision; stays clean
+        window.reload_list("session")  # the list's photo count, now rather than at the save
 
     def import_finished(_results: list[photos.ImportResult]) -> None:
         # The form fills empty GPS fields from the photos' EXIF; the user saves it.

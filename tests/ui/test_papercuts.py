@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QAction, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.core.settings import Settings
-from desktop_app.services import photos
+from desktop_app.services import listing, photos
 from desktop_app.storage.library import Library
 from desktop_app.ui.help_window import PAGES, help_dir
 from desktop_app.ui.main_window import MainWindow
@@ -116,3 +116,132 @@ def test_user_guide_pages_open_offline_with_their_pictures(window: MainWindow, q
     guide.browser.anchorClicked.emit(QUrl("backups.html"))
     assert guide.pages.currentRow() == [n for n, _t in PAGES].index("backups.html")
     guide.close()
+
+
+# --- photos in the session form ---------------------------------------------------------------
+
+
+def gps_jpeg(path: Path, lat: float, lon: float) -> Path:
+    """A JPEG whose EXIF says where it was taken."""
+    from PIL import Image
+
+    def dms(value: float) -> tuple[float, float, float]:
+        value = abs(value)
+        degrees = int(value)
+        minutes = int((value - degrees) * 60)
+        return (degrees, minutes, round((value - degrees - minutes / 60) * 3600, 2))
+
+    image = Image.new("RGB", (320, 240), (30, 120, 60))
+    exif = image.getexif()
+    exif[0x8825] = {
+        1: "N" if lat >= 0 else "S",
+        2: dms(lat),
+        3: "E" if lon >= 0 else "W",
+        4: dms(lon),
+    }
+    image.save(path, exif=exif)
+    return path
+
+
+def session_on_screen(window: MainWindow) -> tuple[str, Any]:
+    session_id = str(listing.list_rows(window.library, "session")[0]["id"])
+    assert window.select_record("session", session_id)
+    return session_id, window.forms["session"]
+
+
+def test_gps_from_photos_near_the_place_is_filled_far_is_asked(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    session_id, form = session_on_screen(window)
+    form.lat_edit.setText("")
+    form.lon_edit.setText("")
+    assert form.save()
+    asked: list[tuple[float, float]] = []
+    form.ask_far_gps = lambda position: asked.append(position) or False
+    near = gps_jpeg(tmp_path / "near.jpg", 39.95, 116.40)  # Beijing; the session is there
+    photos.import_photos(window.library, [near], photos.ImportTarget(session_id=session_id))
+    window.refresh()
+    assert form.fill_gps_from_photos() is True and asked == []
+    assert form.lat_edit.text().startswith("39.95")
+    form.revert()
+    photos.remove_from_session(window.library, session_id, form.photo_ids[0])
+    far = gps_jpeg(tmp_path / "far.jpg", 40.71, -74.0)  # New York
+    photos.import_photos(window.library, [far], photos.ImportTarget(session_id=session_id))
+    window.refresh()
+    assert form.fill_gps_from_photos() is False  # asked, and the user said no
+    assert len(asked) == 1 and round(asked[0][1]) == -74
+    assert form.lat_edit.text() == "" and not form.is_dirty()
+
+
+def test_photo_grid_has_room_keeps_the_wheel_and_shows_the_selection(
+    window: MainWindow, qtbot: Any, testdata: Path
+) -> None:
+    session_id, form = session_on_screen(window)
+    files = [testdata / f"landscape_{n}.jpg" for n in range(1, 9)]
+    files += [testdata / name for name in ("Canon_40D.jpg", "DSCN0010.jpg", "no_exif.jpg")]
+    files += [testdata / name for name in ("canon_hdr_NO.jpg", "image01551.jpg")]
+    photos.import_photos(window.library, files, photos.ImportTarget(session_id=session_id))
+    window.refresh()
+    grid = form.photo_grid
+    view = grid.view
+    form.scroll.ensureWidgetVisible(grid)
+    qtbot.waitUntil(lambda: grid.model.rowCount() == len(files))
+    # Room for two rows of photos before the grid scrolls.
+    assert view.height() >= 2 * view.gridSize().height()
+    bar = view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)  # the view lays its items out when idle
+    form_bar = form.scroll.verticalScrollBar()
+    form_bar.setValue(form_bar.maximum() // 2)
+    before = form_bar.value()
+    centre = QPointF(view.viewport().rect().center())
+    # At the grid's end, the wheel does not scroll the form instead (either way).
+    for end, delta in ((bar.maximum(), -120), (0, 120)):
+        bar.setValue(end)
+        event = QWheelEvent(
+            centre,
+            QPointF(view.viewport().mapToGlobal(centre.toPoint())),
+            QPoint(0, 0),
+            QPoint(0, delta),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QApplication.sendEvent(view.viewport(), event)
+        assert form_bar.value() == before
+    # The selected photo has a strong frame: its blue is plain in a screenshot.
+    view.setCurrentIndex(grid.model.index(0))
+    view.scrollToTop()
+    image = view.viewport().grab().toImage()
+    rect = view.visualRect(grid.model.index(0))
+    blue = sum(
+        1
+        for x in range(rect.left(), rect.right())
+        for y in (rect.top() + 1, rect.bottom() - 1)
+        if image.pixelColor(x, y).name() == "#0b57d0"
+    )
+    assert blue > rect.width()  # top and bottom edges framed
+
+
+def test_removing_a_photo_says_so_with_undo_and_the_list_count_follows(
+    window: MainWindow, qtbot: Any, testdata: Path
+) -> None:
+    session_id, form = session_on_screen(window)
+    grid = form.photo_grid
+    model = window.models["session"]
+    column = [c.key for c in model.columns].index("photos")
+    row = model.row_of(session_id)
+
+    def listed() -> str:
+        return str(model.data(model.index(row, column)))
+
+    grid.import_files([testdata / "landscape_1.jpg", testdata / "landscape_2.jpg"])
+    assert listed() == "2"  # the list follows at once, not at the next save
+    grid.view.setCurrentIndex(grid.model.index(0))
+    grid.remove_selected()
+    assert listed() == "1"
+    assert "Removed 1 photo" in window.statusBar().currentMessage()
+    assert grid.undo_button.isVisibleTo(grid)
+    grid.undo_button.click()
+    assert len(photos.session_photos(window.library, session_id)) == 2
+    assert listed() == "2" and not grid.undo_button.isVisibleTo(grid)
