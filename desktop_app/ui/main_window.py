@@ -298,6 +298,8 @@ class MainWindow(QMainWindow):
         form.dirtyChanged.connect(self._on_dirty_changed)
         if kind == "member":
             form.runner = self.runner  # type: ignore[attr-defined]  # portrait thumbnails
+        if kind == "session":
+            form.returnedTo.connect(self._returned_to)  # type: ignore[attr-defined]
         self.detail_stack.addWidget(form)
         for hook in self._form_hooks.get(kind, []):
             hook(form)
@@ -379,7 +381,7 @@ class MainWindow(QMainWindow):
             [QKeySequence("Ctrl+Shift+N")],
         )
         self.template_action.setToolTip(
-            _("A new session with the teams, venue and guides of the selected one")
+            _("A new session with the teams, venue, hosts and guides of the selected one")
         )
         self.save_action = self._action(
             _("Save"), self.save_record, [QKeySequence.StandardKey.Save]
@@ -572,10 +574,17 @@ class MainWindow(QMainWindow):
             self._syncing = True
             try:
                 model.set_filter(flt)
-                if shown is not None:
-                    self._select_row(kind, shown)
+                listed = shown is not None and self._select_row(kind, shown)
             finally:
                 self._syncing = False
+            if shown is not None and not listed and form is not None:
+                # Filtered out: the form goes with it, unless it holds edits (never lost).
+                if form.is_dirty() or form.saving() is not None:
+                    self.statusBar().showMessage(
+                        _("The record being edited is hidden by the filter."), 8000
+                    )
+                else:
+                    self._show_empty()
         self._update_count()
 
     def _update_count(self) -> None:
@@ -744,6 +753,16 @@ class MainWindow(QMainWindow):
         form.load_template(ids[0])
         self.detail_stack.setCurrentWidget(form)
         self._on_dirty_changed(True)
+        self._update_actions()
+
+    def _returned_to(self, record_id: str) -> None:
+        """A template draft was discarded: the session it came from is selected again."""
+        self._syncing = True
+        try:
+            self._select_row("session", record_id)
+        finally:
+            self._syncing = False
+        self._on_dirty_changed(False)
         self._update_actions()
 
     def save_record(self) -> bool:

@@ -245,3 +245,97 @@ def test_removing_a_photo_says_so_with_undo_and_the_list_count_follows(
     grid.undo_button.click()
     assert len(photos.session_photos(window.library, session_id)) == 2
     assert listed() == "2" and not grid.undo_button.isVisibleTo(grid)
+
+
+# --- forms: scroll positions, templates, filters --------------------------------------------
+
+
+def test_new_guide_form_opens_at_the_top_and_records_reset_the_scroll(
+    window: MainWindow, qtbot: Any
+) -> None:
+    window.sidebar.setCurrentRow(2)  # guides
+    window.current_table().selectRow(0)
+    form: Any = window.shown_form()
+    bar = form.scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())
+    window.current_table().selectRow(1)  # another record: from the top
+    qtbot.wait(50)
+    assert bar.value() == 0
+    bar.setValue(bar.maximum())
+    window.new_action.trigger()  # Ctrl+N
+    qtbot.wait(50)
+    assert window.shown_form() is form and form.is_new()
+    assert bar.value() == 0
+    title = form.field_widgets["title"]
+    assert title.visibleRegion().boundingRect().height() == title.height()
+
+
+def test_session_template_carries_the_hosts_and_discarding_goes_back(
+    window: MainWindow, qtbot: Any
+) -> None:
+    session_id, form = session_on_screen(window)
+    hosts = form.hosts.values()
+    assert hosts  # the demo session has hosts
+    window.template_action.trigger()
+    assert form.is_new() and form.is_dirty()
+    assert form.hosts.values() == hosts  # same hosts, as a rule, like the venue and teams
+    assert window.current_selection()[1] == []
+    form.revert_button.click()  # "Discard changes"
+    assert window.shown_form() is form and form.record_id() == session_id
+    assert not form.is_dirty()
+    assert window.current_selection() == ("session", [session_id])
+
+
+def test_a_record_filtered_out_of_the_list_leaves_the_form(window: MainWindow, qtbot: Any) -> None:
+    window.sidebar.setCurrentRow(2)  # guides
+    window.current_table().selectRow(0)
+    form = window.shown_form()
+    assert form is not None and form.record_id() is not None
+    window.search_box.setText("没有这样的指南zzz")
+    qtbot.waitUntil(lambda: window.current_model().rowCount() == 0)
+    assert window.shown_form() is None  # not a record the list no longer shows
+    # With unsaved edits it stays (nothing is lost) and the status bar says why.
+    window.search_box.clear()
+    qtbot.waitUntil(lambda: window.current_model().rowCount() > 0)
+    window.current_table().selectRow(0)
+    form = window.shown_form()
+    assert form is not None
+    form.field_widgets["title"].setText("改过的标题")  # type: ignore[attr-defined]
+    window.search_box.setText("没有这样的指南zzz")
+    qtbot.waitUntil(lambda: window.current_model().rowCount() == 0)
+    assert window.shown_form() is form and form.is_dirty()
+    assert "hidden by the filter" in window.statusBar().currentMessage()
+    form.revert()
+
+
+def test_enter_in_the_search_panel_searches_and_does_not_open(
+    window: MainWindow, qtbot: Any
+) -> None:
+    panel = window.search_panel  # type: ignore[attr-defined]
+    panel.search_for("修剪")
+    first = panel.hits
+    assert first
+    panel.query_box.setText("天牛")
+    panel.query_box.returnPressed.emit()  # Enter before the debounce: searches now
+    assert panel.hits != first and panel.isVisible()
+    # Enter once the results are there (the first one highlighted): searches again, does
+    # not open the first result behind the user's back.
+    qtbot.waitUntil(lambda: not panel._timer.isActive())
+    assert panel.results.currentItem() is not None
+    panel.query_box.returnPressed.emit()
+    assert panel.isVisible() and window.shown_form() is None
+
+
+def test_picker_enter_after_filtering_takes_the_highlighted_item(qtbot: Any) -> None:
+    from desktop_app.ui.forms.widgets import PickDialog
+
+    dialog = PickDialog("Pick", {"a": "张伟", "b": "李娜", "c": "王芳"})
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.filter_box.setFocus()
+    dialog.filter_box.setText("李")  # as typed (QTest cannot type Chinese)
+    assert dialog.proxy.rowCount() == 1
+    qtbot.keyClick(dialog.filter_box, Qt.Key.Key_Return)
+    assert dialog.result() == 1  # accepted
+    assert dialog.selected_ids() == ["b"]

@@ -130,7 +130,7 @@ class RecordForm(QWidget):
         self.save_button.setObjectName("form_save")
         self.revert_button = QPushButton(_("Discard changes"))
         self.save_button.clicked.connect(self._save_clicked)
-        self.revert_button.clicked.connect(self.revert)
+        self.revert_button.clicked.connect(lambda: self.discard())
         footer = QHBoxLayout()
         footer.addStretch(1)
         footer.addWidget(self.revert_button)
@@ -290,6 +290,9 @@ class RecordForm(QWidget):
         self.clear_errors()
         self._update_header(data)
         self._set_dirty(False)
+        # Another record (or a new one) starts at its top, title in view; not where the
+        # previous one was scrolled to.
+        self.scroll.verticalScrollBar().setValue(0)
         self.loaded.emit()
 
     def adopt_current_version(self) -> None:
@@ -306,6 +309,10 @@ class RecordForm(QWidget):
 
     def revert(self) -> None:
         self.load(self._id)
+
+    def discard(self) -> None:
+        """The "Discard changes" button: back to what the library holds."""
+        self.revert()
 
     def _fill(self, data: Any) -> None:
         self._loading = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone
+from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.errors import ValidationError
+from desktop_app.core.errors import RecordNotFoundError, ValidationError
 from desktop_app.core.i18n import _
 from desktop_app.core.timezones import (
     COMMON_ZONES,
@@ -135,8 +135,8 @@ class ZoneComboBox(SearchableComboBox):
 
 
 def template_from(library: Any, session_id: str) -> catalog.SessionData:
-    """A new session with the teams, venue and guides of an earlier one (dated now); teams
-    and guides deleted since are not carried into the new session."""
+    """A new session with the teams, venue, hosts and guides of an earlier one (dated now);
+    teams and guides deleted since are not carried into the new session."""
     earlier = catalog.load_session(library, session_id)
 
     def live(kind: str, ids: list[str]) -> list[str]:
@@ -146,6 +146,7 @@ def template_from(library: Any, session_id: str) -> catalog.SessionData:
     return catalog.SessionData(
         starts_at=now_to_minute(),
         venue=earlier.venue,
+        host_organisations=list(earlier.host_organisations),  # the same hosts, as a rule
         gps_lat=earlier.gps_lat,
         gps_lon=earlier.gps_lon,
         team_ids=live("team", earlier.team_ids),
@@ -156,9 +157,11 @@ def template_from(library: Any, session_id: str) -> catalog.SessionData:
 
 class SessionForm(RecordForm):
     kind = "session"
+    returnedTo = Signal(str)  # a template draft was discarded: the session it came from
 
     def build(self) -> None:
         self.photo_ids: list[str] = []
+        self.template_source: str | None = None
 
         # When and where.
         when = self._group(_("When and where"))
@@ -504,5 +507,22 @@ class SessionForm(RecordForm):
     def new_title(self) -> str:
         return _("New field session")
 
+    def load(self, record_id: str | None) -> None:
+        self.template_source = None
+        super().load(record_id)
+
     def load_template(self, session_id: str) -> None:
         self.load_draft(template_from(self.library, session_id))
+        self.template_source = session_id  # "Discard changes" goes back to it
+
+    def discard(self) -> None:
+        source = self.template_source
+        if self._id is None and source is not None:
+            try:
+                self.load(source)
+            except RecordNotFoundError:  # deleted meanwhile: an empty new form, as before
+                self.load(None)
+                return
+            self.returnedTo.emit(source)
+            return
+        super().discard()

@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
+    QItemSelectionModel,
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
@@ -555,7 +556,7 @@ class PickDialog(QDialog):
         self.filter_box = QLineEdit()
         self.filter_box.setPlaceholderText(_("Type to filter…"))
         self.filter_box.setClearButtonEnabled(True)
-        self.filter_box.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter_box.textChanged.connect(self._filter)
         self.list = QListView()
         self.list.setModel(self.proxy)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -572,8 +573,19 @@ class PickDialog(QDialog):
         layout.addWidget(self.list, 1)
         layout.addWidget(buttons)
 
+    def _filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text)
+        # What Enter (OK) takes: the first match is highlighted unless a match already is.
+        if not self.list.selectionModel().selectedRows() and self.proxy.rowCount():
+            self.list.selectionModel().setCurrentIndex(
+                self.proxy.index(0, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect,
+            )
+
     def selected_ids(self) -> list[str]:
         rows = sorted(self.list.selectionModel().selectedRows(), key=lambda i: i.row())
+        if not rows and self.list.currentIndex().isValid():
+            rows = [self.list.currentIndex()]  # highlighted but not selected: that one
         return [str(self.proxy.data(i, Qt.ItemDataRole.UserRole)) for i in rows]
 
 
