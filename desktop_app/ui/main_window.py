@@ -40,7 +40,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -51,8 +51,12 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QProxyStyle,
     QSplitter,
     QStackedWidget,
+    QStyle,
+    QStyleOption,
+    QStyleOptionHeader,
     QTableView,
     QToolBar,
     QVBoxLayout,
@@ -114,6 +118,33 @@ WARM_UP_MODULES = [module for module, _cls in FORM_CLASSES.values()] + [
     "desktop_app.ui.photo_grid",
     "desktop_app.ui.step_photos",
 ]
+
+
+class SortArrowStyle(QProxyStyle):
+    """Header sort arrows the way users read them: ▲ ascending (oldest, A first), ▼
+    descending (newest first). Qt draws them the other way round (its old Motif habit)."""
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(
+            option, QStyleOptionHeader
+        ):
+            flipped = QStyleOptionHeader(option)
+            up, down = (
+                QStyleOptionHeader.SortIndicator.SortUp,
+                QStyleOptionHeader.SortIndicator.SortDown,
+            )
+            if option.sortIndicator == up:
+                flipped.sortIndicator = down
+            elif option.sortIndicator == down:
+                flipped.sortIndicator = up
+            option = flipped
+        super().drawPrimitive(element, option, painter, widget)
 
 
 def _import_quietly(modules: list[str], stop: threading.Event) -> None:
@@ -277,6 +308,9 @@ class MainWindow(QMainWindow):
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         view.horizontalHeader().setDefaultSectionSize(120)
         view.horizontalHeader().setSortIndicatorShown(True)
+        arrows = SortArrowStyle()
+        arrows.setParent(view.horizontalHeader())  # owned by the header, gone with it
+        view.horizontalHeader().setStyle(arrows)
         for column, width in enumerate(COLUMN_WIDTHS.get(kind, [])):
             view.setColumnWidth(column, width)
         view.selectionModel().currentRowChanged.connect(

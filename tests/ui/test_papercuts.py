@@ -339,3 +339,94 @@ def test_picker_enter_after_filtering_takes_the_highlighted_item(qtbot: Any) -> 
     qtbot.keyClick(dialog.filter_box, Qt.Key.Key_Return)
     assert dialog.result() == 1  # accepted
     assert dialog.selected_ids() == ["b"]
+
+
+def test_member_form_shows_the_teams_of_the_member(window: MainWindow) -> None:
+    from desktop_app.services import catalog
+
+    teams = [catalog.load_team(window.library, i) for i in listing.list_ids(window.library, "team")]
+    team = next(t for t in teams if t.members)
+    member_id = team.members[0].member_id
+    window.select_record("member", member_id)
+    form: Any = window.shown_form()
+    assert team.name in form.teams_label.text()
+    window.new_record()
+    assert form.teams_label.text() == "Not in a team yet"
+
+
+def test_import_preview_lists_records_before_photos_sorted(qtbot: Any) -> None:
+    from types import SimpleNamespace
+
+    from desktop_app.ui.pack_actions import ImportPreviewDialog
+
+    def change(kind: str, label: str) -> Any:
+        return SimpleNamespace(kind=kind, label=label, reason="")
+
+    report: Any = SimpleNamespace(
+        created_at="2026-12-01T09:30:00",
+        source_name="另一台电脑",
+        added=[
+            change("photo", "b.jpg"),
+            change("session", "2025-08-15 绿色养护"),
+            change("photo", "a.jpg"),
+            change("member", "王芳"),
+            change("guide", "月季修剪"),
+            change("member", "李娜"),
+            change("team", "专业技术服务2队"),
+        ],
+        updated=[],
+        conflicts=[],
+        deleted=[],
+        unchanged=0,
+        new_photo_files=2,
+        new_photo_bytes=2048,
+        notes=[],
+        changes=True,
+    )
+    dialog = ImportPreviewDialog(None, report, Path("x.jxpack"))
+    qtbot.addWidget(dialog)
+    group = dialog.groups["added"]
+    listed = [group.child(i).text(0) for i in range(group.childCount())]
+    assert listed == [
+        "专业技术服务2队",
+        "李娜",  # li before wang: pinyin order
+        "王芳",
+        "月季修剪",
+        "2025-08-15 绿色养护",
+        "a.jpg",
+        "b.jpg",
+    ]
+
+
+def arrow_points_down(header: Any, section: int) -> bool:
+    """Whether the sort arrow drawn in a header section is ▼ (wide at the top)."""
+    image = header.grab().toImage()
+    left = header.sectionViewportPosition(section)
+    right = left + header.sectionSize(section)
+    base = image.pixelColor(left + 3, 3).lightness()
+    dark = [
+        (x, y)
+        for x in range(left + 2, right - 2)
+        for y in range(2, image.height() - 2)
+        if image.pixelColor(x, y).lightness() < base - 60
+    ]
+    # The arrow: the dark pixels right of the centred label's text, away from the title.
+    xs = sorted({x for x, _y in dark})
+    columns = [x for x in xs if x > right - 24]
+    arrow = [(x, y) for x, y in dark if x in columns]
+    assert arrow, "no sort arrow drawn"
+    top, bottom = min(y for _x, y in arrow), max(y for _x, y in arrow)
+    middle = (top + bottom) / 2
+    upper = sum(1 for _x, y in arrow if y < middle)
+    lower = sum(1 for _x, y in arrow if y > middle)
+    return upper > lower
+
+
+def test_date_column_sort_arrow_points_the_right_way(window: MainWindow) -> None:
+    window.sidebar.setCurrentRow(3)  # sessions: newest first
+    header = window.current_table().horizontalHeader()
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    assert header.sortIndicatorSection() == 0
+    assert arrow_points_down(header, 0)  # ▼ newest first
+    header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+    assert not arrow_points_down(header, 0)  # ▲ oldest first
