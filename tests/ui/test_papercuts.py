@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QAction, QKeySequence, QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox
 
 from desktop_app.core.settings import Settings
 from desktop_app.services import listing, photos
@@ -64,12 +65,16 @@ def test_no_window_shortcut_is_taken_by_text_fields_on_x11(demo_dir: Path, tmp_p
 
 
 @pytest.fixture
-def window(demo_library: Library, qtbot: Any) -> MainWindow:
+def window(demo_library: Library, qtbot: Any) -> Iterator[MainWindow]:
     w = MainWindow(demo_library, runner=SynchronousRunner(), settings=Settings())
     qtbot.addWidget(w)
     w.resize(1366, 768)
     w.show()
-    return w
+    yield w
+    # A test that failed half-way must not leave a question ("Save the changes?") open.
+    form = w.shown_form()
+    if form is not None and form.is_dirty():
+        form.revert()
 
 
 def test_help_lists_every_shortcut_from_the_actions(window: MainWindow, qtbot: Any) -> None:
@@ -430,3 +435,29 @@ def test_date_column_sort_arrow_points_the_right_way(window: MainWindow) -> None
     assert arrow_points_down(header, 0)  # ▼ newest first
     header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
     assert not arrow_points_down(header, 0)  # ▲ oldest first
+
+
+def test_attendee_names_and_the_role_editor_are_not_clipped(window: MainWindow, qtbot: Any) -> None:
+    from desktop_app.services import catalog
+
+    session_id, form = session_on_screen(window)
+    attendees = form.attendees
+    member = catalog.MemberData(name="欧阳志峰德")  # a long name, added after the form opened
+    member_id = catalog.save_member(window.library, member)
+    form.load(session_id)
+    attendees._on_add = lambda: [{"member_id": member_id, "role": "", "note": ""}]
+    attendees.add()
+    keys = [c.key for c in attendees.model.columns]
+    row = attendees.model.rowCount() - 1
+    view = attendees.view
+    name = str(attendees.model.index(row, keys.index("member_id")).data())
+    assert name == "欧阳志峰德"
+    needed = view.fontMetrics().horizontalAdvance(name)
+    assert view.columnWidth(keys.index("member_id")) > needed  # not "欧…"
+    role = attendees.model.index(0, keys.index("role"))
+    view.setCurrentIndex(role)
+    view.edit(role)
+    editor = view.indexWidget(role) or view.findChild(QComboBox)
+    assert editor is not None
+    assert editor.width() >= editor.sizeHint().width()  # not "讲|"
+    form.revert()

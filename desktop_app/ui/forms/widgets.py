@@ -338,6 +338,15 @@ class ChoiceDelegate(QStyledItemDelegate):
             combo.addItem(text, value)
         return combo
 
+    def updateEditorGeometry(
+        self, editor: QWidget, option: QStyleOptionViewItem, index: _Index
+    ) -> None:
+        # A narrow column ("讲解" under "分工") must not clip the combo box to "讲|": the
+        # editor takes the room its longest choice needs, over the next cell while open.
+        rect = option.rect
+        rect.setWidth(max(rect.width(), editor.sizeHint().width()))
+        editor.setGeometry(rect)
+
     def setEditorData(self, editor: QWidget, index: _Index) -> None:
         assert isinstance(editor, QComboBox)
         value = index.data(Qt.ItemDataRole.EditRole)
@@ -443,6 +452,10 @@ class TableEditor(QWidget):
         self.model.rowsInserted.connect(self._fit_height)
         self.model.rowsRemoved.connect(self._fit_height)
         self.model.modelReset.connect(self._fit_height)
+        # The header fits its columns to what they hold only when it lays itself out again;
+        # a name added just now ("周志峰") would show as "周…" until then.
+        for signal in (self.model.rowsInserted, self.model.modelReset, self.model.dataChanged):
+            signal.connect(self._fit_columns)
         self.view.selectionModel().currentRowChanged.connect(lambda *_a: self._update_buttons())
         self._update_buttons()
         self._fit_height()
@@ -460,6 +473,11 @@ class TableEditor(QWidget):
             layout.invalidate()
             layout.activate()
             self.updateGeometry()
+
+    def _fit_columns(self, *_args: Any) -> None:
+        for i, col in enumerate(self.model.columns):
+            if not col.stretch:
+                self.view.resizeColumnToContents(i)
 
     def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
         self.model.set_rows(rows)
