@@ -461,3 +461,17 @@ def test_attendee_names_and_the_role_editor_are_not_clipped(window: MainWindow, 
     assert editor is not None
     assert editor.width() >= editor.sizeHint().width()  # not "讲|"
     form.revert()
+
+
+def test_photo_export_proposes_a_folder_that_exists(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QSettings, QStandardPaths
+
+    from desktop_app.ui import photo_actions
+
+    missing = tmp_path / "Pictures-not-there"
+    monkeypatch.setattr(QStandardPaths, "writableLocation", lambda _loc: str(missing))
+    QSettings().remove(photo_actions.EXPORT_DIR_KEY)
+    proposed = Path(photo_actions._start_dir())
+    assert proposed.is_dir() and proposed != missing
