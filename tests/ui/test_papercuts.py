@@ -479,3 +479,19 @@ def test_photo_export_proposes_a_folder_that_exists(
     QSettings().remove(photo_actions.EXPORT_DIR_KEY)
     proposed = Path(photo_actions._start_dir())
     assert proposed.is_dir() and proposed != missing
+
+
+def test_guide_filter_drops_down_wide_enough_for_the_titles(window: MainWindow) -> None:
+    from desktop_app.services import catalog
+
+    title = "行道树春季修剪与病虫害综合防治现场操作要点"
+    catalog.save_guide(window.library, catalog.GuideData(title=title))
+    window.refresh()
+    window.sidebar.setCurrentRow(3)
+    combo = window.session_filters.guide_combo
+    metrics = combo.view().fontMetrics()
+    widest = max(metrics.horizontalAdvance(combo.itemText(i)) for i in range(combo.count()))
+    assert widest > combo.width() - 40  # the demo's titles do not fit the box itself
+    assert combo.view().minimumWidth() >= widest
+    combo.setCurrentIndex(combo.findText(title))
+    assert combo.toolTip() == title  # the whole title, where the box shows “行道树春季…”
