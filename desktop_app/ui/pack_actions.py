@@ -548,6 +548,10 @@ class PackActions(QObject):
             label=label,
             on_finish=lambda: self._set_busy(False),
         )
+        dialog = self.job.dialog
+        if dialog is not None:
+            # Wide enough for its title ("正在导入知识包…") in the title bar and the label.
+            dialog.setMinimumWidth(dialog.fontMetrics().horizontalAdvance(title) * 2 + 160)
 
     # --- export -----------------------------------------------------------------------------
 

@@ -495,3 +495,18 @@ def test_guide_filter_drops_down_wide_enough_for_the_titles(window: MainWindow) 
     assert combo.view().minimumWidth() >= widest
     combo.setCurrentIndex(combo.findText(title))
     assert combo.toolTip() == title  # the whole title, where the box shows “行道树春季…”
+
+
+def test_pack_progress_dialog_is_wide_enough_for_its_title(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    actions = window.pack_actions  # type: ignore[attr-defined]
+    held: list[Any] = []
+    # The op does not finish during the test: the dialog stays to be measured.
+    monkeypatch.setattr(actions.window.runner, "run", lambda op, **kw: held.append(kw) or None)
+    title = "Importing the knowledge pack…"
+    actions.run(title, lambda _p: None, lambda _r: None, "x", via=window.runner)
+    dialog = actions.job.dialog
+    assert dialog is not None
+    assert dialog.minimumWidth() >= dialog.fontMetrics().horizontalAdvance(title) + 120
+    dialog.close()
