@@ -415,7 +415,7 @@ def own_writer(
 
 
 SELECTION_STYLE = """
-QListView::item { border: 3px solid transparent; padding: 2px; }
+QListView::item { border: 3px solid transparent; }
 QListView::item:selected { border: 3px solid #0b57d0; background: #d3e3fd; color: #000; }
 QListView::item:selected:!active { border: 3px solid #0b57d0; background: #e3ecfb; color: #000; }
 """
