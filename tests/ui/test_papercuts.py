@@ -242,9 +242,13 @@ def test_removing_a_photo_says_so_with_undo_and_the_list_count_follows(
 
     grid.import_files([testdata / "landscape_1.jpg", testdata / "landscape_2.jpg"])
     assert listed() == "2"  # the list follows at once, not at the next save
+    form.scroll.ensureWidgetVisible(grid)
+    at = form.scroll.verticalScrollBar().value()
+    assert at > 0
     grid.view.setCurrentIndex(grid.model.index(0))
     grid.remove_selected()
     assert listed() == "1"
+    assert form.scroll.verticalScrollBar().value() == at  # still at the photos, not the top
     assert "Removed 1 photo" in window.statusBar().currentMessage()
     assert grid.undo_button.isVisibleTo(grid)
     grid.undo_button.click()

@@ -276,6 +276,7 @@ class RecordForm(QWidget):
 
     def load(self, record_id: str | None) -> None:
         """Show a record from the library, or an empty new one for None."""
+        another = record_id is None or record_id != self._id
         self._id = record_id
         if record_id is None:
             data = self.empty_data()
@@ -291,8 +292,10 @@ class RecordForm(QWidget):
         self._update_header(data)
         self._set_dirty(False)
         # Another record (or a new one) starts at its top, title in view; not where the
-        # previous one was scrolled to.
-        self.scroll.verticalScrollBar().setValue(0)
+        # previous one was scrolled to. The same one reloaded (after a photo was removed)
+        # stays where the user is.
+        if another:
+            self.scroll.verticalScrollBar().setValue(0)
         self.loaded.emit()
 
     def adopt_current_version(self) -> None:
