@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import logging
 import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, __version__
@@ -116,6 +119,78 @@ def install_error_hook() -> None:
     sys.excepthook = hook
 
 
+# --- one window per library -------------------------------------------------------------------
+# A second start on a library that already has a window (a double-click on the desktop icon
+# while the window hides behind another) brings that window forward instead of saying the
+# library is locked. The window listens on a local socket named after the library's path.
+
+
+def instance_key(library_dir: Path) -> str:
+    """The local socket name of the window on `library_dir` (per user: sockets are shared)."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name (a bare container): the uid is as good
+        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    path = str(Path(library_dir).expanduser().absolute())
+    digest = hashlib.sha256(f"{user}\0{path}".encode()).hexdigest()[:24]
+    return f"jiangxin-{digest}"
+
+
+def bring_forward_running(library_dir: Path, timeout_ms: int = 1000) -> bool:
+    """Ask the window already open on `library_dir` to come forward; False when none is."""
+    socket = QLocalSocket()
+    socket.connectToServer(instance_key(library_dir))
+    if not socket.waitForConnected(timeout_ms):
+        return False
+    socket.write(b"raise\n")
+    socket.flush()
+    socket.waitForBytesWritten(timeout_ms)
+    socket.disconnectFromServer()
+    return True
+
+
+def raise_window(window: QWidget) -> None:
+    if window.isMinimized():
+        window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
+class InstanceServer(QObject):
+    """Listens for second starts on this library and raises the window that is showing."""
+
+    def __init__(self, library_dir: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.key = instance_key(library_dir)
+        self.server = QLocalServer(self)
+        self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        if not self.server.listen(self.key):
+            # Nobody answered on it (bring_forward_running came first): a crashed window's
+            # socket file. Remove it and listen again.
+            QLocalServer.removeServer(self.key)
+            if not self.server.listen(self.key):
+                log.warning("second starts cannot find this window: %s", self.server.errorString())
+        self.server.newConnection.connect(self._connected)
+
+    def _connected(self) -> None:
+        while self.server.hasPendingConnections():
+            connection = self.server.nextPendingConnection()
+            connection.disconnected.connect(connection.deleteLater)
+            window = self.window()
+            if window is not None:
+                raise_window(window)
+
+    @staticmethod
+    def window() -> QWidget | None:
+        """The main window on screen (after File → Restore backup it is a newer one)."""
+        from desktop_app.ui.main_window import MainWindow
+
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        visible = [w for w in shown if w.isVisible()]
+        return (visible or shown or [None])[-1]
+
+
 QUIT_AFTER_SHOWN_ENV = "JIANGXIN_QUIT_AFTER_SHOWN"
 
 
@@ -148,6 +223,9 @@ def run_gui(library_option: str | None, lang: str | None) -> int:
     appearance.apply_saved(settings)  # before the window is built: it is laid out once
     install_error_hook()
     library_dir = paths.resolve_library_dir(library_option)
+    if bring_forward_running(library_dir):
+        return 0
+    instance = InstanceServer(library_dir, app)
     try:
         library = open_or_create_library(library_dir)
     except UserError as exc:
@@ -162,3 +240,4 @@ def run_gui(library_option: str | None, lang: str | None) -> int:
         return app.exec()
     finally:
         library.close()
+        instance.server.close()

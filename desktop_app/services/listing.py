@@ -380,6 +380,15 @@ def reference_names(library: Library, kind: str, ids: Sequence[str]) -> dict[str
     return {i: found.get(i, RefName("", UNKNOWN)) for i in wanted}
 
 
+def teams_of_member(library: Library, member_id: str) -> list[str]:
+    """The names of the live teams a member belongs to, in list (pinyin) order."""
+    sql = (
+        "SELECT t.name FROM team_membership tm JOIN service_team t ON t.id = tm.team_id"
+        " WHERE tm.member_id = ? AND t.deleted_at IS NULL ORDER BY t.name_key, t.name"
+    )
+    return [str(name) for (name,) in library.reader().execute(sql, [member_id])]
+
+
 def reference_labels(library: Library, kind: str, ids: Sequence[str]) -> dict[str, str]:
     """`reference_names` as the texts shown (see `RefName.label`)."""
     return {i: ref.label() for i, ref in reference_names(library, kind, ids).items()}

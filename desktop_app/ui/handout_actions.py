@@ -562,7 +562,8 @@ class HandoutActions(QObject):
         self.saved_box: QMessageBox | None = None  # "PDF saved", with open file / folder
         self.export_action = QAction(_("Export PDF…"), window)
         self.export_action.setObjectName("handout_export")
-        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        # Not Ctrl+E: on Linux a focused text field takes it (end of line).
+        self.export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.export_action.setStatusTip(
             _("Save the selected guide's handout, or a session's report or pack, as a PDF")
         )

@@ -29,6 +29,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -39,7 +40,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -50,8 +51,12 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QProxyStyle,
     QSplitter,
     QStackedWidget,
+    QStyle,
+    QStyleOption,
+    QStyleOptionHeader,
     QTableView,
     QToolBar,
     QVBoxLayout,
@@ -115,6 +120,33 @@ WARM_UP_MODULES = [module for module, _cls in FORM_CLASSES.values()] + [
 ]
 
 
+class SortArrowStyle(QProxyStyle):
+    """Header sort arrows the way users read them: ▲ ascending (oldest, A first), ▼
+    descending (newest first). Qt draws them the other way round (its old Motif habit)."""
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(
+            option, QStyleOptionHeader
+        ):
+            flipped = QStyleOptionHeader(option)
+            up, down = (
+                QStyleOptionHeader.SortIndicator.SortUp,
+                QStyleOptionHeader.SortIndicator.SortDown,
+            )
+            if option.sortIndicator == up:
+                flipped.sortIndicator = down
+            elif option.sortIndicator == down:
+                flipped.sortIndicator = up
+            option = flipped
+        super().drawPrimitive(element, option, painter, widget)
+
+
 def _import_quietly(modules: list[str], stop: threading.Event) -> None:
     for name in modules:
         if stop.is_set():
@@ -160,6 +192,9 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.library = library
+        # A window opened on another library (`open_library`) closes it; the first window's
+        # library is closed by whoever opened it (`app.run_gui`).
+        self.owns_library = False
         self.runner = runner or BackgroundRunner(parent=self)
         # One thread for every write (inline when the runner is a tests' SynchronousRunner).
         self.writer = LibraryWriter(self.runner.serial(), parent=self)
@@ -243,6 +278,7 @@ class MainWindow(QMainWindow):
         self.sidebar.currentRowChanged.connect(self._on_section_changed)
         for module_name in extensions.INSTALLERS:
             importlib.import_module(module_name).install(self)
+        self._add_file_and_help_actions()
         self._restore_state()
         if self.sidebar.currentRow() < 0:
             self.sidebar.setCurrentRow(0)
@@ -272,6 +308,9 @@ class MainWindow(QMainWindow):
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         view.horizontalHeader().setDefaultSectionSize(120)
         view.horizontalHeader().setSortIndicatorShown(True)
+        arrows = SortArrowStyle()
+        arrows.setParent(view.horizontalHeader())  # owned by the header, gone with it
+        view.horizontalHeader().setStyle(arrows)
         for column, width in enumerate(COLUMN_WIDTHS.get(kind, [])):
             view.setColumnWidth(column, width)
         view.selectionModel().currentRowChanged.connect(
@@ -293,6 +332,8 @@ class MainWindow(QMainWindow):
         form.dirtyChanged.connect(self._on_dirty_changed)
         if kind == "member":
             form.runner = self.runner  # type: ignore[attr-defined]  # portrait thumbnails
+        if kind == "session":
+            form.returnedTo.connect(self._returned_to)  # type: ignore[attr-defined]
         self.detail_stack.addWidget(form)
         for hook in self._form_hooks.get(kind, []):
             hook(form)
@@ -375,7 +416,7 @@ class MainWindow(QMainWindow):
             [QKeySequence("Ctrl+Shift+N")],
         )
         self.template_action.setToolTip(
-            _("A new session with the teams, venue and guides of the selected one")
+            _("A new session with the teams, venue, hosts and guides of the selected one")
         )
         self.save_action = self._action(
             _("Save"), self.save_record, [QKeySequence.StandardKey.Save]
@@ -399,8 +440,8 @@ class MainWindow(QMainWindow):
         self.find_action = self._action(
             _("Find"), self._focus_search, [QKeySequence.StandardKey.Find]
         )
-        for i, _section in enumerate(SECTIONS):
-            action = QAction(self)
+        for i, section in enumerate(SECTIONS):
+            action = QAction(_("Go to {section}").format(section=_(section.title)), self)
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             action.triggered.connect(lambda _checked=False, row=i: self.sidebar.setCurrentRow(row))
             self.addAction(action)
@@ -432,6 +473,41 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(QLabel(" "))
         toolbar.addWidget(self.search_box)
         self._update_actions()
+
+    def _add_file_and_help_actions(self) -> None:
+        """File → Restore backup… (beside Back up library…) and the Help menu's guide and
+        shortcut list; added after the extensions so they can sit beside theirs."""
+        from desktop_app.ui.restore_actions import RestoreActions
+
+        self.restore_actions = RestoreActions(self)
+        menu = self.menus["file"]
+        actions = menu.actions()
+        backup = next((a for a in actions if a.objectName() == "backup"), None)
+        after = actions[actions.index(backup) + 1] if backup is not None else self.quit_action
+        menu.insertAction(after, self.restore_actions.action)
+
+        self.guide_action = self._action(
+            _("User guide"), self.show_guide, [QKeySequence(QKeySequence.StandardKey.HelpContents)]
+        )
+        self.guide_action.setObjectName("help_guide")
+        self.shortcuts_action = self._action(_("Keyboard shortcuts"), self.show_shortcuts)
+        self.shortcuts_action.setObjectName("help_shortcuts")
+        help_menu = self.menus["help"]
+        help_menu.insertAction(self.about_action, self.guide_action)
+        help_menu.insertAction(self.about_action, self.shortcuts_action)
+        help_menu.insertSeparator(self.about_action)
+
+    def show_guide(self) -> None:
+        from desktop_app.ui.help_window import HelpWindow
+
+        self.help_window = HelpWindow(self)
+        self.help_window.show()
+
+    def show_shortcuts(self) -> None:
+        from desktop_app.ui.help_window import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.show()
 
     # --- where we are -----------------------------------------------------------------------
 
@@ -472,6 +548,10 @@ class MainWindow(QMainWindow):
         form = self.shown_form()
         if form is not None and not form.is_dirty() and form.record_id() is not None:
             self._show_record(form.kind, form.record_id())
+
+    def reload_list(self, kind: str) -> None:
+        """Reload one list (say, the sessions' photo counts), keeping its selection."""
+        self._reload_lists([kind])
 
     def _reload_lists(self, kinds: list[str] | None = None) -> None:
         self.session_filters.reload_options()
@@ -529,10 +609,17 @@ class MainWindow(QMainWindow):
             self._syncing = True
             try:
                 model.set_filter(flt)
-                if shown is not None:
-                    self._select_row(kind, shown)
+                listed = shown is not None and self._select_row(kind, shown)
             finally:
                 self._syncing = False
+            if shown is not None and not listed and form is not None:
+                # Filtered out: the form goes with it, unless it holds edits (never lost).
+                if form.is_dirty() or form.saving() is not None:
+                    self.statusBar().showMessage(
+                        _("The record being edited is hidden by the filter."), 8000
+                    )
+                else:
+                    self._show_empty()
         self._update_count()
 
     def _update_count(self) -> None:
@@ -703,6 +790,16 @@ class MainWindow(QMainWindow):
         self._on_dirty_changed(True)
         self._update_actions()
 
+    def _returned_to(self, record_id: str) -> None:
+        """A template draft was discarded: the session it came from is selected again."""
+        self._syncing = True
+        try:
+            self._select_row("session", record_id)
+        finally:
+            self._syncing = False
+        self._on_dirty_changed(False)
+        self._update_actions()
+
     def save_record(self) -> bool:
         form = self.shown_form()
         return form.save() if form is not None else False
@@ -855,6 +952,32 @@ class MainWindow(QMainWindow):
             ),
         )
 
+    # --- another library -------------------------------------------------------------------
+
+    def open_library(self, root: Path) -> MainWindow | None:
+        """Switch to the library at `root`: a window on it replaces this one, whose library
+        is closed (its lock freed). None, and this window stays, when the user keeps unsaved
+        edits or the library cannot be opened (said in one sentence)."""
+        if not self.confirm_leave():
+            return None
+        if self.writer.is_busy() and not wait_for_writes(
+            self, self.writer, None, _("Finishing the changes before closing…")
+        ):
+            return None
+        try:
+            library = Library.open(root, write=True)
+        except UserError as exc:
+            self._report(exc)
+            return None
+        window = MainWindow(library, settings=self.settings)
+        window.owns_library = True
+        window.show()
+        if not self.close():
+            window.close()  # cannot happen after confirm_leave; never two windows on one stick
+            return None
+        self.library.close()
+        return window
+
     # --- state ------------------------------------------------------------------------------
 
     def _restore_state(self) -> None:
@@ -893,4 +1016,6 @@ class MainWindow(QMainWindow):
         self.save_state()
         self._stop_warm_up()
         self.runner.shutdown()
+        if self.owns_library:
+            self.library.close()
         event.accept()

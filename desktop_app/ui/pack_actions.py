@@ -195,6 +195,24 @@ def kind_label(kind: str) -> str:
     return _(KIND_NAMES[kind])
 
 
+# The preview lists records first (teams, members, guides, sessions), photos last: the photos
+# are many and say little, the records are what the user checks.
+PREVIEW_KIND_ORDER = ["team", "member", "guide", "session", "photo"]
+
+
+def preview_order(item: Any) -> tuple[int, str, str]:
+    """Sort key of a change in the import preview: by kind (photos last), then by name."""
+    kind = str(item.kind)
+    # Kinds not listed (none today) go between the records and the photos.
+    order = {k: i for i, k in enumerate(PREVIEW_KIND_ORDER)}
+    rank = order.get(kind, len(PREVIEW_KIND_ORDER) - 1)
+    if kind == "photo":
+        rank = len(PREVIEW_KIND_ORDER)
+    from desktop_app.storage.sortkeys import pinyin_key  # the order of the lists: by pinyin
+
+    return rank, pinyin_key(str(item.label)), str(item.label)
+
+
 class ImportPreviewDialog(QDialog):
     """What an import would change, before anything changes."""
 
@@ -231,7 +249,7 @@ class ImportPreviewDialog(QDialog):
             font = group.font(0)
             font.setBold(True)
             group.setFont(0, font)
-            for item in items:
+            for item in sorted(items, key=preview_order):
                 QTreeWidgetItem(group, [item.label, kind_label(item.kind), item.reason])
             self.tree.addTopLevelItem(group)
             group.setFirstColumnSpanned(True)
@@ -346,6 +364,10 @@ class PackActions(QObject):
             label=label,
             on_finish=lambda: self._set_busy(False),
         )
+        dialog = self.job.dialog
+        if dialog is not None:
+            # Wide enough for its title ("正在导入知识包…") in the title bar and the label.
+            dialog.setMinimumWidth(dialog.fontMetrics().horizontalAdvance(title) * 2 + 160)
 
     # --- export -----------------------------------------------------------------------------
 

@@ -7,8 +7,9 @@
   the photos' EXIF position (the user saves it with the form).
 - The guide form's steps get a photo strip under the step's text (`StepPhotos`): its list is
   part of the form's edits, saved with the guide.
-- Record menu: "Export photos…" of the selected session (upright JPEGs, chosen long edge,
-  named by date and caption), in the background with a progress dialog and Cancel.
+- Record menu: "Export photos…" of the selected session (upright JPEGs for printing, for
+  WeChat or at their original size, named by date and caption) into a folder named after the
+  session, in the background with a progress dialog and Cancel.
 - Tools menu: "Clean up unused photos…", after a confirmation naming how many, on the window's
   writer with a progress dialog.
 """
@@ -23,8 +24,9 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from desktop_app.core.errors import UserError
-from desktop_app.core.i18n import _
+from desktop_app.core.i18n import N_, _
 from desktop_app.core.progress import Progress
+from desktop_app.core.timezones import in_zone
 from desktop_app.ui.ops import run_with_progress
 
 if TYPE_CHECKING:
@@ -35,6 +37,12 @@ if TYPE_CHECKING:
 
 EXPORT_DIR_KEY = "photos/export_dir"
 EXPORT_EDGE_KEY = "photos/export_long_edge"
+# What the user is asked instead of pixels: (label, long edge in pixels).
+EXPORT_SIZES = [
+    (N_("For printing (3000 px)"), 3000),
+    (N_("For WeChat (1280 px)"), 1280),
+    (N_("Original size"), 20000),  # the service's largest: nothing is scaled down
+]
 
 
 def install(window: MainWindow) -> None:
@@ -94,6 +102,7 @@ def attach_grid(window: MainWindow, form: Any) -> PhotoGrid | None:
             form.adopt_current_version()  # the grid's own change is not someone else's
         else:
             form.load(session_id)  # shows the new revision; stays clean
+        window.reload_list("session")  # the list's photo count, now rather than at the save
 
     def import_finished(_results: list[photos.ImportResult]) -> None:
         # The form fills empty GPS fields from the photos' EXIF; the user saves it.
@@ -164,10 +173,35 @@ def _selected_session(window: MainWindow) -> str | None:
 
 
 def _start_dir() -> str:
-    folder = str(QSettings().value(EXPORT_DIR_KEY, "") or "")
-    if folder and Path(folder).is_dir():
-        return folder
-    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    """The folder proposed: the last one used, else Pictures, Documents or home — the first
+    that exists (a missing one made Qt's dialog fail)."""
+    last = str(QSettings().value(EXPORT_DIR_KEY, "") or "")
+    locations = QStandardPaths.StandardLocation
+    candidates = [
+        last,
+        QStandardPaths.writableLocation(locations.PicturesLocation),
+        QStandardPaths.writableLocation(locations.DocumentsLocation),
+        str(Path.home()),
+    ]
+    return next((c for c in candidates if c and Path(c).is_dir()), str(Path.home()))
+
+
+def session_folder_name(window: MainWindow, session_id: str) -> str:
+    """`2025-08-15 绿色养护提质增效`: the session as the list shows it, fit for a folder."""
+    from desktop_app.services import catalog, photos
+
+    data = catalog.load_session(window.library, session_id)
+    when = in_zone(data.starts_at, data.time_zone).strftime("%Y-%m-%d")
+    name = photos.safe_filename_part(f"{when} {data.theme.strip() or data.venue.strip()}")
+    return name or when
+
+
+def unused_folder(parent: Path, name: str) -> Path:
+    """`parent/name`, or `name-2`… when an earlier export is already there."""
+    candidate, n = parent / name, 2
+    while candidate.exists():
+        candidate, n = parent / f"{name}-{n}", n + 1
+    return candidate
 
 
 def export_photos(window: MainWindow) -> None:
@@ -191,29 +225,32 @@ def export_photos(window: MainWindow) -> None:
     if not folder:
         return
     settings = QSettings()
-    edge, ok = QInputDialog.getInt(
-        window,
-        _("Export photos"),
-        _("Longest side of each photo, in pixels:"),
-        int(str(settings.value(EXPORT_EDGE_KEY, 1600) or 1600)),
-        320,
-        8000,
-        100,
+    labels = [_(label) for label, _edge in EXPORT_SIZES]
+    edges = [edge for _label, edge in EXPORT_SIZES]
+    try:
+        last = edges.index(int(str(settings.value(EXPORT_EDGE_KEY, edges[0]) or edges[0])))
+    except ValueError:
+        last = 0
+    chosen, ok = QInputDialog.getItem(
+        window, _("Export photos"), _("Size of the exported photos:"), labels, last, False
     )
-    if not ok:
+    if not ok or chosen not in labels:
         return
+    edge = edges[labels.index(chosen)]
     settings.setValue(EXPORT_DIR_KEY, folder)
     settings.setValue(EXPORT_EDGE_KEY, edge)
+    # Into a folder of their own, named after the session, never loose among other files.
+    target = unused_folder(Path(folder), session_folder_name(window, session_id))
     library = window.library
 
     def op(progress: Progress) -> list[Path]:
-        return photos.export_session_photos(library, session_id, Path(folder), edge, progress)
+        return photos.export_session_photos(library, session_id, target, edge, progress)
 
     def done(written: list[Path]) -> None:
         QMessageBox.information(
             window,
             _("Export photos"),
-            _("{n} photos exported to {path}.").format(n=len(written), path=folder),
+            _("{n} photos exported to {path}.").format(n=len(written), path=target),
         )
 
     run_with_progress(

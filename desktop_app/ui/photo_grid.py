@@ -30,7 +30,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPixmap, QShortcut, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -45,13 +45,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.errors import UserError
-from desktop_app.core.i18n import _
+from desktop_app.core.i18n import _, ngettext
 from desktop_app.core.progress import Progress
 from desktop_app.services import photos
 from desktop_app.storage.library import Library
 from desktop_app.ui import appearance
 from desktop_app.ui.history import History, WriteCommand
-from desktop_app.ui.ops import ProgressOp, run_with_progress, show_failure
+from desktop_app.ui.ops import ProgressOp, run_with_progress, show_failure, show_status
 from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
 
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
@@ -376,13 +376,18 @@ def submit_photo_change(
     do: Callable[[], None],
     undo: Callable[[], None],
     after: Callable[[], None],
+    *,
+    written: Callable[[], None] | None = None,
 ) -> None:
-    """Write `do` on the writer; once written, push it on the history (undo runs `undo`)."""
+    """Write `do` on the writer; once written, push it on the history (undo runs `undo`).
+    `after` runs after every write of it (undo and redo too), `written` after the first."""
 
     def done(_result: object) -> None:
         if history is not None:
             history.push(_PhotoCommand(text, do, undo, after))
         after()
+        if written is not None:
+            written()
 
     def failed(_exc: BaseException) -> bool:
         after()  # show what the library holds; the writer shows why
@@ -408,6 +413,15 @@ def own_writer(
 
 
 # --- the widget --------------------------------------------------------------------------------
+
+
+SELECTION_STYLE = """
+QListView::item { border: 3px solid transparent; }
+QListView::item:selected { border: 3px solid #0b57d0; background: #d3e3fd; color: #000; }
+QListView::item:selected:!active { border: 3px solid #0b57d0; background: #e3ecfb; color: #000; }
+"""
+GRID_ROWS_SHOWN = 2  # the grid is tall enough for two rows of photos before it scrolls
+UNDO_SHOWN_MS = 15000  # how long "Undo" stays beside a removal
 
 
 class PhotoListView(QListView):
@@ -439,6 +453,13 @@ class PhotoListView(QListView):
             QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.SelectedClicked
         )
+        # The selected photo must be plain to see, in sunlight too: a thick blue frame.
+        self.setStyleSheet(SELECTION_STYLE)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        super().wheelEvent(event)
+        # At either end the grid keeps the wheel: the form around it must not start scrolling.
+        event.accept()
 
 
 class PhotoGrid(QWidget):
@@ -479,7 +500,8 @@ class PhotoGrid(QWidget):
         self.view.setObjectName("photo_grid_view")
         self.view.setModel(self.model)
         self.model.pixel_ratio = self.view.devicePixelRatioF() or 1.0
-        self.view.setMinimumHeight(ICON_SIZE + 60)
+        cell = self.view.gridSize().height() + 2 * self.view.spacing()
+        self.view.setMinimumHeight(GRID_ROWS_SHOWN * cell + 2 * self.view.frameWidth() + 8)
         self.view.doubleClicked.connect(lambda index: self.open_preview(index.row()))
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
 
@@ -491,6 +513,15 @@ class PhotoGrid(QWidget):
         self.add_button.clicked.connect(self.choose_files)
         self.remove_button = QPushButton(_("Remove from session"))
         self.remove_button.clicked.connect(self.remove_selected)
+        self.undo_button = QPushButton(_("Undo"))
+        self.undo_button.setObjectName("photo_undo_remove")
+        self.undo_button.hide()
+        self.undo_button.clicked.connect(self._undo_removal)
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.setInterval(UNDO_SHOWN_MS)
+        self._undo_timer.timeout.connect(self.undo_button.hide)
+        self._removal_text = ""
         self.preview_button = QPushButton(_("Preview"))
         self.preview_button.clicked.connect(lambda: self.open_preview(self._current_row()))
         buttons = QHBoxLayout()
@@ -499,6 +530,7 @@ class PhotoGrid(QWidget):
         buttons.addWidget(self.remove_button)
         buttons.addWidget(self.preview_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.undo_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.hint)
@@ -610,7 +642,34 @@ class PhotoGrid(QWidget):
             if len(removed) == 1
             else _("Remove {n} photos from the session").format(n=len(removed))
         )
-        self._push(text, do, undo)
+
+        def done() -> None:
+            # Said where the user looks, with the way back (also Ctrl+Z).
+            self._removal_text = text
+            show_status(
+                self,
+                ngettext(
+                    "Removed {n} photo from the session (the file stays in the library). "
+                    "Undo brings it back.",
+                    "Removed {n} photos from the session (the files stay in the library). "
+                    "Undo brings them back.",
+                    len(removed),
+                ).format(n=len(removed)),
+                UNDO_SHOWN_MS,
+            )
+            self.undo_button.setVisible(self.undo_stack is not None)
+            self._undo_timer.start()
+
+        submit_photo_change(
+            self.writer, self.undo_stack, text, do, undo, self._changed, written=done
+        )
+
+    def _undo_removal(self) -> None:
+        self.undo_button.hide()
+        stack = self.undo_stack
+        # Only while the removal is still the last step: never undo something else.
+        if stack is not None and stack.canUndo() and stack.undoText() == self._removal_text:
+            stack.undo()
 
     # --- preview ----------------------------------------------------------------------------
 

@@ -24,11 +24,22 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.errors import UserError
-from desktop_app.core.i18n import _
+from desktop_app.core.i18n import N_, _
 from desktop_app.core.progress import Progress
 from desktop_app.services import photos
 from desktop_app.storage.library import Library
 from desktop_app.ui.workers import BackgroundRunner, LibraryWriter, SynchronousRunner
+
+# The preview's own keys (listed in Help → Keyboard shortcuts). Shortcuts, not key presses:
+# a focused button takes ←/→ for moving focus before the dialog would see them.
+SHORTCUTS: list[tuple[str, str]] = [
+    ("←", N_("Previous photo")),
+    ("→", N_("Next photo")),
+    ("PgUp", N_("Previous photo")),
+    ("PgDown", N_("Next photo")),
+    ("Ctrl+R", N_("Rotate right")),
+    ("Ctrl+Shift+R", N_("Rotate left")),
+]
 
 
 def _to_qimage(img: Any) -> QImage:
@@ -96,8 +107,16 @@ class PhotoPreviewDialog(QDialog):
         layout.addWidget(self.image, 1)
         layout.addWidget(self.caption)
         layout.addLayout(bar)
-        QShortcut(QKeySequence("Ctrl+R"), self).activated.connect(lambda: self.rotate(90))
-        QShortcut(QKeySequence("Ctrl+Shift+R"), self).activated.connect(lambda: self.rotate(-90))
+        slots = {
+            "Previous photo": self.previous,
+            "Next photo": self.next,
+            "Rotate right": lambda: self.rotate(90),
+            "Rotate left": lambda: self.rotate(-90),
+        }
+        arrows = {"←": "Left", "→": "Right"}
+        for keys, what in SHORTCUTS:
+            shortcut = QShortcut(QKeySequence(arrows.get(keys, keys)), self)
+            shortcut.activated.connect(slots[what])
         self.show_row(self.row)
 
     def done(self, result: int) -> None:

@@ -2,7 +2,8 @@
 
 Ctrl+Shift+F (Edit ▸ Search everything…), or Enter in the toolbar's search box, opens a
 panel beside the list: results grouped by kind, best match first, the matching text
-highlighted in a snippet. Enter or a double-click opens the record in the main window (a photo
+highlighted in a snippet. Enter in the box searches; ↓ then Enter, or a double-click, opens a
+result's record in the main window (a photo
 opens the session or guide that shows it). The code printed on a sign-in or feedback sheet
 (活动码) opens its session directly. Queries run on the background runner, so typing
 never waits for the database; answers to superseded queries are dropped.
@@ -235,7 +236,7 @@ class SearchPanel(QDialog):
             self.status.setText("")
         elif hits:
             self.status.setText(
-                _("{n} matches for “{query}”. Enter opens the selected one.").format(
+                _("{n} matches for “{query}”. ↓ and Enter, or a double-click, opens one.").format(
                     n=len(hits), query=query
                 )
             )
@@ -245,12 +246,9 @@ class SearchPanel(QDialog):
     # --- opening ----------------------------------------------------------------------------
 
     def _on_return_in_box(self) -> None:
-        if self._timer.isActive():
-            self.run_query()  # Enter before the debounce fired: search now
-            return
-        item = self.results.currentItem()
-        if item is not None:
-            self._on_item_activated(item)
+        # Enter in the box searches (now, not after the debounce); a result opens with Enter
+        # in the results (↓ gets there) or a double-click, never by surprise from the box.
+        self.run_query()
 
     def _on_item_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         data: Any = item.data(0, HitRole)

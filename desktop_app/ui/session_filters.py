@@ -20,6 +20,8 @@ from desktop_app.services import listing
 from desktop_app.storage.library import Library
 from desktop_app.ui.combos import SearchableComboBox
 
+POPUP_MAX_WIDTH = 640  # a drop-down list wider than this would cover the form
+
 
 class SessionFilterBar(QWidget):
     changed = Signal()
@@ -33,6 +35,7 @@ class SessionFilterBar(QWidget):
         self.guide_combo = SearchableComboBox()
         self.guide_combo.setObjectName("filter_guide")
         for combo in (self.team_combo, self.guide_combo):
+            combo.currentIndexChanged.connect(lambda _i, c=combo: c.setToolTip(c.currentText()))
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
@@ -88,6 +91,14 @@ class SessionFilterBar(QWidget):
             combo.addItem(name, record_id)
         combo.setCurrentIndex(max(0, combo.findData(current)))
         combo.blockSignals(False)
+        # The list drops down as wide as its longest name (up to a limit), not as narrow as
+        # the box: guide titles are long. The box's own text is elided; its tooltip is whole.
+        metrics = combo.view().fontMetrics()
+        widest = max(
+            (metrics.horizontalAdvance(combo.itemText(i)) for i in range(combo.count())), default=0
+        )
+        combo.view().setMinimumWidth(min(widest + 48, POPUP_MAX_WIDTH))
+        combo.setToolTip(combo.currentText())
 
     def reload_options(self) -> None:
         """Re-read the teams and guides (after edits), keeping the current choices."""

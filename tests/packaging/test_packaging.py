@@ -99,7 +99,8 @@ print(json.dumps(sorted(m.split(".")[1] for m in sys.modules
     assert imported <= used
     excluded = {name.split(".")[1] for name in specinfo.qt_excludes()}
     assert not excluded & used
-    assert {"QtQml", "QtQuick", "QtNetwork", "QtDesigner"} <= excluded
+    assert {"QtQml", "QtQuick", "QtDesigner"} <= excluded
+    assert "QtNetwork" in used  # the window's local socket: a second start raises it
 
 
 def test_qt_module_scan_reads_both_import_styles(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from PySide6.QtCore import QMimeData, QModelIndex, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
@@ -337,9 +338,13 @@ def test_session_form_has_the_grid_and_follows_imports(
     form.lat_edit.setText("")
     form.lon_edit.setText("")
     form.save()
+    asked: list[tuple[float, float]] = []
+    # DSCN0010 was taken in Italy, the demo session is in Beijing: the user is asked first.
+    form.ask_far_gps = lambda position: asked.append(position) or True
     grid.import_files([testdata / "DSCN0010.jpg", testdata / "landscape_2.jpg"])
     ids = _order(library, session_id)
     assert len(ids) == 2 and form.photo_ids == ids
+    assert len(asked) == 1
     # Empty GPS fields were filled from the photos; the form waits for the user to save.
     assert form.lat_edit.text() == "43.467448" and form.lon_edit.text() == "11.885127"
     assert form.is_dirty()
@@ -366,17 +371,30 @@ def test_export_and_cleanup_actions(
     out.mkdir()
     told: list[str] = []
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
-    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (300, True))
+    offered: list[list[str]] = []
+
+    def pick_size(_p: Any, _t: str, _l: str, items: list[str], *_a: Any) -> Any:
+        offered.append(items)
+        return items[1], True  # for WeChat
+
+    monkeypatch.setattr(QInputDialog, "getItem", pick_size)
     monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text, *a: told.append(text))
     window.photo_actions["export"].trigger()  # type: ignore[attr-defined]
-    assert sorted(p.name for p in out.iterdir()) == sorted(
+    assert offered == [["For printing (3000 px)", "For WeChat (1280 px)", "Original size"]]
+    # Into a folder named after the session, not loose in the chosen one.
+    (folder,) = list(out.iterdir())
+    assert folder.is_dir() and folder.name.startswith("2025-08-15 ")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
         photos.export_name(i, 2, d, "")
         for i, d in (
             (1, listing_start(library, session_id)),
             (2, photos.session_photos(library, session_id)[1].taken_at),
         )
     )
-    assert told == [f"2 photos exported to {out}."]
+    assert told == [f"2 photos exported to {folder}."]
+    for exported in folder.iterdir():
+        with Image.open(exported) as image:
+            assert max(image.size) <= 1280
     # Clean up: one photo made unused, confirmed, removed.
     first = photos.session_photos(library, session_id)[0]
     photos.remove_from_session(library, session_id, first.id)

@@ -50,7 +50,7 @@ def test_shortcut_opens_grouped_highlighted_results(window: MainWindow) -> None:
     assert list(found) == ["Model workers (1)", "Skill guides (3)", "Field sessions (1)"]
     guide_html = [str(item.data(0, HtmlRole)) for item in found["Skill guides (3)"]]
     assert all("<span style=" in h and "修剪</span>" in h for h in guide_html)
-    # The first hit is current, so Enter opens it at once.
+    # The first hit is current, so ↓ and Enter open it at once.
     assert panel.results.currentItem() is found["Model workers (1)"][0]
 
 
@@ -68,7 +68,7 @@ def test_enter_opens_the_record_in_the_window(window: MainWindow) -> None:
     panel.search_for("肿腿蜂 天牛")
     guide_item = groups(panel)["Skill guides (1)"][0]
     panel.results.setCurrentItem(guide_item)
-    panel.query_box.returnPressed.emit()
+    panel.results.itemActivated.emit(guide_item, 0)  # Enter in the results
     assert not panel.isVisible()
     kind, ids = window.current_selection()
     assert kind == "guide"

@@ -241,7 +241,11 @@ def test_gps_from_the_session_photos(
     )
     window.refresh()  # what the photo feature does after an import
     assert len(form.photo_ids) == 2
-    assert form.fill_gps_from_photos() is True  # empty fields are filled
+    # DSCN0010 was taken in Italy, the session is in Beijing: asked, and "No" fills nothing.
+    answers: list[bool] = [False, True]
+    form.ask_far_gps = lambda _position: answers.pop(0)  # type: ignore[method-assign]
+    assert form.fill_gps_from_photos() is False and form.lat_edit.text() == ""
+    assert form.fill_gps_from_photos() is True  # "Yes": empty fields are filled
     lat, lon = float(form.lat_edit.text()), float(form.lon_edit.text())
     assert abs(lat - 43.46745) < 1e-4 and abs(lon - 11.88513) < 1e-4
     assert form.is_dirty()

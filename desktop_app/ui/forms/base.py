@@ -129,7 +129,7 @@ class RecordForm(QWidget):
         self.save_button.setObjectName("form_save")
         self.revert_button = QPushButton(_("Discard changes"))
         self.save_button.clicked.connect(self._save_clicked)
-        self.revert_button.clicked.connect(self.revert)
+        self.revert_button.clicked.connect(lambda: self.discard())
         footer = QHBoxLayout()
         footer.addStretch(1)
         footer.addWidget(self.revert_button)
@@ -275,6 +275,7 @@ class RecordForm(QWidget):
 
     def load(self, record_id: str | None) -> None:
         """Show a record from the library, or an empty new one for None."""
+        another = record_id is None or record_id != self._id
         self._id = record_id
         if record_id is None:
             data = self.empty_data()
@@ -289,6 +290,11 @@ class RecordForm(QWidget):
         self.clear_errors()
         self._update_header(data)
         self._set_dirty(False)
+        # Another record (or a new one) starts at its top, title in view; not where the
+        # previous one was scrolled to. The same one reloaded (after a photo was removed)
+        # stays where the user is.
+        if another:
+            self.scroll.verticalScrollBar().setValue(0)
         self.loaded.emit()
 
     def adopt_current_version(self) -> None:
@@ -305,6 +311,10 @@ class RecordForm(QWidget):
 
     def revert(self) -> None:
         self.load(self._id)
+
+    def discard(self) -> None:
+        """The "Discard changes" button: back to what the library holds."""
+        self.revert()
 
     def _fill(self, data: Any) -> None:
         self._loading = True

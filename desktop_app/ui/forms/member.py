@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
-from desktop_app.services import catalog
+from desktop_app.services import catalog, listing
 from desktop_app.ui import appearance
 from desktop_app.ui.forms.base import RecordForm
 from desktop_app.ui.forms.widgets import Col, TableEditor
@@ -110,6 +110,12 @@ class MemberForm(RecordForm):
         self.add_field(_("Employer"), self.employer_edit, "employer")
         self.add_field(_("Phone"), self.phone_edit, "phone")
         self.add_field(_("Notes"), self.notes_edit, "notes")
+        # Read-only: memberships are edited on the team's form (its member list).
+        self.teams_label = QLabel()
+        self.teams_label.setObjectName("member_teams")
+        self.teams_label.setWordWrap(True)
+        self.teams_label.setToolTip(_("Add or remove members on the team's form."))
+        self.form.addRow(_("Teams"), self.teams_label)
         self.runner: BackgroundRunner = SynchronousRunner()  # the window gives its own
         self._portrait_id: str | None = None
         self.portrait_label = PortraitLabel()
@@ -226,6 +232,8 @@ class MemberForm(RecordForm):
         self.notes_edit.setPlainText(data.notes)
         self._portrait_id = data.portrait_photo_id
         self._show_portrait()
+        teams = listing.teams_of_member(self.library, self._id) if self._id else []
+        self.teams_label.setText("、".join(teams) if teams else _("Not in a team yet"))
 
     def collect(self) -> catalog.MemberData:
         honours = []

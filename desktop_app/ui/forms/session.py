@@ -10,20 +10,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone
+from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.core.errors import ValidationError
+from desktop_app.core.errors import RecordNotFoundError, ValidationError
 from desktop_app.core.i18n import _
 from desktop_app.core.timezones import (
     COMMON_ZONES,
@@ -43,6 +44,18 @@ from desktop_app.ui.forms.base import RecordForm
 from desktop_app.ui.forms.widgets import Col, StringListEditor, TableEditor
 
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
+
+
+# How far (in hours of sun time) a photo's longitude may be from its session's UTC offset and
+# still count as taken there: China keeps UTC+8 from 73°E (sun time +4.9 h) to 135°E.
+GPS_ZONE_SLACK_HOURS = 3.5
+
+
+def gps_fits_utc_offset(longitude: float, offset_hours: float) -> bool:
+    """Whether a place at `longitude` can keep clocks at UTC+`offset_hours` (sun time is
+    longitude/15 hours; zones stray from it by a few hours at most)."""
+    gap = abs(longitude / 15 - offset_hours) % 24
+    return min(gap, 24 - gap) <= GPS_ZONE_SLACK_HOURS
 
 
 def now_to_minute() -> datetime:
@@ -122,8 +135,8 @@ class ZoneComboBox(SearchableComboBox):
 
 
 def template_from(library: Any, session_id: str) -> catalog.SessionData:
-    """A new session with the teams, venue and guides of an earlier one (dated now); teams
-    and guides deleted since are not carried into the new session."""
+    """A new session with the teams, venue, hosts and guides of an earlier one (dated now);
+    teams and guides deleted since are not carried into the new session."""
     earlier = catalog.load_session(library, session_id)
 
     def live(kind: str, ids: list[str]) -> list[str]:
@@ -133,6 +146,7 @@ def template_from(library: Any, session_id: str) -> catalog.SessionData:
     return catalog.SessionData(
         starts_at=now_to_minute(),
         venue=earlier.venue,
+        host_organisations=list(earlier.host_organisations),  # the same hosts, as a rule
         gps_lat=earlier.gps_lat,
         gps_lon=earlier.gps_lon,
         team_ids=live("team", earlier.team_ids),
@@ -143,9 +157,11 @@ def template_from(library: Any, session_id: str) -> catalog.SessionData:
 
 class SessionForm(RecordForm):
     kind = "session"
+    returnedTo = Signal(str)  # a template draft was discarded: the session it came from
 
     def build(self) -> None:
         self.photo_ids: list[str] = []
+        self.template_source: str | None = None
 
         # When and where.
         when = self._group(_("When and where"))
@@ -377,7 +393,11 @@ class SessionForm(RecordForm):
 
     def fill_gps_from_photos(self, *, only_if_empty: bool = True) -> bool:
         """Put the EXIF GPS of the session's photos into the GPS fields (the photo feature
-        calls this after an import; the button calls it with `only_if_empty=False`)."""
+        calls this after an import; the button calls it with `only_if_empty=False`).
+
+        Filled without asking only when the position fits the session's place, judged by its
+        time zone (a photo taken on another continent, say a phone set to another region or
+        an old picture, is asked about); the button is the user asking, so it just fills."""
         if only_if_empty and (self.lat_edit.text().strip() or self.lon_edit.text().strip()):
             return False
         position = None
@@ -391,10 +411,35 @@ class SessionForm(RecordForm):
                     {"gps": _("None of this session's saved photos has a GPS position.")}
                 )
             return False
+        if only_if_empty and not self._gps_fits_zone(position) and not self.ask_far_gps(position):
+            return False
         self.error_labels["gps"].hide()
         self.lat_edit.setText(f"{position[0]:.6f}")
         self.lon_edit.setText(f"{position[1]:.6f}")
         return True
+
+    def _gps_fits_zone(self, position: tuple[float, float]) -> bool:
+        starts = from_qdatetime(self.starts_edit.dateTime(), self.zone_combo.zone_name())
+        offset = in_zone(starts, self.zone_combo.zone_name()).utcoffset()
+        hours = offset.total_seconds() / 3600 if offset is not None else 0.0
+        return gps_fits_utc_offset(position[1], hours)
+
+    def ask_far_gps(self, position: tuple[float, float]) -> bool:
+        """Whether a photo position far from the session's place goes into its GPS fields
+        (tests replace this)."""
+        Button = QMessageBox.StandardButton
+        venue = self.venue_edit.text().strip() or _("the session's place")
+        answer = QMessageBox.question(
+            self,
+            _("GPS from the photos"),
+            _(
+                "The photos were taken at {lat:.4f}, {lon:.4f}, far from {venue} "
+                "(another time zone). Use this position for the session anyway?"
+            ).format(lat=position[0], lon=position[1], venue=venue),
+            Button.Yes | Button.No,
+            Button.No,
+        )
+        return answer == Button.Yes
 
     def _gps(self) -> tuple[float | None, float | None]:
         lat_text = self.lat_edit.text().strip().replace("，", ".")
@@ -465,5 +510,22 @@ class SessionForm(RecordForm):
     def new_title(self) -> str:
         return _("New field session")
 
+    def load(self, record_id: str | None) -> None:
+        self.template_source = None
+        super().load(record_id)
+
     def load_template(self, session_id: str) -> None:
         self.load_draft(template_from(self.library, session_id))
+        self.template_source = session_id  # "Discard changes" goes back to it
+
+    def discard(self) -> None:
+        source = self.template_source
+        if self._id is None and source is not None:
+            try:
+                self.load(source)
+            except RecordNotFoundError:  # deleted meanwhile: an empty new form, as before
+                self.load(None)
+                return
+            self.returnedTo.emit(source)
+            return
+        super().discard()

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
     QEvent,
+    QItemSelectionModel,
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
@@ -339,6 +340,15 @@ class ChoiceDelegate(QStyledItemDelegate):
             combo.addItem(text, value)
         return combo
 
+    def updateEditorGeometry(
+        self, editor: QWidget, option: QStyleOptionViewItem, index: _Index
+    ) -> None:
+        # A narrow column ("讲解" under "分工") must not clip the combo box to "讲|": the
+        # editor takes the room its longest choice needs, over the next cell while open.
+        rect = option.rect
+        rect.setWidth(max(rect.width(), editor.sizeHint().width()))
+        editor.setGeometry(rect)
+
     def setEditorData(self, editor: QWidget, index: _Index) -> None:
         assert isinstance(editor, QComboBox)
         value = index.data(Qt.ItemDataRole.EditRole)
@@ -442,6 +452,10 @@ class TableEditor(QWidget):
         self.model.rowsInserted.connect(self._fit_height)
         self.model.rowsRemoved.connect(self._fit_height)
         self.model.modelReset.connect(self._fit_height)
+        # The header fits its columns to what they hold only when it lays itself out again;
+        # a name added just now ("周志峰") would show as "周…" until then.
+        for signal in (self.model.rowsInserted, self.model.modelReset, self.model.dataChanged):
+            signal.connect(self._fit_columns)
         self.view.selectionModel().currentRowChanged.connect(lambda *_a: self._update_buttons())
         self._update_buttons()
         self._fit_height()
@@ -467,6 +481,11 @@ class TableEditor(QWidget):
             row = appearance.row_height(self.view.fontMetrics())
             self.view.verticalHeader().setDefaultSectionSize(row)
             self._fit_height()
+
+    def _fit_columns(self, *_args: Any) -> None:
+        for i, col in enumerate(self.model.columns):
+            if not col.stretch:
+                self.view.resizeColumnToContents(i)
 
     def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
         self.model.set_rows(rows)
@@ -563,7 +582,7 @@ class PickDialog(QDialog):
         self.filter_box = QLineEdit()
         self.filter_box.setPlaceholderText(_("Type to filter…"))
         self.filter_box.setClearButtonEnabled(True)
-        self.filter_box.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter_box.textChanged.connect(self._filter)
         self.list = QListView()
         self.list.setModel(self.proxy)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -580,8 +599,19 @@ class PickDialog(QDialog):
         layout.addWidget(self.list, 1)
         layout.addWidget(buttons)
 
+    def _filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text)
+        # What Enter (OK) takes: the first match is highlighted unless a match already is.
+        if not self.list.selectionModel().selectedRows() and self.proxy.rowCount():
+            self.list.selectionModel().setCurrentIndex(
+                self.proxy.index(0, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect,
+            )
+
     def selected_ids(self) -> list[str]:
         rows = sorted(self.list.selectionModel().selectedRows(), key=lambda i: i.row())
+        if not rows and self.list.currentIndex().isValid():
+            rows = [self.list.currentIndex()]  # highlighted but not selected: that one
         return [str(self.proxy.data(i, Qt.ItemDataRole.UserRole)) for i in rows]
 
 
