@@ -64,6 +64,10 @@ class BlobStore(Protocol):
 
     def get(self, sha: str) -> bytes | None: ...
 
+    def get_some(self, shas: list[str]) -> dict[str, bytes]:
+        """The blobs of `shas` the hub has (a few at a time: each may be megabytes)."""
+        ...
+
 
 class DatabaseBlobStore:
     """Blobs as bytea rows of `hub_blob` in the hub's database."""
@@ -109,3 +113,9 @@ class DatabaseBlobStore:
         with self.store.session() as s:
             data = s.scalar(select(HubBlob.data).where(HubBlob.sha256 == sha))
         return bytes(data) if data is not None else None
+
+    def get_some(self, shas: list[str]) -> dict[str, bytes]:
+        wanted = [check_name(sha) for sha in shas]
+        with self.store.session() as s:
+            rows = s.execute(select(HubBlob.sha256, HubBlob.data).where(HubBlob.sha256.in_(wanted)))
+            return {str(sha): bytes(data) for sha, data in rows}
