@@ -29,6 +29,16 @@ MIN_POSTGRESQL = 13  # `ALTER … SET STORAGE`, `timestamptz`, partial indexes: 
 # the oldest release still supported by its community when this was written.
 
 
+# While serving, no statement may run, and no transaction sit idle, for long: a stuck request
+# (a laptop gone mid-publish, a runaway query) must not hold the locks every publisher needs
+# (HUB.md, "ops"). A publish of 2,000 entries takes seconds; a minute is far beyond any
+# legitimate statement. Migrations (`migrate_hub`) run without these limits.
+SERVING_SETTINGS = {
+    "statement_timeout": "60s",
+    "idle_in_transaction_session_timeout": "60s",
+}
+
+
 class HubDatabaseError(UserError):
     """The hub's database cannot be used as it is (too old, not set up, newer than this hub)."""
 
@@ -51,7 +61,7 @@ class HubStore(ServerStore):
     @classmethod
     def open(cls, url: str) -> HubStore:
         """Open a hub database that `migrate_hub` has set up; refuse anything else in words."""
-        engine = make_server_engine(url)
+        engine = make_server_engine(url, settings=SERVING_SETTINGS)
         store = cls(engine)
         try:
             with engine.connect() as connection:

@@ -48,12 +48,15 @@ def make_engine(path: Path, *, read_only: bool = False, immutable: bool = False)
     return engine
 
 
-def make_server_engine(url: str) -> Engine:
-    """An engine for a database server (PostgreSQL, for the district hub), same JSON rules."""
+def make_server_engine(url: str, *, settings: dict[str, str] | None = None) -> Engine:
+    """An engine for a database server (PostgreSQL, for the district hub), same JSON rules;
+    `settings` are server parameters set on every connection (`-c name=value`)."""
+    options = " ".join(f"-c {name}={value}" for name, value in (settings or {}).items())
     return create_engine(
         url,
         pool_pre_ping=True,
         json_serializer=lambda obj: json.dumps(obj, ensure_ascii=False),
+        connect_args={"options": options} if options else {},
     )
 
 

@@ -79,3 +79,16 @@ def test_counter_hands_out_each_value_once_under_concurrency(hub_url: str) -> No
             assert current_version(s) == 200
     finally:
         store.close()
+
+
+def test_a_serving_hub_limits_statements_and_idle_transactions(hub_url: str) -> None:
+    from sqlalchemy import text
+
+    store = HubStore.open(hub_url)
+    try:
+        with store.session() as s:
+            assert s.execute(text("SHOW statement_timeout")).scalar_one() == "1min"
+            idle = s.execute(text("SHOW idle_in_transaction_session_timeout")).scalar_one()
+            assert idle == "1min"
+    finally:
+        store.close()
