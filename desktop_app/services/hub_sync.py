@@ -34,7 +34,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -65,6 +65,7 @@ from desktop_app.services.hub_client import (
     normalise_url,
 )
 from desktop_app.services.pack_format import (
+    SHA_RE,
     EntryBatch,
     PackEntry,
     entry_of,
@@ -77,7 +78,7 @@ from desktop_app.storage import versions
 from desktop_app.storage.kinds import KIND_ORDER, KINDS
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import HubKnown, HubLink, HubOutbox, MergeConflict, utcnow
-from desktop_app.storage.photostore import photo_path
+from desktop_app.storage.photostore import is_store_ext, photo_path
 
 PAGE_SIZE = 2000  # records per pulled page (the most the hub gives)
 DOWNLOADS_AT_ONCE = 4  # requests for photo files at the same time
@@ -521,9 +522,15 @@ def _take_write_lock(s: Session) -> None:
 
 
 def _fetch_pages(
-    client: HubClient, since: int, staging: Path, progress: Progress, page_size: int
+    client: HubClient,
+    since: int,
+    staging: Path,
+    progress: Progress,
+    page_size: int,
+    on_page: Callable[[bytes], None] | None = None,
 ) -> tuple[list[Path], int]:
-    """Write every page since `since` to `staging`; returns the files and the new cursor."""
+    """Write every page since `since` to `staging`; returns the files and the new cursor.
+    `on_page` sees each page as it arrives (to start fetching its photos)."""
     pages: list[Path] = []
     restarted = False
     cursor = since
@@ -553,6 +560,8 @@ def _fetch_pages(
         path = staging / f"page-{len(pages):05d}.json"
         path.write_bytes(raw)
         pages.append(path)
+        if on_page is not None:
+            on_page(raw)
         if more and next_cursor <= cursor:
             raise HubClientError(
                 _("The hub sent an answer this laptop cannot read; update Jiangxin.")
@@ -590,6 +599,83 @@ def _read_pages(pages: list[Path]) -> dict[str, list[PackEntry]]:
     return entries
 
 
+class _Downloads:
+    """Photo files fetched from the hub into `staging/<ab>/`, each checked against its hash,
+    while the caller goes on (pages of records still arriving): both are waits on the hub.
+
+    Batches of files per request, a few requests at once: one request per photo spent most
+    of a first sync waiting on round trips (24 of 35 s for 5,000 photos)."""
+
+    def __init__(self, client: HubClient, staging: Path, progress: Progress) -> None:
+        self.client = client
+        self.staging = staging
+        self.progress = progress
+        self.ext: dict[str, str] = {}
+        self.staged: dict[str, Path] = {}
+        self.lacking: set[str] = set()
+        self._pool = ThreadPoolExecutor(max_workers=DOWNLOADS_AT_ONCE)
+        self._futures: list[Future[tuple[list[str], set[str]]]] = []
+        self._pending: list[str] = []
+
+    def temp_of(self, sha: str) -> Path:
+        return self.staging / "photos" / sha[:2] / photo_path(Path("."), sha, self.ext[sha]).name
+
+    def add(self, wanted: dict[str, str]) -> None:
+        """Queue files (sha -> ext) not asked for yet; full batches are sent at once."""
+        for sha, ext in sorted(wanted.items()):
+            if sha in self.ext:
+                continue
+            self.ext[sha] = ext
+            (self.staging / "photos" / sha[:2]).mkdir(parents=True, exist_ok=True)
+            self._pending.append(sha)
+        while len(self._pending) >= FILES_PER_REQUEST:
+            self._send(self._pending[:FILES_PER_REQUEST])
+            del self._pending[:FILES_PER_REQUEST]
+
+    def _send(self, batch: list[str]) -> None:
+        def fetch() -> tuple[list[str], set[str]]:
+            self.progress.check_cancelled()
+            return batch, self.client.get_blobs(batch, self.temp_of)
+
+        self._futures.append(self._pool.submit(fetch))
+
+    def finish(self, *, required: set[str]) -> dict[str, Path]:
+        """Wait for every file; a file the hub lacks is an error if it is `required` (a live
+        photo), else skipped. Returns sha -> staged file."""
+        if self._pending:
+            self._send(self._pending)
+            self._pending = []
+        total = len(self.ext)
+        done = 0
+        try:
+            for future in as_completed(self._futures):
+                batch, got = future.result()
+                for sha in batch:
+                    if sha in got:
+                        self.staged[sha] = self.temp_of(sha)
+                    else:
+                        self.lacking.add(sha)
+                done += len(batch)
+                self.progress.step(done, total, _("Receiving photos from the hub…"))
+        finally:
+            self.close()
+        missing = sorted(self.lacking & required)
+        if missing:
+            raise HubClientError(
+                _(
+                    "The hub lacks the file of a photo it lists ({sha}); nothing "
+                    "was changed. Tell the union office."
+                ).format(sha=missing[0][:12])
+            )
+        return self.staged
+
+    def close(self) -> None:
+        for future in self._futures:
+            future.cancel()
+        self._pool.shutdown(wait=True)
+        self._futures = []
+
+
 def _download(
     client: HubClient,
     wanted: dict[str, str],
@@ -598,50 +684,30 @@ def _download(
     *,
     required: set[str],
 ) -> dict[str, Path]:
-    """Download photo files (sha -> ext) into `staging/<ab>/`, each checked against its hash.
-    A file the hub lacks is skipped unless it is `required` (a live photo).
+    """Download photo files (sha -> ext) and wait for them (see `_Downloads`)."""
+    downloads = _Downloads(client, staging, progress)
+    try:
+        downloads.add(wanted)
+        return downloads.finish(required=required)
+    finally:
+        downloads.close()
 
-    Batches of files per request, a few requests at once: one request per photo spent most
-    of a first sync waiting on round trips (24 of 35 s for 5,000 photos)."""
-    staged: dict[str, Path] = {}
-    total = len(wanted)
-    if not total:
-        return staged
-    for prefix in {sha[:2] for sha in wanted}:
-        (staging / "photos" / prefix).mkdir(parents=True, exist_ok=True)
 
-    def temp_of(sha: str) -> Path:
-        return staging / "photos" / sha[:2] / photo_path(Path("."), sha, wanted[sha]).name
-
-    def fetch(batch: list[str]) -> tuple[list[str], set[str]]:
-        progress.check_cancelled()
-        return batch, client.get_blobs(batch, temp_of)
-
-    # Many files per request (a first sync needs thousands), a few requests at once.
-    batches = list(iter_chunks(sorted(wanted), FILES_PER_REQUEST))
-    done = 0
-    with ThreadPoolExecutor(max_workers=DOWNLOADS_AT_ONCE) as pool:
-        futures = [pool.submit(fetch, batch) for batch in batches]
-        try:
-            for future in as_completed(futures):
-                batch, got = future.result()
-                for sha in batch:
-                    if sha in got:
-                        staged[sha] = temp_of(sha)
-                    elif sha in required:
-                        raise HubClientError(
-                            _(
-                                "The hub lacks the file of a photo it lists ({sha}); nothing "
-                                "was changed. Tell the union office."
-                            ).format(sha=sha[:12])
-                        )
-                done += len(batch)
-                progress.step(done, total, _("Receiving photos from the hub…"))
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-    return staged
+def _photos_of_page(raw: bytes) -> dict[str, str]:
+    """sha -> ext of the photo files a page of changes names (checked again, properly, when
+    the pages are read: this only starts their download early)."""
+    try:
+        page = json.loads(raw)
+        found: dict[str, str] = {}
+        for item in page.get("entries", []):
+            record = item.get("record") if isinstance(item, dict) else None
+            if item.get("kind") == "photo" and isinstance(record, dict):
+                sha, ext = str(record.get("sha256", "")), str(record.get("ext", ""))
+                if SHA_RE.match(sha) and is_store_ext(ext):
+                    found[sha] = ext
+        return found
+    except (ValueError, AttributeError, TypeError):
+        return {}
 
 
 def _pull_and_merge(
@@ -658,8 +724,21 @@ def _pull_and_merge(
     placed: list[Path] = []
     made_folders: list[Path] = []
     made_backup: Path | None = None
+    downloads = _Downloads(client, staging, progress)
     try:
-        pages, cursor = _fetch_pages(client, link.cursor, staging, progress, page_size)
+
+        def start_photos(raw: bytes) -> None:
+            downloads.add(
+                {
+                    sha: ext
+                    for sha, ext in _photos_of_page(raw).items()
+                    if not photo_path(library.photos_dir, sha, ext).exists()
+                }
+            )
+
+        pages, cursor = _fetch_pages(
+            client, link.cursor, staging, progress, page_size, on_page=start_photos
+        )
         entries = _read_pages(pages)
         report.pulled_entries = sum(len(v) for v in entries.values())
         ext_of: dict[str, str] = {}
@@ -676,7 +755,12 @@ def _pull_and_merge(
             for sha, ext in ext_of.items()
             if not photo_path(library.photos_dir, sha, ext).exists()
         }
-        staged = _download(client, wanted, staging, progress, required=required)
+        downloads.add(wanted)  # (already queued from the pages; anything else now)
+        staged = {
+            sha: path
+            for sha, path in downloads.finish(required=required & set(wanted)).items()
+            if sha in wanted
+        }
         if staged:
             packs.flush_to_disk(
                 library.root, files=staged.values(), folders={p.parent for p in staged.values()}
@@ -744,6 +828,7 @@ def _pull_and_merge(
                 raise translated from None
         raise
     finally:
+        downloads.close()  # no download may still write into staging
         shutil.rmtree(staging, ignore_errors=True)
     if made_backup is not None:
         prune_automatic_backups(library)
