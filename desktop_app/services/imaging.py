@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.fsutil import atomic_writer, fsync_dir, fsync_file
 from desktop_app.core.i18n import N_
+from desktop_app.core.timezones import from_wall_time, is_known_zone
 from desktop_app.storage.photostore import check_sha256, photo_path
 
 if TYPE_CHECKING:
@@ -174,6 +175,9 @@ class ImageFacts:
     height: int
     orientation: int = 1
     taken_at: str | None = None  # ISO 8601, aware UTC
+    # The camera's wall time when the picture gave no zone (ISO 8601, naive): `taken_at` then
+    # assumes the laptop's zone; an import for a session reads it in the session's zone.
+    taken_local: str | None = None
     camera: str = ""
     gps_lat: float | None = None
     gps_lon: float | None = None
@@ -183,6 +187,25 @@ def _text(value: Any) -> str:
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     return str(value).replace("\x00", "").strip() if value is not None else ""
+
+
+def taken_at(facts: ImageFacts, zone: str | None) -> datetime | None:
+    """When a picture was taken, aware: its own offset if it had one, else its wall time in
+    `zone` (the place it was taken, when known), else in the laptop's zone."""
+    if facts.taken_local and zone and is_known_zone(zone):
+        with contextlib.suppress(ValueError, OverflowError):
+            return from_wall_time(datetime.fromisoformat(facts.taken_local), zone).astimezone(UTC)
+    return datetime.fromisoformat(facts.taken_at) if facts.taken_at else None
+
+
+def _exif_local(value: Any, offset: Any) -> str | None:
+    """The wall time of a picture without a zone of its own (else None)."""
+    if re.fullmatch(r"[+-]\d\d:\d\d", _text(offset)):
+        return None
+    try:
+        return datetime.strptime(_text(value)[:19], "%Y:%m:%d %H:%M:%S").isoformat()
+    except ValueError:
+        return None
 
 
 def _exif_datetime(value: Any, offset: Any) -> str | None:
@@ -241,10 +264,11 @@ def read_exif(img: Image.Image) -> dict[str, Any]:
         )
     with contextlib.suppress(Exception):
         sub = exif.get_ifd(0x8769)
-        out["taken_at"] = _exif_datetime(
-            sub.get(0x9003) or sub.get(0x9004) or exif.get(0x0132),
-            sub.get(0x9011) or sub.get(0x9010),
-        )
+        when = sub.get(0x9003) or sub.get(0x9004) or exif.get(0x0132)
+        offset = sub.get(0x9011) or sub.get(0x9010)
+        out["taken_at"] = _exif_datetime(when, offset)
+        if out["taken_at"]:
+            out["taken_local"] = _exif_local(when, offset)
     with contextlib.suppress(Exception):
         gps = exif.get_ifd(0x8825)
         lat = _gps_coordinate(gps.get(2), gps.get(1))
@@ -509,6 +533,7 @@ def facts_of(img: Image.Image, upright_size: tuple[int, int]) -> ImageFacts:
         height=upright_size[1],
         orientation=1 if fmt == "HEIF" else int(exif["orientation"]),
         taken_at=exif.get("taken_at"),
+        taken_local=exif.get("taken_local"),
         camera=str(exif.get("camera", "")),
         gps_lat=exif.get("gps_lat"),
         gps_lon=exif.get("gps_lon"),

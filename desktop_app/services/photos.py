@@ -258,9 +258,14 @@ class _Linker:
             raise UserError(_("Import into one session, guide step or member at a time."))
         if t.step_index is not None and not t.guide_id:
             raise UserError(_("A step number needs a guide."))
+        # Cameras keep local time without a zone: a photo taken for a session was taken where
+        # the session was, so its time is read in the session's zone, not the laptop's.
+        self.place_zone: str | None = None
         with library.session() as s:
             if t.session_id:
-                t.session_id = get_record(s, "session", t.session_id).id
+                held: FieldSession = get_record(s, "session", t.session_id)
+                t.session_id = held.id
+                self.place_zone = held.time_zone
             elif t.member_id:
                 t.member_id = get_record(s, "member", t.member_id).id
             elif t.guide_id:
@@ -525,7 +530,7 @@ class _Importer:
                 "byte_size": prepared.byte_size,
                 "width": facts.width,
                 "height": facts.height,
-                "taken_at": datetime.fromisoformat(facts.taken_at) if facts.taken_at else None,
+                "taken_at": imaging.taken_at(facts, self.linker.place_zone),
                 "camera": facts.camera,
                 "gps_lat": facts.gps_lat,
                 "gps_lon": facts.gps_lon,

@@ -307,3 +307,36 @@ def test_date_filter_takes_each_sessions_day_at_its_place(
     assert days(date(2025, 8, 15), date(2025, 8, 15)) == {london, *demo}
     assert days(date(2025, 8, 16), None) == {tokyo}
     assert days(None, date(2025, 8, 15)) == {london, *demo}
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_a_photo_taken_for_a_session_reads_its_camera_time_in_the_sessions_zone(
+    demo_library: Library, laptop_zone: SetZone, zone: str, tmp_path: Path
+) -> None:
+    """Cameras keep local time without a zone. A photo taken at 09:30 at a Beijing session,
+    imported on a laptop set to UTC (or New York), was stored as 09:30 there: 17:30 (or
+    21:30 the next day) in Beijing, far from the session. Imported for the session, it is
+    read in the session's zone; a picture that states its offset keeps it."""
+    from PIL import Image
+
+    from desktop_app.services import photos
+
+    laptop_zone(zone)
+    sid = demo_session_id(demo_library)
+    plain, stated = tmp_path / "plain.jpg", tmp_path / "stated.jpg"
+    for path, offset in ((plain, None), (stated, "+02:00")):
+        exif = Image.Exif()
+        exif[0x0132] = "2025:08:15 09:30:00"
+        if offset:
+            exif.get_ifd(0x8769)[0x9003] = "2025:08:15 09:30:00"
+            exif.get_ifd(0x8769)[0x9011] = offset
+        Image.new("RGB", (32, 24), (90, 140, 60) if offset else (60, 90, 140)).save(
+            path, "JPEG", exif=exif
+        )
+    results = photos.import_photos(
+        demo_library, [plain, stated], photos.ImportTarget(session_id=sid)
+    )
+    assert [r.status for r in results] == ["imported", "imported"]
+    taken = {p.original_name: p.taken_at for p in photos.session_photos(demo_library, sid)}
+    assert taken["plain.jpg"] == datetime(2025, 8, 15, 1, 30, tzinfo=UTC)  # 09:30 Beijing
+    assert taken["stated.jpg"] == datetime(2025, 8, 15, 7, 30, tzinfo=UTC)  # 09:30 at +02:00
