@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "desktop_app"
 ALLOWED = {PACKAGE / "app.py"}
@@ -44,3 +47,27 @@ def test_the_architecture_test_sees_qt_imports(tmp_path: Path) -> None:
     sample = tmp_path / "x.py"
     sample.write_text("from PySide6.QtCore import QObject\n")
     assert "PySide6.QtCore" in _imports(sample)
+
+
+def test_window_layout_keys_live_in_one_module() -> None:
+    """Issue 17: every QSettings key is declared once, in ui/layout_state.py."""
+    offenders = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if p.name != "layout_state.py" and re.search(r"\bQSettings\b", p.read_text("utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_the_window_layout_is_stored_in_the_config_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JIANGXIN_CONFIG_DIR moves the window's layout too, not only settings.json."""
+    from desktop_app.ui import layout_state
+
+    monkeypatch.setenv("JIANGXIN_CONFIG_DIR", str(tmp_path / "cfg"))
+    settings = layout_state.layout_settings()
+    settings.setValue(layout_state.WINDOW_SECTION, 3)
+    settings.sync()
+    assert (tmp_path / "cfg" / "layout.ini").is_file()
+    assert layout_state.layout_settings().value(layout_state.WINDOW_SECTION) in (3, "3")

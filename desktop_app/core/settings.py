@@ -1,7 +1,7 @@
 """App settings, each declared once with its type, default and description.
 
-Stored as JSON in the config folder. UI layout state (column widths, splitters) lives in
-QSettings inside the UI layer; this module holds what the core and CLI need too.
+Stored as JSON in the config folder. The window's layout (size, splitters, column widths,
+last folders) is the UI layer's own (`ui/layout_state.py`, an INI file in the same folder).
 """
 
 from __future__ import annotations

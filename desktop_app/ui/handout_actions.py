@@ -34,7 +34,6 @@ from PySide6.QtCore import (
     QMarginsF,
     QObject,
     QRectF,
-    QSettings,
     QSizeF,
     QStandardPaths,
     Qt,
@@ -77,7 +76,7 @@ from desktop_app.core.i18n import N_, _
 from desktop_app.core.progress import Progress
 from desktop_app.services import handouts, listing
 from desktop_app.services.handouts import raster
-from desktop_app.ui import appearance
+from desktop_app.ui import appearance, layout_state
 from desktop_app.ui.ops import run_with_progress
 
 log = logging.getLogger(__name__)
@@ -95,7 +94,7 @@ KIND_LABELS = {
 SESSION_KINDS = [REPORT, PACK, SIGNIN, FEEDBACK]
 PREVIEW_DPI = 120
 PRINT_DPI_MAX = 300
-LAST_DIR_KEY = "handouts/last_dir"
+LAST_DIR_KEY = layout_state.HANDOUTS_LAST_DIR
 
 
 @dataclass
@@ -763,7 +762,7 @@ class HandoutActions(QObject):
         self.run(request, dialog.paper_box.paper(), target)
 
     def default_target(self, request: Request) -> Path:
-        folder = QSettings().value(LAST_DIR_KEY, "")
+        folder = layout_state.layout_settings().value(LAST_DIR_KEY, "")
         if not folder or not Path(str(folder)).is_dir():
             folder = QStandardPaths.writableLocation(
                 QStandardPaths.StandardLocation.DocumentsLocation
@@ -852,7 +851,7 @@ class HandoutActions(QObject):
             return
         self.window.settings.set("handout.paper", paper)
         if target is not None:
-            QSettings().setValue(LAST_DIR_KEY, str(target.parent))
+            layout_state.layout_settings().setValue(LAST_DIR_KEY, str(target.parent))
         options = handouts.options_from_settings(
             self.window.settings, paper=paper, confirm_missing_safety=confirmed
         )

@@ -36,7 +36,6 @@ from PySide6.QtCore import (
     QByteArray,
     QItemSelectionModel,
     QModelIndex,
-    QSettings,
     Qt,
     QTimer,
 )
@@ -69,7 +68,7 @@ from desktop_app.core.i18n import N_, _, ngettext
 from desktop_app.core.settings import Settings
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
-from desktop_app.ui import appearance, extensions
+from desktop_app.ui import appearance, extensions, layout_state
 from desktop_app.ui.first_paint import after_first_paint
 from desktop_app.ui.history import History
 from desktop_app.ui.models import RecordTableModel
@@ -200,7 +199,7 @@ class MainWindow(QMainWindow):
         self.writer = LibraryWriter(self.runner.serial(), parent=self)
         self.writer.report = self._report_failure
         self.settings = settings or Settings()
-        self.qsettings = QSettings()
+        self.qsettings = layout_state.layout_settings()
         self.undo_stack = History(self.writer, self)
         stack = self.undo_stack
         # The stack is destroyed with the window and announces its last state on the way out;
@@ -981,27 +980,29 @@ class MainWindow(QMainWindow):
     # --- state ------------------------------------------------------------------------------
 
     def _restore_state(self) -> None:
-        geometry = self.qsettings.value("window/geometry")
+        geometry = self.qsettings.value(layout_state.WINDOW_GEOMETRY)
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        splitter = self.qsettings.value("window/splitter")
+        splitter = self.qsettings.value(layout_state.WINDOW_SPLITTER)
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
         else:
             self.splitter.setSizes([130, 540, 696])
         for kind, table in self.tables.items():
-            header = self.qsettings.value(f"tables/{kind}")
+            header = self.qsettings.value(layout_state.table_header(kind))
             if isinstance(header, QByteArray):
                 table.horizontalHeader().restoreState(header)
-        section = self.qsettings.value("window/section", 0)
+        section = self.qsettings.value(layout_state.WINDOW_SECTION, 0)
         self.sidebar.setCurrentRow(int(section) if str(section).isdigit() else 0)
 
     def save_state(self) -> None:
-        self.qsettings.setValue("window/geometry", self.saveGeometry())
-        self.qsettings.setValue("window/splitter", self.splitter.saveState())
-        self.qsettings.setValue("window/section", self.sidebar.currentRow())
+        self.qsettings.setValue(layout_state.WINDOW_GEOMETRY, self.saveGeometry())
+        self.qsettings.setValue(layout_state.WINDOW_SPLITTER, self.splitter.saveState())
+        self.qsettings.setValue(layout_state.WINDOW_SECTION, self.sidebar.currentRow())
         for kind, table in self.tables.items():
-            self.qsettings.setValue(f"tables/{kind}", table.horizontalHeader().saveState())
+            self.qsettings.setValue(
+                layout_state.table_header(kind), table.horizontalHeader().saveState()
+            )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.confirm_leave():

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths
+from PySide6.QtCore import QObject, QStandardPaths
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -49,7 +49,7 @@ from desktop_app.core.i18n import N_, _, ngettext
 from desktop_app.core.progress import Progress
 from desktop_app.services import backup as backup_service
 from desktop_app.services.labels import KIND_NAMES
-from desktop_app.ui import appearance
+from desktop_app.ui import appearance, layout_state
 from desktop_app.ui.conflicts_dialog import ConflictsDialog
 from desktop_app.ui.ops import ProgressOp, run_with_progress
 from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LAST_DIR_KEY = "packs/last_dir"
+LAST_DIR_KEY = layout_state.PACKS_LAST_DIR
 PACK_FILTER = N_("Knowledge packs (*.jxpack)")
 BACKUP_FILTER = N_("Backups (*.zip)")
 EXPORTABLE = {"team": "teams", "guide": "guides", "session": "sessions"}
@@ -72,7 +72,7 @@ SELECTION_TEXT = {
 
 
 def last_dir() -> Path:
-    folder = QSettings().value(LAST_DIR_KEY, "")
+    folder = layout_state.layout_settings().value(LAST_DIR_KEY, "")
     if folder and Path(str(folder)).is_dir():
         return Path(str(folder))
     docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
@@ -80,7 +80,7 @@ def last_dir() -> Path:
 
 
 def remember_dir(path: Path) -> None:
-    QSettings().setValue(LAST_DIR_KEY, str(path.parent))
+    layout_state.layout_settings().setValue(LAST_DIR_KEY, str(path.parent))
 
 
 # --- export ---------------------------------------------------------------------------------

@@ -19,14 +19,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import N_, _
 from desktop_app.core.progress import Progress
+from desktop_app.core.settings import Settings
 from desktop_app.core.timezones import in_zone
+from desktop_app.ui import layout_state
 from desktop_app.ui.ops import run_with_progress
 
 if TYPE_CHECKING:
@@ -35,8 +37,7 @@ if TYPE_CHECKING:
     from desktop_app.ui.photo_grid import PhotoGrid
     from desktop_app.ui.step_photos import StepPhotos
 
-EXPORT_DIR_KEY = "photos/export_dir"
-EXPORT_EDGE_KEY = "photos/export_long_edge"
+EXPORT_DIR_KEY = layout_state.PHOTOS_EXPORT_DIR
 # What the user is asked instead of pixels: (label, long edge in pixels).
 EXPORT_SIZES = [
     (N_("For printing (3000 px)"), 3000),
@@ -175,7 +176,7 @@ def _selected_session(window: MainWindow) -> str | None:
 def _start_dir() -> str:
     """The folder proposed: the last one used, else Pictures, Documents or home — the first
     that exists (a missing one made Qt's dialog fail)."""
-    last = str(QSettings().value(EXPORT_DIR_KEY, "") or "")
+    last = str(layout_state.layout_settings().value(EXPORT_DIR_KEY, "") or "")
     locations = QStandardPaths.StandardLocation
     candidates = [
         last,
@@ -224,11 +225,12 @@ def export_photos(window: MainWindow) -> None:
     folder = QFileDialog.getExistingDirectory(window, _("Export photos to"), _start_dir())
     if not folder:
         return
-    settings = QSettings()
+    settings = layout_state.layout_settings()
+    chosen_sizes = Settings()
     labels = [_(label) for label, _edge in EXPORT_SIZES]
     edges = [edge for _label, edge in EXPORT_SIZES]
     try:
-        last = edges.index(int(str(settings.value(EXPORT_EDGE_KEY, edges[0]) or edges[0])))
+        last = edges.index(int(chosen_sizes.get("photos.export_long_edge")))
     except ValueError:
         last = 0
     chosen, ok = QInputDialog.getItem(
@@ -238,7 +240,7 @@ def export_photos(window: MainWindow) -> None:
         return
     edge = edges[labels.index(chosen)]
     settings.setValue(EXPORT_DIR_KEY, folder)
-    settings.setValue(EXPORT_EDGE_KEY, edge)
+    chosen_sizes.set("photos.export_long_edge", edge)
     # Into a folder of their own, named after the session, never loose among other files.
     target = unused_folder(Path(folder), session_folder_name(window, session_id))
     library = window.library

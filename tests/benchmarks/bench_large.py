@@ -143,16 +143,17 @@ def child_bare() -> dict[str, Any]:
 
 def _open_window(root: Path, section: int = 3) -> tuple[Any, Any, Any]:
     """The app's own start-up path: translations, fonts, library, main window on a section."""
-    from PySide6.QtCore import QSettings
-
     from desktop_app.app import create_application, install_qt_translations
     from desktop_app.core.i18n import current_language, set_language
     from desktop_app.storage.library import Library
+    from desktop_app.ui import layout_state
 
     set_language("zh_CN")
     app = create_application()
     install_qt_translations(app, current_language())
-    QSettings().setValue("window/section", section)  # open on the 20,000 sessions
+    layout_state.layout_settings().setValue(
+        layout_state.WINDOW_SECTION, section
+    )  # open on the 20,000 sessions
     library = Library.open(root, write=True)
     from desktop_app.ui.main_window import MainWindow
 

@@ -474,13 +474,13 @@ def test_attendee_names_and_the_role_editor_are_not_clipped(window: MainWindow, 
 def test_photo_export_proposes_a_folder_that_exists(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from PySide6.QtCore import QSettings, QStandardPaths
+    from PySide6.QtCore import QStandardPaths
 
-    from desktop_app.ui import photo_actions
+    from desktop_app.ui import layout_state, photo_actions
 
     missing = tmp_path / "Pictures-not-there"
     monkeypatch.setattr(QStandardPaths, "writableLocation", lambda _loc: str(missing))
-    QSettings().remove(photo_actions.EXPORT_DIR_KEY)
+    layout_state.layout_settings().remove(photo_actions.EXPORT_DIR_KEY)
     proposed = Path(photo_actions._start_dir())
     assert proposed.is_dir() and proposed != missing
 
