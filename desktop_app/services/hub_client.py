@@ -26,7 +26,7 @@ import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -373,27 +373,6 @@ class HubClient:
             content=path.read_bytes(),
             headers={"Content-Type": "application/octet-stream"},
         )
-
-    def get_blob(self, sha256: str, handle: IO[bytes]) -> bool:
-        """Write a photo file's bytes to `handle`, checking them against their name; False if
-        the hub does not have it."""
-        headers = self._headers()
-        digest = hashlib.sha256()
-        try:
-            with self._http.stream("GET", f"/v1/blobs/{quote(sha256)}", headers=headers) as r:
-                if r.status_code == 404:
-                    return False
-                if r.status_code >= 400:
-                    r.read()
-                    raise self._refusal(r)
-                for chunk in r.iter_bytes(BLOB_CHUNK):
-                    digest.update(chunk)
-                    handle.write(chunk)
-        except (httpx.TransportError, ssl.SSLError, OSError) as exc:
-            raise self._network_failure(exc) from None
-        if digest.hexdigest() != sha256:
-            raise HubClientError(_damaged())
-        return True
 
     def get_blobs(self, shas: list[str], target: Callable[[str], Path]) -> set[str]:
         """Fetch many photo files in one request (/v1/blobs/fetch): each is written to

@@ -527,7 +527,7 @@ def _fetch_pages(
     staging: Path,
     progress: Progress,
     page_size: int,
-    on_page: Callable[[bytes], None] | None = None,
+    on_page: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[list[Path], int]:
     """Write every page since `since` to `staging`; returns the files and the new cursor.
     `on_page` sees each page as it arrives (to start fetching its photos)."""
@@ -561,7 +561,7 @@ def _fetch_pages(
         path.write_bytes(raw)
         pages.append(path)
         if on_page is not None:
-            on_page(raw)
+            on_page(page)
         if more and next_cursor <= cursor:
             raise HubClientError(
                 _("The hub sent an answer this laptop cannot read; update Jiangxin.")
@@ -693,21 +693,17 @@ def _download(
         downloads.close()
 
 
-def _photos_of_page(raw: bytes) -> dict[str, str]:
+def _photos_of_page(page: dict[str, Any]) -> dict[str, str]:
     """sha -> ext of the photo files a page of changes names (checked again, properly, when
     the pages are read: this only starts their download early)."""
-    try:
-        page = json.loads(raw)
-        found: dict[str, str] = {}
-        for item in page.get("entries", []):
-            record = item.get("record") if isinstance(item, dict) else None
-            if item.get("kind") == "photo" and isinstance(record, dict):
-                sha, ext = str(record.get("sha256", "")), str(record.get("ext", ""))
-                if SHA_RE.match(sha) and is_store_ext(ext):
-                    found[sha] = ext
-        return found
-    except (ValueError, AttributeError, TypeError):
-        return {}
+    found: dict[str, str] = {}
+    for item in page["entries"]:
+        record = item.get("record") if isinstance(item, dict) else None
+        if isinstance(record, dict) and item.get("kind") == "photo":
+            sha, ext = str(record.get("sha256", "")), str(record.get("ext", ""))
+            if SHA_RE.match(sha) and is_store_ext(ext):
+                found[sha] = ext
+    return found
 
 
 def _pull_and_merge(
@@ -727,11 +723,11 @@ def _pull_and_merge(
     downloads = _Downloads(client, staging, progress)
     try:
 
-        def start_photos(raw: bytes) -> None:
+        def start_photos(page: dict[str, Any]) -> None:
             downloads.add(
                 {
                     sha: ext
-                    for sha, ext in _photos_of_page(raw).items()
+                    for sha, ext in _photos_of_page(page).items()
                     if not photo_path(library.photos_dir, sha, ext).exists()
                 }
             )

@@ -878,11 +878,7 @@ def resolve_conflict(library: RecordStore, conflict_id: str, keep: str) -> None:
     with library.transaction() as s:
         row = _find_conflict(s, conflict_id)
         kind = row.kind
-        obj: RecordMixin | None = s.get(KINDS[kind].model, row.record_id)
-        if obj is None:
-            raise RecordNotFoundError(
-                _("No {kind} with id {id}.").format(kind=_(KIND_NAMES[kind]), id=row.record_id)
-            )
+        obj = _conflict_holder(s, row)
         incoming = row.incoming
         incoming_tag = str(incoming.get("tag", ""))
         local_tag = obj.version_tag
@@ -897,37 +893,52 @@ def resolve_conflict(library: RecordStore, conflict_id: str, keep: str) -> None:
                 tomb = incoming.get("tombstone") or {}
                 data = dict(current)
                 data["deleted_at"] = tomb.get("deleted_at") or utcnow().isoformat()
-            if kind == "team" and not data.get("deleted_at"):
-                taken = s.scalar(
-                    select(ServiceTeam.id).where(
-                        ServiceTeam.name == data["name"],
-                        ServiceTeam.deleted_at.is_(None),
-                        ServiceTeam.id != obj.id,
-                    )
-                )
-                if taken:
-                    raise UserError(
-                        _(
-                            "A team named “{name}” already exists here; rename it first, "
-                            "then take theirs."
-                        ).format(name=data["name"])
-                    )
+            if not data.get("deleted_at"):
+                _check_team_name_free(s, kind, obj, data)
             data["created_at"] = current["created_at"]
             _clear_children(s, kind, obj)
             KINDS[kind].assign(obj, data, contacts=bool(incoming.get("contacts")))
-            # A photo theirs shows that was cleaned up here meanwhile comes back with it.
-            for ref_kind, ref_id in KINDS[kind].references_in(data):
-                if ref_kind == "photo":
-                    _revive(s, ref_id)
-        obj.revision = new_revision
-        obj.updated_at = utcnow()
-        versions.stamp(s, kind, obj)
-        tags = {local_tag, incoming_tag, *incoming.get("ancestry", [])}
-        add_ancestry(s, [(kind, obj.id, t) for t in tags if t])
-        row.resolved_at = utcnow()
-        row.resolution = keep
-        s.flush()
-        settle_conflicts(s, kind, obj.id, tags | _known_tags(s, kind, obj.id))
+            _revive_photos_of(s, kind, data)
+        _settle_resolution(s, row, obj, local_tag, new_revision, keep)
+
+
+def _conflict_holder(s: Session, row: MergeConflict) -> RecordMixin:
+    """The local record a conflict is about."""
+    obj: RecordMixin | None = s.get(KINDS[row.kind].model, row.record_id)
+    if obj is None:
+        raise RecordNotFoundError(
+            _("No {kind} with id {id}.").format(kind=_(KIND_NAMES[row.kind]), id=row.record_id)
+        )
+    return obj
+
+
+def _revive_photos_of(s: Session, kind: str, data: dict[str, Any]) -> None:
+    """A photo the resolved version shows that was cleaned up here meanwhile comes back."""
+    for ref_kind, ref_id in KINDS[kind].references_in(data):
+        if ref_kind == "photo":
+            _revive(s, ref_id)
+
+
+def _settle_resolution(
+    s: Session,
+    row: MergeConflict,
+    obj: RecordMixin,
+    local_tag: str,
+    new_revision: int,
+    resolution: str,
+) -> None:
+    """Make the resolved content a new version above both sides, whose ancestry holds both
+    tags, and close the conflict (and any other it supersedes)."""
+    kind, incoming = row.kind, row.incoming
+    obj.revision = new_revision
+    obj.updated_at = utcnow()
+    versions.stamp(s, kind, obj)
+    tags = {local_tag, str(incoming.get("tag", "")), *incoming.get("ancestry", [])}
+    add_ancestry(s, [(kind, obj.id, t) for t in tags if t])
+    row.resolved_at = utcnow()
+    row.resolution = resolution
+    s.flush()
+    settle_conflicts(s, kind, obj.id, tags | _known_tags(s, kind, obj.id))
 
 
 # --- field-level resolution -------------------------------------------------------------------
@@ -950,11 +961,7 @@ def resolve_conflict_fields(
     with library.transaction() as s:
         row = _find_conflict(s, conflict_id)
         kind = row.kind
-        obj: RecordMixin | None = s.get(KINDS[kind].model, row.record_id)
-        if obj is None:
-            raise RecordNotFoundError(
-                _("No {kind} with id {id}.").format(kind=_(KIND_NAMES[kind]), id=row.record_id)
-            )
+        obj = _conflict_holder(s, row)
         incoming = row.incoming
         record = incoming.get("record")
         if obj.deleted_at is not None or not isinstance(record, dict) or record.get("deleted_at"):
@@ -985,18 +992,8 @@ def resolve_conflict_fields(
         # The merged dictionary carries this laptop's personal values (or theirs, when
         # asked for and sent): assigned as they are.
         KINDS[kind].assign(obj, data, contacts=True)
-        for ref_kind, ref_id in KINDS[kind].references_in(data):
-            if ref_kind == "photo":
-                _revive(s, ref_id)
-        obj.revision = new_revision
-        obj.updated_at = utcnow()
-        versions.stamp(s, kind, obj)
-        tags = {local_tag, incoming_tag, *incoming.get("ancestry", [])}
-        add_ancestry(s, [(kind, obj.id, t) for t in tags if t])
-        row.resolved_at = utcnow()
-        row.resolution = "fields"
-        s.flush()
-        settle_conflicts(s, kind, obj.id, tags | _known_tags(s, kind, obj.id))
+        _revive_photos_of(s, kind, data)
+        _settle_resolution(s, row, obj, local_tag, new_revision, "fields")
 
 
 def _check_team_name_free(s: Session, kind: str, obj: RecordMixin, data: dict[str, Any]) -> None:

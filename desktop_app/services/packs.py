@@ -72,6 +72,7 @@ from desktop_app.services.pack_format import (
     read_pack,
     references,
     sha256_bytes,
+    tombstone_of,
 )
 from desktop_app.services.records import get_record, record_to_dict
 from desktop_app.storage import versions
@@ -211,14 +212,14 @@ def export_pack(
             for obj in objs:
                 assert obj.deleted_at is not None
                 tomb_items.append(
-                    {
-                        "kind": kind,
-                        "id": obj.id,
-                        "revision": obj.revision,
-                        "deleted_at": obj.deleted_at.isoformat(),
-                        "tag": obj.version_tag,
-                        "ancestry": sorted(ancestry.get(obj.id, ())),
-                    }
+                    tombstone_of(
+                        kind,
+                        obj.id,
+                        obj.revision,
+                        obj.deleted_at,
+                        obj.version_tag,
+                        ancestry.get(obj.id, ()),
+                    )
                 )
         photos = [
             (obj.sha256, obj.ext, obj.id)
