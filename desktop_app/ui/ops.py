@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QProgressDialog, QWidget
@@ -22,9 +22,11 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QProgressDialog, QWidget
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import N_, _
 from desktop_app.core.progress import Cancelled, Progress
-from desktop_app.ui.workers import BackgroundRunner, LibraryWriter, WriteOp
+from desktop_app.ui.workers import BackgroundRunner, Job, LibraryWriter, WriteOp
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")  # what an op returns and its `on_done` receives
 
 INTERNAL_ERROR = N_("Internal error; details are in the log file.")
 
@@ -82,7 +84,7 @@ class ProgressOp(QObject):
         self.failure_title = failure_title
         self.text = text
         self.cancelled_text = cancelled_text
-        self.handle: WriteOp | Any = None
+        self.handle: WriteOp | Job | None = None
         self.finished = False
         dialog = QProgressDialog(title, _("Cancel"), 0, 0, parent)
         if object_name:
@@ -97,8 +99,8 @@ class ProgressOp(QObject):
 
     def start(
         self,
-        op: Callable[[Progress], Any],
-        on_done: Callable[[Any], None],
+        op: Callable[[Progress], T],
+        on_done: Callable[[T], None],
         *,
         via: LibraryWriter | BackgroundRunner,
         on_finish: Callable[[], None] | None = None,
@@ -116,7 +118,7 @@ class ProgressOp(QObject):
             if on_finish is not None:
                 on_finish()
 
-        def done(result: Any) -> None:
+        def done(result: T) -> None:
             finish()
             on_done(result)
 
@@ -173,8 +175,8 @@ class ProgressOp(QObject):
 def run_with_progress(
     parent: QWidget,
     title: str,
-    op: Callable[[Progress], Any],
-    on_done: Callable[[Any], None],
+    op: Callable[[Progress], T],
+    on_done: Callable[[T], None],
     *,
     via: LibraryWriter | BackgroundRunner,
     failure_title: str,

@@ -50,8 +50,9 @@ from desktop_app.core.progress import Progress
 from desktop_app.services import photos
 from desktop_app.storage.library import Library
 from desktop_app.ui import appearance
-from desktop_app.ui.history import History, WriteCommand
-from desktop_app.ui.ops import ProgressOp, run_with_progress, show_failure, show_status
+from desktop_app.ui.history import History
+from desktop_app.ui.ops import ProgressOp, show_status
+from desktop_app.ui.photo_writes import own_writer, start_photo_import, submit_photo_change
 from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
 
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
@@ -340,76 +341,6 @@ class PhotoListModel(QAbstractListModel):
             self.filesDropped.emit(files)
             return True
         return False
-
-
-# --- undoable changes --------------------------------------------------------------------------
-
-
-class _PhotoCommand(WriteCommand):
-    """A photo change already written by `do`; the history runs `undo`/`do` on the writer,
-    and the grid reloads after either."""
-
-    def __init__(
-        self,
-        text: str,
-        do: Callable[[], Any],
-        undo: Callable[[], Any],
-        after: Callable[[], None],
-    ) -> None:
-        super().__init__(text)
-        self._do, self._undo, self._after = do, undo, after
-
-    def undo_write(self) -> Callable[[], Any]:
-        return self._undo
-
-    def redo_write(self) -> Callable[[], Any]:
-        return self._do
-
-    def after(self) -> None:
-        self._after()
-
-
-def submit_photo_change(
-    writer: LibraryWriter,
-    history: History | None,
-    text: str,
-    do: Callable[[], None],
-    undo: Callable[[], None],
-    after: Callable[[], None],
-    *,
-    written: Callable[[], None] | None = None,
-) -> None:
-    """Write `do` on the writer; once written, push it on the history (undo runs `undo`).
-    `after` runs after every write of it (undo and redo too), `written` after the first."""
-
-    def done(_result: object) -> None:
-        if history is not None:
-            history.push(_PhotoCommand(text, do, undo, after))
-        after()
-        if written is not None:
-            written()
-
-    def failed(_exc: BaseException) -> bool:
-        after()  # show what the library holds; the writer shows why
-        return False
-
-    writer.submit(text, lambda _progress: do(), on_done=done, on_error=failed)
-
-
-def own_writer(
-    owner: QWidget, runner: BackgroundRunner, report: Callable[[UserError], None]
-) -> LibraryWriter:
-    """A writer for a photo widget used outside the window (tests, tools)."""
-    writer = LibraryWriter(runner.serial(), owner)
-
-    def shown(_label: str, exc: BaseException) -> None:
-        if isinstance(exc, UserError):
-            report(exc)
-        else:
-            show_failure(owner, _("Cannot do that"), exc)
-
-    writer.report = shown
-    return writer
 
 
 # --- the widget --------------------------------------------------------------------------------
@@ -709,34 +640,17 @@ class PhotoGrid(QWidget):
         session_id = self.session_id
         if session_id is None or not paths or self.import_job is not None:
             return None
-        library = self.library
-        target = photos.ImportTarget(session_id=session_id)
-
-        def op(progress: Progress) -> list[photos.ImportResult]:
-            return photos.import_photos(library, paths, target, progress)
-
-        def failed(exc: BaseException) -> bool:
-            if isinstance(exc, photos.ImportCancelled):
-                self._show_results(exc.results, cancelled=True)
-                return True
-            self._changed()  # what got in before the failure; the failure itself is shown
-            return False
-
-        job = run_with_progress(
+        job = start_photo_import(
             self,
-            _("Importing photos…"),
-            op,
-            lambda results: self._show_results(results, cancelled=False),
-            via=self.writer,
-            failure_title=_("Cannot import photos"),
-            modal=False,  # the window stays usable; the import goes on in the background
-            object_name="photo_import_progress",
-            label=_("Import photos"),
-            text=lambda done, total, name: _("Importing photos… {done} of {total}\n{name}").format(
-                done=done, total=total, name=name
-            ),
+            self.writer,
+            self.library,
+            paths,
+            photos.ImportTarget(session_id=session_id),
+            lambda results, cancelled: self._show_results(results, cancelled=cancelled),
             on_finish=self._finish_import,
-            on_failed=failed,
+            # what got in before the failure; the failure itself is shown
+            on_other_failure=self._changed,
+            object_name="photo_import_progress",
         )
         if not job.finished:  # still waiting or running
             self.import_job = job

@@ -28,20 +28,13 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
-from desktop_app.core.progress import Progress
 from desktop_app.services import photos
 from desktop_app.storage.library import Library
 from desktop_app.ui import appearance
 from desktop_app.ui.history import History
-from desktop_app.ui.ops import ProgressOp, run_with_progress
-from desktop_app.ui.photo_grid import (
-    ICON_BOX,
-    IMAGE_FILTER,
-    PhotoListModel,
-    PhotoListView,
-    own_writer,
-    submit_photo_change,
-)
+from desktop_app.ui.ops import ProgressOp
+from desktop_app.ui.photo_grid import ICON_BOX, IMAGE_FILTER, PhotoListModel, PhotoListView
+from desktop_app.ui.photo_writes import own_writer, start_photo_import, submit_photo_change
 from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
 
 
@@ -165,31 +158,14 @@ class StepPhotos(QWidget):
     def import_files(self, paths: list[Path]) -> None:
         if not self.isEnabled() or self.import_job is not None or not paths:
             return
-        library = self.library
-
-        def op(progress: Progress) -> list[photos.ImportResult]:
-            return photos.import_photos(library, paths, None, progress)
-
-        def failed(exc: BaseException) -> bool:
-            if isinstance(exc, photos.ImportCancelled):
-                self._imported(exc.results)
-                return True
-            return False
-
-        job = run_with_progress(
+        job = start_photo_import(
             self,
-            _("Importing photos…"),
-            op,
-            self._imported,
-            via=self.writer,
-            failure_title=_("Cannot import photos"),
-            modal=False,
-            label=_("Import photos"),
-            text=lambda done, total, name: _("Importing photos… {done} of {total}\n{name}").format(
-                done=done, total=total, name=name
-            ),
+            self.writer,
+            self.library,
+            paths,
+            None,  # into the photo store; the step holds them once the guide is saved
+            lambda results, _cancelled: self._imported(results),
             on_finish=self._close_progress,
-            on_failed=failed,
         )
         if not job.finished:
             self.import_job = job
