@@ -71,3 +71,46 @@ def test_the_window_layout_is_stored_in_the_config_folder(
     settings.sync()
     assert (tmp_path / "cfg" / "layout.ini").is_file()
     assert layout_state.layout_settings().value(layout_state.WINDOW_SECTION) in (3, "3")
+
+
+WINDOW_NAMES = {"window", "window_", "main_window", "ctx"}
+
+
+def _window_privates(tree: ast.AST) -> list[str]:
+    """`window._report(...)`, `self.window._after_change`: private names reached on a window."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or not node.attr.startswith("_"):
+            continue
+        if node.attr.startswith("__"):
+            continue
+        base = node.value
+        name = base.id if isinstance(base, ast.Name) else getattr(base, "attr", "")
+        if name in WINDOW_NAMES:
+            found.append(f"{name}.{node.attr}")
+    return found
+
+
+def test_feature_modules_see_the_window_only_through_its_context() -> None:
+    """Issue 17: a feature module takes an `extensions.WindowContext`; it never imports the
+    main window, reaches for its private names, or attaches attributes to it."""
+    offenders = []
+    for path in (PACKAGE / "ui").rglob("*.py"):
+        if path.name == "main_window.py":
+            continue
+        rel = str(path.relative_to(PACKAGE))
+        tree = ast.parse(path.read_text("utf-8"))
+        if "desktop_app.ui.main_window" in _imports(path):
+            offenders.append(f"{rel} imports main_window")
+        offenders += [f"{rel} uses {name}" for name in _window_privates(tree)]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name == "install":
+                first = node.args.args[0].annotation if node.args.args else None
+                if not (isinstance(first, ast.Name) and first.id == "WindowContext"):
+                    offenders.append(f"{rel}: install() does not take a WindowContext")
+    assert offenders == []
+
+
+def test_the_window_check_sees_private_names() -> None:
+    tree = ast.parse("window._report(e)\nself.window._after_change(k, i)\nself._own()\n")
+    assert _window_privates(tree) == ["window._report", "window._after_change"]

@@ -42,7 +42,7 @@ from desktop_app.core.i18n import _
 from desktop_app.core.settings import Settings
 
 if TYPE_CHECKING:
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.extensions import WindowContext
 
 # The sizes the View menu steps through, in points. 10 pt is Qt's usual default; 18 pt is the
 # largest at which the main window still fits a 1366×768 screen without clipping
@@ -443,23 +443,24 @@ def _unique(own: list[str], platform: list[QKeySequence]) -> list[QKeySequence]:
 class ViewActions(QObject):
     """The View menu's entries, kept on the window as `window.view_actions`."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.settings = window.settings
-        menu = window.menus["view"]
-        self.larger = QAction(_("Larger text"), window)
+    def __init__(self, ctx: WindowContext) -> None:
+        super().__init__(ctx.window())
+        self.ctx = ctx
+        self.window = ctx.window()
+        self.settings = ctx.settings
+        menu = ctx.menus["view"]
+        self.larger = QAction(_("Larger text"), self.window)
         # Ctrl+= is Ctrl++ without Shift on most keyboards; the platform's zoom keys too.
         self.larger.setShortcuts(
             _unique(["Ctrl+=", "Ctrl++"], QKeySequence.keyBindings(QKeySequence.StandardKey.ZoomIn))
         )
-        self.smaller = QAction(_("Smaller text"), window)
+        self.smaller = QAction(_("Smaller text"), self.window)
         self.smaller.setShortcuts(
             _unique(["Ctrl+-"], QKeySequence.keyBindings(QKeySequence.StandardKey.ZoomOut))
         )
-        self.reset = QAction(_("Default text size"), window)
+        self.reset = QAction(_("Default text size"), self.window)
         self.reset.setShortcut(QKeySequence("Ctrl+0"))
-        self.contrast = QAction(_("High contrast"), window)
+        self.contrast = QAction(_("High contrast"), self.window)
         self.contrast.setCheckable(True)
         self.contrast.setToolTip(_("Black on white with strong outlines, for bright daylight"))
         self.larger.triggered.connect(lambda _checked=False: self.change_size(+1))
@@ -468,19 +469,19 @@ class ViewActions(QObject):
         self.contrast.toggled.connect(self.set_high_contrast)
         for action in (self.larger, self.smaller, self.reset):
             menu.addAction(action)
-            window.addAction(action)  # works while the menu is closed and fields have focus
+            ctx.add_shortcut(action)  # works while the menu is closed and fields have focus
         menu.addSeparator()
         menu.addAction(self.contrast)
-        window.addAction(self.contrast)
+        ctx.add_shortcut(self.contrast)
         notifier().changed.connect(self.update)
         self.update()
         # Again once the window is up: it has put back the user's own column widths by then.
-        window.after_first_paint(self.update)
+        ctx.after_first_paint(self.update)
 
     def update(self) -> None:
         self.fit_sidebar()
         self.fit_search_box()
-        for table in self.window.tables.values():
+        for table in self.ctx.tables.values():
             _fit_column_titles(table.horizontalHeader())
         size = text_size()
         self.larger.setEnabled(size < TEXT_SIZES[-1])
@@ -491,7 +492,7 @@ class ViewActions(QObject):
 
     def fit_sidebar(self) -> None:
         """The section names are read whole at every size: the sidebar is as wide as they are."""
-        sidebar = self.window.sidebar
+        sidebar = self.ctx.sidebar
         metrics = QFontMetrics(QApplication.font(sidebar))  # its own may not have changed yet
         widest = max(
             (metrics.horizontalAdvance(sidebar.item(i).text()) for i in range(sidebar.count())),
@@ -504,7 +505,7 @@ class ViewActions(QObject):
 
     def fit_search_box(self) -> None:
         """The search box's hint is read whole: it widens with the text (up to a third)."""
-        box = self.window.search_box
+        box = self.ctx.search_box
         metrics = QFontMetrics(QApplication.font(box))
         # The hint, the clear button (as wide as the box is high) and the frame's padding.
         needed = metrics.horizontalAdvance(box.placeholderText()) + box.sizeHint().height() + 24
@@ -528,5 +529,5 @@ class ViewActions(QObject):
         apply(text_size(), on)
 
 
-def install(window: MainWindow) -> None:
-    window.view_actions = ViewActions(window)  # type: ignore[attr-defined]
+def install(ctx: WindowContext) -> ViewActions:
+    return ViewActions(ctx)

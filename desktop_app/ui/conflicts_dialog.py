@@ -35,6 +35,7 @@ from desktop_app.ui.version_history import DIFF_BRUSH, ComparisonTable
 
 if TYPE_CHECKING:
     from desktop_app.services import merge
+    from desktop_app.ui.extensions import WindowContext
 
 __all__ = ["DIFF_BRUSH", "ConflictsDialog"]
 
@@ -42,9 +43,9 @@ __all__ = ["DIFF_BRUSH", "ConflictsDialog"]
 class ConflictsDialog(QDialog):
     """Open conflicts, both versions side by side, and the ways out."""
 
-    def __init__(self, window: Any, on_resolved: Callable[[], None]) -> None:
-        super().__init__(window)
-        self.window_ = window
+    def __init__(self, ctx: WindowContext, on_resolved: Callable[[], None]) -> None:
+        super().__init__(ctx.window())
+        self.window_ = ctx
         self.on_resolved = on_resolved
         self.setWindowTitle(_("Conflicts"))
         self.resize(1100, 620)

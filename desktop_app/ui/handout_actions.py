@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QEvent,
@@ -78,6 +78,9 @@ from desktop_app.services import handouts, listing
 from desktop_app.services.handouts import raster
 from desktop_app.ui import appearance, layout_state
 from desktop_app.ui.ops import run_with_progress
+
+if TYPE_CHECKING:
+    from desktop_app.ui.extensions import WindowContext
 
 log = logging.getLogger(__name__)
 
@@ -553,13 +556,14 @@ class PdfPrinter(QObject):
 
 
 class HandoutActions(QObject):
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, ctx: WindowContext) -> None:
+        super().__init__(ctx.window())
+        self.ctx = ctx
+        self.window = ctx.window()
         self.busy = False
         self.printers: list[PdfPrinter] = []
         self.saved_box: QMessageBox | None = None  # "PDF saved", with open file / folder
-        self.export_action = QAction(_("Export PDF…"), window)
+        self.export_action = QAction(_("Export PDF…"), self.window)
         self.export_action.setObjectName("handout_export")
         # Not Ctrl+E: on Linux a focused text field takes it (end of line).
         self.export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
@@ -567,44 +571,45 @@ class HandoutActions(QObject):
             _("Save the selected guide's handout, or a session's report or pack, as a PDF")
         )
         self.export_action.triggered.connect(lambda: self.start_from_selection(printing=False))
-        self.print_action = QAction(_("Print…"), window)
+        self.print_action = QAction(_("Print…"), self.window)
         self.print_action.setObjectName("handout_print")
         self.print_action.setShortcut(QKeySequence.StandardKey.Print)
         self.print_action.triggered.connect(lambda: self.start_from_selection(printing=True))
-        self.booklet_action = QAction(_("Booklet from selected guides…"), window)
+        self.booklet_action = QAction(_("Booklet from selected guides…"), self.window)
         self.booklet_action.setObjectName("handout_booklet")
         self.booklet_action.triggered.connect(self.booklet)
-        self.signin_action = QAction(_("Sign-in sheet…"), window)
+        self.signin_action = QAction(_("Sign-in sheet…"), self.window)
         self.signin_action.setObjectName("handout_signin")
         self.signin_action.setStatusTip(
             _("Save the selected session's blank sign-in sheet as a PDF, to print and take along")
         )
         self.signin_action.triggered.connect(lambda: self.start_sheet(SIGNIN))
-        self.feedback_action = QAction(_("Feedback form…"), window)
+        self.feedback_action = QAction(_("Feedback form…"), self.window)
         self.feedback_action.setObjectName("handout_feedback")
         self.feedback_action.setStatusTip(
             _("Save the selected session's blank feedback form for trainees as a PDF")
         )
         self.feedback_action.triggered.connect(lambda: self.start_sheet(FEEDBACK))
-        self.returned_action = QAction(_("Enter returned sheets…"), window)
+        self.returned_action = QAction(_("Enter returned sheets…"), self.window)
         self.returned_action.setObjectName("handout_returned")
         self.returned_action.setStatusTip(
             _("Head counts by group and trainee quotes from the sheets that came back")
         )
         self.returned_action.triggered.connect(self.enter_returned)
-        self.organisation_action = QAction(_("Organisation name on handouts…"), window)
+        self.organisation_action = QAction(_("Organisation name on handouts…"), self.window)
         self.organisation_action.setObjectName("handout_organisation")
         self.organisation_action.setStatusTip(
             _("The organisation (单位名称) handouts name in their footer and as the PDF's author")
         )
         self.organisation_action.triggered.connect(self.edit_organisation)
-        menu = window.menus["file"]
-        first = menu.actions()[0] if menu.actions() else None
-        for action in self.all_actions():
-            menu.insertAction(first, action)
-        if first is not None:
+        menu = ctx.menus["file"]
+        if menu.actions():  # first in File, above what others put there
+            first = menu.actions()[0]
+            menu.insertActions(first, self.all_actions())
             menu.insertSeparator(first)
-        window.toolbar.addAction(self.print_action)
+        else:
+            menu.addActions(self.all_actions())
+        ctx.toolbar.addAction(self.print_action)
 
     def all_actions(self) -> list[QAction]:
         return [
@@ -620,10 +625,10 @@ class HandoutActions(QObject):
     # --- choosing what to build -------------------------------------------------------------
 
     def request_from_selection(self) -> Request | None:
-        kind, ids = self.window.current_selection()
+        kind, ids = self.ctx.current_selection()
         if kind not in ("guide", "session") or not ids:
             return None
-        rows = listing.fetch_rows(self.window.library, kind, ids[:1])
+        rows = listing.fetch_rows(self.ctx.library, kind, ids[:1])
         row = rows.get(ids[0], {})
         if kind == "guide":
             return Request(GUIDE, ids[:1], name=str(row.get("title", "")), choices=[GUIDE])
@@ -648,9 +653,9 @@ class HandoutActions(QObject):
                 else _("Select a guide, or a field session, in the list first."),
             )
             return
-        paper = str(self.window.settings.get("handout.paper"))
+        paper = str(self.ctx.settings.get("handout.paper"))
         photos = (
-            handouts.session_photos(self.window.library, request.ids[0])
+            handouts.session_photos(self.ctx.library, request.ids[0])
             if REPORT in request.choices
             else None
         )
@@ -695,17 +700,17 @@ class HandoutActions(QObject):
         """File ▸ Enter returned sheets…: for the selected session."""
         from desktop_app.ui.returned_sheets import enter_returned_sheets
 
-        kind, ids = self.window.current_selection()
+        kind, ids = self.ctx.current_selection()
         if kind != "session" or not ids:
             QMessageBox.information(
                 self.window, _("Nothing selected"), _("Select a field session in the list first.")
             )
             return
-        enter_returned_sheets(self.window, ids[0])
+        enter_returned_sheets(self.ctx, ids[0])
 
     def edit_organisation(self) -> None:
         """File ▸ Organisation name on handouts…: the 单位名称 stored in the library."""
-        library = self.window.library
+        library = self.ctx.library
         current = handouts.organisation_name(library)
         name, ok = QInputDialog.getText(
             self.window,
@@ -724,7 +729,7 @@ class HandoutActions(QObject):
         except UserError as exc:
             QMessageBox.warning(self.window, _("Organisation name"), str(exc))
             return
-        self.window.statusBar().showMessage(
+        self.ctx.show_status(
             _("Handouts will name “{name}”.").format(
                 name=handouts.organisation_name(library) or _("the team's union")
             ),
@@ -734,16 +739,16 @@ class HandoutActions(QObject):
     def booklet(self) -> None:
         if self.busy:
             return
-        library = self.window.library
+        library = self.ctx.library
         all_ids = listing.list_ids(library, "guide")
         titles = listing.fetch_rows(library, "guide", all_ids)
         guides = [(g, str(titles[g].get("title", ""))) for g in all_ids if g in titles]
-        kind, ids = self.window.current_selection()
+        kind, ids = self.ctx.current_selection()
         dialog = BookletDialog(
             self.window,
             guides=guides,
             selected=ids if kind == "guide" else [],
-            paper=str(self.window.settings.get("handout.paper")),
+            paper=str(self.ctx.settings.get("handout.paper")),
         )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
@@ -782,7 +787,7 @@ class HandoutActions(QObject):
 
     def confirm_safety(self, request: Request) -> bool | None:
         """None: cancelled; otherwise whether guides without safety notes were confirmed."""
-        library = self.window.library
+        library = self.ctx.library
         if request.kind in (REPORT, SIGNIN, FEEDBACK):
             return False
         ids = (
@@ -813,9 +818,9 @@ class HandoutActions(QObject):
         if request.kind not in kinds:
             return True
         try:
-            options = handouts.options_from_settings(self.window.settings, paper=paper)
+            options = handouts.options_from_settings(self.ctx.settings, paper=paper)
             warnings = handouts.photo_warnings(
-                self.window.library,
+                self.ctx.library,
                 kinds[request.kind],
                 request.ids,
                 options,
@@ -849,13 +854,13 @@ class HandoutActions(QObject):
             return
         if not self.confirm_photos(request, paper):
             return
-        self.window.settings.set("handout.paper", paper)
+        self.ctx.settings.set("handout.paper", paper)
         if target is not None:
             layout_state.layout_settings().setValue(LAST_DIR_KEY, str(target.parent))
         options = handouts.options_from_settings(
-            self.window.settings, paper=paper, confirm_missing_safety=confirmed
+            self.ctx.settings, paper=paper, confirm_missing_safety=confirmed
         )
-        library = self.window.library
+        library = self.ctx.library
         temp_dir: Path | None = None
         if target is None:
             temp_dir = Path(tempfile.mkdtemp(prefix="jiangxin-print-"))
@@ -882,7 +887,7 @@ class HandoutActions(QObject):
             if target is None:
                 self.preview(result.path, pages, temp_dir)
             else:
-                self.window.statusBar().showMessage(
+                self.ctx.show_status(
                     _("Saved {path} ({pages} pages).").format(path=result.path, pages=result.pages),
                     10000,
                 )
@@ -900,7 +905,7 @@ class HandoutActions(QObject):
             _("Preparing the PDF…"),
             op,
             on_done,
-            via=self.window.runner,
+            via=self.ctx.runner,
             failure_title=_("Cannot make the PDF"),
             modal=False,
             object_name="handout_progress",
@@ -941,7 +946,7 @@ class HandoutActions(QObject):
     def open_path(self, path: Path) -> None:
         """Open a file or folder with the system's program for it; say so if none can."""
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-            self.window.statusBar().showMessage(
+            self.ctx.show_status(
                 _("No program on this computer could open {path}.").format(path=path), 10000
             )
 
@@ -1009,5 +1014,5 @@ def build(
     return builders[request.kind]()
 
 
-def install(window: Any) -> None:
-    window.handout_actions = HandoutActions(window)
+def install(ctx: WindowContext) -> HandoutActions:
+    return HandoutActions(ctx)

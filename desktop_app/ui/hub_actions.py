@@ -42,6 +42,7 @@ from desktop_app.ui.ops import ProgressOp, run_with_progress, show_failure
 
 if TYPE_CHECKING:
     from desktop_app.services import hub_sync
+    from desktop_app.ui.extensions import WindowContext
 
 SYNC_SHORTCUTS = ("F5", "Ctrl+Shift+S")
 
@@ -174,9 +175,10 @@ class ConnectHubDialog(QDialog):
 
 
 class HubActions(QObject):
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, ctx: WindowContext) -> None:
+        super().__init__(ctx.window())
+        self.ctx = ctx
+        self.window = ctx.window()
         self.job: ProgressOp | None = None
         self.dialog: ConnectHubDialog | None = None
         self.connected = False
@@ -190,29 +192,31 @@ class HubActions(QObject):
         self.disconnect_action = self._action(
             "hub_disconnect", _("Disconnect from hub…"), self.disconnect_hub
         )
-        window.addAction(self.sync_action)
-        menu = window.menus["file"]
-        quit_action = getattr(window, "quit_action", None)
-        before = quit_action if quit_action in menu.actions() else None
-        for action in (self.connect_action, self.sync_action, self.disconnect_action):
-            menu.insertAction(before, action)
-        if before is not None:
+        ctx.add_shortcut(self.sync_action)
+        menu = ctx.menus["file"]
+        before = ctx.quit_action
+        if before in menu.actions():
+            menu.insertActions(
+                before, [self.connect_action, self.sync_action, self.disconnect_action]
+            )
             menu.insertSeparator(before)
-        window.toolbar.addSeparator()
-        window.toolbar.addAction(self.sync_action)
+        else:
+            menu.addActions([self.connect_action, self.sync_action, self.disconnect_action])
+        ctx.toolbar.addSeparator()
+        ctx.toolbar.addAction(self.sync_action)
         self.status_label = QLabel()
         self.status_label.setObjectName("hub_status")
         self.status_label.setStyleSheet("padding-right: 12px;")
         self.status_label.hide()
-        window.statusBar().addPermanentWidget(self.status_label)
+        ctx.add_status_widget(self.status_label)
         self._set_connected(False)
         # Local changes move the "waiting" count: recounted after writes, a little later.
         self._recount_timer = QTimer(self)
         self._recount_timer.setSingleShot(True)
         self._recount_timer.setInterval(800)
         self._recount_timer.timeout.connect(self.update_status)
-        window.writer.changed.connect(self._writer_changed)
-        window.after_first_paint(self.update_status)
+        ctx.writer.changed.connect(self._writer_changed)
+        ctx.after_first_paint(self.update_status)
 
     def _action(self, name: str, text: str, slot: Callable[[], None]) -> QAction:
         action = QAction(text, self.window)
@@ -227,13 +231,13 @@ class HubActions(QObject):
         self.connect_action.setEnabled(self.job is None)
 
     def _writer_changed(self) -> None:
-        if self.connected and not self.window.writer.is_busy():
+        if self.connected and not self.ctx.writer.is_busy():
             self._recount_timer.start()
 
     # --- status -----------------------------------------------------------------------------
 
     def update_status(self) -> None:
-        library = self.window.library
+        library = self.ctx.library
 
         def count(_progress: Progress) -> hub_sync.HubStatus | None:
             from desktop_app.services import hub_sync
@@ -243,7 +247,7 @@ class HubActions(QObject):
             except Exception:  # a library too old to have the tables: nothing to show
                 return None
 
-        self.window.runner.run(count, on_done=self.show_status, on_error=lambda _exc: None)
+        self.ctx.runner.run(count, on_done=self.show_status, on_error=lambda _exc: None)
 
     def show_status(self, state: hub_sync.HubStatus | None) -> None:
         if state is None or not state.connected:
@@ -263,7 +267,7 @@ class HubActions(QObject):
 
     def ask_connect(self) -> ConnectHubDialog | None:
         """The dialog, filled in and accepted (tests replace `ConnectHubDialog.exec`)."""
-        dialog = ConnectHubDialog(self.window, self.window.runner)
+        dialog = ConnectHubDialog(self.window, self.ctx.runner)
         self.dialog = dialog
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
@@ -275,7 +279,7 @@ class HubActions(QObject):
         dialog = self.ask_connect()
         if dialog is None or dialog.found is None:
             return
-        library = self.window.library
+        library = self.ctx.library
         found = dialog.found
         url, user, password = found.url, dialog.user.text(), dialog.password.text()
 
@@ -287,7 +291,7 @@ class HubActions(QObject):
             )
 
         def done(info: hub_sync.LinkInfo) -> None:
-            self.window.statusBar().showMessage(
+            self.ctx.show_status(
                 _("Connected to the hub “{name}” as {user}. Press F5 to sync.").format(
                     name=info.hub_name or info.url, user=info.user_name
                 ),
@@ -316,7 +320,7 @@ class HubActions(QObject):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        library = self.window.library
+        library = self.ctx.library
 
         def op(_progress: Progress) -> bool:
             from desktop_app.services import hub_sync
@@ -324,7 +328,7 @@ class HubActions(QObject):
             return hub_sync.disconnect(library)
 
         def done(_told: bool) -> None:
-            self.window.statusBar().showMessage(_("Disconnected from the hub."), 8000)
+            self.ctx.show_status(_("Disconnected from the hub."), 8000)
             self.update_status()
 
         self._run(_("Disconnecting…"), op, done, _("Cannot disconnect"), label=_("Disconnect"))
@@ -334,8 +338,8 @@ class HubActions(QObject):
     def sync(self) -> None:
         if self.job is not None or not self.connected:
             return
-        library = self.window.library
-        keep = int(self.window.settings.get("backups.keep"))
+        library = self.ctx.library
+        keep = int(self.ctx.settings.get("backups.keep"))
 
         def op(progress: Progress) -> hub_sync.SyncReport:
             from desktop_app.services import backup, hub_sync
@@ -351,7 +355,7 @@ class HubActions(QObject):
             self.update_status()
             if isinstance(exc, HubUnreachableError):
                 # Nothing is wrong with the library: a calm line, not an error box.
-                self.window.statusBar().showMessage(str(exc), 15000)
+                self.ctx.show_status(str(exc), 15000)
                 return True
             return False
 
@@ -365,15 +369,13 @@ class HubActions(QObject):
         )
 
     def _synced(self, report: hub_sync.SyncReport) -> None:
-        self.window.refresh()
-        pack_actions = getattr(self.window, "pack_actions", None)
-        if pack_actions is not None:
-            pack_actions.update_conflict_count()
+        self.ctx.refresh()
+        self.ctx.update_conflict_count()
         self.update_status()
         message = _(
             "Synced: {pulled} changes received, {published} sent, {conflicts} conflicts."
         ).format(pulled=report.pulled, published=report.published, conflicts=len(report.conflicts))
-        self.window.statusBar().showMessage(message, 10000)
+        self.ctx.show_status(message, 10000)
         if report.refused:
             lines = "\n".join(f"• {r.label}: {r.reason}" for r in report.refused[:20])
             QMessageBox.information(
@@ -387,7 +389,7 @@ class HubActions(QObject):
                 + "\n"
                 + lines,
             )
-        if report.conflicts and pack_actions is not None:
+        if report.conflicts:
             answer = QMessageBox.question(
                 self.window,
                 _("Conflicts"),
@@ -400,7 +402,7 @@ class HubActions(QObject):
                 ).format(n=len(report.conflicts)),
             )
             if answer == QMessageBox.StandardButton.Yes:
-                pack_actions.show_conflicts()
+                self.ctx.show_conflicts()
 
     def _run(
         self,
@@ -421,7 +423,7 @@ class HubActions(QObject):
             title,
             op,
             on_done,
-            via=self.window.writer,
+            via=self.ctx.writer,
             failure_title=failure_title,
             modal=False,  # the window stays usable; a save made meanwhile waits its turn
             object_name="hub_progress",
@@ -470,5 +472,5 @@ def status_text(state: hub_sync.HubStatus) -> str:
     return " · ".join(parts)
 
 
-def install(window: Any) -> None:
-    window.hub_actions = HubActions(window)
+def install(ctx: WindowContext) -> HubActions:
+    return HubActions(ctx)

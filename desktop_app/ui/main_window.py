@@ -11,10 +11,11 @@ one `LibraryWriter`: one at a time, in order, off the GUI thread. A save made wh
 import runs waits for it (the form and the status bar say so) instead of failing on SQLite's
 busy timeout. Reads go to `runner`.
 
-Feature modules listed in `extensions.INSTALLERS` add to `menus`, `toolbar`, use `runner` and
-`writer`,
-`current_selection()` and call `refresh()` after they changed the library; `when_form_built`
-lets them add to a record form, and `after_first_paint` runs their start-up checks.
+Feature modules (packs, handouts, photos...) see the window only as an
+`extensions.WindowContext`: menus, toolbar, `runner` and `writer`, `current_selection()`,
+`refresh()` after they changed the library, `when_form_built` to add to a record form and
+`after_first_paint` for their start-up checks. `_install_features` keeps what each one's
+`install` returns as a typed attribute.
 
 Start-up is kept short on large libraries: the lists read through plain `sqlite3`, the forms
 (which need the ORM) are built the first time a record is shown, and once the first screen is
@@ -68,7 +69,8 @@ from desktop_app.core.i18n import N_, _, ngettext
 from desktop_app.core.settings import Settings
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
-from desktop_app.ui import appearance, extensions, layout_state
+from desktop_app.ui import appearance, layout_state
+from desktop_app.ui.extensions import WindowContext
 from desktop_app.ui.first_paint import after_first_paint
 from desktop_app.ui.history import History
 from desktop_app.ui.models import RecordTableModel
@@ -77,7 +79,15 @@ from desktop_app.ui.session_filters import SessionFilterBar
 from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
 
 if TYPE_CHECKING:
+    from desktop_app.ui.appearance import ViewActions
     from desktop_app.ui.forms.base import RecordForm
+    from desktop_app.ui.handout_actions import HandoutActions
+    from desktop_app.ui.hub_actions import HubActions
+    from desktop_app.ui.pack_actions import PackActions
+    from desktop_app.ui.report_actions import ReportActions
+    from desktop_app.ui.restore_actions import RestoreActions
+    from desktop_app.ui.search_panel import SearchPanel
+    from desktop_app.ui.version_history import HistoryActions
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +192,21 @@ class LazyForms(Mapping[str, "RecordForm"]):
 
 
 class MainWindow(QMainWindow):
+    """The window; to its feature modules an `extensions.WindowContext`."""
+
+    # The feature modules' objects, kept by `_install_features` (tests reach them here).
+    view_actions: ViewActions
+    handout_actions: HandoutActions
+    language_actions: dict[str, QAction]
+    pack_actions: PackActions
+    photo_actions: dict[str, QAction]
+    search_panel: SearchPanel
+    search_everything_action: QAction
+    report_actions: ReportActions
+    history_actions: HistoryActions
+    hub_actions: HubActions
+    restore_actions: RestoreActions
+
     def __init__(
         self,
         library: Library,
@@ -220,7 +245,7 @@ class MainWindow(QMainWindow):
             QListWidgetItem(_(section.title), self.sidebar)
 
         self.session_filters = SessionFilterBar(library)
-        self.session_filters.changed.connect(self._apply_filter)
+        self.session_filters.changed.connect(self.apply_filter)
         self.list_stack = QStackedWidget()
         for section in SECTIONS:
             table = self._make_table(section.kind)
@@ -241,7 +266,7 @@ class MainWindow(QMainWindow):
         appearance.set_text_role(self.empty_page, "empty")
         self.detail_stack = QStackedWidget()
         self.detail_stack.addWidget(self.empty_page)
-        self._form_hooks: dict[str, list[Callable[[Any], None]]] = {}
+        self._form_hooks: dict[str, list[Callable[[RecordForm], object]]] = {}
         self._first_paint_hooks: list[Callable[[], None]] = []
         self.forms = LazyForms(self._build_form)
         self.warm_up_thread: threading.Thread | None = None
@@ -272,11 +297,10 @@ class MainWindow(QMainWindow):
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(200)
-        self._filter_timer.timeout.connect(self._apply_filter)
+        self._filter_timer.timeout.connect(self.apply_filter)
 
         self.sidebar.currentRowChanged.connect(self._on_section_changed)
-        for module_name in extensions.INSTALLERS:
-            importlib.import_module(module_name).install(self)
+        self._install_features()
         self._add_file_and_help_actions()
         self._restore_state()
         if self.sidebar.currentRow() < 0:
@@ -324,7 +348,7 @@ class MainWindow(QMainWindow):
         module, class_name = FORM_CLASSES[kind]
         form_class = getattr(importlib.import_module(module), class_name)
         form: RecordForm = form_class(
-            self.library, undo_stack=self.undo_stack, writer=self.writer, notify=self._after_change
+            self.library, undo_stack=self.undo_stack, writer=self.writer, notify=self.record_changed
         )
         form.setObjectName(f"form_{kind}")
         form.saved.connect(lambda record_id, k=kind: self._on_saved(k, record_id))
@@ -338,7 +362,7 @@ class MainWindow(QMainWindow):
             hook(form)
         return form
 
-    def when_form_built(self, kind: str, hook: Callable[[Any], None]) -> None:
+    def when_form_built(self, kind: str, hook: Callable[[RecordForm], object]) -> None:
         """Call `hook(form)` when the form of `kind` is built (now, if it already is)."""
         self._form_hooks.setdefault(kind, []).append(hook)
         if self.forms.is_built(kind):
@@ -347,6 +371,48 @@ class MainWindow(QMainWindow):
     def after_first_paint(self, hook: Callable[[], None]) -> None:
         """Run `hook` once the window's first screen is painted (start-up checks)."""
         self._first_paint_hooks.append(hook)
+
+    def _install_features(self) -> None:
+        """Each feature module adds its menus and actions, seeing the window only as an
+        `extensions.WindowContext`; what it returns is kept here, typed."""
+        from desktop_app.ui import (
+            handout_actions,
+            hub_actions,
+            language_actions,
+            pack_actions,
+            photo_actions,
+            report_actions,
+            search_panel,
+            version_history,
+        )
+
+        context: WindowContext = self
+        self.view_actions = appearance.install(context)
+        self.handout_actions = handout_actions.install(context)
+        self.language_actions = language_actions.install(context)
+        self.pack_actions = pack_actions.install(context)
+        self.photo_actions = photo_actions.install(context)
+        self.search_panel = search_panel.install(context)
+        self.search_everything_action = self.search_panel.search_everything_action
+        self.report_actions = report_actions.install(context)
+        self.history_actions = version_history.install(context)
+        self.hub_actions = hub_actions.install(context)
+
+    def add_status_widget(self, widget: QWidget) -> None:
+        self.statusBar().addPermanentWidget(widget)
+
+    def show_conflicts(self) -> None:
+        self.pack_actions.show_conflicts()
+
+    def update_conflict_count(self) -> None:
+        self.pack_actions.update_conflict_count()
+
+    def add_shortcut(self, action: QAction) -> None:
+        """`action`'s shortcut works anywhere in the window, with the menus closed."""
+        self.addAction(action)
+
+    def show_status(self, text: str, msecs: int = 6000) -> None:
+        self.statusBar().showMessage(text, msecs)
 
     def _after_first_paint(self) -> None:
         if not self.isVisible():  # closed right after its first paint (smoke tests)
@@ -594,7 +660,8 @@ class MainWindow(QMainWindow):
         finally:
             self._syncing = False
 
-    def _apply_filter(self) -> None:
+    def apply_filter(self) -> None:
+        """Filter the current list by the search box (and the session filters) now."""
         kind = self.current_kind
         model = self.models[kind]
         text = self.search_box.text().strip()
@@ -641,7 +708,7 @@ class MainWindow(QMainWindow):
             return
         self._section_row = row
         self.list_stack.setCurrentIndex(row)
-        self._apply_filter()
+        self.apply_filter()
         index = self.current_table().currentIndex()
         record_id = self.current_model().id_at(index.row()) if index.isValid() else None
         if record_id is None:
@@ -853,12 +920,12 @@ class MainWindow(QMainWindow):
             versions, refusal = result
             if versions:
                 self.undo_stack.push(
-                    DeleteCommand(library, kind, versions, text=text, notify=self._after_change)
+                    DeleteCommand(library, kind, versions, text=text, notify=self.record_changed)
                 )
             for record_id in ids:
-                self._after_change(kind, record_id)
+                self.record_changed(kind, record_id)
             if refusal is not None:
-                self._report(refusal)
+                self.report(refusal)
 
         self.writer.submit(text, lambda _progress: delete_records(library, kind, ids), on_done=done)
 
@@ -893,7 +960,7 @@ class MainWindow(QMainWindow):
         if can and self._history_allowed():
             self.undo_stack.redo()
 
-    def _after_change(self, kind: str, record_id: str) -> None:
+    def record_changed(self, kind: str, record_id: str) -> None:
         """An undo command changed a record: update the lists and show the record."""
         self._reload_lists()
         form = self.shown_form()
@@ -912,7 +979,8 @@ class MainWindow(QMainWindow):
             self._show_empty()
         self._update_actions()
 
-    def _report(self, err: UserError) -> None:
+    def report(self, err: UserError) -> None:
+        """Why something cannot be done, as its one sentence."""
         QMessageBox.warning(self, _("Cannot do that"), str(err))
 
     def _report_failure(self, label: str, exc: BaseException) -> None:
@@ -966,7 +1034,7 @@ class MainWindow(QMainWindow):
         try:
             library = Library.open(root, write=True)
         except UserError as exc:
-            self._report(exc)
+            self.report(exc)
             return None
         window = MainWindow(library, settings=self.settings)
         window.owns_library = True

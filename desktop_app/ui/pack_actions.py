@@ -10,7 +10,7 @@ versions field by field, Keep mine / Take theirs / Merge the ticked fields.
 All slow work runs with a progress dialog that can cancel (`ops.run_with_progress`); the
 services leave the library unchanged when cancelled. Writes (importing a pack, backups,
 resolving a conflict) go to the window's one `LibraryWriter`, so a save made meanwhile waits
-for them instead of failing; reads (exporting, checking a pack) go to `window.runner`. The
+for them instead of failing; reads (exporting, checking a pack) go to `ctx.runner`. The
 progress dialogs are not modal: the window stays usable while a pack is imported.
 """
 
@@ -57,6 +57,7 @@ from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
 if TYPE_CHECKING:
     # Packs and merges need the ORM: imported where used, not at start-up.
     from desktop_app.services import packs
+    from desktop_app.ui.extensions import WindowContext
 
 log = logging.getLogger(__name__)
 
@@ -287,9 +288,10 @@ class ImportPreviewDialog(QDialog):
 
 
 class PackActions(QObject):
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, ctx: WindowContext) -> None:
+        super().__init__(ctx.window())
+        self.ctx = ctx
+        self.window = ctx.window()
         self.busy = False
         self.job: ProgressOp | None = None
         self.conflicts_dialog: ConflictsDialog | None = None
@@ -302,15 +304,15 @@ class PackActions(QObject):
         self.backup_action = self._action("backup", _("Back up library…"), self.backup)
         self.backup_action.setStatusTip(_("Save the database and every photo into one file"))
         self.conflicts_action = self._action("conflicts", _("Conflicts…"), self.show_conflicts)
-        menu = window.menus["file"]
-        quit_action = getattr(window, "quit_action", None)
-        before = quit_action if quit_action in menu.actions() else None
-        for action in (self.export_action, self.import_action, self.backup_action):
-            menu.insertAction(before, action)
-        if before is not None:
+        menu = ctx.menus["file"]
+        before = ctx.quit_action
+        if before in menu.actions():
+            menu.insertActions(before, [self.export_action, self.import_action, self.backup_action])
             menu.insertSeparator(before)
-        window.menus["tools"].addAction(self.conflicts_action)
-        window.after_first_paint(self._count_conflicts_in_background)
+        else:
+            menu.addActions([self.export_action, self.import_action, self.backup_action])
+        ctx.menus["tools"].addAction(self.conflicts_action)
+        ctx.after_first_paint(self._count_conflicts_in_background)
 
     def _action(self, name: str, text: str, slot: Callable[[], None]) -> QAction:
         action = QAction(text, self.window)
@@ -328,7 +330,7 @@ class PackActions(QObject):
 
     def ask_backup_target(self) -> Path | None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
-        default = last_dir() / f"{self.window.library.name}-{stamp}.zip"
+        default = last_dir() / f"{self.ctx.library.name}-{stamp}.zip"
         chosen, _filter = QFileDialog.getSaveFileName(
             self.window, _("Back up the library to"), str(default), _(BACKUP_FILTER)
         )
@@ -376,8 +378,8 @@ class PackActions(QObject):
             return
         from desktop_app.services import packs
 
-        kind, ids = self.window.current_selection()
-        name = self.window.library.name
+        kind, ids = self.ctx.current_selection()
+        name = self.ctx.library.name
         dialog = ExportPackDialog(
             self.window,
             kind=kind,
@@ -390,7 +392,7 @@ class PackActions(QObject):
         if target is None:
             return
         remember_dir(target)
-        library = self.window.library
+        library = self.ctx.library
         selection = dialog.selection()
         contacts = dialog.contacts.isChecked()
 
@@ -401,7 +403,7 @@ class PackActions(QObject):
 
         def done(result: packs.ExportResult) -> None:
             records = sum(result.counts.values())
-            self.window.statusBar().showMessage(
+            self.ctx.show_status(
                 _("Saved {path}: {records} records, {mb:.1f} MB.").format(
                     path=result.path, records=records, mb=result.bytes / 1024**2
                 ),
@@ -409,7 +411,7 @@ class PackActions(QObject):
             )
 
         self.run(
-            _("Exporting the knowledge pack…"), op, done, _("Cannot export"), via=self.window.runner
+            _("Exporting the knowledge pack…"), op, done, _("Cannot export"), via=self.ctx.runner
         )
 
     # --- import -----------------------------------------------------------------------------
@@ -421,7 +423,7 @@ class PackActions(QObject):
         if path is None:
             return
         remember_dir(path)
-        library = self.window.library
+        library = self.ctx.library
 
         def op(progress: Progress) -> packs.ImportReport:
             from desktop_app.services import packs
@@ -433,7 +435,7 @@ class PackActions(QObject):
             op,
             lambda report: self._preview(path, report),
             _("Cannot import"),
-            via=self.window.runner,  # reads only: nothing changes before the user says Import
+            via=self.ctx.runner,  # reads only: nothing changes before the user says Import
         )
 
     def _preview(self, path: Path, report: packs.ImportReport) -> None:
@@ -441,8 +443,8 @@ class PackActions(QObject):
         self.preview_dialog = dialog
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        library = self.window.library
-        keep = int(self.window.settings.get("backups.keep"))
+        library = self.ctx.library
+        keep = int(self.ctx.settings.get("backups.keep"))
 
         def op(progress: Progress) -> packs.ImportReport:
             from desktop_app.services import packs
@@ -454,17 +456,17 @@ class PackActions(QObject):
             op,
             self._imported,
             _("Cannot import"),
-            via=self.window.writer,
+            via=self.ctx.writer,
             label=_("Import the knowledge pack"),
         )
 
     def _imported(self, report: packs.ImportReport) -> None:
-        self.window.refresh()
+        self.ctx.refresh()
         self.update_conflict_count()
         message = _("Imported: {added} added, {updated} updated, {deleted} deleted.").format(
             added=len(report.added), updated=len(report.updated), deleted=len(report.deleted)
         )
-        self.window.statusBar().showMessage(message, 10000)
+        self.ctx.show_status(message, 10000)
         if report.conflicts:
             answer = QMessageBox.question(
                 self.window,
@@ -483,12 +485,12 @@ class PackActions(QObject):
     # --- conflicts --------------------------------------------------------------------------
 
     def update_conflict_count(self) -> None:
-        self._show_conflict_count(_open_conflict_count(self.window.library))
+        self._show_conflict_count(_open_conflict_count(self.ctx.library))
 
     def _count_conflicts_in_background(self) -> None:
         # At start-up: the count needs the ORM, which is still loading; the menu can wait.
-        self.window.runner.run(
-            lambda _progress: _open_conflict_count(self.window.library),
+        self.ctx.runner.run(
+            lambda _progress: _open_conflict_count(self.ctx.library),
             on_done=self._show_conflict_count,
             on_error=lambda _exc: None,
         )
@@ -498,10 +500,10 @@ class PackActions(QObject):
 
     def show_conflicts(self) -> None:
         def resolved() -> None:
-            self.window.refresh()
+            self.ctx.refresh()
             self.update_conflict_count()
 
-        dialog = ConflictsDialog(self.window, resolved)
+        dialog = ConflictsDialog(self.ctx, resolved)
         self.conflicts_dialog = dialog
         dialog.open()
 
@@ -514,13 +516,13 @@ class PackActions(QObject):
         if target is None:
             return
         remember_dir(target)
-        library = self.window.library
+        library = self.ctx.library
 
         def op(progress: Progress) -> backup_service.BackupResult:
             return backup_service.create_backup(library, target, progress=progress)
 
         def done(result: backup_service.BackupResult) -> None:
-            self.window.statusBar().showMessage(
+            self.ctx.show_status(
                 _("Backed up to {path} ({size}).").format(
                     path=result.path, size=backup_service.describe_backup_size(result)
                 ),
@@ -533,7 +535,7 @@ class PackActions(QObject):
             op,
             done,
             _("Cannot back up"),
-            via=self.window.writer,
+            via=self.ctx.writer,
             label=_("Back up the library"),
         )
 
@@ -547,5 +549,5 @@ def _open_conflict_count(library: Any) -> int:
         return 0
 
 
-def install(window: Any) -> None:
-    window.pack_actions = PackActions(window)
+def install(ctx: WindowContext) -> PackActions:
+    return PackActions(ctx)

@@ -33,7 +33,7 @@ from desktop_app.ui.ops import run_with_progress
 
 if TYPE_CHECKING:
     from desktop_app.services import photos
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.extensions import WindowContext
     from desktop_app.ui.photo_grid import PhotoGrid
     from desktop_app.ui.step_photos import StepPhotos
 
@@ -46,38 +46,38 @@ EXPORT_SIZES = [
 ]
 
 
-def install(window: MainWindow) -> None:
+def install(ctx: WindowContext) -> dict[str, QAction]:
     # The forms are built when first shown; the photo widgets (and the photo service, which
     # needs the ORM) come with them.
-    window.when_form_built("session", lambda form: attach_grid(window, form))
-    window.when_form_built("guide", lambda form: attach_step_photos(window, form))
-    export = QAction(_("Export photos…"), window)
+    ctx.when_form_built("session", lambda form: attach_grid(ctx, form))
+    ctx.when_form_built("guide", lambda form: attach_step_photos(ctx, form))
+    export = QAction(_("Export photos…"), ctx.window())
     export.setObjectName("export_photos_action")
     export.setToolTip(_("Save the selected session's photos as upright JPEGs"))
-    export.triggered.connect(lambda _checked=False: export_photos(window))
-    window.menus["record"].addAction(export)
-    cleanup = QAction(_("Clean up unused photos…"), window)
+    export.triggered.connect(lambda _checked=False: export_photos(ctx))
+    ctx.menus["record"].addAction(export)
+    cleanup = QAction(_("Clean up unused photos…"), ctx.window())
     cleanup.setObjectName("cleanup_photos_action")
-    cleanup.triggered.connect(lambda _checked=False: cleanup_photos(window))
-    window.menus["tools"].addAction(cleanup)
-    window.photo_actions = {"export": export, "cleanup": cleanup}  # type: ignore[attr-defined]
+    cleanup.triggered.connect(lambda _checked=False: cleanup_photos(ctx))
+    ctx.menus["tools"].addAction(cleanup)
+    return {"export": export, "cleanup": cleanup}
 
 
 # --- the grid in the session form --------------------------------------------------------------
 
 
-def attach_grid(window: MainWindow, form: Any) -> PhotoGrid | None:
+def attach_grid(ctx: WindowContext, form: Any) -> PhotoGrid | None:
     from desktop_app.ui.photo_grid import PhotoGrid
 
     box = getattr(form, "photos_box", None)
     if box is None or box.layout() is None:
         return None
     grid = PhotoGrid(
-        window.library,
-        runner=window.runner,
-        writer=window.writer,
-        undo_stack=window.undo_stack,
-        report=window._report,
+        ctx.library,
+        runner=ctx.runner,
+        writer=ctx.writer,
+        undo_stack=ctx.undo_stack,
+        report=ctx.report,
     )
     grid.setObjectName("session_photo_grid")
     grid.setMinimumHeight(260)
@@ -103,14 +103,12 @@ def attach_grid(window: MainWindow, form: Any) -> PhotoGrid | None:
             form.adopt_current_version()  # the grid's own change is not someone else's
         else:
             form.load(session_id)  # shows the new revision; stays clean
-        window.reload_list("session")  # the list's photo count, now rather than at the save
+        ctx.reload_list("session")  # the list's photo count, now rather than at the save
 
     def import_finished(_results: list[photos.ImportResult]) -> None:
         # The form fills empty GPS fields from the photos' EXIF; the user saves it.
         if grid.session_id is not None and form.fill_gps_from_photos(only_if_empty=True):
-            window.statusBar().showMessage(
-                _("GPS filled in from the photos; save the session to keep it."), 8000
-            )
+            ctx.show_status(_("GPS filled in from the photos; save the session to keep it."), 8000)
 
     grid.photosChanged.connect(photos_changed)
     grid.importFinished.connect(import_finished)
@@ -120,7 +118,7 @@ def attach_grid(window: MainWindow, form: Any) -> PhotoGrid | None:
 # --- the photos of the selected guide step ----------------------------------------------------
 
 
-def attach_step_photos(window: MainWindow, form: Any) -> StepPhotos | None:
+def attach_step_photos(ctx: WindowContext, form: Any) -> StepPhotos | None:
     from desktop_app.ui.step_photos import StepPhotos
 
     steps = getattr(form, "steps", None)
@@ -130,11 +128,11 @@ def attach_step_photos(window: MainWindow, form: Any) -> StepPhotos | None:
     if steps is None or layout is None:
         return None
     strip = StepPhotos(
-        window.library,
-        runner=window.runner,
-        writer=window.writer,
-        undo_stack=window.undo_stack,
-        report=window._report,
+        ctx.library,
+        runner=ctx.runner,
+        writer=ctx.writer,
+        undo_stack=ctx.undo_stack,
+        report=ctx.report,
     )
     strip.setObjectName("step_photos")
     layout.insertWidget(layout.indexOf(step_text) + 1, strip)
@@ -163,11 +161,11 @@ def attach_step_photos(window: MainWindow, form: Any) -> StepPhotos | None:
 # --- export ------------------------------------------------------------------------------------
 
 
-def _selected_session(window: MainWindow) -> str | None:
-    kind, ids = window.current_selection()
+def _selected_session(ctx: WindowContext) -> str | None:
+    kind, ids = ctx.current_selection()
     if kind == "session" and len(ids) == 1:
         return ids[0]
-    form = window.shown_form()
+    form = ctx.shown_form()
     if form is not None and form.kind == "session" and form.record_id() is not None:
         return form.record_id()
     return None
@@ -187,11 +185,11 @@ def _start_dir() -> str:
     return next((c for c in candidates if c and Path(c).is_dir()), str(Path.home()))
 
 
-def session_folder_name(window: MainWindow, session_id: str) -> str:
+def session_folder_name(ctx: WindowContext, session_id: str) -> str:
     """`2025-08-15 绿色养护提质增效`: the session as the list shows it, fit for a folder."""
     from desktop_app.services import catalog, photos
 
-    data = catalog.load_session(window.library, session_id)
+    data = catalog.load_session(ctx.library, session_id)
     when = in_zone(data.starts_at, data.time_zone).strftime("%Y-%m-%d")
     name = photos.safe_filename_part(f"{when} {data.theme.strip() or data.venue.strip()}")
     return name or when
@@ -205,24 +203,24 @@ def unused_folder(parent: Path, name: str) -> Path:
     return candidate
 
 
-def export_photos(window: MainWindow) -> None:
+def export_photos(ctx: WindowContext) -> None:
     from desktop_app.services import photos
 
-    session_id = _selected_session(window)
+    session_id = _selected_session(ctx)
     if session_id is None:
         QMessageBox.information(
-            window, _("Export photos"), _("Select one field session in the list first.")
+            ctx.window(), _("Export photos"), _("Select one field session in the list first.")
         )
         return
     try:
-        count = len(photos.session_photos(window.library, session_id))
+        count = len(photos.session_photos(ctx.library, session_id))
     except UserError as err:
-        window._report(err)
+        ctx.report(err)
         return
     if count == 0:
-        QMessageBox.information(window, _("Export photos"), _("This session has no photos."))
+        QMessageBox.information(ctx.window(), _("Export photos"), _("This session has no photos."))
         return
-    folder = QFileDialog.getExistingDirectory(window, _("Export photos to"), _start_dir())
+    folder = QFileDialog.getExistingDirectory(ctx.window(), _("Export photos to"), _start_dir())
     if not folder:
         return
     settings = layout_state.layout_settings()
@@ -234,7 +232,7 @@ def export_photos(window: MainWindow) -> None:
     except ValueError:
         last = 0
     chosen, ok = QInputDialog.getItem(
-        window, _("Export photos"), _("Size of the exported photos:"), labels, last, False
+        ctx.window(), _("Export photos"), _("Size of the exported photos:"), labels, last, False
     )
     if not ok or chosen not in labels:
         return
@@ -242,25 +240,25 @@ def export_photos(window: MainWindow) -> None:
     settings.setValue(EXPORT_DIR_KEY, folder)
     chosen_sizes.set("photos.export_long_edge", edge)
     # Into a folder of their own, named after the session, never loose among other files.
-    target = unused_folder(Path(folder), session_folder_name(window, session_id))
-    library = window.library
+    target = unused_folder(Path(folder), session_folder_name(ctx, session_id))
+    library = ctx.library
 
     def op(progress: Progress) -> list[Path]:
         return photos.export_session_photos(library, session_id, target, edge, progress)
 
     def done(written: list[Path]) -> None:
         QMessageBox.information(
-            window,
+            ctx.window(),
             _("Export photos"),
             _("{n} photos exported to {path}.").format(n=len(written), path=target),
         )
 
     run_with_progress(
-        window,
+        ctx.window(),
         _("Exporting photos…"),
         op,
         done,
-        via=window.runner,  # a read: it need not wait for writes
+        via=ctx.runner,  # a read: it need not wait for writes
         failure_title=_("Export photos"),
         object_name="photo_export_progress",
         text=lambda done_count, total, _name: _("Exporting photos… {done} of {total}").format(
@@ -273,20 +271,22 @@ def export_photos(window: MainWindow) -> None:
 # --- clean-up ----------------------------------------------------------------------------------
 
 
-def cleanup_photos(window: MainWindow) -> None:
+def cleanup_photos(ctx: WindowContext) -> None:
     from desktop_app.services import photos
 
-    if window.library.read_only:
+    if ctx.library.read_only:
         return
-    unused = photos.unused_photos(window.library)
+    unused = photos.unused_photos(ctx.library)
     if not unused:
         QMessageBox.information(
-            window, _("Clean up unused photos"), _("Every photo is used; nothing to clean up.")
+            ctx.window(),
+            _("Clean up unused photos"),
+            _("Every photo is used; nothing to clean up."),
         )
         return
     Button = QMessageBox.StandardButton
     answer = QMessageBox.question(
-        window,
+        ctx.window(),
         _("Clean up unused photos"),
         _(
             "{n} photos are not used by any session, guide step or member. Delete them and "
@@ -298,18 +298,18 @@ def cleanup_photos(window: MainWindow) -> None:
     if answer != Button.Yes:
         return
 
-    library = window.library
+    library = ctx.library
 
     def done(removed: int) -> None:
-        window.statusBar().showMessage(_("Removed {n} unused photos.").format(n=removed), 8000)
-        window.refresh()
+        ctx.show_status(_("Removed {n} unused photos.").format(n=removed), 8000)
+        ctx.refresh()
 
     run_with_progress(
-        window,
+        ctx.window(),
         _("Cleaning up unused photos…"),
         lambda _progress: photos.cleanup_unused(library),
         done,
-        via=window.writer,
+        via=ctx.writer,
         failure_title=_("Clean up unused photos"),
         modal=False,
         object_name="cleanup_progress",

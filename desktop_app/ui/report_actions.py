@@ -1,14 +1,14 @@
 """Reporting in the window: Tools ▸ Statistics… and Tools ▸ News draft…
 
-Installed through `extensions.INSTALLERS` like the other feature modules, so the main window
-itself is not edited. Statistics opens one window per main window (raised again if open); the
-news draft needs a session selected in the sessions list.
+Installed like the other feature modules (`install(ctx)`, see `extensions.WindowContext`), so
+the main window itself is not edited. Statistics opens one window per main window (raised
+again if open); the news draft needs a session selected in the sessions list.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QGuiApplication
@@ -19,39 +19,45 @@ from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
 from desktop_app.services import listing
 
+if TYPE_CHECKING:
+    from desktop_app.ui.extensions import WindowContext
+    from desktop_app.ui.news_dialog import NewsDialog
+    from desktop_app.ui.stats_window import StatsWindow
+
 
 class ReportActions(QObject):
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
-        self.stats_window: Any = None
-        self.news_dialog: Any = None
-        self.stats_action = QAction(_("Statistics…"), window)
+    def __init__(self, ctx: WindowContext) -> None:
+        super().__init__(ctx.window())
+        self.ctx = ctx
+        self.window = ctx.window()
+        self.stats_window: StatsWindow | None = None
+        self.news_dialog: NewsDialog | None = None
+        self.stats_action = QAction(_("Statistics…"), self.window)
         self.stats_action.setObjectName("report_stats")
         self.stats_action.setStatusTip(
             _("Sessions, hours, trainees and more for a period, by team, member or guide")
         )
         self.stats_action.triggered.connect(self.show_statistics)
-        self.news_action = QAction(_("News draft for the selected session…"), window)
+        self.news_action = QAction(_("News draft for the selected session…"), self.window)
         self.news_action.setObjectName("report_news")
         self.news_action.triggered.connect(self.show_news)
-        menu = window.menus["tools"]
+        menu = ctx.menus["tools"]
         menu.addAction(self.stats_action)
         menu.addAction(self.news_action)
 
-    def show_statistics(self) -> Any:
+    def show_statistics(self) -> StatsWindow:
         from desktop_app.ui.stats_window import StatsWindow
 
         if self.stats_window is None:
-            self.stats_window = StatsWindow(self.window)
+            self.stats_window = StatsWindow(self.ctx)
         self.stats_window.show()
         if QGuiApplication.platformName() != "offscreen":  # offscreen warns it cannot raise
             self.stats_window.raise_()
             self.stats_window.activateWindow()
         return self.stats_window
 
-    def show_news(self) -> Any:
-        kind, ids = self.window.current_selection()
+    def show_news(self) -> NewsDialog | None:
+        kind, ids = self.ctx.current_selection()
         if kind != "session" or not ids:
             QMessageBox.information(
                 self.window, _("News draft"), _("Select a session in the sessions list first.")
@@ -61,18 +67,18 @@ class ReportActions(QObject):
         from desktop_app.ui.news_dialog import NewsDialog
 
         try:
-            text = news.news_draft(self.window.library, ids[0])
+            text = news.news_draft(self.ctx.library, ids[0])
         except UserError as exc:
             QMessageBox.warning(self.window, _("News draft"), str(exc))
             return None
-        row = listing.fetch_rows(self.window.library, "session", ids[:1]).get(ids[0], {})
+        row = listing.fetch_rows(self.ctx.library, "session", ids[:1]).get(ids[0], {})
         day = str(row.get("starts_at") or "")[:10]
         name = "-".join(p for p in (day, str(row.get("venue") or ""), _("News draft")) if p)
         session_id = ids[0]
         photo_count = int(row.get("photos") or 0)
 
         def export_photos(folder: Path) -> None:
-            library = self.window.library
+            library = self.ctx.library
 
             def op(progress: Progress) -> list[Path]:
                 from desktop_app.services import photos  # heavy: not before the first paint
@@ -91,7 +97,7 @@ class ReportActions(QObject):
                     else _("Internal error; details are in the log.")
                 )
 
-            self.window.runner.run(op, on_done=done, on_error=failed)
+            self.ctx.runner.run(op, on_done=done, on_error=failed)
 
         dialog = NewsDialog(
             self.window,
@@ -105,5 +111,5 @@ class ReportActions(QObject):
         return self.news_dialog
 
 
-def install(window: Any) -> None:
-    window.report_actions = ReportActions(window)
+def install(ctx: WindowContext) -> ReportActions:
+    return ReportActions(ctx)

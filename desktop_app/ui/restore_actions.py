@@ -34,7 +34,7 @@ from desktop_app.core.progress import Progress
 from desktop_app.ui.ops import ProgressOp, run_with_progress
 
 if TYPE_CHECKING:
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.extensions import WindowContext
 
 BACKUP_FILTER = N_("Backups (*.zip)")
 
@@ -131,11 +131,12 @@ class RestoreDialog(QDialog):
 
 
 class RestoreActions(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, ctx: WindowContext) -> None:
+        super().__init__(ctx.window())
+        self.ctx = ctx
+        self.window = ctx.window()
         self.job: ProgressOp | None = None
-        self.action = QAction(_("Restore backup…"), window)
+        self.action = QAction(_("Restore backup…"), self.window)
         self.action.setObjectName("restore_backup")
         self.action.setStatusTip(_("Unpack a backup into a new folder and open it"))
         self.action.triggered.connect(lambda _checked=False: self.restore())
@@ -146,7 +147,7 @@ class RestoreActions(QObject):
         from desktop_app.ui.pack_actions import last_dir
 
         dialog = RestoreDialog(
-            self.window, start_dir=last_dir(), library_parent=self.window.library.root.parent
+            self.window, start_dir=last_dir(), library_parent=self.ctx.library.root.parent
         )
         self.dialog = dialog
         if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -179,18 +180,16 @@ class RestoreActions(QObject):
             return backup.restore_backup(source, target, progress=progress)
 
         def done(restored: Path) -> None:
-            self.window.statusBar().showMessage(
-                _("Restored the backup to {path}.").format(path=restored), 10000
-            )
+            self.ctx.show_status(_("Restored the backup to {path}.").format(path=restored), 10000)
             if self.ask_open(restored):
-                self.window.open_library(restored)
+                self.ctx.open_library(restored)
 
         self.job = run_with_progress(
             self.window,
             _("Restoring the backup…"),
             op,
             done,
-            via=self.window.runner,  # writes only the new folder, not this library
+            via=self.ctx.runner,  # writes only the new folder, not this library
             failure_title=_("Cannot restore"),
             object_name="restore_progress",
         )

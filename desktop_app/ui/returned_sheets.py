@@ -11,7 +11,7 @@ so Ctrl+Z takes it back.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
@@ -34,6 +34,9 @@ from desktop_app.core.i18n import _
 from desktop_app.services import catalog
 from desktop_app.services.session_code import session_code
 from desktop_app.ui import appearance
+
+if TYPE_CHECKING:
+    from desktop_app.ui.extensions import WindowContext
 
 NOT_COUNTED = -1  # the spin box's "not counted" value (a group whose count is unknown)
 MAX_COUNT = 100_000
@@ -161,25 +164,25 @@ class ReturnedSheetsDialog(QDialog):
         return data
 
 
-def enter_returned_sheets(window: Any, session_id: str) -> bool:
+def enter_returned_sheets(ctx: WindowContext, session_id: str) -> bool:
     """Open the dialog for a session and save what was entered; True when a save was submitted
     (the window's writer runs it, and shows a refusal as a sentence)."""
     from desktop_app.ui.undo import SaveCommand, save_and_version
 
-    form = window.shown_form()
+    form = ctx.shown_form()
     if form is not None and form.record_id() == session_id and form.is_dirty():
-        window._report(UserError(_("Save or discard the changes to this session first.")))
+        ctx.report(UserError(_("Save or discard the changes to this session first.")))
         return False
-    library = window.library
+    library = ctx.library
     try:
         before = catalog.load_session(library, session_id)
         # What the entries are based on: a change made meanwhile (a pack import, another
         # window) is not silently replaced; the save is refused with a plain sentence.
         version = catalog.current_version(library, "session", session_id)
     except UserError as err:
-        window._report(err)
+        ctx.report(err)
         return False
-    dialog = ReturnedSheetsDialog(window, before, session_code(session_id))
+    dialog = ReturnedSheetsDialog(ctx.window(), before, session_code(session_id))
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return False
     after = dialog.result_data()
@@ -193,7 +196,7 @@ def enter_returned_sheets(window: Any, session_id: str) -> bool:
 
     def done(result: tuple[str, str]) -> None:
         _saved_id, made = result
-        window.undo_stack.push(
+        ctx.undo_stack.push(
             SaveCommand(
                 library,
                 "session",
@@ -202,20 +205,20 @@ def enter_returned_sheets(window: Any, session_id: str) -> bool:
                 after=after,
                 version=made,
                 text=label,
-                notify=window._after_change,
+                notify=ctx.record_changed,
             )
         )
-        window._after_change("session", session_id)
-        window.statusBar().showMessage(_("Head counts and quotes saved."), 8000)
+        ctx.record_changed("session", session_id)
+        ctx.show_status(_("Head counts and quotes saved."), 8000)
 
     refused: list[UserError] = []
 
     def failed(exc: BaseException) -> bool:
         if isinstance(exc, UserError):  # e.g. the session changed meanwhile: one sentence
             refused.append(exc)
-            window._report(exc)
+            ctx.report(exc)
             return True
         return False
 
-    window.writer.submit(label, op, on_done=done, on_error=failed)
+    ctx.writer.submit(label, op, on_done=done, on_error=failed)
     return not refused  # (a queued save that is refused later is reported then)

@@ -42,7 +42,7 @@ from desktop_app.core.progress import Progress
 
 if TYPE_CHECKING:
     from desktop_app.services import search
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.extensions import WindowContext
 
 HitRole = Qt.ItemDataRole.UserRole + 1  # (kind, id) of a hit; None on group headers
 HtmlRole = Qt.ItemDataRole.UserRole + 2  # rich text the delegate paints
@@ -116,9 +116,15 @@ def hit_html(hit: search.SearchHit) -> str:
 class SearchPanel(QDialog):
     """A tool window with its own query box and the grouped results."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window_ = window
+    def __init__(self, ctx: WindowContext) -> None:
+        super().__init__(ctx.window())
+        self.ctx = ctx
+        # Ctrl+Shift+F: searches for what the toolbar box holds (`install` puts it in Edit).
+        action = QAction(_("Search everything…"), ctx.window())
+        action.setObjectName("search_everything_action")
+        action.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        action.triggered.connect(lambda: self.search_for(ctx.search_box.text().strip()))
+        self.search_everything_action = action
         self.setObjectName("search_panel")
         self.setWindowTitle(_("Search everything"))
         self.resize(560, 520)
@@ -177,7 +183,7 @@ class SearchPanel(QDialog):
         if not query:
             self._show([], "")
             return
-        library = self.window_.library
+        library = self.ctx.library
 
         def op(_progress: Progress) -> list[search.SearchHit]:
             from desktop_app.services import search
@@ -185,7 +191,7 @@ class SearchPanel(QDialog):
             return search.search(library, query, limit=PER_KIND)
 
         self.status.setText(_("Searching…"))
-        self.window_.runner.run(
+        self.ctx.runner.run(
             op,
             on_done=lambda hits: self._on_done(generation, query, hits),
             on_error=lambda exc: self._on_error(generation, exc),
@@ -263,19 +269,19 @@ class SearchPanel(QDialog):
         if kind == "photo":
             from desktop_app.services import search
 
-            owner = search.photo_owner(self.window_.library, record_id)
+            owner = search.photo_owner(self.ctx.library, record_id)
             if owner is None:
                 self.status.setText(_("This photo is not used by any record."))
                 return False
             kind, record_id = owner
-        window = self.window_
-        if window.select_record(kind, record_id):
+        ctx = self.ctx
+        if ctx.select_record(kind, record_id):
             return True
         # The list's own filter (the toolbar box, session filters) hides it: clear the box.
-        if window.search_box.text():
-            window.search_box.clear()
-            window._apply_filter()  # now, not after the box's debounce
-            if window.select_record(kind, record_id):
+        if ctx.search_box.text():
+            ctx.search_box.clear()
+            ctx.apply_filter()  # now, not after the box's debounce
+            if ctx.select_record(kind, record_id):
                 return True
         self.status.setText(_("The record is hidden by the list's filters; clear them first."))
         return False
@@ -288,20 +294,13 @@ class SearchPanel(QDialog):
         super().keyPressEvent(event)
 
 
-def install(window: MainWindow) -> None:
-    panel = SearchPanel(window)
-    window.search_panel = panel
-    action = QAction(_("Search everything…"), window)
-    action.setObjectName("search_everything_action")
-    action.setShortcut(QKeySequence("Ctrl+Shift+F"))
-    action.triggered.connect(lambda: panel.search_for(window.search_box.text().strip()))
-    window.addAction(action)
-    window.menus["edit"].addAction(action)
-    window.search_everything_action = action
+def install(ctx: WindowContext) -> SearchPanel:
+    panel = SearchPanel(ctx)
+    ctx.add_shortcut(panel.search_everything_action)
+    ctx.menus["edit"].addAction(panel.search_everything_action)
     # Typing in the toolbar box filters the current list; Enter searches everything.
-    window.search_box.returnPressed.connect(
-        lambda: panel.search_for(window.search_box.text().strip())
-    )
-    window.search_box.setToolTip(
+    ctx.search_box.returnPressed.connect(lambda: panel.search_for(ctx.search_box.text().strip()))
+    ctx.search_box.setToolTip(
         _("Type to filter this list; press Enter to search everything (Ctrl+Shift+F).")
     )
+    return panel

@@ -51,7 +51,7 @@ from desktop_app.services.reports import stats
 from desktop_app.ui.stats_chart import SESSIONS_COLOUR, TRAINEES_COLOUR, BarChart
 
 if TYPE_CHECKING:
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.extensions import WindowContext
 
 log = logging.getLogger(__name__)
 _Index = QModelIndex | QPersistentModelIndex
@@ -154,9 +154,9 @@ def _pydate(value: QDate) -> date:
 
 
 class StatsWindow(QWidget):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window, Qt.WindowType.Window)
-        self.main_window = window
+    def __init__(self, ctx: WindowContext) -> None:
+        super().__init__(ctx.window(), Qt.WindowType.Window)
+        self.ctx = ctx
         self.setObjectName("stats_window")
         self.setWindowTitle(_("Statistics"))
         self.result: stats.Statistics | None = None
@@ -295,12 +295,12 @@ class StatsWindow(QWidget):
             self.chart.set_data("", [], [], SESSIONS_COLOUR)
             return
         by = str(self.group_box.currentData())
-        library = self.main_window.library
+        library = self.ctx.library
 
         def op(_progress: Progress) -> stats.Statistics:
             return stats.compute(library, period, by)
 
-        self.main_window.runner.run(op, on_done=self._show, on_error=self._failed)
+        self.ctx.runner.run(op, on_done=self._show, on_error=self._failed)
 
     def _show(self, result: stats.Statistics) -> None:
         self.result = result
@@ -337,11 +337,9 @@ class StatsWindow(QWidget):
         if f is None or self.result is None:
             return
         if f is self.result.total:
-            ids = stats.sessions_in(self.main_window.library, self.result.period)
+            ids = stats.sessions_in(self.ctx.library, self.result.period)
         else:
-            ids = stats.session_ids(
-                self.main_window.library, self.result.period, self.result.by, f.key
-            )
+            ids = stats.session_ids(self.ctx.library, self.result.period, self.result.by, f.key)
         self._list_sessions(f.name, ids)
 
     def show_bar_sessions(self, index: int) -> None:
@@ -349,7 +347,7 @@ class StatsWindow(QWidget):
         if result is None:
             return
         axis, _measure = self.chart_box.currentData()
-        library = self.main_window.library
+        library = self.ctx.library
         self.chart.selected = index
         self.chart.update()
         if axis == "month":
@@ -370,7 +368,7 @@ class StatsWindow(QWidget):
     def _list_sessions(self, title: str, ids: list[str]) -> None:
         self.sessions.clear()
         self.sessions_title.setText(_("Sessions of {name}: {n}").format(name=title, n=len(ids)))
-        rows = listing.fetch_rows(self.main_window.library, "session", ids[:2000])
+        rows = listing.fetch_rows(self.ctx.library, "session", ids[:2000])
         for sid in ids[:2000]:
             row = rows.get(sid)
             if row is None:
@@ -381,10 +379,10 @@ class StatsWindow(QWidget):
             self.sessions.addItem(item)
 
     def _open_session(self, item: QListWidgetItem) -> None:
-        self.main_window.select_record("session", str(item.data(SessionIdRole)))
+        self.ctx.select_record("session", str(item.data(SessionIdRole)))
         if QGuiApplication.platformName() != "offscreen":  # offscreen warns it cannot raise
-            self.main_window.raise_()
-            self.main_window.activateWindow()
+            self.ctx.window().raise_()
+            self.ctx.window().activateWindow()
 
     # --- exports ----------------------------------------------------------------------------
 
@@ -406,7 +404,7 @@ class StatsWindow(QWidget):
             if not chosen:
                 return
             target = Path(chosen)
-        library = self.main_window.library
+        library = self.ctx.library
         lang = str(Settings().get("handout.language"))
         chosen_target = target
 
@@ -443,4 +441,4 @@ class StatsWindow(QWidget):
             self.busy = False
             self._failed(exc)
 
-        self.main_window.runner.run(op, on_done=done, on_error=failed)
+        self.ctx.runner.run(op, on_done=done, on_error=failed)

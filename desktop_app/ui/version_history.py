@@ -44,6 +44,7 @@ from desktop_app.ui.ops import show_failure
 
 if TYPE_CHECKING:
     from desktop_app.services.record_history import FieldRow, Version
+    from desktop_app.ui.extensions import WindowContext
 
 DIFF_BRUSH = QBrush(QColor("#fff1c2"))  # a changed field (dark text stays readable on it)
 KINDS_WITH_FORMS = ("team", "member", "guide", "session")
@@ -125,9 +126,9 @@ class ComparisonTable(QTableWidget):
 class HistoryDialog(QDialog):
     """The versions of one record, the chosen one beside the current one, and Restore."""
 
-    def __init__(self, window: Any, kind: str, record_id: str) -> None:
-        super().__init__(window)
-        self.window_ = window
+    def __init__(self, ctx: WindowContext, kind: str, record_id: str) -> None:
+        super().__init__(ctx.window())
+        self.ctx = ctx
         self.kind = kind
         self.record_id = record_id
         self.setObjectName("history_dialog")
@@ -181,7 +182,7 @@ class HistoryDialog(QDialog):
 
     @property
     def library(self) -> Any:
-        return self.window_.library
+        return self.ctx.library
 
     def reload(self) -> None:
         from desktop_app.services import record_history
@@ -255,7 +256,7 @@ class HistoryDialog(QDialog):
         from desktop_app.storage.kinds import KINDS
         from desktop_app.ui.undo import LOADERS, SaveCommand
 
-        window, library, kind, record_id = self.window_, self.library, self.kind, self.record_id
+        ctx, library, kind, record_id = self.ctx, self.library, self.kind, self.record_id
         current = self.versions[0]
         history_id, expected, was_deleted = version.history_id, current.tag, current.deleted
         text = _("Restore revision {n} of “{name}”").format(
@@ -272,7 +273,7 @@ class HistoryDialog(QDialog):
             before, after, tag = result
             # Undo: an earlier content saved again (or, for a record that was deleted, the
             # deletion again), refused if someone changed the record since.
-            window.undo_stack.push(
+            ctx.undo_stack.push(
                 SaveCommand(
                     library,
                     kind,
@@ -281,11 +282,11 @@ class HistoryDialog(QDialog):
                     after=after,
                     version=tag,
                     text=text,
-                    notify=window._after_change,
+                    notify=ctx.record_changed,
                 )
             )
-            window._after_change(kind, record_id)
-            window.statusBar().showMessage(
+            ctx.record_changed(kind, record_id)
+            ctx.show_status(
                 _("Revision {n} restored as a new version.").format(n=version.revision), 6000
             )
             self.reload()
@@ -295,41 +296,40 @@ class HistoryDialog(QDialog):
             show_failure(self, _("Cannot restore"), exc)
             return True
 
-        window.writer.submit(text, op, on_done=done, on_error=failed)
+        ctx.writer.submit(text, op, on_done=done, on_error=failed)
 
 
 class HistoryActions:
     """Record → History… for the record on screen (or the first one selected)."""
 
-    def __init__(self, window: Any) -> None:
-        self.window = window
+    def __init__(self, ctx: WindowContext) -> None:
+        self.ctx = ctx
+        self.window = ctx.window()
         self.dialog: HistoryDialog | None = None
-        action = QAction(_("History…"), window)
+        action = QAction(_("History…"), self.window)
         action.setObjectName("record_history")
         action.setShortcut(QKeySequence("Ctrl+Shift+H"))
         action.setToolTip(_("Earlier versions of this record, and restoring one"))
         action.triggered.connect(lambda _checked=False: self.show_history())
-        window.addAction(action)
-        window.menus["record"].addSeparator()
-        window.menus["record"].addAction(action)
+        ctx.add_shortcut(action)
+        ctx.menus["record"].addSeparator()
+        ctx.menus["record"].addAction(action)
         self.action = action
 
     def target(self) -> tuple[str, str] | None:
-        form = self.window.shown_form()
+        form = self.ctx.shown_form()
         if form is not None and form.record_id():
             return str(form.kind), str(form.record_id())
-        kind, ids = self.window.current_selection()
+        kind, ids = self.ctx.current_selection()
         return (kind, ids[0]) if ids else None
 
     def show_history(self) -> None:
         target = self.target()
         if target is None:
-            self.window.statusBar().showMessage(
-                _("Select a record to see its earlier versions."), 6000
-            )
+            self.ctx.show_status(_("Select a record to see its earlier versions."), 6000)
             return
         try:
-            dialog = HistoryDialog(self.window, *target)
+            dialog = HistoryDialog(self.ctx, *target)
         except Exception as exc:  # a record gone meanwhile: one sentence
             show_failure(self.window, _("History"), exc)
             return
@@ -337,5 +337,5 @@ class HistoryActions:
         dialog.open()
 
 
-def install(window: Any) -> None:
-    window.history_actions = HistoryActions(window)
+def install(ctx: WindowContext) -> HistoryActions:
+    return HistoryActions(ctx)

@@ -432,7 +432,7 @@ def test_returned_sheets_do_not_replace_a_newer_version(
     session_id = listing.list_ids(demo_library, "session")[0]
     window.select_record("session", session_id)
     reported: list[str] = []
-    monkeypatch.setattr(window, "_report", lambda err: reported.append(str(err)))
+    monkeypatch.setattr(window, "report", lambda err: reported.append(str(err)))
 
     def exec_after_someone_else_saved(dialog: returned_sheets.ReturnedSheetsDialog) -> int:
         # While the dialog is open, the session changes elsewhere (say, a pack import).

@@ -124,7 +124,7 @@ def test_session_filters_by_team_guide_and_dates(
     # The search box narrows within the filters; Clear filters brings all back.
     bar.clear()
     window.search_box.setText("园博园")
-    window._apply_filter()
+    window.apply_filter()
     assert listed(window) == ["冬季养护", "绿色养护提质增效"]
 
 
