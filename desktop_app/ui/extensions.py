@@ -59,6 +59,12 @@ class WindowContext(Protocol):
     @property
     def undo_stack(self) -> History: ...
 
+    def undo(self) -> None:
+        """The window's Undo (asks about unsaved form edits first)."""
+        ...
+
+    def redo(self) -> None: ...
+
     # --- where features add themselves ----------------------------------------------------
 
     @property

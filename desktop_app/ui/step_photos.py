@@ -33,7 +33,7 @@ from desktop_app.storage.library import Library
 from desktop_app.ui import appearance
 from desktop_app.ui.history import History
 from desktop_app.ui.ops import ProgressOp
-from desktop_app.ui.photo_grid import ICON_BOX, IMAGE_FILTER, PhotoListModel, PhotoListView
+from desktop_app.ui.photo_list import ICON_BOX, IMAGE_FILTER, PhotoListModel, PhotoListView
 from desktop_app.ui.photo_writes import own_writer, start_photo_import, submit_photo_change
 from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
 
