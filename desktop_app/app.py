@@ -188,7 +188,8 @@ class InstanceServer(QObject):
 
         shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
         visible = [w for w in shown if w.isVisible()]
-        return (visible or shown or [None])[-1]
+        candidates = visible or shown
+        return candidates[-1] if candidates else None
 
 
 QUIT_AFTER_SHOWN_ENV = "JIANGXIN_QUIT_AFTER_SHOWN"

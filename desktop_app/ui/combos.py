@@ -21,13 +21,15 @@ class SearchableComboBox(QComboBox):
         super().__init__(parent)
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        completer = self.completer()
+        completer, line = self.completer(), self.lineEdit()
+        assert completer is not None and line is not None  # an editable combo has both
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         completer.setMaxVisibleItems(12)
-        completer.popup().setMinimumWidth(POPUP_MIN_WIDTH)  # long titles stay readable
-        line = self.lineEdit()
+        popup = completer.popup()
+        if popup is not None:
+            popup.setMinimumWidth(POPUP_MIN_WIDTH)  # long titles stay readable
         line.setClearButtonEnabled(False)
         line.editingFinished.connect(self.settle)
 

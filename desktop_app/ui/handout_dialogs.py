@@ -231,7 +231,8 @@ class OrderedChecklist(QWidget):
         layout.addWidget(self.list, 1)
         layout.addLayout(side)
 
-    def move(self, delta: int) -> None:
+    # Named as the buttons say it; Qt's move(x, y) is never used on this widget.
+    def move(self, delta: int) -> None:  # type: ignore[override]
         row = self.list.currentRow()
         target = row + delta
         if row < 0 or not 0 <= target < self.list.count():
@@ -397,7 +398,8 @@ class BookletDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
 
-    def move(self, delta: int) -> None:
+    # Named as the buttons say it; Qt's move(x, y) is never used on this widget.
+    def move(self, delta: int) -> None:  # type: ignore[override]
         row = self.list.currentRow()
         target = row + delta
         if row < 0 or not 0 <= target < self.list.count():

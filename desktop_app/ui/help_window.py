@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
+    QMenu,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
@@ -117,13 +118,13 @@ def action_shortcuts(window: QMainWindow) -> list[tuple[str, str]]:
     seen: set[int] = set()
     ordered: list[QAction] = []
     for menu_action in window.menuBar().actions():
-        menu = menu_action.menu()
-        if menu is None:
+        menu = menu_action.menu()  # typed as a QObject (Qt 6 made it a template)
+        if not isinstance(menu, QMenu):
             continue
         for action in menu.actions():
             ordered.append(action)
             sub = action.menu()
-            if sub is not None:
+            if isinstance(sub, QMenu):
                 ordered.extend(sub.actions())
     ordered.extend(window.findChildren(QAction))
     rows: list[tuple[str, str]] = []

@@ -20,6 +20,10 @@ Feature modules (packs, handouts, photos...) see the window only as an
 Start-up is kept short on large libraries: the lists read through plain `sqlite3`, the forms
 (which need the ORM) are built the first time a record is shown, and once the first screen is
 painted a background thread imports the ORM and the forms, so the first click does not wait.
+
+The window is the coordinator: the lists themselves are `record_lists`' (sections, tables,
+sort arrows), the lazily built forms `record_pane`'s, and every menu beyond File → Quit, Edit,
+Record and Help's About comes from a feature module.
 """
 
 from __future__ import annotations
@@ -28,35 +32,22 @@ import html
 import importlib
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import (
-    QByteArray,
-    QItemSelectionModel,
-    QModelIndex,
-    Qt,
-    QTimer,
-)
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPainter
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QProxyStyle,
     QSplitter,
     QStackedWidget,
-    QStyle,
-    QStyleOption,
-    QStyleOptionHeader,
     QTableView,
     QToolBar,
     QVBoxLayout,
@@ -65,7 +56,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import __version__
 from desktop_app.core.errors import RecordNotFoundError, UserError
-from desktop_app.core.i18n import N_, _, ngettext
+from desktop_app.core.i18n import _, ngettext
 from desktop_app.core.settings import Settings
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
@@ -75,6 +66,8 @@ from desktop_app.ui.first_paint import after_first_paint
 from desktop_app.ui.history import History
 from desktop_app.ui.models import RecordTableModel
 from desktop_app.ui.ops import show_failure, wait_for_writes
+from desktop_app.ui.record_lists import SECTIONS, make_record_table, select_row
+from desktop_app.ui.record_pane import FORM_CLASSES, WARM_UP_MODULES, LazyForms, import_quietly
 from desktop_app.ui.session_filters import SessionFilterBar
 from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
 
@@ -90,105 +83,6 @@ if TYPE_CHECKING:
     from desktop_app.ui.version_history import HistoryActions
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Section:
-    kind: str
-    title: str  # N_-marked
-
-
-SECTIONS = [
-    Section("team", N_("Service teams")),
-    Section("member", N_("Model workers")),
-    Section("guide", N_("Skill guides")),
-    Section("session", N_("Field sessions")),
-]
-
-# Starting column widths that fit the list pane at 1366×768 (the user's own are remembered).
-COLUMN_WIDTHS: dict[str, list[int]] = {
-    "team": [150, 110, 110, 60],
-    "member": [80, 150, 120, 120],
-    "guide": [165, 65, 100, 60, 125],
-    "session": [125, 90, 130, 110, 50],
-}
-
-# kind -> (module, class) of its form; imported when the form is first needed.
-FORM_CLASSES: dict[str, tuple[str, str]] = {
-    "team": ("desktop_app.ui.forms.team", "TeamForm"),
-    "member": ("desktop_app.ui.forms.member", "MemberForm"),
-    "guide": ("desktop_app.ui.forms.guide", "GuideForm"),
-    "session": ("desktop_app.ui.forms.session", "SessionForm"),
-}
-
-# Imported in the background once the window is on screen (see `_warm_up`).
-WARM_UP_MODULES = [module for module, _cls in FORM_CLASSES.values()] + [
-    "desktop_app.ui.undo",
-    "desktop_app.ui.photo_grid",
-    "desktop_app.ui.step_photos",
-]
-
-
-class SortArrowStyle(QProxyStyle):
-    """Header sort arrows the way users read them: ▲ ascending (oldest, A first), ▼
-    descending (newest first). Qt draws them the other way round (its old Motif habit)."""
-
-    def drawPrimitive(
-        self,
-        element: QStyle.PrimitiveElement,
-        option: QStyleOption,
-        painter: QPainter,
-        widget: QWidget | None = None,
-    ) -> None:
-        if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(
-            option, QStyleOptionHeader
-        ):
-            flipped = QStyleOptionHeader(option)
-            up, down = (
-                QStyleOptionHeader.SortIndicator.SortUp,
-                QStyleOptionHeader.SortIndicator.SortDown,
-            )
-            if option.sortIndicator == up:
-                flipped.sortIndicator = down
-            elif option.sortIndicator == down:
-                flipped.sortIndicator = up
-            option = flipped
-        super().drawPrimitive(element, option, painter, widget)
-
-
-def _import_quietly(modules: list[str], stop: threading.Event) -> None:
-    for name in modules:
-        if stop.is_set():
-            return
-        try:
-            importlib.import_module(name)
-        except Exception:  # the GUI thread imports it again when needed, and reports then
-            log.exception("background import of %s failed", name)
-
-
-class LazyForms(Mapping[str, "RecordForm"]):
-    """The record forms by kind, each built the first time it is asked for."""
-
-    def __init__(self, build: Callable[[str], RecordForm]) -> None:
-        self._build = build
-        self._built: dict[str, RecordForm] = {}
-
-    def __getitem__(self, kind: str) -> RecordForm:
-        form = self._built.get(kind)
-        if form is None:
-            if kind not in FORM_CLASSES:
-                raise KeyError(kind)
-            form = self._built[kind] = self._build(kind)
-        return form
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(FORM_CLASSES)
-
-    def __len__(self) -> int:
-        return len(FORM_CLASSES)
-
-    def is_built(self, kind: str) -> bool:
-        return kind in self._built
 
 
 class MainWindow(QMainWindow):
@@ -310,32 +204,7 @@ class MainWindow(QMainWindow):
     # --- construction -----------------------------------------------------------------------
 
     def _make_table(self, kind: str) -> QTableView:
-        model = RecordTableModel(self.library, kind, self)
-        view = QTableView()
-        view.setObjectName(f"table_{kind}")
-        view.setModel(model)
-        default_key, descending = listing.DEFAULT_SORT[kind]
-        keys = [c.key for c in model.columns]
-        view.horizontalHeader().setSortIndicator(
-            keys.index(default_key),
-            Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder,
-        )
-        view.setSortingEnabled(True)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setAlternatingRowColors(True)
-        view.verticalHeader().setVisible(False)
-        view.verticalHeader().setDefaultSectionSize(appearance.row_height(view.fontMetrics()))
-        view.horizontalHeader().setStretchLastSection(True)
-        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        view.horizontalHeader().setDefaultSectionSize(120)
-        view.horizontalHeader().setSortIndicatorShown(True)
-        arrows = SortArrowStyle()
-        arrows.setParent(view.horizontalHeader())  # owned by the header, gone with it
-        view.horizontalHeader().setStyle(arrows)
-        for column, width in enumerate(COLUMN_WIDTHS.get(kind, [])):
-            view.setColumnWidth(column, width)
+        model, view = make_record_table(self.library, kind, self)
         view.selectionModel().currentRowChanged.connect(
             lambda current, _previous, k=kind: self._on_current_changed(k, current)
         )
@@ -425,7 +294,7 @@ class MainWindow(QMainWindow):
     def _warm_up(self) -> None:
         """Import the ORM and the forms in the background while the user looks at the list."""
         self.warm_up_thread = threading.Thread(
-            target=_import_quietly,
+            target=import_quietly,
             args=(WARM_UP_MODULES, self._warm_up_stop),
             name="jiangxin-warm-up",
         )
@@ -441,12 +310,15 @@ class MainWindow(QMainWindow):
             self.warm_up_thread.join()
 
     def _action(
-        self, text: str, slot: object, shortcuts: list[QKeySequence] | None = None
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcuts: list[QKeySequence | QKeySequence.StandardKey] | None = None,
     ) -> QAction:
         action = QAction(text, self)
         if shortcuts:
-            action.setShortcuts(shortcuts)
-        action.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
+            action.setShortcuts([QKeySequence(key) for key in shortcuts])
+        action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
         return action
 
@@ -592,7 +464,7 @@ class MainWindow(QMainWindow):
     def shown_form(self) -> RecordForm | None:
         """The form on screen (None when the right pane shows no record)."""
         widget = self.detail_stack.currentWidget()
-        return None if widget is self.empty_page or widget is None else widget  # type: ignore[return-value]
+        return None if widget is self.empty_page or widget is None else cast("RecordForm", widget)
 
     def current_selection(self) -> tuple[str, list[str]]:
         """The current section's kind and the ids of the selected rows, in row order."""
@@ -636,18 +508,7 @@ class MainWindow(QMainWindow):
         self._update_count()
 
     def _select_row(self, kind: str, record_id: str) -> bool:
-        row = self.models[kind].row_of(record_id)
-        if row < 0:
-            return False
-        table = self.tables[kind]
-        index = self.models[kind].index(row, 0)
-        table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        table.scrollTo(index)
-        return True
+        return select_row(self.tables[kind], self.models[kind], record_id)
 
     def _clear_list_selection(self) -> None:
         self._syncing = True
@@ -1061,7 +922,7 @@ class MainWindow(QMainWindow):
             if isinstance(header, QByteArray):
                 table.horizontalHeader().restoreState(header)
         section = self.qsettings.value(layout_state.WINDOW_SECTION, 0)
-        self.sidebar.setCurrentRow(int(section) if str(section).isdigit() else 0)
+        self.sidebar.setCurrentRow(int(str(section)) if str(section).isdigit() else 0)
 
     def save_state(self) -> None:
         self.qsettings.setValue(layout_state.WINDOW_GEOMETRY, self.saveGeometry())

@@ -242,11 +242,13 @@ class PhotoListModel(QAbstractListModel):
             ) -> QImage:
                 return load_thumbnail(self.library, photo_id, box, ratio)
 
-            self.runner.run(
-                op,
-                on_done=lambda image, key=key: self._loaded(key, image),
-                on_error=lambda _exc, key=key: self._load_failed(key),
-            )
+            def done(image: QImage, key: tuple[str, int] = key) -> None:
+                self._loaded(key, image)
+
+            def failed(_exc: BaseException, key: tuple[str, int] = key) -> None:
+                self._load_failed(key)
+
+            self.runner.run(op, on_done=done, on_error=failed)
 
     def _loaded(self, key: tuple[str, int], image: QImage) -> None:
         self._loading.discard(key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QDate, Signal
@@ -119,8 +120,8 @@ class SessionFilterBar(QWidget):
     def filter_for(self, text: str) -> listing.ListFilter:
         """The list filter for the session list: whole days, both inclusive, each session's
         day taken at its place (as the date column shows it), whatever the laptop's zone."""
-        first_day = self.from_date.date().toPython() if self.from_check.isChecked() else None
-        last_day = self.to_date.date().toPython() if self.to_check.isChecked() else None
+        first_day = _day(self.from_date.date()) if self.from_check.isChecked() else None
+        last_day = _day(self.to_date.date()) if self.to_check.isChecked() else None
         return listing.ListFilter(
             text=text,
             team_id=self.team_combo.currentData(),
@@ -128,3 +129,7 @@ class SessionFilterBar(QWidget):
             first_day=first_day,
             last_day=last_day,
         )
+
+
+def _day(day: QDate) -> dt.date:
+    return dt.date(day.year(), day.month(), day.day())

@@ -8,6 +8,8 @@ behind it. The widget paints whatever it is given and keeps no link to the libra
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
@@ -19,9 +21,9 @@ TRAINEES_COLOUR = QColor(41, 84, 140)
 def nice_top(value: float) -> tuple[float, float]:
     """An axis maximum and a step giving round tick labels (the PDFs' charts use the same)."""
     top = max(value, 1.0)
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
-        if top / step <= 5:
-            return step * -(-top // step), float(step)
+    for tick in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
+        if top / tick <= 5:
+            return tick * -(-top // tick), float(tick)
     step = float(10 ** len(str(int(top // 5))))
     return step * -(-top // step), step
 
@@ -45,7 +47,9 @@ class BarChart(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(520, 240)
 
-    def set_data(self, title: str, labels: list[str], values: list[float], colour: QColor) -> None:
+    def set_data(
+        self, title: str, labels: list[str], values: Sequence[float], colour: QColor
+    ) -> None:
         self.title = title
         self.labels = list(labels)
         self.values = [float(v) for v in values]

@@ -57,9 +57,7 @@ class StepPhotos(QWidget):
         self.library = library
         self.runner = runner
         self.undo_stack = undo_stack
-        self._report = report or (
-            lambda err: QMessageBox.warning(self, _("Cannot do that"), str(err))
-        )
+        self._report = report or self._warn
         self.writer = writer or own_writer(self, runner, self._report)
         self.ids: list[str] = []
         self.import_job: ProgressOp | None = None
@@ -147,6 +145,9 @@ class StepPhotos(QWidget):
         rows = {i.row() for i in self.view.selectionModel().selectedIndexes()}
         if rows:
             self._set_ids([pid for row, pid in enumerate(self.ids) if row not in rows])
+
+    def _warn(self, err: UserError) -> None:
+        QMessageBox.warning(self, _("Cannot do that"), str(err))
 
     def choose_files(self) -> None:
         files, _filter = QFileDialog.getOpenFileNames(

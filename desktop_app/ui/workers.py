@@ -77,19 +77,25 @@ class BackgroundRunner(QObject):
         op: Callable[[Progress], Any],
         *,
         on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
+        on_error: Callable[[BaseException], object] | None = None,
         on_progress: Callable[[int, int, str], None] | None = None,
     ) -> Job:
         job = Job()
         self._jobs.add(job)
 
-        def finish() -> None:
+        def done(result: object) -> None:
             self._jobs.discard(job)
+            if on_done is not None:
+                on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            self._jobs.discard(job)
+            (on_error or self._log)(exc)
 
         if on_progress:
             job.signals.progressed.connect(on_progress)
-        job.signals.done.connect(lambda result: (finish(), on_done(result) if on_done else None))
-        job.signals.failed.connect(lambda exc: (finish(), (on_error or self._log)(exc)))
+        job.signals.done.connect(done)
+        job.signals.failed.connect(failed)
         self._start(_Task(op, job))
         return job
 

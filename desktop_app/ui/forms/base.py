@@ -66,6 +66,8 @@ class RecordForm(QWidget):
     """Edit one record of `kind`; subclasses build the widgets and map data to them."""
 
     kind = ""
+    # The form's scroll area. The name hides QWidget.scroll(dx, dy), which forms never use.
+    scroll: QScrollArea  # type: ignore[assignment]
     dirtyChanged = Signal(bool)
     saved = Signal(str)
     loaded = Signal()  # after load()/load_draft(): a record (or a new one) is on screen

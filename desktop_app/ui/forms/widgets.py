@@ -471,8 +471,9 @@ class TableEditor(QWidget):
             self.view.setFixedHeight(height)
             # Re-place the buttons under the view now, even when this editor keeps its size.
             layout = self.layout()
-            layout.invalidate()
-            layout.activate()
+            if layout is not None:
+                layout.invalidate()
+                layout.activate()
             self.updateGeometry()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -506,8 +507,8 @@ class TableEditor(QWidget):
         if self._on_add is not None:
             new_rows = self._on_add()
             if new_rows is not None:
-                for row in new_rows:
-                    self.select_row(self.model.append(row))
+                for new_row in new_rows:
+                    self.select_row(self.model.append(new_row))
                 return
         row = self.model.rowCount()
         self.model.insertRows(row, 1)
