@@ -28,7 +28,6 @@ Record and Help's About comes from a feature module.
 
 from __future__ import annotations
 
-import html
 import importlib
 import logging
 import threading
@@ -54,7 +53,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app import __version__
 from desktop_app.core.errors import RecordNotFoundError, UserError
 from desktop_app.core.i18n import _, ngettext
 from desktop_app.core.settings import Settings
@@ -65,7 +63,7 @@ from desktop_app.ui.extensions import WindowContext
 from desktop_app.ui.first_paint import after_first_paint
 from desktop_app.ui.history import History
 from desktop_app.ui.models import RecordTableModel
-from desktop_app.ui.ops import show_failure, wait_for_writes
+from desktop_app.ui.ops import WriterStatus, show_failure, wait_for_writes
 from desktop_app.ui.record_lists import SECTIONS, make_record_table, select_row
 from desktop_app.ui.record_pane import FORM_CLASSES, WARM_UP_MODULES, LazyForms, import_quietly
 from desktop_app.ui.session_filters import SessionFilterBar
@@ -75,6 +73,8 @@ if TYPE_CHECKING:
     from desktop_app.ui.appearance import ViewActions
     from desktop_app.ui.forms.base import RecordForm
     from desktop_app.ui.handout_actions import HandoutActions
+    from desktop_app.ui.help_actions import HelpActions
+    from desktop_app.ui.help_window import HelpWindow, ShortcutsDialog
     from desktop_app.ui.hub_actions import HubActions
     from desktop_app.ui.pack_actions import PackActions
     from desktop_app.ui.report_actions import ReportActions
@@ -100,6 +100,10 @@ class MainWindow(QMainWindow):
     history_actions: HistoryActions
     hub_actions: HubActions
     restore_actions: RestoreActions
+    help_actions: HelpActions
+    about_action: QAction
+    guide_action: QAction
+    shortcuts_action: QAction
 
     def __init__(
         self,
@@ -176,16 +180,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self._build_actions()
-        self.writer_label = QLabel()
-        self.writer_label.setObjectName("writer_status")
-        appearance.set_text_role(self.writer_label, "warning", "padding-right: 12px;")
-        self.writer_label.hide()
+        self.writer_label = WriterStatus(self.writer)
         self.statusBar().addPermanentWidget(self.writer_label)
         self.library_label = QLabel(_("Library: {path}").format(path=library.root))
         self.statusBar().addPermanentWidget(self.library_label)
         self.count_label = QLabel()
         self.statusBar().addWidget(self.count_label)
-        self.writer.changed.connect(self._show_writer_state)
         self.writer.changed.connect(self._update_actions)
 
         self._filter_timer = QTimer(self)
@@ -195,7 +195,6 @@ class MainWindow(QMainWindow):
 
         self.sidebar.currentRowChanged.connect(self._on_section_changed)
         self._install_features()
-        self._add_file_and_help_actions()
         self._restore_state()
         if self.sidebar.currentRow() < 0:
             self.sidebar.setCurrentRow(0)
@@ -246,11 +245,13 @@ class MainWindow(QMainWindow):
         `extensions.WindowContext`; what it returns is kept here, typed."""
         from desktop_app.ui import (
             handout_actions,
+            help_actions,
             hub_actions,
             language_actions,
             pack_actions,
             photo_actions,
             report_actions,
+            restore_actions,
             search_panel,
             version_history,
         )
@@ -266,6 +267,20 @@ class MainWindow(QMainWindow):
         self.report_actions = report_actions.install(context)
         self.history_actions = version_history.install(context)
         self.hub_actions = hub_actions.install(context)
+        # After the others: Restore backup… sits beside Back up library…
+        self.restore_actions = restore_actions.install(context)
+        self.help_actions = help_actions.install(context)
+        self.about_action = self.help_actions.about_action
+        self.guide_action = self.help_actions.guide_action
+        self.shortcuts_action = self.help_actions.shortcuts_action
+
+    @property
+    def help_window(self) -> HelpWindow | None:
+        return self.help_actions.help_window
+
+    @property
+    def shortcuts_dialog(self) -> ShortcutsDialog | None:
+        return self.help_actions.shortcuts_dialog
 
     def add_status_widget(self, widget: QWidget) -> None:
         self.statusBar().addPermanentWidget(widget)
@@ -383,8 +398,6 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, row=i: self.sidebar.setCurrentRow(row))
             self.addAction(action)
 
-        self.about_action = QAction(_("About Jiangxin"), self)
-        self.about_action.triggered.connect(self.show_about)
         self.quit_action = QAction(_("Quit"), self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
@@ -398,7 +411,6 @@ class MainWindow(QMainWindow):
             self.menus["record"].addAction(action)
         self.menus["record"].addSeparator()
         self.menus["record"].addAction(self.delete_action)
-        self.menus["help"].addAction(self.about_action)
 
         for action in (self.new_action, self.save_action, self.delete_action):
             toolbar.addAction(action)
@@ -410,41 +422,6 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(QLabel(" "))
         toolbar.addWidget(self.search_box)
         self._update_actions()
-
-    def _add_file_and_help_actions(self) -> None:
-        """File → Restore backup… (beside Back up library…) and the Help menu's guide and
-        shortcut list; added after the extensions so they can sit beside theirs."""
-        from desktop_app.ui.restore_actions import RestoreActions
-
-        self.restore_actions = RestoreActions(self)
-        menu = self.menus["file"]
-        actions = menu.actions()
-        backup = next((a for a in actions if a.objectName() == "backup"), None)
-        after = actions[actions.index(backup) + 1] if backup is not None else self.quit_action
-        menu.insertAction(after, self.restore_actions.action)
-
-        self.guide_action = self._action(
-            _("User guide"), self.show_guide, [QKeySequence(QKeySequence.StandardKey.HelpContents)]
-        )
-        self.guide_action.setObjectName("help_guide")
-        self.shortcuts_action = self._action(_("Keyboard shortcuts"), self.show_shortcuts)
-        self.shortcuts_action.setObjectName("help_shortcuts")
-        help_menu = self.menus["help"]
-        help_menu.insertAction(self.about_action, self.guide_action)
-        help_menu.insertAction(self.about_action, self.shortcuts_action)
-        help_menu.insertSeparator(self.about_action)
-
-    def show_guide(self) -> None:
-        from desktop_app.ui.help_window import HelpWindow
-
-        self.help_window = HelpWindow(self)
-        self.help_window.show()
-
-    def show_shortcuts(self) -> None:
-        from desktop_app.ui.help_window import ShortcutsDialog
-
-        self.shortcuts_dialog = ShortcutsDialog(self)
-        self.shortcuts_dialog.show()
 
     # --- where we are -----------------------------------------------------------------------
 
@@ -847,38 +824,6 @@ class MainWindow(QMainWindow):
     def _report_failure(self, label: str, exc: BaseException) -> None:
         """How a write that failed is shown (see `ops.show_failure`)."""
         show_failure(self, _("Cannot do that"), exc)
-
-    def _show_writer_state(self) -> None:
-        """In the status bar: which changes wait for which (say, a save behind an import)."""
-        running, waiting = self.writer.running, self.writer.waiting()
-        if running is None or not waiting:
-            self.writer_label.hide()
-            self.writer_label.clear()
-            return
-        other = running.label
-        if len(waiting) == 1:
-            text = _("{what}: waiting for “{other}” to finish.").format(
-                what=waiting[0].label, other=other
-            )
-        else:
-            text = ngettext(
-                "{n} change waits for “{other}” to finish.",
-                "{n} changes wait for “{other}” to finish.",
-                len(waiting),
-            ).format(n=len(waiting), other=other)
-        self.writer_label.setText(text)
-        self.writer_label.show()
-
-    def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            _("About Jiangxin"),
-            "<h3>{}</h3><p>{}</p><p>{}</p>".format(
-                html.escape(_("Jiangxin Classroom")),
-                html.escape(_("Version {version}").format(version=__version__)),
-                html.escape(_("Library: {path}").format(path=self.library.root)),
-            ),
-        )
 
     # --- another library -------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ and shown as "internal error, details in the log".
 the `BackgroundRunner`) with a progress dialog that has a count and Cancel. A write that has
 to wait for another one says what it waits for; Cancel then drops it before it starts. Pack
 import and export, backups, handouts, photo imports and exports and the clean-up all use it.
+`wait_for_writes` waits for writes with a dialog (closing the window, leaving a form), and
+`WriterStatus` says in the status bar which changes wait for which.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressDialog, QWidget
 
 from desktop_app.core.errors import UserError
-from desktop_app.core.i18n import N_, _
+from desktop_app.core.i18n import N_, _, ngettext
 from desktop_app.core.progress import Cancelled, Progress
+from desktop_app.ui import appearance
 from desktop_app.ui.workers import BackgroundRunner, Job, LibraryWriter, WriteOp
 
 log = logging.getLogger(__name__)
@@ -259,3 +262,36 @@ def wait_for_writes(
     dialog.close()
     dialog.deleteLater()
     return not stopped
+
+
+class WriterStatus(QLabel):
+    """In the status bar: which changes wait for which (say, a save behind an import)."""
+
+    def __init__(self, writer: LibraryWriter, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.writer = writer
+        self.setObjectName("writer_status")
+        appearance.set_text_role(self, "warning", "padding-right: 12px;")
+        self.hide()
+        writer.changed.connect(self.follow)
+
+    def follow(self) -> None:
+        """Shown only while changes wait; says for which running one."""
+        running, waiting = self.writer.running, self.writer.waiting()
+        if running is None or not waiting:
+            self.hide()
+            self.clear()
+            return
+        other = running.label
+        if len(waiting) == 1:
+            text = _("{what}: waiting for “{other}” to finish.").format(
+                what=waiting[0].label, other=other
+            )
+        else:
+            text = ngettext(
+                "{n} change waits for “{other}” to finish.",
+                "{n} changes wait for “{other}” to finish.",
+                len(waiting),
+            ).format(n=len(waiting), other=other)
+        self.setText(text)
+        self.show()

@@ -193,3 +193,14 @@ class RestoreActions(QObject):
             failure_title=_("Cannot restore"),
             object_name="restore_progress",
         )
+
+
+def install(ctx: WindowContext) -> RestoreActions:
+    """File → Restore backup…, right after Back up library… (installed after `pack_actions`)."""
+    restore = RestoreActions(ctx)
+    menu = ctx.menus["file"]
+    actions = menu.actions()
+    backup = next((a for a in actions if a.objectName() == "backup"), None)
+    after = actions[actions.index(backup) + 1] if backup is not None else ctx.quit_action
+    menu.insertAction(after, restore.action)
+    return restore
