@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
@@ -39,6 +39,7 @@ from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
 from desktop_app.services import handouts, listing
 from desktop_app.services.handouts import raster
+from desktop_app.storage.library import Library
 from desktop_app.ui import layout_state
 from desktop_app.ui.handout_dialogs import (
     BOOKLET,
@@ -532,7 +533,7 @@ class HandoutActions(QObject):
 
 
 def build(
-    library: Any,
+    library: Library,
     request: Request,
     target: Path,
     options: handouts.HandoutOptions,

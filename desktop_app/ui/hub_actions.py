@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -38,7 +38,8 @@ from PySide6.QtWidgets import (
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _, ngettext
 from desktop_app.core.progress import Progress
-from desktop_app.ui.ops import ProgressOp, run_with_progress, show_failure
+from desktop_app.ui.ops import ProgressOp, T, run_with_progress, show_failure
+from desktop_app.ui.workers import BackgroundRunner
 
 if TYPE_CHECKING:
     from desktop_app.services import hub_sync
@@ -50,7 +51,9 @@ SYNC_SHORTCUTS = ("F5", "Ctrl+Shift+S")
 class ConnectHubDialog(QDialog):
     """Address, user, password; the certificate's fingerprint shown for comparison."""
 
-    def __init__(self, parent: QWidget | None, runner: Any, *, url: str = "", user: str = ""):
+    def __init__(
+        self, parent: QWidget | None, runner: BackgroundRunner, *, url: str = "", user: str = ""
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("connect_hub")
         self.setWindowTitle(_("Connect to hub"))
@@ -407,8 +410,8 @@ class HubActions(QObject):
     def _run(
         self,
         title: str,
-        op: Callable[[Progress], Any],
-        on_done: Callable[[Any], None],
+        op: Callable[[Progress], T],
+        on_done: Callable[[T], None],
         failure_title: str,
         *,
         label: str,

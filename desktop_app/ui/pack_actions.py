@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths
 from PySide6.QtGui import QAction
@@ -30,9 +30,10 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 from desktop_app.core.i18n import _, ngettext
 from desktop_app.core.progress import Progress
 from desktop_app.services import backup as backup_service
+from desktop_app.storage.library import Library
 from desktop_app.ui import layout_state
 from desktop_app.ui.conflicts_dialog import ConflictsDialog
-from desktop_app.ui.ops import ProgressOp, run_with_progress
+from desktop_app.ui.ops import ProgressOp, T, run_with_progress
 from desktop_app.ui.pack_dialogs import (
     BACKUP_FILTER,
     PACK_FILTER,
@@ -125,8 +126,8 @@ class PackActions(QObject):
     def run(
         self,
         title: str,
-        op: Callable[[Progress], Any],
-        on_done: Callable[[Any], None],
+        op: Callable[[Progress], T],
+        on_done: Callable[[T], None],
         failure_title: str,
         *,
         via: LibraryWriter | BackgroundRunner,
@@ -319,7 +320,7 @@ class PackActions(QObject):
         )
 
 
-def _open_conflict_count(library: Any) -> int:
+def _open_conflict_count(library: Library) -> int:
     from desktop_app.services import merge
 
     try:
