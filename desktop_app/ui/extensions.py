@@ -1,11 +1,11 @@
 """What a feature module may use of the main window: the `WindowContext` protocol.
 
 Feature modules (packs, handouts, photos, reports, search, history, the hub, appearance,
-language, restore) add their menus and actions to the main window without editing it. Each
-has `install(ctx: WindowContext) -> <its feature object>`; the window keeps what `install`
-returns as a typed attribute (`window.pack_actions`...), so a feature never attaches
-attributes to the window and never calls its private methods (`tests/test_architecture.py`
-checks both).
+language, restore, help) add their menus and actions to the main window without editing it.
+Each has `install(ctx: WindowContext) -> <its feature object>`, called by
+`MainWindow._install_features`, which keeps what it returns as a typed attribute
+(`window.pack_actions`...): a feature never attaches attributes to the window, never imports
+it and never calls its private methods (`tests/test_architecture.py` checks that).
 
 The window is the implementation (`MainWindow` satisfies the protocol); the protocol is the
 whole of what a feature may rely on, so the window can change behind it. `ctx.window()` (the
