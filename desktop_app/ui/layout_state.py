@@ -25,5 +25,10 @@ def table_header(kind: str) -> str:
     return f"tables/{kind}"
 
 
+def table_widths(kind: str) -> str:
+    """The key of the column widths the user dragged in a record list (ui/column_widths.py)."""
+    return f"tables/{kind}_widths"
+
+
 def layout_settings() -> QSettings:
     return QSettings(str(config_dir() / "layout.ini"), QSettings.Format.IniFormat)

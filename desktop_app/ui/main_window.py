@@ -68,7 +68,7 @@ from desktop_app.core.i18n import N_, _, ngettext
 from desktop_app.core.settings import Settings
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
-from desktop_app.ui import appearance, extensions, layout_state
+from desktop_app.ui import appearance, column_widths, extensions, layout_state
 from desktop_app.ui.first_paint import after_first_paint
 from desktop_app.ui.history import History
 from desktop_app.ui.models import RecordTableModel
@@ -94,14 +94,6 @@ SECTIONS = [
     Section("guide", N_("Skill guides")),
     Section("session", N_("Field sessions")),
 ]
-
-# Starting column widths that fit the list pane at 1366×768 (the user's own are remembered).
-COLUMN_WIDTHS: dict[str, list[int]] = {
-    "team": [150, 110, 110, 60],
-    "member": [80, 150, 120, 120],
-    "guide": [165, 65, 100, 60, 125],
-    "session": [125, 90, 130, 110, 50],
-}
 
 # kind -> (module, class) of its form; imported when the form is first needed.
 FORM_CLASSES: dict[str, tuple[str, str]] = {
@@ -310,8 +302,7 @@ class MainWindow(QMainWindow):
         arrows = SortArrowStyle()
         arrows.setParent(view.horizontalHeader())  # owned by the header, gone with it
         view.horizontalHeader().setStyle(arrows)
-        for column, width in enumerate(COLUMN_WIDTHS.get(kind, [])):
-            view.setColumnWidth(column, width)
+        column_widths.install(view, kind, keys, self.qsettings)  # follow the text size
         view.selectionModel().currentRowChanged.connect(
             lambda current, _previous, k=kind: self._on_current_changed(k, current)
         )
