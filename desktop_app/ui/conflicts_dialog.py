@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.i18n import _
+from desktop_app.ui import text_fit
 from desktop_app.ui.history import History, WriteCommand
 from desktop_app.ui.ops import show_failure
 from desktop_app.ui.version_history import DIFF_BRUSH, ComparisonTable
@@ -213,6 +214,7 @@ class ConflictsDialog(QDialog):
             item = QListWidgetItem(f"{c.label}\n{c.kind_label} · {c.reason}")
             item.setToolTip(_("From “{name}”").format(name=c.source_library))
             self.list.addItem(item)
+        text_fit.fit_list_width(self.list, at_least=240)  # its two lines whole, at any size
         self.list.blockSignals(False)
         has = bool(self.conflicts)
         self.empty.setVisible(not has)

@@ -33,7 +33,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPixmap, QShortcut, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -49,7 +48,7 @@ from desktop_app.core.i18n import _, ngettext
 from desktop_app.core.progress import Progress
 from desktop_app.services import photos
 from desktop_app.storage.library import Library
-from desktop_app.ui import appearance
+from desktop_app.ui import appearance, file_dialogs
 from desktop_app.ui.history import History, WriteCommand
 from desktop_app.ui.ops import ProgressOp, run_with_progress, show_failure, show_status
 from desktop_app.ui.workers import BackgroundRunner, LibraryWriter
@@ -695,11 +694,8 @@ class PhotoGrid(QWidget):
     def choose_files(self) -> None:
         if self.session_id is None:
             return
-        files, _filter = QFileDialog.getOpenFileNames(
-            self,
-            _("Add photos"),
-            "",
-            _("Photos ({patterns})").format(patterns=IMAGE_FILTER),
+        files = file_dialogs.open_files(
+            self, _("Add photos"), _("Photos ({patterns})").format(patterns=IMAGE_FILTER)
         )
         if files:
             self.import_files([Path(f) for f in files])

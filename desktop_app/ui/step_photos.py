@@ -16,7 +16,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -31,7 +30,7 @@ from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
 from desktop_app.services import photos
 from desktop_app.storage.library import Library
-from desktop_app.ui import appearance
+from desktop_app.ui import appearance, file_dialogs
 from desktop_app.ui.history import History
 from desktop_app.ui.ops import ProgressOp, run_with_progress
 from desktop_app.ui.photo_grid import (
@@ -156,8 +155,8 @@ class StepPhotos(QWidget):
             self._set_ids([pid for row, pid in enumerate(self.ids) if row not in rows])
 
     def choose_files(self) -> None:
-        files, _filter = QFileDialog.getOpenFileNames(
-            self, _("Add photos"), "", _("Photos ({patterns})").format(patterns=IMAGE_FILTER)
+        files = file_dialogs.open_files(
+            self, _("Add photos"), _("Photos ({patterns})").format(patterns=IMAGE_FILTER)
         )
         if files:
             self.import_files([Path(f) for f in files])
