@@ -16,9 +16,7 @@ were.
 
 from __future__ import annotations
 
-import json
-
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QHeaderView, QStyle, QTableView
 
@@ -56,7 +54,9 @@ class ColumnWidths(QObject):
 
     WATCHED = (QEvent.Type.Polish, QEvent.Type.FontChange)
 
-    def __init__(self, view: QTableView, kind: str, keys: list[str], settings: QSettings) -> None:
+    def __init__(
+        self, view: QTableView, kind: str, keys: list[str], settings: layout_state.LayoutSettings
+    ) -> None:
         super().__init__(view)
         self.view = view
         self.kind = kind
@@ -93,26 +93,14 @@ class ColumnWidths(QObject):
     # --- the user's widths -----------------------------------------------------------------
 
     def _load(self) -> dict[str, float]:
-        raw = self.settings.value(layout_state.table_widths(self.kind))
-        try:
-            stored = json.loads(str(raw)) if raw else {}
-        except ValueError:
-            return {}  # a damaged line in the layout file: the defaults apply
-        if not isinstance(stored, dict):
-            return {}
-        return {
-            str(k): float(v)
-            for k, v in stored.items()
-            if k in self.keys and isinstance(v, (int, float)) and 0 < v < 200
-        }
+        stored = layout_state.load_table_widths(self.settings, self.kind)
+        return {k: v for k, v in stored.items() if k in self.keys}
 
     def _resized(self, section: int, _old: int, new: int) -> None:
         if self._applying or not self._by_user or not 0 <= section < len(self.keys):
             return
         self.chosen[self.keys[section]] = round(new / em(self.view.fontMetrics()), 2)
-        self.settings.setValue(
-            layout_state.table_widths(self.kind), json.dumps(self.chosen, sort_keys=True)
-        )
+        layout_state.save_table_widths(self.settings, self.kind, self.chosen)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
@@ -126,6 +114,8 @@ class ColumnWidths(QObject):
         return False
 
 
-def install(view: QTableView, kind: str, keys: list[str], settings: QSettings) -> ColumnWidths:
+def install(
+    view: QTableView, kind: str, keys: list[str], settings: layout_state.LayoutSettings
+) -> ColumnWidths:
     """Give a record list font-following widths and remember the ones the user drags."""
     return ColumnWidths(view, kind, keys, settings)
