@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core import paths
 from desktop_app.core.i18n import N_, _, current_language
+from desktop_app.ui import text_fit
 
 # (file name, title): the guide's pages in reading order.
 PAGES: list[tuple[str, str]] = [
@@ -83,7 +84,7 @@ class HelpWindow(QDialog):
         self.pages.setObjectName("help_pages")
         for _file, title in PAGES:
             self.pages.addItem(_(title))
-        self.pages.setMaximumWidth(220)
+        text_fit.fit_list_width(self.pages, fixed=True)  # the page titles whole, at any size
         self.browser = OfflineBrowser(self.folder)
         self.browser.setObjectName("help_browser")
         self.browser.sourceChanged.connect(self._source_changed)

@@ -203,7 +203,7 @@ class MainWindow(QMainWindow):
     # --- construction -----------------------------------------------------------------------
 
     def _make_table(self, kind: str) -> QTableView:
-        model, view = make_record_table(self.library, kind, self)
+        model, view = make_record_table(self.library, kind, self, self.qsettings)
         view.selectionModel().currentRowChanged.connect(
             lambda current, _previous, k=kind: self._on_current_changed(k, current)
         )

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import N_, _
 from desktop_app.core.progress import Progress
 from desktop_app.core.settings import Settings
 from desktop_app.core.timezones import in_zone
-from desktop_app.ui import layout_state
+from desktop_app.ui import layout_state, text_fit
 from desktop_app.ui.ops import run_with_progress
 
 if TYPE_CHECKING:
@@ -231,10 +231,10 @@ def export_photos(ctx: WindowContext) -> None:
         last = edges.index(int(chosen_sizes.get("photos.export_long_edge")))
     except ValueError:
         last = 0
-    chosen, ok = QInputDialog.getItem(
-        ctx.window(), _("Export photos"), _("Size of the exported photos:"), labels, last, False
+    chosen = text_fit.ask_item(
+        ctx.window(), _("Export photos"), _("Size of the exported photos:"), labels, last
     )
-    if not ok or chosen not in labels:
+    if chosen is None or chosen not in labels:
         return
     edge = edges[labels.index(chosen)]
     settings.setValue(EXPORT_DIR_KEY, folder)

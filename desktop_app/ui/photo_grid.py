@@ -14,7 +14,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -28,7 +27,7 @@ from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _, ngettext
 from desktop_app.services import photos
 from desktop_app.storage.library import Library
-from desktop_app.ui import appearance
+from desktop_app.ui import appearance, file_dialogs
 from desktop_app.ui.history import History
 from desktop_app.ui.ops import ProgressOp, show_status
 from desktop_app.ui.photo_list import (
@@ -280,11 +279,8 @@ class PhotoGrid(QWidget):
     def choose_files(self) -> None:
         if self.session_id is None:
             return
-        files, _filter = QFileDialog.getOpenFileNames(
-            self,
-            _("Add photos"),
-            "",
-            _("Photos ({patterns})").format(patterns=IMAGE_FILTER),
+        files = file_dialogs.open_files(
+            self, _("Add photos"), _("Photos ({patterns})").format(patterns=IMAGE_FILTER)
         )
         if files:
             self.import_files([Path(f) for f in files])

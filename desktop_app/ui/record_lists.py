@@ -1,9 +1,10 @@
 """The record lists of the main window: its sections and one sortable table per kind.
 
 `SECTIONS` are the sidebar's entries in order; `make_record_table` builds a section's lazy,
-id-backed table (`models.RecordTableModel`) with its starting column widths and header sort
-arrows the way users read them (`SortArrowStyle`); `select_row` selects a record in one. The
-window wires them to the record pane and remembers their column layout.
+id-backed table (`models.RecordTableModel`) with column widths that follow the text size
+(`column_widths`) and header sort arrows the way users read them (`SortArrowStyle`);
+`select_row` selects a record in one. The window wires them to the record pane and remembers
+their column layout.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.i18n import N_
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
-from desktop_app.ui import appearance
+from desktop_app.ui import appearance, column_widths, layout_state
 from desktop_app.ui.models import RecordTableModel
 
 
@@ -42,14 +43,6 @@ SECTIONS = [
     Section("guide", N_("Skill guides")),
     Section("session", N_("Field sessions")),
 ]
-
-# Starting column widths that fit the list pane at 1366×768 (the user's own are remembered).
-COLUMN_WIDTHS: dict[str, list[int]] = {
-    "team": [150, 110, 110, 60],
-    "member": [80, 150, 120, 120],
-    "guide": [165, 65, 100, 60, 125],
-    "session": [125, 90, 130, 110, 50],
-}
 
 
 class SortArrowStyle(QProxyStyle):
@@ -80,10 +73,11 @@ class SortArrowStyle(QProxyStyle):
 
 
 def make_record_table(
-    library: Library, kind: str, parent: QObject
+    library: Library, kind: str, parent: QObject, settings: layout_state.LayoutSettings
 ) -> tuple[RecordTableModel, QTableView]:
     """A section's list: sorted as `listing.DEFAULT_SORT` says, rows selected whole, its
-    columns at their starting widths (the user's own are put back by the window)."""
+    column widths following the text size and remembered when the user drags them
+    (`column_widths`)."""
     model = RecordTableModel(library, kind, parent)
     view = QTableView()
     view.setObjectName(f"table_{kind}")
@@ -108,8 +102,7 @@ def make_record_table(
     arrows = SortArrowStyle()
     arrows.setParent(view.horizontalHeader())  # owned by the header, gone with it
     view.horizontalHeader().setStyle(arrows)
-    for column, width in enumerate(COLUMN_WIDTHS.get(kind, [])):
-        view.setColumnWidth(column, width)
+    column_widths.keep_widths(view, kind, keys, settings)
     return model, view
 
 

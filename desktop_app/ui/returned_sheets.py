@@ -33,7 +33,7 @@ from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
 from desktop_app.services import catalog
 from desktop_app.services.session_code import session_code
-from desktop_app.ui import appearance
+from desktop_app.ui import appearance, text_fit
 
 if TYPE_CHECKING:
     from desktop_app.ui.extensions import WindowContext
@@ -56,6 +56,8 @@ class QuoteRow(QWidget):
         self.role = QLineEdit()
         self.role.setObjectName("quote_role")
         self.role.setPlaceholderText(_("Group or job (optional)"))
+        for edit in (self.speaker, self.role):
+            text_fit.fit_placeholder(edit)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.text, 3)
@@ -99,6 +101,7 @@ class ReturnedSheetsDialog(QDialog):
         self.new_group = QLineEdit()
         self.new_group.setObjectName("new_group")
         self.new_group.setPlaceholderText(_("Another group, if someone not listed signed in"))
+        text_fit.fit_placeholder(self.new_group)
         self.new_count = QSpinBox()
         self.new_count.setObjectName("new_count")
         self.new_count.setRange(0, MAX_COUNT)

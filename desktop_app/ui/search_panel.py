@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
+from desktop_app.ui import text_fit
 
 if TYPE_CHECKING:
     from desktop_app.services import search
@@ -135,6 +136,7 @@ class SearchPanel(QDialog):
             _("Words to find in teams, members, guides, sessions and photo captions")
         )
         self.query_box.setClearButtonEnabled(True)
+        text_fit.fit_placeholder(self.query_box)  # the whole hint, at any text size
         self.results = QTreeWidget()
         self.results.setObjectName("search_results")
         self.results.setHeaderHidden(True)

@@ -189,12 +189,16 @@ class StatsWindow(QWidget):
         top.addSpacing(12)
         top.addWidget(self.group_box)
         top.addStretch(1)
+        # The exports in a row of their own, under the figures: beside the period they made
+        # the window wider than a 1366×768 screen at large text sizes.
+        exports = QHBoxLayout()
+        exports.addStretch(1)
         self.xlsx_button = QPushButton(_("Excel…"))
         self.csv_button = QPushButton(_("CSV…"))
         self.pdf_button = QPushButton(_("Service ledger PDF…"))
         self.zip_button = QPushButton(_("Photos (zip)…"))
         for b in (self.xlsx_button, self.csv_button, self.pdf_button, self.zip_button):
-            top.addWidget(b)
+            exports.addWidget(b)
 
         self.model = StatsTableModel(self)
         self.table = QTableView()
@@ -233,6 +237,7 @@ class StatsWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
+        layout.addLayout(exports)
         self.resize(1100, 640)
 
         self._apply_preset()

@@ -16,7 +16,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -30,7 +29,7 @@ from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
 from desktop_app.services import photos
 from desktop_app.storage.library import Library
-from desktop_app.ui import appearance
+from desktop_app.ui import appearance, file_dialogs
 from desktop_app.ui.history import History
 from desktop_app.ui.ops import ProgressOp
 from desktop_app.ui.photo_list import ICON_BOX, IMAGE_FILTER, PhotoListModel, PhotoListView
@@ -150,8 +149,8 @@ class StepPhotos(QWidget):
         QMessageBox.warning(self, _("Cannot do that"), str(err))
 
     def choose_files(self) -> None:
-        files, _filter = QFileDialog.getOpenFileNames(
-            self, _("Add photos"), "", _("Photos ({patterns})").format(patterns=IMAGE_FILTER)
+        files = file_dialogs.open_files(
+            self, _("Add photos"), _("Photos ({patterns})").format(patterns=IMAGE_FILTER)
         )
         if files:
             self.import_files([Path(f) for f in files])

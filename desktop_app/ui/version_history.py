@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.i18n import _
 from desktop_app.services.labels import KIND_NAMES
+from desktop_app.ui import text_fit
 from desktop_app.ui.ops import show_failure
 
 if TYPE_CHECKING:
@@ -205,6 +206,7 @@ class HistoryDialog(QDialog):
                 head += " · " + _("deleted")
             item = QListWidgetItem(f"{head}\n{when_text(version)} · {version.describe()}")
             self.list.addItem(item)
+        text_fit.fit_list_width(self.list, at_least=250)  # its two lines whole, at any size
         self.list.blockSignals(False)
         row = 1 if len(self.versions) > 1 else 0
         self.list.setCurrentRow(row)

@@ -132,8 +132,12 @@ def _list_problem(view: QListWidget) -> list[str]:
     for row in range(view.count()):
         item = view.item(row)
         rect = view.visualItemRect(item).intersected(view.viewport().rect())
-        needed = metrics.horizontalAdvance(item.text()) + 8
-        if needed > rect.width() + SLACK or metrics.height() > rect.height() + SLACK:
+        if rect.isEmpty():
+            continue  # scrolled out of view
+        lines = item.text().split("\n")  # an item of two lines: the longer one, both high
+        needed = max(metrics.horizontalAdvance(line) for line in lines) + 8
+        high = metrics.height() * len(lines)
+        if needed > rect.width() + SLACK or high > rect.height() + SLACK:
             problems.append(f"{_name(view)} item “{item.text()}” needs {needed}, has {rect}")
     return problems
 

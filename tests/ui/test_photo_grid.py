@@ -14,7 +14,6 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
-    QInputDialog,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -375,9 +374,11 @@ def test_export_and_cleanup_actions(
 
     def pick_size(_p: Any, _t: str, _l: str, items: list[str], *_a: Any) -> Any:
         offered.append(items)
-        return items[1], True  # for WeChat
+        return items[1]  # for WeChat
 
-    monkeypatch.setattr(QInputDialog, "getItem", pick_size)
+    from desktop_app.ui import text_fit
+
+    monkeypatch.setattr(text_fit, "ask_item", pick_size)
     monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text, *a: told.append(text))
     window.photo_actions["export"].trigger()  # type: ignore[attr-defined]
     assert offered == [["For printing (3000 px)", "For WeChat (1280 px)", "Original size"]]

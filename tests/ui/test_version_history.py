@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.core.i18n import set_language
@@ -237,3 +238,70 @@ def test_history_without_a_record_says_what_to_do(demo_library: Library, qtbot: 
     window.history_actions.action.trigger()
     assert window.history_actions.dialog is None
     assert "Select a record" in window.statusBar().currentMessage()
+
+
+def _press(dialog: ConflictsDialog, qtbot: Any, modifiers: Qt.KeyboardModifier) -> None:
+    """Ctrl(+Shift)+Z in the dialog, as the user presses it there."""
+    dialog.activateWindow()
+    assert QTest.qWaitForWindowActive(dialog, 5000)
+    QTest.keyClick(dialog.list, Qt.Key.Key_Z, modifiers)
+
+
+def test_ctrl_z_in_the_conflicts_dialog_opens_a_merged_conflict_again(
+    demo_library: Library, tmp_path: Path, qtbot: Any
+) -> None:
+    """Issue 17: a resolution made in the dialog is undone like other edits, from the dialog
+    too (the window's Ctrl+Z does not reach it): the conflict is open again with both versions,
+    the team as it was on this laptop, members included."""
+    tid = _conflict(demo_library, tmp_path)
+    before = catalog.load_team(demo_library, tid)
+    window = make_window(demo_library, qtbot)
+    dialog = ConflictsDialog(window, lambda: None)
+    dialog.show()
+    dialog.activateWindow()
+    assert QTest.qWaitForWindowActive(dialog, 5000)
+    assert not dialog.undo_button.isEnabled()
+    dialog.table.set_ticked({"category", "members"})
+    dialog.merge_ticked.click()
+    merged = catalog.load_team(demo_library, tid)
+    assert merged.category == "medical" and len(merged.members) == 1
+    assert dialog.list.count() == 0 and dialog.undo_button.isEnabled()
+    _press(dialog, qtbot, Qt.KeyboardModifier.ControlModifier)
+    assert catalog.load_team(demo_library, tid) == before
+    (again,) = merge.list_conflicts(demo_library)
+    assert again.theirs is not None and again.theirs["category"] == "medical"
+    assert dialog.list.count() == 1 and not dialog.undo_button.isEnabled()
+    assert rows_of(dialog.table)["Category"] == (
+        "Education and training",
+        "Medical and health",
+        True,
+    )
+    _press(dialog, qtbot, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert catalog.load_team(demo_library, tid) == merged
+    assert merge.list_conflicts(demo_library) == []
+    dialog.undo_button.click()
+    assert catalog.load_team(demo_library, tid) == before
+    dialog.close()
+
+
+def test_the_conflicts_dialog_undoes_only_resolutions(
+    demo_library: Library, tmp_path: Path, qtbot: Any
+) -> None:
+    """A form's edit on top of the history is not undone from the conflicts dialog, where the
+    user cannot see it."""
+    _conflict(demo_library, tmp_path)
+    gid = guide_id(demo_library, "花后修剪")
+    window = make_window(demo_library, qtbot)
+    window.select_record("guide", gid)
+    form: Any = window.forms["guide"]
+    form.season_edit.setText("九月")
+    assert form.save()
+    dialog = ConflictsDialog(window, lambda: None)
+    dialog.show()
+    dialog.activateWindow()
+    assert QTest.qWaitForWindowActive(dialog, 5000)
+    assert not dialog.undo_button.isEnabled()
+    _press(dialog, qtbot, Qt.KeyboardModifier.ControlModifier)
+    assert catalog.load_guide(demo_library, gid).season == "九月"
+    assert window.undo_stack.index() == 1
+    dialog.close()

@@ -459,14 +459,16 @@ def test_undo_stops_at_the_step_an_import_came_after(
     assert window.undo_stack.index() == 0 and window.undo_stack.count() == 1  # redo still there
 
 
-def test_undo_after_take_theirs_in_the_conflicts_dialog_keeps_theirs(
+def test_undo_after_take_theirs_in_the_conflicts_dialog_opens_the_conflict_again(
     window: MainWindow,
     demo_library: Library,
     dialogs: Dialogs,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Issue 12 defect 3: Ctrl+Z after "take theirs" left neither version."""
+    """Issue 12 defect 3: Ctrl+Z after "take theirs" left neither version. Issue 17: the
+    resolution is itself undone, so the conflict is open again with both versions; the edit
+    below it is the next step, and redo decides again the same way."""
     from desktop_app.services import merge
     from desktop_app.ui import pack_actions as pa
 
@@ -495,11 +497,21 @@ def test_undo_after_take_theirs_in_the_conflicts_dialog_keeps_theirs(
     assert dialog is not None
     dialog.take_theirs.click()
     assert catalog.load_guide(demo_library, guide_id).season == "六月上旬（对方）"
+    assert window.undo_stack.count() == 2 and dialog.list.count() == 0
+    assert window.pack_actions.conflicts_action.text() == "Conflicts…"
     window.undo_action.trigger()
-    kind, _t, text = dialogs.shown[-1]
-    assert kind == "warning" and "cannot be undone" in text
+    assert dialogs.shown[1:] == []
+    assert catalog.load_guide(demo_library, guide_id).season == "五月下旬（我的）"
+    (conflict,) = merge.list_conflicts(demo_library)
+    assert conflict.mine is not None and conflict.mine["season"] == "五月下旬（我的）"
+    assert conflict.theirs is not None and conflict.theirs["season"] == "六月上旬（对方）"
+    assert dialog.list.count() == 1  # the open dialog shows it again
+    assert window.pack_actions.conflicts_action.text() == "Conflicts (1)…"
+    assert form.season_edit.text() == "五月下旬（我的）"  # the form shows the record as it is
+    window.redo_action.trigger()
     assert catalog.load_guide(demo_library, guide_id).season == "六月上旬（对方）"
-    assert window.undo_stack.count() == 0
+    assert merge.list_conflicts(demo_library) == [] and dialog.list.count() == 0
+    assert dialogs.shown[1:] == []
     dialog.close()
 
 

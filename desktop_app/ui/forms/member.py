@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -29,7 +28,7 @@ from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import Progress
 from desktop_app.services import catalog, listing
-from desktop_app.ui import appearance
+from desktop_app.ui import appearance, file_dialogs
 from desktop_app.ui.forms.base import RecordForm
 from desktop_app.ui.forms.widgets import Col, TableEditor
 from desktop_app.ui.workers import BackgroundRunner, SynchronousRunner
@@ -41,10 +40,13 @@ IMAGE_FILTER = "*.jpg *.jpeg *.png *.tif *.tiff *.webp *.heic *.heif"
 
 def choose_image(parent: QWidget | None) -> str:
     """The image file the user picked, or "" (tests monkeypatch this)."""
-    path, _selected = QFileDialog.getOpenFileName(
-        parent, _("Choose a portrait"), "", _("Images ({patterns})").format(patterns=IMAGE_FILTER)
+    files = file_dialogs.open_files(
+        parent,
+        _("Choose a portrait"),
+        _("Images ({patterns})").format(patterns=IMAGE_FILTER),
+        many=False,
     )
-    return path
+    return files[0] if files else ""
 
 
 def _import_portrait(library: Any, path: str, progress: Progress) -> tuple[str, str, str | None]:
