@@ -91,3 +91,7 @@ def pg_cluster() -> Iterator[object]:
     from tests.pgserver import start_cluster
 
     yield from start_cluster()
+
+
+# The record store on SQLite and on PostgreSQL (tests/stores.py).
+from tests.stores import any_empty_store, any_store, pg_templates  # noqa: E402, F401
