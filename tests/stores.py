@@ -144,19 +144,20 @@ def merge_into(target: Store, batch: RecordBatch) -> packs.ImportReport:
     return packs.import_report(plan, batch, dry_run=False, photos=[])
 
 
-def send(
-    source: Store, target: Store, tmp: Path, name: str, *, include_contacts: bool = False
-) -> packs.ImportReport:
-    """Everything `source` holds, merged into `target` (see the module docstring)."""
+Outgoing = Path | EntryBatch  # what one store gives another: a pack, or entries
+
+
+def outgoing(source: Store, tmp: Path, name: str, *, include_contacts: bool = False) -> Outgoing:
+    """Everything `source` holds, as it leaves it (see the module docstring)."""
     if isinstance(source, Library):
-        path = packs.export_pack(source, tmp / f"{name}.jxpack", include_contacts=include_contacts)
-        return import_pack_into(target, path.path)
+        target = tmp / f"{name}.jxpack"
+        return packs.export_pack(source, target, include_contacts=include_contacts).path
     from desktop_app.hub.sync import wire_entries
 
     assert not include_contacts, "a server database never hands out personal fields"
     with source.session() as s:
         keys = [
-            (kind, rid)
+            (kind, str(rid))
             for kind in KIND_ORDER
             for rid in s.scalars(select(KINDS[kind].model.id))  # type: ignore[attr-defined]
         ]
@@ -164,4 +165,38 @@ def send(
     entries: dict[str, list[PackEntry]] = {kind: [] for kind in KIND_ORDER}
     for n, ((kind, _rid), item) in enumerate(wire.items()):
         entries[kind].append(parse_wire_entry(item, n))
-    return merge_into(target, EntryBatch(entries, source_id=name, source_name=name))
+    return EntryBatch(entries, source_id=name, source_name=name)
+
+
+def receive(target: Store, incoming: Outgoing) -> packs.ImportReport:
+    if isinstance(incoming, Path):
+        return import_pack_into(target, incoming)
+    return merge_into(target, incoming)
+
+
+def send(
+    source: Store, target: Store, tmp: Path, name: str, *, include_contacts: bool = False
+) -> packs.ImportReport:
+    """Everything `source` holds, merged into `target`."""
+    return receive(target, outgoing(source, tmp, name, include_contacts=include_contacts))
+
+
+def swap(a: Store, b: Store, tmp: Path, tag: str) -> tuple[packs.ImportReport, ...]:
+    """Both stores give what they hold, then each takes the other's."""
+    from_a, from_b = outgoing(a, tmp, f"a-{tag}"), outgoing(b, tmp, f"b-{tag}")
+    return receive(a, from_b), receive(b, from_a)
+
+
+@pytest.fixture
+def any_pair(
+    demo_dir: Path, tmp_path: Path, any_empty_store: Store
+) -> Iterator[tuple[Library, Store]]:
+    """A laptop with the (illustrated) demo library and a second store, a laptop's library or
+    a server database, that took everything from it once."""
+    from tests.services.packkit import illustrate
+
+    a = Library.open(demo_dir, write=True)
+    illustrate(a)
+    send(a, any_empty_store, tmp_path, "first")
+    yield a, any_empty_store
+    a.close()
