@@ -78,7 +78,7 @@ def illustrate(library: Library) -> dict[str, str]:
     return ids
 
 
-def records(library: Library, *, include_deleted: bool = True) -> dict[tuple[str, str], Any]:
+def records(library: Store, *, include_deleted: bool = True) -> dict[tuple[str, str], Any]:
     out: dict[tuple[str, str], Any] = {}
     with library.session() as s:
         for kind, model in ((k, spec.model) for k, spec in KINDS.items()):
