@@ -457,6 +457,20 @@ def test_hostile_packs_are_refused_and_nothing_is_written(
     assert not Path("/tmp/evil.txt").exists()
 
 
+def test_text_that_postgresql_cannot_store_is_refused_on_either_engine(
+    good_pack: Path, any_empty_store: Store, tmp_path: Path
+) -> None:
+    """A NUL character in a title: SQLite stored it, PostgreSQL failed the whole import with
+    a driver error. Now a record refusal in words on both, and nothing written."""
+    members = read_members(good_pack)
+    edit_records(members, "guide", lambda items: items[0]["record"].update(title="前\x00后"))
+    bad = write_pack(tmp_path / "nul.jxpack", members)
+    before = records(any_empty_store)
+    with pytest.raises(ImportRejectedError, match="title"):
+        import_pack_into(any_empty_store, bad)
+    assert records(any_empty_store) == before
+
+
 def test_total_size_bound(good_pack: Path) -> None:
     with pytest.raises(ImportRejectedError, match="more than 0 GB"):
         read_pack(good_pack, ZipLimits(max_total_size=1000)).close()
