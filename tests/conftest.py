@@ -94,4 +94,10 @@ def pg_cluster() -> Iterator[object]:
 
 
 # The record store on SQLite and on PostgreSQL (tests/stores.py).
-from tests.stores import any_empty_store, any_pair, any_store, pg_templates  # noqa: E402, F401
+from tests.stores import (  # noqa: E402, F401
+    any_blank_engine,
+    any_empty_store,
+    any_pair,
+    any_store,
+    pg_templates,
+)

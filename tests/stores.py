@@ -3,7 +3,8 @@ PostgreSQL database (the district hub's, `storage.store.ServerStore`).
 
 Fixtures (registered in tests/conftest.py), each parametrized "sqlite" / "postgresql":
 - `any_store`: the demo content (the same `fill_demo` on both);
-- `any_empty_store`: a store with no records.
+- `any_empty_store`: a store with no records;
+- `any_blank_engine`: an engine on a database with no schema yet (migration tests).
 
 On SQLite they are `demo_library` / `empty_library`. On PostgreSQL the schema is migrated and
 the demo filled once per run into template databases; each test gets a `CREATE DATABASE …
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from desktop_app.services import packs
 from desktop_app.services.demo import fill_demo
@@ -108,6 +109,25 @@ def _store(request: pytest.FixtureRequest, sqlite_fixture: str, template: str) -
         yield store
     finally:
         templates.drop(store)
+
+
+@pytest.fixture(params=ENGINES)
+def any_blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a database without any schema (for migrations), on either engine."""
+    from desktop_app.storage.db import make_engine, make_server_engine
+
+    if request.param == "sqlite":
+        engine = make_engine(tmp_path / "blank.sqlite3")
+        yield engine
+        engine.dispose()
+        return
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    engine = make_server_engine(cluster.create_database())
+    yield engine
+    name = engine.url.database
+    engine.dispose()
+    with _admin(cluster) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 @pytest.fixture(params=ENGINES)

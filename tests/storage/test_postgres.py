@@ -83,6 +83,22 @@ def test_migrations_build_exactly_the_models_and_go_down_and_up(pg_url: str) -> 
     engine.dispose()
 
 
+def test_the_search_index_is_the_laptops_alone(store: ServerStore) -> None:
+    """FTS5, its tables and the triggers that queue edits for it (SQLite DDL with INSERT OR
+    IGNORE) are made on SQLite only: on PostgreSQL no table or trigger of it exists, and a
+    commit's search hook leaves the database alone."""
+    catalog.save_team(store, catalog.TeamData(name="专业技术服务2队"))
+    with store.engine.connect() as conn:
+        tables = conn.exec_driver_sql(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = 'public' AND position('fts' in table_name) > 0"
+        ).all()
+        triggers = conn.exec_driver_sql(
+            "SELECT count(*) FROM information_schema.triggers WHERE trigger_schema = 'public'"
+        ).scalar()
+    assert tables == [] and triggers == 0
+
+
 def test_partial_unique_indexes_hold_on_postgresql(store: ServerStore) -> None:
     with store.transaction() as s:
         s.add(ServiceTeam(name="专业技术服务2队", deleted_at=datetime(2026, 1, 1, tzinfo=UTC)))
