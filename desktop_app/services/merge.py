@@ -840,7 +840,11 @@ def _conflict_info(s: Session, row: MergeConflict) -> ConflictInfo:
 
 def list_conflicts(library: RecordStore, *, include_resolved: bool = False) -> list[ConflictInfo]:
     with library.session() as s:
-        query = select(MergeConflict).order_by(MergeConflict.created_at)
+        # Ties (one import writes many conflicts within a microsecond) broken by what the
+        # rows say, not where they lie: SQLite and PostgreSQL store rows in different orders.
+        query = select(MergeConflict).order_by(
+            MergeConflict.created_at, MergeConflict.kind, MergeConflict.record_id, MergeConflict.id
+        )
         if not include_resolved:
             query = query.where(MergeConflict.resolved_at.is_(None))
         return [_conflict_info(s, row) for row in s.scalars(query)]

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from desktop_app.services import catalog, merge, packs
 from desktop_app.services.pack_format import read_pack
 from desktop_app.storage import versions
 from desktop_app.storage.library import Library
+from desktop_app.storage.models import MergeConflict
 from tests.stores import Store, import_pack_into, send
 
 
@@ -246,3 +249,27 @@ def test_resolving_makes_a_version_that_supersedes_both(laptops: Laptops) -> Non
     report = send(laptops.here, laptops.there, laptops.tmp, "h")
     assert [u.id for u in report.updated] == [laptops.guide] and not report.conflicts
     assert catalog.load_guide(laptops.there, laptops.guide).season == "他们改的"
+
+
+def test_conflicts_made_in_the_same_instant_are_listed_alike_on_both_engines(
+    any_empty_store: Store,
+) -> None:
+    """One import writes many conflicts within a microsecond. Their order came from where the
+    rows lay: SQLite's insertion order, PostgreSQL's heap order (an updated row moves to its
+    end). Now ties are broken by kind and record id, on both."""
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    with any_empty_store.transaction() as s:
+        for rid in ("r1", "r2", "r3"):
+            record = {"id": rid, "title": f"指南 {rid}"}
+            s.add(
+                MergeConflict(
+                    kind="guide", record_id=rid, local_revision=1, incoming={"record": record}
+                )
+            )
+            s.flush()
+        for row in s.scalars(select(MergeConflict)):
+            row.created_at = when
+    with any_empty_store.transaction() as s:  # the first one is touched again later
+        first = s.scalars(select(MergeConflict).where(MergeConflict.record_id == "r1")).one()
+        first.source_library = "B"
+    assert [c.record_id for c in merge.list_conflicts(any_empty_store)] == ["r1", "r2", "r3"]
