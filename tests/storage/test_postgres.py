@@ -1,7 +1,8 @@
 """The library schema and the merge core on PostgreSQL (the district hub's engine).
 
 A real server, started by the tests (tests/pgserver.py); under CI=true these fail instead of
-skipping when PostgreSQL is missing.
+skipping when PostgreSQL is missing. The storage, merge and pack suites run on PostgreSQL too
+(`any_store` and its kin, tests/stores.py); what is here is PostgreSQL's own.
 """
 
 from __future__ import annotations
@@ -41,11 +42,13 @@ def store(pg_url: str) -> Iterator[ServerStore]:
 
 
 def _import(store: ServerStore, pack_path: Path) -> merge.MergePlan:
+    """A pack's records into the server database, through the import's own records' half
+    (the write lock, the merge core, the origins)."""
     pack = read_pack(pack_path)
     try:
         with store.transaction() as s:
-            plan = merge.plan_merge(s, pack)
-            merge.apply_plan(s, plan)
+            plan = packs.plan_import(s, pack)
+            packs.apply_import(s, plan)
         return plan
     finally:
         pack.close()
