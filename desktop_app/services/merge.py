@@ -38,6 +38,7 @@ from desktop_app.services.labels import KIND_NAMES
 from desktop_app.services.pack_format import PackEntry, RecordBatch
 from desktop_app.storage import versions
 from desktop_app.storage.bulk import insert_new
+from desktop_app.storage.db import lock_for_writing
 from desktop_app.storage.kinds import KIND_ORDER, KINDS, record_to_dict
 from desktop_app.storage.models import MergeConflict, Photo, RecordMixin, ServiceTeam, utcnow
 from desktop_app.storage.store import RecordStore
@@ -880,6 +881,7 @@ def resolve_conflict(library: RecordStore, conflict_id: str, keep: str) -> None:
     if keep not in ("mine", "theirs"):
         raise UserError(_("Choose “mine” or “theirs”."))
     with library.transaction() as s:
+        lock_for_writing(s)  # a second resolution of it waits, then finds it resolved
         row = _find_conflict(s, conflict_id)
         kind = row.kind
         obj = _conflict_holder(s, row)
@@ -963,6 +965,7 @@ def resolve_conflict_fields(
     from desktop_app.services import record_history, rules
 
     with library.transaction() as s:
+        lock_for_writing(s)  # as resolve_conflict
         row = _find_conflict(s, conflict_id)
         kind = row.kind
         obj = _conflict_holder(s, row)
