@@ -91,3 +91,13 @@ def pg_cluster() -> Iterator[object]:
     from tests.pgserver import start_cluster
 
     yield from start_cluster()
+
+
+# The record store on SQLite and on PostgreSQL (tests/stores.py).
+from tests.stores import (  # noqa: E402, F401
+    any_blank_engine,
+    any_empty_store,
+    any_pair,
+    any_store,
+    pg_templates,
+)

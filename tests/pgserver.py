@@ -85,8 +85,11 @@ def start_cluster() -> Iterator[Cluster]:
         shutil.chown(base, user)
         shutil.chown(socket_dir, user)
     try:
+        # The locale is named, not inherited: a test may have set LANG to one this machine
+        # lacks (tests/conftest.py sets en_US.UTF-8) by the time the cluster is first needed.
         _run_as(user, [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust",
-                       "-U", "postgres", "--no-sync", "-E", "UTF8"])  # fmt: skip
+                       "-U", "postgres", "--no-sync", "-E", "UTF8",
+                       "--locale=C.UTF-8"])  # fmt: skip
         options = f"-k {socket_dir} -c listen_addresses='' -c fsync=off -c max_connections=120"
         _run_as(user, [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w",
                        "-o", options, "start"])  # fmt: skip

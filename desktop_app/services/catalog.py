@@ -13,7 +13,8 @@ silently replacing the newer version.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from desktop_app.services import rules
 from desktop_app.services.labels import KIND_NAMES
 from desktop_app.services.records import get_record
 from desktop_app.storage import versions
+from desktop_app.storage.db import lock_for_writing
 from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
 from desktop_app.storage.kinds import KINDS
 from desktop_app.storage.models import (
@@ -336,6 +338,17 @@ def _apply_session(fs: FieldSession, data: SessionData) -> None:
     ]
 
 
+@contextlib.contextmanager
+def _writing(library: RecordStore) -> Iterator[Session]:
+    """A transaction that changes records: it is the store's writer before it reads what it
+    checks (`expected_version`, name clashes), so nothing changes between the check and the
+    write; the changed record itself is read with a row lock (`get_record(for_update=True)`)
+    against writers that hold no store lock (a hub's publish)."""
+    with library.transaction() as s:
+        lock_for_writing(s)
+        yield s
+
+
 def save_team(
     library: RecordStore,
     data: TeamData,
@@ -343,13 +356,13 @@ def save_team(
     *,
     expected_version: str | None = None,
 ) -> str:
-    with library.transaction() as s:
+    with _writing(library) as s:
         validate_team(s, data, team_id)
         if team_id is None:
             team = ServiceTeam(name=data.name.strip())
             s.add(team)
         else:
-            team = get_record(s, "team", team_id)
+            team = get_record(s, "team", team_id, for_update=True)
             check_expected("team", team, expected_version)
             versions.begin_version(s, "team", team)
             team.memberships = []
@@ -396,12 +409,12 @@ def save_member(
     expected_version: str | None = None,
 ) -> str:
     validate_member(data)
-    with library.transaction() as s:
+    with _writing(library) as s:
         if member_id is None:
             member = Member(name=data.name.strip())
             s.add(member)
         else:
-            member = get_record(s, "member", member_id)
+            member = get_record(s, "member", member_id, for_update=True)
             check_expected("member", member, expected_version)
         _check_new_photos(s, "member", member if member_id else None, [data.portrait_photo_id])
         if member_id is not None:
@@ -420,12 +433,12 @@ def save_guide(
     expected_version: str | None = None,
 ) -> str:
     validate_guide(data)
-    with library.transaction() as s:
+    with _writing(library) as s:
         if guide_id is None:
             guide = Guide(title=data.title.strip())
             s.add(guide)
         else:
-            guide = get_record(s, "guide", guide_id)
+            guide = get_record(s, "guide", guide_id, for_update=True)
             check_expected("guide", guide, expected_version)
         _check_new_photos(
             s, "guide", guide if guide_id else None, [p for st in data.steps for p in st.photo_ids]
@@ -449,12 +462,12 @@ def save_session(
     expected_version: str | None = None,
 ) -> str:
     validate_session(data)
-    with library.transaction() as s:
+    with _writing(library) as s:
         if session_id is None:
             fs = FieldSession(starts_at=data.starts_at)
             s.add(fs)
         else:
-            fs = get_record(s, "session", session_id)
+            fs = get_record(s, "session", session_id, for_update=True)
             check_expected("session", fs, expected_version)
         _check_new_photos(s, "session", fs if session_id else None, data.photo_ids)
         if session_id is not None:
@@ -472,8 +485,8 @@ def delete_record(
     library: RecordStore, kind: str, record_id: str, *, expected_version: str | None = None
 ) -> None:
     """Soft delete: the record disappears from lists; undo or a pack can bring it back."""
-    with library.transaction() as s:
-        obj = get_record(s, kind, record_id)
+    with _writing(library) as s:
+        obj = get_record(s, kind, record_id, for_update=True)
         check_expected(kind, obj, expected_version)
         versions.begin_version(s, kind, obj, reason="delete")
         obj.deleted_at = utcnow()
@@ -484,8 +497,8 @@ def restore_record(
     library: RecordStore, kind: str, record_id: str, *, expected_version: str | None = None
 ) -> None:
     """Undo a soft delete (refused with a clear message if it would clash with a live name)."""
-    with library.transaction() as s:
-        obj = get_record(s, kind, record_id, include_deleted=True)
+    with _writing(library) as s:
+        obj = get_record(s, kind, record_id, include_deleted=True, for_update=True)
         check_expected(kind, obj, expected_version)
         if obj.deleted_at is None:
             return

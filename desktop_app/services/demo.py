@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from desktop_app.services import catalog as c
 from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
-from desktop_app.storage.library import Library
+from desktop_app.storage.store import RecordStore
 
 BEIJING = timezone(timedelta(hours=8))
 UNION = "丰台区总工会"
@@ -173,7 +173,7 @@ PRUNUS_GUIDE = c.GuideData(
 )
 
 
-def fill_demo(library: Library) -> None:
+def fill_demo(library: RecordStore) -> None:
     """Add the demo records to an (empty) library."""
     zhou = c.save_member(
         library,

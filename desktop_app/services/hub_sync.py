@@ -40,7 +40,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, text
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -75,6 +75,7 @@ from desktop_app.services.pack_format import (
 )
 from desktop_app.services.records import record_to_dict
 from desktop_app.storage import versions
+from desktop_app.storage.db import lock_for_writing
 from desktop_app.storage.kinds import KIND_ORDER, KINDS
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import HubKnown, HubLink, HubOutbox, MergeConflict, utcnow
@@ -513,9 +514,9 @@ def _set_known(s: Session, rows: Iterable[tuple[str, str, str]]) -> None:
 
 
 def _take_write_lock(s: Session) -> None:
-    # The plan must be made on what this transaction will change: take SQLite's write lock
-    # before reading (as a pack import does).
-    s.execute(text("DELETE FROM record_ancestry WHERE 0"))
+    # The plan must be made on what this transaction will change: take the write lock before
+    # reading (as a pack import does).
+    lock_for_writing(s)
 
 
 # --- pull -----------------------------------------------------------------------------------

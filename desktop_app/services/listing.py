@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -26,6 +26,7 @@ from desktop_app.services.labels import TEAM_CATEGORY_LABELS, label
 from desktop_app.storage import searchtext
 from desktop_app.storage.kinds import KINDS, ListColumn, ListSpec, RecordKind
 from desktop_app.storage.library import Library
+from desktop_app.storage.store import RecordStore
 from desktop_app.storage.timestamps import from_db_text, to_db_text
 
 # Each kind's list (columns, row values, filters, sort) is declared with the kind, in
@@ -361,23 +362,42 @@ class RefName:
         return self.name
 
 
-def reference_names(library: Library, kind: str, ids: Sequence[str]) -> dict[str, RefName]:
+def reference_names(library: RecordStore, kind: str, ids: Sequence[str]) -> dict[str, RefName]:
     """The name of every id in `ids` (team, member or guide), deleted records included: what
-    a form, a list or `show` prints for a reference. One query however many ids."""
+    a form, a list or `show` prints for a reference. One query however many ids in a library;
+    in a server database (which has no plain `sqlite3` reader), one per thousand ids."""
     wanted = [i for i in dict.fromkeys(ids) if i]
     if not wanted:
         return {}
     column, _key = NAME_COLUMNS[kind]
-    # json_each takes the whole list as one parameter: no limit on the number of ids.
-    sql = (
-        f"SELECT id, {column}, deleted_at IS NOT NULL FROM {KINDS[kind].table}"
-        " WHERE id IN (SELECT value FROM json_each(?))"
-    )
-    found = {
-        str(rid): RefName(str(name or ""), DELETED if deleted else LIVE)
-        for rid, name, deleted in library.reader().execute(sql, [json.dumps(wanted)])
-    }
+    found: dict[str, RefName] = {}
+    if isinstance(library, Library):
+        # json_each takes the whole list as one parameter: no limit on the number of ids.
+        sql = (
+            f"SELECT id, {column}, deleted_at IS NOT NULL FROM {KINDS[kind].table}"
+            " WHERE id IN (SELECT value FROM json_each(?))"
+        )
+        rows: Iterable[Any] = library.reader().execute(sql, [json.dumps(wanted)])
+    else:
+        rows = _server_names(library, kind, column, wanted)
+    for rid, name, deleted in rows:
+        found[str(rid)] = RefName(str(name or ""), DELETED if deleted else LIVE)
     return {i: found.get(i, RefName("", UNKNOWN)) for i in wanted}
+
+
+def _server_names(
+    store: RecordStore, kind: str, column: str, ids: list[str]
+) -> list[tuple[Any, ...]]:
+    from sqlalchemy import bindparam, text
+
+    query = text(
+        f"SELECT id, {column}, deleted_at IS NOT NULL FROM {KINDS[kind].table} WHERE id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    out: list[tuple[Any, ...]] = []
+    with store.session() as s:
+        for start in range(0, len(ids), 1000):  # PostgreSQL takes at most 65,535 parameters
+            out.extend(tuple(row) for row in s.execute(query, {"ids": ids[start : start + 1000]}))
+    return out
 
 
 def teams_of_member(library: Library, member_id: str) -> list[str]:
@@ -389,6 +409,6 @@ def teams_of_member(library: Library, member_id: str) -> list[str]:
     return [str(name) for (name,) in library.reader().execute(sql, [member_id])]
 
 
-def reference_labels(library: Library, kind: str, ids: Sequence[str]) -> dict[str, str]:
+def reference_labels(library: RecordStore, kind: str, ids: Sequence[str]) -> dict[str, str]:
     """`reference_names` as the texts shown (see `RefName.label`)."""
     return {i: ref.label() for i, ref in reference_names(library, kind, ids).items()}

@@ -38,6 +38,7 @@ from desktop_app.services.labels import KIND_NAMES
 from desktop_app.services.pack_format import PackEntry, RecordBatch
 from desktop_app.storage import versions
 from desktop_app.storage.bulk import insert_new
+from desktop_app.storage.db import lock_for_writing
 from desktop_app.storage.kinds import KIND_ORDER, KINDS, record_to_dict
 from desktop_app.storage.models import MergeConflict, Photo, RecordMixin, ServiceTeam, utcnow
 from desktop_app.storage.store import RecordStore
@@ -840,7 +841,11 @@ def _conflict_info(s: Session, row: MergeConflict) -> ConflictInfo:
 
 def list_conflicts(library: RecordStore, *, include_resolved: bool = False) -> list[ConflictInfo]:
     with library.session() as s:
-        query = select(MergeConflict).order_by(MergeConflict.created_at)
+        # Ties (one import writes many conflicts within a microsecond) broken by what the
+        # rows say, not where they lie: SQLite and PostgreSQL store rows in different orders.
+        query = select(MergeConflict).order_by(
+            MergeConflict.created_at, MergeConflict.kind, MergeConflict.record_id, MergeConflict.id
+        )
         if not include_resolved:
             query = query.where(MergeConflict.resolved_at.is_(None))
         return [_conflict_info(s, row) for row in s.scalars(query)]
@@ -876,6 +881,7 @@ def resolve_conflict(library: RecordStore, conflict_id: str, keep: str) -> None:
     if keep not in ("mine", "theirs"):
         raise UserError(_("Choose “mine” or “theirs”."))
     with library.transaction() as s:
+        lock_for_writing(s)  # a second resolution of it waits, then finds it resolved
         row = _find_conflict(s, conflict_id)
         kind = row.kind
         obj = _conflict_holder(s, row)
@@ -959,6 +965,7 @@ def resolve_conflict_fields(
     from desktop_app.services import record_history, rules
 
     with library.transaction() as s:
+        lock_for_writing(s)  # as resolve_conflict
         row = _find_conflict(s, conflict_id)
         kind = row.kind
         obj = _conflict_holder(s, row)

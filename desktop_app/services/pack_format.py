@@ -470,6 +470,8 @@ def _str(v: Any) -> str:
         v.encode("utf-8")  # a lone surrogate ("\ud800") is no text: it cannot be stored
     except UnicodeEncodeError:
         raise _Bad from None
+    if "\x00" in v:  # no text either: PostgreSQL (the hub's database) cannot store it
+        raise _Bad
     return v
 
 

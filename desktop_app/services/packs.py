@@ -40,8 +40,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from desktop_app import __version__
 from desktop_app.core.errors import ImportRejectedError, UserError
@@ -69,6 +70,7 @@ from desktop_app.services.pack_format import (
     RECORD_FILES,
     TOMBSTONES_NAME,
     Pack,
+    RecordBatch,
     read_pack,
     references,
     sha256_bytes,
@@ -76,6 +78,7 @@ from desktop_app.services.pack_format import (
 )
 from desktop_app.services.records import get_record, record_to_dict
 from desktop_app.storage import versions
+from desktop_app.storage.db import lock_for_writing
 from desktop_app.storage.kinds import KINDS as RECORD_KINDS
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import Guide
@@ -372,15 +375,24 @@ class ImportReport:
         }
 
 
-def _report(plan: merge.MergePlan, pack: Pack, *, dry_run: bool, photos: list[str]) -> ImportReport:
+def import_report(
+    plan: merge.MergePlan, batch: RecordBatch, *, dry_run: bool, photos: list[str]
+) -> ImportReport:
+    """What a planned merge does, as an import reports it (a pack's, or entries that came
+    another way: those have no manifest and bring no photo files)."""
+    pack = batch if isinstance(batch, Pack) else None
     report = ImportReport(
-        source_name=pack.source_name,
-        source_id=pack.source_id,
-        created_at=str(pack.manifest.get("created_at", "")),
+        source_name=batch.source_name,
+        source_id=batch.source_id,
+        created_at=str(pack.manifest.get("created_at", "")) if pack else "",
         dry_run=dry_run,
         notes=list(plan.notes),
         new_photo_files=len(photos),
-        new_photo_bytes=sum(pack.zip.members[pack.photo_members[sha]].file_size for sha in photos),
+        new_photo_bytes=(
+            sum(pack.zip.members[pack.photo_members[sha]].file_size for sha in photos)
+            if pack
+            else 0
+        ),
     )
     lists = {
         merge.ADD: report.added,
@@ -426,7 +438,7 @@ def preview_import(
             _verify_photos(pack, (), None, progress)
             with library.session() as s:
                 plan = merge.plan_merge(s, pack)
-            return _report(plan, pack, dry_run=True, photos=photos_to_write(library, plan))
+            return import_report(plan, pack, dry_run=True, photos=photos_to_write(library, plan))
         finally:
             pack.close()
 
@@ -484,11 +496,9 @@ def _import(
         if staged:  # (a sync of the file system waits for every other program's writes too)
             flush_to_disk(library.root, files=staged.values(), folders=_folders(staged.values()))
         with library.transaction() as s:
-            # Take the write lock now, so the plan is made on what the import will change.
-            s.execute(text("DELETE FROM record_ancestry WHERE 0"))
-            plan = merge.plan_merge(s, pack)
+            plan = plan_import(s, pack)
             needed = photos_to_write(library, plan)
-            report = _report(plan, pack, dry_run=False, photos=needed)
+            report = import_report(plan, pack, dry_run=False, photos=needed)
             late = {sha for sha in needed if sha not in staged}
             if late:
                 # A store file went missing since the check above (a clean-up meanwhile).
@@ -508,17 +518,7 @@ def _import(
             if placed:
                 folders = {p.parent for p in placed} | {library.photos_dir}
                 flush_to_disk(library.root, files=(), folders=folders)
-            try:
-                merge.apply_plan(s, plan, progress)
-                record_history.remember_origins(s, plan)  # "from where" in a record's history
-                s.flush()
-            except IntegrityError as exc:
-                raise ImportRejectedError(
-                    _(
-                        "The pack's records do not fit this library ({reason}); "
-                        "nothing was imported."
-                    ).format(reason=str(exc.orig).splitlines()[0])
-                ) from None
+            apply_import(s, plan, progress)
     except BaseException as exc:
         take_back(placed, made_folders)
         if made_backup is not None:
@@ -533,6 +533,31 @@ def _import(
     if made_backup is not None:
         prune_automatic_backups(library, keep_backups)
     return report
+
+
+def plan_import(s: Session, pack: RecordBatch) -> merge.MergePlan:
+    """Take the store's write lock, then plan the merge on what the import will change.
+
+    The records' half of an import, on any store (`apply_import` is the other half): a
+    library's import puts the photo files in place between the two.
+    """
+    lock_for_writing(s)
+    return merge.plan_merge(s, pack)
+
+
+def apply_import(s: Session, plan: merge.MergePlan, progress: Progress | None = None) -> None:
+    """Write a planned import's records in the transaction `plan_import` locked; records that
+    do not fit the store (a constraint refuses them) are one sentence."""
+    try:
+        merge.apply_plan(s, plan, progress)
+        record_history.remember_origins(s, plan)  # "from where" in a record's history
+        s.flush()
+    except IntegrityError as exc:
+        raise ImportRejectedError(
+            _(
+                "The pack's records do not fit this library ({reason}); nothing was imported."
+            ).format(reason=str(exc.orig).splitlines()[0])
+        ) from None
 
 
 def _folders(files: Iterable[Path]) -> set[Path]:

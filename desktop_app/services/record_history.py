@@ -40,8 +40,8 @@ from desktop_app.services.labels import (
 )
 from desktop_app.services.records import get_record
 from desktop_app.storage.kinds import KINDS, parse_dt, record_to_dict, upgrade_dict
-from desktop_app.storage.library import Library
 from desktop_app.storage.models import Photo, RecordHistory, VersionOrigin, utcnow
+from desktop_app.storage.store import RecordStore
 from desktop_app.storage.versions import CHUNK, chunks, tag_hash
 
 # --- the fields a person edits, per record kind ---------------------------------------------
@@ -132,7 +132,7 @@ def field_names(kind: str) -> list[str]:
 class _Names:
     """Names of the records two versions refer to, looked up once for both."""
 
-    def __init__(self, library: Library, kind: str, datas: Iterable[dict[str, Any] | None]):
+    def __init__(self, library: RecordStore, kind: str, datas: Iterable[dict[str, Any] | None]):
         wanted: dict[str, list[str]] = {}
         for data in datas:
             if data:
@@ -151,7 +151,7 @@ class _Names:
         return self.labels.get(kind, {}).get(record_id) or _(listing.UNKNOWN_RECORD)
 
 
-def _photo_labels(library: Library, ids: list[str]) -> dict[str, str]:
+def _photo_labels(library: RecordStore, ids: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     with library.session() as s:
         for pid, name, deleted in s.execute(
@@ -288,7 +288,7 @@ class FieldRow:
 
 
 def compare(
-    library: Library,
+    library: RecordStore,
     kind: str,
     left: dict[str, Any] | None,
     right: dict[str, Any] | None,
@@ -422,7 +422,7 @@ def _history_rows(s: Session, kind: str, record_id: str) -> list[RecordHistory]:
     )
 
 
-def list_versions(library: Library, kind: str, record_id: str) -> list[Version]:
+def list_versions(library: RecordStore, kind: str, record_id: str) -> list[Version]:
     """Every version of a record this library held, the current one first, then newest first.
 
     Raises `RecordNotFoundError` (a sentence) for an unknown kind or id.
@@ -477,7 +477,7 @@ def list_versions(library: Library, kind: str, record_id: str) -> list[Version]:
 
 
 def version_content(
-    library: Library, kind: str, record_id: str, history_id: int | None
+    library: RecordStore, kind: str, record_id: str, history_id: int | None
 ) -> dict[str, Any]:
     """The record dictionary of one version (None: the current one)."""
     for version in list_versions(library, kind, record_id):
@@ -572,7 +572,7 @@ SAVERS: dict[str, Callable[..., str]] = {
 }
 
 
-def _check_photos(library: Library, kind: str, data: dict[str, Any]) -> None:
+def _check_photos(library: RecordStore, kind: str, data: dict[str, Any]) -> None:
     """Refuse a version that shows a photo this library no longer has a file for."""
     wanted = {rid for rk, rid in KINDS[kind].references_in(data) if rk == "photo"}
     if not wanted:
@@ -593,7 +593,7 @@ def _check_photos(library: Library, kind: str, data: dict[str, Any]) -> None:
         )
 
 
-def _validate(library: Library, kind: str, data: Any, record_id: str) -> None:
+def _validate(library: RecordStore, kind: str, data: Any, record_id: str) -> None:
     if kind == "team":
         with library.session() as s:
             catalog.validate_team(s, data, record_id)
@@ -606,7 +606,7 @@ def _validate(library: Library, kind: str, data: Any, record_id: str) -> None:
 
 
 def restore_version(
-    library: Library,
+    library: RecordStore,
     kind: str,
     record_id: str,
     history_id: int,
@@ -717,7 +717,7 @@ def remember_origins(s: Session, plan: Any) -> None:
 # --- conflicts --------------------------------------------------------------------------------
 
 
-def conflict_rows(library: Library, conflict_id: str) -> list[FieldRow]:
+def conflict_rows(library: RecordStore, conflict_id: str) -> list[FieldRow]:
     """This laptop's version (left) beside the other laptop's (right), field by field, for a
     conflict. Personal fields are left out when their version came without contact details
     (their empty phone is not a change anyone made)."""

@@ -21,15 +21,25 @@ __all__ = ["RECORD_FIELDS", "get_record", "record_to_dict"]
 
 
 def get_record(
-    session: Session, kind: str, record_id: str, *, include_deleted: bool = False
+    session: Session,
+    kind: str,
+    record_id: str,
+    *,
+    include_deleted: bool = False,
+    for_update: bool = False,
 ) -> Any:
-    """Load a live record by id (an unambiguous id prefix of 8+ characters works too)."""
+    """Load a live record by id (an unambiguous id prefix of 8+ characters works too).
+
+    `for_update`: the record is about to be changed in this transaction, so it is read with a
+    row lock (PostgreSQL's `FOR UPDATE`: another writer of it waits for this transaction, then
+    reads what it committed). SQLite has no row locks and needs none: it has one writer at a
+    time, and a write based on an older snapshot fails as busy.
+    """
     model: Any = KINDS[kind].model
-    obj = session.get(model, record_id)
+    obj = session.get(model, record_id, with_for_update=True if for_update else None)
     if obj is None and len(record_id) >= 8:
-        matches = session.scalars(
-            select(model).where(model.id.startswith(record_id)).limit(2)
-        ).all()
+        query = select(model).where(model.id.startswith(record_id)).limit(2)
+        matches = session.scalars(query.with_for_update() if for_update else query).all()
         if len(matches) == 1:
             obj = matches[0]
     if obj is None or (obj.deleted_at is not None and not include_deleted):

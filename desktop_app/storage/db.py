@@ -1,4 +1,5 @@
-"""Engine and session setup with the SQLite pragmas the library relies on."""
+"""Engine and session setup (the SQLite pragmas the library relies on), and the one way a
+transaction becomes the store's only writer on either engine (`lock_for_writing`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -62,3 +63,32 @@ def make_server_engine(url: str, *, settings: dict[str, str] | None = None) -> E
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+# The key of the PostgreSQL advisory lock that whole-store merges hold (any constant that no
+# other advisory lock of ours uses: the hub's per-record keys are hashes of "kind:id").
+_STORE_WRITER_KEY = 0x4A58_5752  # "JXWR"
+
+
+def lock_for_writing(s: Session) -> None:
+    """Make this transaction the store's one writer before it reads what it will change, so a
+    merge plans on exactly what it then applies (a pack import, a hub sync's local merge).
+
+    SQLite: `BEGIN IMMEDIATE`, the database's write lock, waiting out the busy timeout like any
+    write; a transaction that has already written holds that lock and is left as it is.
+    PostgreSQL: a transaction-scoped advisory lock, so two whole-store merges wait for each
+    other while readers and the hub's per-record publishes go on (they take their own locks).
+    Released when the transaction ends, on both.
+    """
+    conn = s.connection()
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        dbapi = conn.connection.dbapi_connection
+        # pysqlite begins a transaction only before the first write; before that, begin it
+        # ourselves as IMMEDIATE (its commit and rollback then end it as usual).
+        if not getattr(dbapi, "in_transaction", True):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif dialect == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STORE_WRITER_KEY})
+    else:  # pragma: no cover - the two engines the app runs on
+        raise NotImplementedError(f"no write lock for {dialect}")

@@ -19,14 +19,17 @@ from desktop_app.storage.kinds import KINDS
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import Photo
 from desktop_app.storage.photostore import photo_path
+from tests.stores import Store
 
 
-def add_photo(library: Library, data: bytes, *, ext: str = "jpg", caption: str = "") -> str:
-    """A photo record and its file, without the photo import service."""
+def add_photo(library: Store, data: bytes, *, ext: str = "jpg", caption: str = "") -> str:
+    """A photo record and its file, without the photo import service (a server database
+    keeps photo bytes elsewhere: it gets the record only)."""
     sha = hashlib.sha256(data).hexdigest()
-    path = photo_path(library.photos_dir, sha, ext)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    if isinstance(library, Library):
+        path = photo_path(library.photos_dir, sha, ext)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
     with library.transaction() as s:
         photo = Photo(
             sha256=sha,
@@ -75,7 +78,7 @@ def illustrate(library: Library) -> dict[str, str]:
     return ids
 
 
-def records(library: Library, *, include_deleted: bool = True) -> dict[tuple[str, str], Any]:
+def records(library: Store, *, include_deleted: bool = True) -> dict[tuple[str, str], Any]:
     out: dict[tuple[str, str], Any] = {}
     with library.session() as s:
         for kind, model in ((k, spec.model) for k, spec in KINDS.items()):

@@ -210,6 +210,8 @@ RECORD_SHAPES: dict[str, tuple[str, Callable[[list[Any]], None], str]] = {
     ),
     # The title's text is replaced by the JSON escape of a lone surrogate ("\ud800") below.
     "lone_surrogate": ("guide", _first("guide", lambda r: r.update(title="SURROGATE")), "title"),
+    # A NUL character in text: SQLite stores it, PostgreSQL (the hub's) cannot.
+    "nul_character": ("guide", _first("guide", lambda r: r.update(problem="前\x00后")), "problem"),
     "gps_nan": ("session", _first("session", lambda r: r.update(gps_lat=float("nan"))), "JSON"),
     "gps_infinity": (
         "session",

@@ -1,26 +1,32 @@
 """`merge.plan_merge`'s decision table, one row per case, on two real libraries.
 
-Each case starts from two laptops that share a guide and a team after one exchange, makes
-changes on "here" and/or "there", and plans importing there's full pack here.
+Each case starts from two stores that share a guide and a team after one exchange, makes
+changes on "here" and/or "there", and plans importing there's full pack here. "Here" is a
+laptop's SQLite library or a server's PostgreSQL database (`any_empty_store`,
+tests/stores.py): the merge core is the same on both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from desktop_app.services import catalog, merge, packs
 from desktop_app.services.pack_format import read_pack
 from desktop_app.storage import versions
 from desktop_app.storage.library import Library
+from desktop_app.storage.models import MergeConflict
+from tests.stores import Store, import_pack_into, send
 
 
 @dataclass
 class Laptops:
-    here: Library
+    here: Store
     there: Library
     tmp: Path
     guide: str
@@ -36,24 +42,23 @@ class Laptops:
             pack.close()
 
 
-def _edit_guide(library: Library, gid: str, season: str) -> None:
+def _edit_guide(library: Store, gid: str, season: str) -> None:
     data = catalog.load_guide(library, gid)
     data.season = season
     catalog.save_guide(library, data, gid)
 
 
 @pytest.fixture
-def laptops(tmp_path: Path) -> Iterator[Laptops]:
-    here = Library.create(tmp_path / "here", name="here")
+def laptops(tmp_path: Path, any_empty_store: Store) -> Iterator[Laptops]:
+    here = any_empty_store
     there = Library.create(tmp_path / "there", name="there")
-    team = catalog.save_team(here, catalog.TeamData(name="一队", category="technical"))
+    team = catalog.save_team(there, catalog.TeamData(name="一队", category="technical"))
     guide = catalog.save_guide(
-        here,
+        there,
         catalog.GuideData(title="月季修剪", team_id=team, steps=[catalog.StepData("剪")]),
     )
-    packs.import_pack(there, packs.export_pack(here, tmp_path / "first.jxpack").path)
+    import_pack_into(here, packs.export_pack(there, tmp_path / "first.jxpack").path)
     yield Laptops(here, there, tmp_path, guide, team)
-    here.close()
     there.close()
 
 
@@ -118,7 +123,7 @@ def deletion_never_seen(t: Laptops) -> str:
 
 def deletion_seen_before(t: Laptops) -> str:
     gid = deletion_never_seen(t)
-    packs.import_pack(t.here, packs.export_pack(t.there, t.tmp / "once.jxpack").path)
+    import_pack_into(t.here, packs.export_pack(t.there, t.tmp / "once.jxpack").path)
     return gid
 
 
@@ -183,10 +188,8 @@ def test_a_deletion_never_seen_is_remembered_so_an_old_copy_does_not_come_back(
         assert decision.action == merge.UNCHANGED
         tomb = versions.tombstone_tag("guide", gid, decision.entry.revision)
         assert tomb in decision.ancestry_to_add
-        packs.import_pack(
-            laptops.here, packs.export_pack(laptops.there, tmp_path / "t.jxpack").path
-        )
-        report = packs.import_pack(
+        import_pack_into(laptops.here, packs.export_pack(laptops.there, tmp_path / "t.jxpack").path)
+        report = import_pack_into(
             laptops.here, packs.export_pack(third, tmp_path / "old.jxpack").path
         )
         assert gid not in [a.id for a in report.added]
@@ -231,7 +234,7 @@ def test_team_taking_a_freed_name_is_not_renamed(laptops: Laptops) -> None:
 
 def test_resolving_makes_a_version_that_supersedes_both(laptops: Laptops) -> None:
     both(laptops)
-    packs.import_pack(laptops.here, packs.export_pack(laptops.there, laptops.tmp / "b.jxpack").path)
+    import_pack_into(laptops.here, packs.export_pack(laptops.there, laptops.tmp / "b.jxpack").path)
     (conflict,) = merge.list_conflicts(laptops.here)
     mine = catalog.current_version(laptops.here, "guide", laptops.guide)
     theirs = catalog.current_version(laptops.there, "guide", laptops.guide)
@@ -243,8 +246,30 @@ def test_resolving_makes_a_version_that_supersedes_both(laptops: Laptops) -> Non
     with laptops.here.session() as s:
         known = versions.ancestry(s, "guide", [laptops.guide])[laptops.guide]
     assert {mine, theirs} <= known
-    report = packs.import_pack(
-        laptops.there, packs.export_pack(laptops.here, laptops.tmp / "h.jxpack").path
-    )
+    report = send(laptops.here, laptops.there, laptops.tmp, "h")
     assert [u.id for u in report.updated] == [laptops.guide] and not report.conflicts
     assert catalog.load_guide(laptops.there, laptops.guide).season == "他们改的"
+
+
+def test_conflicts_made_in_the_same_instant_are_listed_alike_on_both_engines(
+    any_empty_store: Store,
+) -> None:
+    """One import writes many conflicts within a microsecond. Their order came from where the
+    rows lay: SQLite's insertion order, PostgreSQL's heap order (an updated row moves to its
+    end). Now ties are broken by kind and record id, on both."""
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    with any_empty_store.transaction() as s:
+        for rid in ("r1", "r2", "r3"):
+            record = {"id": rid, "title": f"指南 {rid}"}
+            s.add(
+                MergeConflict(
+                    kind="guide", record_id=rid, local_revision=1, incoming={"record": record}
+                )
+            )
+            s.flush()
+        for row in s.scalars(select(MergeConflict)):
+            row.created_at = when
+    with any_empty_store.transaction() as s:  # the first one is touched again later
+        first = s.scalars(select(MergeConflict).where(MergeConflict.record_id == "r1")).one()
+        first.source_library = "B"
+    assert [c.record_id for c in merge.list_conflicts(any_empty_store)] == ["r1", "r2", "r3"]

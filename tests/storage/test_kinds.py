@@ -1,4 +1,8 @@
-"""The record-kind registry: each kind's shape declared once, and everything else agreeing."""
+"""The record-kind registry: each kind's shape declared once, and everything else agreeing.
+
+Records go through the database on SQLite and on PostgreSQL (`any_empty_store`,
+tests/stores.py); the search index is SQLite's FTS5, in laptop libraries only, so its tests
+stay on SQLite."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from desktop_app.services.records import RECORD_FIELDS
 from desktop_app.storage import searchindex
 from desktop_app.storage.kinds import DISPLAY_ORDER, KIND_ORDER, KINDS, LIST_NAMES, upgrade_dict
 from desktop_app.storage.library import Library
+from tests.stores import Store
 
 MSGIDS = set(
     re.findall(
@@ -148,14 +153,14 @@ def test_every_field_round_trips_through_a_record_in_memory(name: str) -> None:
         assert getattr(bare, field) == ""
 
 
-def test_every_field_round_trips_through_the_database(empty_library: Library) -> None:
+def test_every_field_round_trips_through_the_database(any_empty_store: Store) -> None:
     full = _full_dicts()
-    with empty_library.transaction() as s:
+    with any_empty_store.transaction() as s:
         for name in KIND_ORDER:  # dependency order: references exist when inserted
             obj = KINDS[name].model(id=full[name]["id"])
             KINDS[name].assign(obj, full[name], contacts=True)
             s.add(obj)
-    with empty_library.session() as s:
+    with any_empty_store.session() as s:
         for name in KIND_ORDER:
             spec = KINDS[name]
             obj = s.get(spec.model, full[name]["id"], options=spec.loader_options())
@@ -308,20 +313,20 @@ def test_every_shown_line_names_a_field_of_the_record_and_a_known_format() -> No
                 assert line.arg in ENUM_LABELS
 
 
-def test_show_reads_every_kind_with_names_for_references(empty_library: Library) -> None:
+def test_show_reads_every_kind_with_names_for_references(any_empty_store: Store) -> None:
     """`jiangxin show` of a record with every field filled: each declared line is there, and
     a reference reads as the name of what it points to, never its id."""
     from desktop_app.services.describe import describe
 
     full = _full_dicts()
-    with empty_library.transaction() as s:
+    with any_empty_store.transaction() as s:
         for name in KIND_ORDER:
             obj = KINDS[name].model(id=full[name]["id"])
             KINDS[name].assign(obj, full[name], contacts=True)
             s.add(obj)
     member_name, team_name = full["member"]["name"], full["team"]["name"]
     for name, spec in KINDS.items():
-        lines = describe(empty_library, name, full[name])
+        lines = describe(any_empty_store, name, full[name])
         labels = [label for label, _value in lines]
         assert labels[:2] == ["ID", "Revision"]
         expected = [line.label.format(n=1) for line in spec.shown]
@@ -331,16 +336,16 @@ def test_show_reads_every_kind_with_names_for_references(empty_library: Library)
         text = "\n".join(value for _label, value in lines[1:])
         for rid in ("p1", "m1", "t1", "g1"):
             assert rid not in text.split(), (name, rid)
-    session = dict(describe(empty_library, "session", full["session"]))
+    session = dict(describe(any_empty_store, "session", full["session"]))
     assert session["Teams"] == team_name
     assert session["Present"].startswith(member_name)
     assert session["Guide"] == full["guide"]["title"]
     assert session["Photos"] == "1"
-    guide = dict(describe(empty_library, "guide", full["guide"]))
+    guide = dict(describe(any_empty_store, "guide", full["guide"]))
     assert guide["Team"] == team_name and guide["Authors"] == member_name
     assert guide["Step 1"] == full["guide"]["steps"][0]["text"]
-    photo = dict(describe(empty_library, "photo", full["photo"]))
+    photo = dict(describe(any_empty_store, "photo", full["photo"]))
     assert photo["Size"] == "4×3, 10 B" and photo["SHA-256"] == "ab" * 32
-    team = dict(describe(empty_library, "team", full["team"]))
+    team = dict(describe(any_empty_store, "team", full["team"]))
     assert team["Category"] == "Education and training"
     assert team["Member"] == f"{member_name}（Captain）"

@@ -1,4 +1,7 @@
-"""Opening, creating and locking library folders, and refusing bad ones without changing them."""
+"""Opening, creating and locking library folders, and refusing bad ones without changing them.
+
+SQLite only: a library is a folder with a SQLite file, its lock and its backups; a server
+database has none of them (the store-level tests run on both: tests/stores.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Alembic migrations: in step with the models, and older libraries open with current code."""
+"""Alembic migrations: in step with the models, and older libraries open with current code.
+
+SQLite only: opening an older library file (and its backup before migrating) and SQLite's
+query plans. The migrations build the models on PostgreSQL and go down and up there in
+tests/storage/test_postgres.py; 0006 and 0009 go down and up with data on both engines."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Constraints the database itself enforces, whatever code writes to it."""
+"""Constraints the database itself enforces, whatever code writes to it: on SQLite and on
+PostgreSQL (`any_empty_store`, tests/stores.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import uuid
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from desktop_app.storage.library import Library
 from desktop_app.storage.models import (
     Member,
     Photo,
@@ -15,10 +15,11 @@ from desktop_app.storage.models import (
     TeamMembership,
     utcnow,
 )
+from tests.stores import Store
 
 
-def test_records_get_uuid_ids_and_audit_fields(empty_library: Library) -> None:
-    with empty_library.transaction() as s:
+def test_records_get_uuid_ids_and_audit_fields(any_empty_store: Store) -> None:
+    with any_empty_store.transaction() as s:
         team = ServiceTeam(name="专业技术服务2队")
         s.add(team)
         s.flush()
@@ -29,46 +30,47 @@ def test_records_get_uuid_ids_and_audit_fields(empty_library: Library) -> None:
 
 
 def test_live_team_names_are_unique_but_a_deleted_team_frees_its_name(
-    empty_library: Library,
+    any_empty_store: Store,
 ) -> None:
-    with empty_library.transaction() as s:
+    with any_empty_store.transaction() as s:
         s.add(ServiceTeam(name="综合管理服务队"))
-    with pytest.raises(IntegrityError), empty_library.transaction() as s:
+    with pytest.raises(IntegrityError), any_empty_store.transaction() as s:
         s.add(ServiceTeam(name="综合管理服务队"))
-    with empty_library.transaction() as s:
+    with any_empty_store.transaction() as s:
         team = s.query(ServiceTeam).one()
         team.deleted_at = utcnow()
-    with empty_library.transaction() as s:
+    with any_empty_store.transaction() as s:
         s.add(ServiceTeam(name="综合管理服务队"))
 
 
-def test_database_refuses_a_second_captain(empty_library: Library) -> None:
-    with empty_library.transaction() as s:
+def test_database_refuses_a_second_captain(any_empty_store: Store) -> None:
+    with any_empty_store.transaction() as s:
         team = ServiceTeam(name="A")
         a, b = Member(name="甲"), Member(name="乙")
         s.add_all([team, a, b])
         s.flush()
         s.add(TeamMembership(team_id=team.id, member_id=a.id, role="captain"))
         team_id, b_id = team.id, b.id
-    with pytest.raises(IntegrityError), empty_library.transaction() as s:
+    with pytest.raises(IntegrityError), any_empty_store.transaction() as s:
         s.add(TeamMembership(team_id=team_id, member_id=b_id, role="captain"))
 
 
-def test_unknown_team_kind_and_photo_rotation_are_refused(empty_library: Library) -> None:
-    with pytest.raises(IntegrityError), empty_library.transaction() as s:
+def test_unknown_team_kind_and_photo_rotation_are_refused(any_empty_store: Store) -> None:
+    with pytest.raises(IntegrityError), any_empty_store.transaction() as s:
         s.add(ServiceTeam(name="X", category="pirates"))
-    with pytest.raises(IntegrityError), empty_library.transaction() as s:
+    with pytest.raises(IntegrityError), any_empty_store.transaction() as s:
         s.add(Photo(sha256="0" * 64, ext="jpg", rotation=45))
 
 
-def test_foreign_keys_are_enforced(empty_library: Library) -> None:
-    with pytest.raises(IntegrityError), empty_library.transaction() as s:
+def test_foreign_keys_are_enforced(any_empty_store: Store) -> None:
+    with pytest.raises(IntegrityError), any_empty_store.transaction() as s:
         s.add(TeamMembership(team_id="nope", member_id="nope"))
 
 
-def test_json_lists_keep_chinese_readable_in_the_database(empty_library: Library) -> None:
-    with empty_library.transaction() as s:
+def test_json_lists_keep_chinese_readable_in_the_database(any_empty_store: Store) -> None:
+    with any_empty_store.transaction() as s:
         s.add(ServiceTeam(name="T", expertise=["园林绿地规划建设"]))
-    with empty_library.engine.connect() as conn:
-        raw = conn.exec_driver_sql("SELECT expertise FROM service_team").scalar_one()
+    with any_empty_store.engine.connect() as conn:
+        # As text on both engines: what LIKE and a plain dump see.
+        raw = conn.exec_driver_sql("SELECT CAST(expertise AS TEXT) FROM service_team").scalar_one()
     assert "园林绿地规划建设" in raw

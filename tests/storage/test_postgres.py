@@ -1,7 +1,8 @@
 """The library schema and the merge core on PostgreSQL (the district hub's engine).
 
 A real server, started by the tests (tests/pgserver.py); under CI=true these fail instead of
-skipping when PostgreSQL is missing.
+skipping when PostgreSQL is missing. The storage, merge and pack suites run on PostgreSQL too
+(`any_store` and its kin, tests/stores.py); what is here is PostgreSQL's own.
 """
 
 from __future__ import annotations
@@ -41,11 +42,13 @@ def store(pg_url: str) -> Iterator[ServerStore]:
 
 
 def _import(store: ServerStore, pack_path: Path) -> merge.MergePlan:
+    """A pack's records into the server database, through the import's own records' half
+    (the write lock, the merge core, the origins)."""
     pack = read_pack(pack_path)
     try:
         with store.transaction() as s:
-            plan = merge.plan_merge(s, pack)
-            merge.apply_plan(s, plan)
+            plan = packs.plan_import(s, pack)
+            packs.apply_import(s, plan)
         return plan
     finally:
         pack.close()
@@ -81,6 +84,22 @@ def test_migrations_build_exactly_the_models_and_go_down_and_up(pg_url: str) -> 
     migrate.downgrade(engine, "base")
     migrate.upgrade(engine)
     engine.dispose()
+
+
+def test_the_search_index_is_the_laptops_alone(store: ServerStore) -> None:
+    """FTS5, its tables and the triggers that queue edits for it (SQLite DDL with INSERT OR
+    IGNORE) are made on SQLite only: on PostgreSQL no table or trigger of it exists, and a
+    commit's search hook leaves the database alone."""
+    catalog.save_team(store, catalog.TeamData(name="专业技术服务2队"))
+    with store.engine.connect() as conn:
+        tables = conn.exec_driver_sql(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = 'public' AND position('fts' in table_name) > 0"
+        ).all()
+        triggers = conn.exec_driver_sql(
+            "SELECT count(*) FROM information_schema.triggers WHERE trigger_schema = 'public'"
+        ).scalar()
+    assert tables == [] and triggers == 0
 
 
 def test_partial_unique_indexes_hold_on_postgresql(store: ServerStore) -> None:

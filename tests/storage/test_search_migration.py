@@ -1,4 +1,7 @@
-"""Migration 0002: the search index and the foreign-key indexes, up and down."""
+"""Migration 0002: the search index and the foreign-key indexes, up and down.
+
+SQLite only: the index is FTS5 in a laptop's library; on PostgreSQL 0002 makes none of it
+(tests/storage/test_postgres.py checks that no table or trigger of it exists there)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Schema 0006: sessions already in a library get Beijing time as their zone, on every laptop."""
+"""Schema 0006: sessions already in a library get Beijing time as their zone, on every laptop.
+
+Opening an old library is a laptop's (SQLite); going down and up with a session runs on SQLite
+and PostgreSQL (`any_blank_engine`, tests/stores.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +9,11 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, inspect, text
 
 from desktop_app.services import listing
 from desktop_app.storage import migrate, schema
@@ -70,15 +75,23 @@ def test_sessions_from_before_0006_are_in_beijing_time(
     assert len(list((root / "backups").glob("pre-migrate-0005-*.sqlite3"))) == 1
 
 
-def test_0006_downgrades_and_upgrades_again(tmp_path: Path) -> None:
-    engine = make_engine(tmp_path / "db.sqlite3")
+def test_0006_downgrades_and_upgrades_again(any_blank_engine: Engine) -> None:
+    """On SQLite and on PostgreSQL, with a session in the table."""
+    engine = any_blank_engine
     migrate.upgrade(engine)
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO field_session (id, starts_at, ends_at, venue, host_organisations,"
+                " theme, summary, follow_ups, created_at, updated_at, revision, version_tag,"
+                " time_zone) VALUES ('s1', :at, NULL, '园博园', '[]', '绿色养护', '', '[]', :at,"
+                " :at, 3, :tag, 'Asia/Shanghai')"
+            ),
+            {"at": datetime(2025, 8, 15, 1, 30, tzinfo=UTC), "tag": TAG},
+        )
     migrate.downgrade(engine, "0005")
-    with engine.connect() as c:
-        columns = [r[1] for r in c.exec_driver_sql("PRAGMA table_info(field_session)")]
-    assert "time_zone" not in columns
+    assert "time_zone" not in [col["name"] for col in inspect(engine).get_columns("field_session")]
     migrate.upgrade(engine)
     with engine.connect() as c:
-        columns = [r[1] for r in c.exec_driver_sql("PRAGMA table_info(field_session)")]
-    assert "time_zone" in columns
-    engine.dispose()
+        row = c.exec_driver_sql("SELECT id, time_zone, version_tag FROM field_session").one()
+    assert tuple(row) == ("s1", "Asia/Shanghai", TAG)  # the old sessions' zone again
