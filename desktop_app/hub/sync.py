@@ -200,7 +200,10 @@ def pull(
                 entries.append({**wire, "server_version": int(r.server_version)})
     return {
         "entries": entries,
-        "cursor": int(page[-1].server_version) if page else since,
+        # The last page ends at the counter, not at its last entry: in this snapshot every
+        # change up to the counter is visible (versions follow commit order), and a cursor
+        # below a purge horizon would send the laptop back to the beginning at every sync.
+        "cursor": int(page[-1].server_version) if more else hub_version,
         "more": more,
         "hub_version": hub_version,
         "epoch": state.epoch,

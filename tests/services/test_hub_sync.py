@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -455,3 +456,54 @@ def test_a_hub_restored_from_an_older_backup_is_noticed_and_nothing_is_lost(
     # The next syncs are ordinary again.
     again = hub_sync.sync(laptop_a)
     assert again.started_over == "" and again.pulled == 0 and again.published == 0
+
+
+def test_a_laptop_behind_a_purge_starts_over_and_misses_no_deletion(
+    hub: Hub, laptop_a: Library, laptop_b: Library
+) -> None:
+    from desktop_app.hub import purge
+    from desktop_app.storage.models import FieldSession, utcnow
+
+    with laptop_a.session() as s:
+        first = s.scalars(
+            select(FieldSession.id)
+            .where(FieldSession.deleted_at.is_(None))
+            .order_by(FieldSession.id)
+        ).first()
+    assert first is not None
+    second = catalog.save_session(laptop_a, catalog.load_session(laptop_a, first))  # a copy
+    connect(laptop_a, hub)
+    hub_sync.sync(laptop_a)
+    connect(laptop_b, hub)
+    hub_sync.sync(laptop_b)
+    # B goes away after changing the second session; A deletes both, and the hub purges the
+    # deletions long after.
+    session = catalog.load_session(laptop_b, second)
+    session.theme += "（B 离线时改的）"
+    catalog.save_session(laptop_b, session, second)
+    catalog.delete_record(laptop_a, "session", first)
+    catalog.delete_record(laptop_a, "session", second)
+    assert hub_sync.sync(laptop_a).published == 2
+    report = purge.purge(hub.store, 30, now=utcnow() + timedelta(days=60))
+    assert report.deleted_records == {"session": 2}
+
+    back = hub_sync.sync(laptop_b)
+    assert back.started_over == "purged" and "cleared old deletions" in back.started_over_message
+    # The deletion B never pulled still reaches it (its copy was the hub's, unchanged)...
+    assert state(laptop_b)[("session", first)] == "deleted"
+    assert ("session", first) not in state(hub.store)  # ...and is not published back to life
+    # ...while B's own change to the other one is kept: it goes to the hub again.
+    assert catalog.load_session(hub.store, second).theme.endswith("（B 离线时改的）")
+    assert back.published == 1 and not back.refused
+    status = hub_sync.status(laptop_b)
+    assert status.waiting == 0 and status.last_result is not None
+    assert status.last_result["started_over"] == back.started_over_message
+    again = hub_sync.sync(laptop_b)
+    assert again.started_over == "" and again.published == 0 and again.pulled == 0
+    # A pulls B's version of the session it deleted: kept, as current or as a conflict.
+    # (A's own cursor was below the horizon too: a laptop's cursor does not move with its
+    # own publishes, so it starts over once as well, and loses nothing by it.)
+    hub_sync.sync(laptop_a)
+    assert state(laptop_a)[("session", second)] != "deleted" or any(
+        c.record_id == second for c in merge.list_conflicts(laptop_a)
+    )
