@@ -440,13 +440,13 @@ def cmd_purge(args: argparse.Namespace, config: HubConfig) -> int:
     )
     if report.kept_referenced:
         print(
-            _("Kept {n} old deletions that other records still refer to.").format(
+            _("Old deletions kept because other records still refer to them: {n}").format(
                 n=report.kept_referenced
             )
         )
     if report.kept_in_conflict:
         print(
-            _("Kept {n} old deletions that have an open conflict.").format(
+            _("Old deletions kept because of an open conflict: {n}").format(
                 n=report.kept_in_conflict
             )
         )

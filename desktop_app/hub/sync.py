@@ -122,7 +122,7 @@ def resync_required(reason: str) -> HubError:
         )
         if reason == RESTORED
         else _(
-            "The hub has cleared deletions older than this laptop's last sync; this sync "
+            "The hub has cleared old deletions this laptop had not received yet; this sync "
             "starts over from the beginning."
         )
     )
