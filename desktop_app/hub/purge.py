@@ -17,8 +17,12 @@ What is removed, and why it is safe (docs/hub-protocol.md, "Purging"):
 - **Unused photo files.** A blob that no photo record (current or deleted) and no open
   conflict names, stored longer ago than the grace period. Laptops upload photos before the
   records that use them, so a fresh unreferenced blob is normal: the grace period keeps it.
-  The collection holds an exclusive lock that publishes with photos take shared, so a publish
-  that has just checked its photo files cannot lose one before it commits.
+
+A run holds one advisory lock exclusively that every publish takes shared: publishes in
+flight finish first, new ones wait until the run commits (pulls do not wait), so nothing a run
+reads changes under it, and a publish that has checked its photo files and references cannot
+lose one before it commits. (One lock, not one per purged record: a purge may remove tens of
+thousands, more than PostgreSQL's lock table holds.)
 
 Everything runs in one transaction; a dry run is the same run, rolled back, so it refuses
 what the real run refuses and reports exactly what the real run would do.
@@ -37,7 +41,7 @@ from sqlalchemy.orm import Session
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
 from desktop_app.hub.database import HubStore
-from desktop_app.hub.sync import GC_LOCK, lock_records
+from desktop_app.hub.sync import MAINTENANCE_LOCK
 from desktop_app.hub.tables import HubBlob, HubChange, HubState
 from desktop_app.services import merge
 from desktop_app.storage import versions
@@ -134,6 +138,10 @@ def purge(
         report.cutoff = now - timedelta(days=older_than_days)
     try:
         with store.transaction() as s:
+            # Before anything is read: publishes in flight finish first, new ones wait for
+            # this transaction (they take the lock shared, see `hub.sync`), so nothing this
+            # run reads changes under it. Pulls do not wait.
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MAINTENANCE_LOCK})
             if report.cutoff is not None:
                 _purge_deletions(s, report.cutoff, report)
                 _purge_history(s, report.cutoff, report)
@@ -187,12 +195,6 @@ def _purge_deletions(s: Session, cutoff: datetime, report: PurgeReport) -> None:
     keys = {(kind, rid) for kind, ids in candidates.items() for rid in ids}
     if not keys:
         return
-    # The same per-record locks a publish takes: a publish reviving one of these records
-    # either commits before (the record is no longer an old deletion: re-read below) or
-    # waits for this transaction.
-    lock_records(s, [f"{kind}:{rid}" for kind, rid in keys])
-    candidates = _old_deletions(s, cutoff)
-    keys = {(kind, rid) for kind, ids in candidates.items() for rid in ids}
     conflicted = {
         (str(k), str(r))
         for k, r in s.execute(
@@ -265,9 +267,6 @@ def _purge_history(s: Session, cutoff: datetime, report: PurgeReport) -> None:
 
 def _collect_blobs(s: Session, grace_cutoff: datetime, report: PurgeReport) -> None:
     """Delete blobs no photo record and no open conflict names, stored before the cutoff."""
-    # Waits for publishes that checked their photo files and have not committed yet; new ones
-    # wait for this transaction (they take the lock shared, see `hub.sync`).
-    s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": GC_LOCK})
     used = set(s.scalars(select(Photo.sha256)))
     for incoming in s.scalars(
         select(MergeConflict.incoming).where(

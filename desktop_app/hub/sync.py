@@ -76,7 +76,7 @@ from desktop_app.storage.versions import chunks
 MAX_PUBLISH_ENTRIES = 2000
 DEFAULT_PAGE = 500
 MAX_PAGE = 2000
-GC_LOCK = 7340912  # advisory lock: blob collection exclusive, publishes with photos shared
+MAINTENANCE_LOCK = 7340912  # advisory lock: purge and collection exclusive, publishes shared
 ATTEMPTS = 3  # a deadlock or serialization failure is retried (none is expected: see above)
 
 APPLIED, CONFLICT, REFUSED, UNCHANGED = "applied", "conflict", "refused", "unchanged"
@@ -523,10 +523,10 @@ def _publish_once(
                 if item.kind == "team":
                     names.add("team-names")
         lock_records(s, names)
-        if any(i.kind == "photo" and i.entry is not None for i in items):
-            # Photo files checked below must still be there at commit: the collection of
-            # unused files (`hub.purge`) takes this lock exclusively.
-            s.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": GC_LOCK})
+        # A purge or collection (`hub.purge`) holds this lock exclusively: the records and
+        # photo files checked below cannot be purged before this publish commits, and one
+        # lock instead of a lock per purged record (a purge may remove tens of thousands).
+        s.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": MAINTENANCE_LOCK})
         _check_permissions(s, principal, items)
         _check_photos(s, items)
         _check_references(s, items)  # last: it refuses what refers to a refused entry

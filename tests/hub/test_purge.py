@@ -201,3 +201,37 @@ def test_too_short_a_horizon_or_grace_is_refused_dry_or_not(hub: HubStore, dry_r
     with pytest.raises(purge.PurgeRefused):
         purge.purge(hub, -1, dry_run=dry_run)
     assert table_counts(hub) == before
+
+
+def test_a_publish_waits_for_a_collection_and_never_refers_to_a_file_it_removed(
+    hub: HubStore,
+) -> None:
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    blobs = DatabaseBlobStore(hub)
+    content, photo = b"\xff\xd8 uploaded long ago, its publish only now", new_id()
+    sha = photo_data(photo, content)["sha256"]
+    blobs.put(sha, content)
+    answers: list[dict[str, Any]] = []
+    with hub.transaction() as s:  # a collection in progress, deciding to remove that file
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": sync.MAINTENANCE_LOCK})
+        publisher = threading.Thread(
+            target=lambda: answers.append(
+                sync.publish(hub, admin(), new_id(), [entry("photo", photo_data(photo, content))])
+            )
+        )
+        publisher.start()
+        time.sleep(1.0)
+        assert not answers and publisher.is_alive()  # it waits for the collection
+        s.execute(delete(HubBlob).where(HubBlob.sha256 == sha))
+    publisher.join(timeout=30)
+    # Planned after the collection: the file is gone, so the photo is refused (the laptop
+    # uploads it again at its next sync), never stored without its file.
+    assert [(r["outcome"], r.get("code")) for r in answers[0]["results"]] == [
+        ("refused", "missing_blob")
+    ]
+    with hub.session() as s:
+        assert s.get(Photo, photo) is None
