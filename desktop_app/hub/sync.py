@@ -454,6 +454,51 @@ def _check_photos(s: Session, items: list[_Item]) -> None:
             item.refuse(MISSING_BLOB, _("The photo's file has not been uploaded to the hub."))
 
 
+def _plan(s: Session, principal: Principal, items: list[_Item]) -> merge.MergePlan:
+    """The merge plan of the accepted items.
+
+    A team that takes the name of another team on the hub makes the merge core rename one of
+    the two ("name (2)", the one with the greater id, as on every laptop). When that is a team
+    the publisher does not lead, the rename would change another team's record, which a
+    leader may not do: the team entry is refused instead (and what refers to it), and the
+    rest is planned again."""
+    while True:
+        accepted = [i for i in items if i.accepted and i.entry is not None]
+        batch = EntryBatch(
+            entries={
+                kind: [i.entry for i in accepted if i.kind == kind and i.entry] for kind in KINDS
+            },
+            source_id=principal.device_id,
+            source_name=principal.user_name,
+            include_contacts=False,  # the hub never holds personal fields
+        )
+        try:
+            plan = merge.plan_merge(s, batch)
+        except UserError as exc:  # pre-checked above; kept as a refusal in words regardless
+            raise HubError(exc.message, code=INVALID) from None
+        foreign = [tid for tid, _new in plan.local_renames if tid not in principal.team_ids]
+        if principal.is_admin or not foreign:
+            return plan
+        taken = {team.name for tid in foreign if (team := s.get(ServiceTeam, tid)) is not None}
+        clashing = [
+            i
+            for i in accepted
+            if i.kind == "team" and i.entry is not None and i.entry.data is not None
+        ]
+        if not clashing:  # cannot happen (only team entries rename teams): refuse, not loop
+            raise Forbidden(_("Only records of your own teams can be published."))
+        named = [i for i in clashing if i.entry and i.entry.data and i.entry.data["name"] in taken]
+        for item in named or clashing:  # (all of them, should the name not be found)
+            item.refuse(
+                FORBIDDEN,
+                _(
+                    "Another team on the hub already has this name; give your team another "
+                    "name and sync again."
+                ),
+            )
+        _check_references(s, items)
+
+
 def _changed_keys(plan: merge.MergePlan) -> set[tuple[str, str]]:
     """The records this publish changed that have a row on the hub (added, updated, deleted,
     revived, renamed, or holding a newly learned ancestor). A deletion of a record the hub
@@ -530,19 +575,7 @@ def _publish_once(
         _check_permissions(s, principal, items)
         _check_photos(s, items)
         _check_references(s, items)  # last: it refuses what refers to a refused entry
-        accepted = [i for i in items if i.accepted and i.entry is not None]
-        batch = EntryBatch(
-            entries={
-                kind: [i.entry for i in accepted if i.kind == kind and i.entry] for kind in KINDS
-            },
-            source_id=principal.device_id,
-            source_name=principal.user_name,
-            include_contacts=False,  # the hub never holds personal fields
-        )
-        try:
-            plan = merge.plan_merge(s, batch)
-        except UserError as exc:  # pre-checked above; kept as a refusal in words regardless
-            raise HubError(exc.message, code=INVALID) from None
+        plan = _plan(s, principal, items)
         merge.apply_plan(s, plan)
         s.flush()
         version = _stamp_changes(s, _changed_keys(plan))
