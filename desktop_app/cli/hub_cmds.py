@@ -100,6 +100,8 @@ def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_json())
         return 0
+    if report.started_over_message:
+        print(report.started_over_message)
     print(
         _(
             "Pulled: {added} added, {updated} updated, {deleted} deleted ({photos} photo files)."

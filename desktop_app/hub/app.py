@@ -192,12 +192,14 @@ class Service:
         with self.store.session() as s:
             state = s.get(HubState, 1)
             hub_id, name = (state.hub_id, state.name) if state is not None else ("", "")
+            epoch = state.epoch if state is not None else ""
         return {
             "protocol": PROTOCOL,
             "min_protocol": MIN_PROTOCOL,
             "schema": schema_head(),
             "hub_id": hub_id,
             "hub_name": name,
+            "epoch": epoch,
             "app_version": __version__,
         }
 
@@ -211,7 +213,8 @@ class Service:
             limit = int(request.query_params.get("limit", str(sync.DEFAULT_PAGE)))
         except ValueError:
             raise HubError(BAD_REQUEST) from None
-        return JSONResponse(await self.call(request, sync.pull, self.store, since, limit))
+        epoch = request.query_params.get("epoch")  # absent from laptops before epochs
+        return JSONResponse(await self.call(request, sync.pull, self.store, since, limit, epoch))
 
     async def blobs_missing(self, request: Request) -> Response:
         await self.principal(request)

@@ -64,7 +64,9 @@ def error_response(request: Request, exc: HubError) -> JSONResponse:
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
     return JSONResponse(
-        {"error": {"code": exc.code, "message": message}}, status_code=exc.status, headers=headers
+        {"error": {**exc.details, "code": exc.code, "message": message}},
+        status_code=exc.status,
+        headers=headers,
     )
 
 

@@ -5,6 +5,9 @@
     jiangxin-hub user add NAME --role admin|leader|reader [--team TEAM_ID]...
     jiangxin-hub user list | disable NAME | enable NAME | password NAME
     jiangxin-hub device list [--user NAME] | revoke DEVICE_ID
+    jiangxin-hub restored
+    jiangxin-hub purge --older-than DAYS [--grace-hours HOURS] [--dry-run] [--json]
+    jiangxin-hub gc [--grace-hours HOURS] [--dry-run] [--json]
     jiangxin-hub serve [--host HOST] [--port PORT]
 
 Where the hub keeps its configuration (the database URL, the certificate and its key, in
@@ -191,7 +194,8 @@ def cmd_init(args: argparse.Namespace, config: HubConfig) -> int:
         cert, key = Path(args.cert).absolute(), Path(args.key).absolute()
         given = (cert, key, tls.check_pair(cert, key))
 
-    migrate_hub(url, name=args.name or "")
+    if migrate_hub(url, name=args.name or ""):
+        print(restored_notice())
     store = HubStore.open(url)
     try:
         with store.session() as s:
@@ -377,6 +381,85 @@ def cmd_device(args: argparse.Namespace, config: HubConfig) -> int:
     return 0
 
 
+def restored_notice() -> str:
+    return _(
+        "The hub's database was restored from a backup (or copied): laptops that synced "
+        "since will start over at their next sync and send back what the hub lacks."
+    )
+
+
+def cmd_restored(args: argparse.Namespace, config: HubConfig) -> int:
+    """After restoring a backup in a way the hub cannot notice by itself (a point-in-time
+    recovery, `pg_restore --clean` into the same database): a new epoch, so every laptop
+    starts over instead of trusting what it believes the hub holds."""
+    from desktop_app.hub.database import new_epoch
+
+    store = _open_store(args, config)
+    try:
+        with store.transaction() as s:
+            new_epoch(s)
+    finally:
+        store.close()
+    print(restored_notice())
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace, config: HubConfig) -> int:
+    """`purge` (old deletions, superseded versions and unused photo files) and `gc` (photo
+    files only); `--dry-run` runs the same and rolls back."""
+    from desktop_app.hub import purge
+    from desktop_app.services.labels import KIND_NAMES
+    from desktop_app.storage.kinds import KIND_ORDER
+
+    days = getattr(args, "older_than", None)
+    purge.check_limits(days, args.grace_hours)  # refused before the database is opened
+    store = _open_store(args, config)
+    try:
+        report = purge.purge(store, days, grace_hours=args.grace_hours, dry_run=args.dry_run)
+    finally:
+        store.close()
+    if args.json:
+        print_json(report.to_json())
+        return 0
+    print(
+        _("Dry run: nothing was changed. A real run would remove:")
+        if report.dry_run
+        else _("Removed:")
+    )
+    if report.cutoff is not None:
+        total = sum(report.deleted_records.values())
+        print(_("  records deleted before {when}: {n}").format(when=_when(report.cutoff), n=total))
+        for kind in KIND_ORDER:
+            if report.deleted_records.get(kind):
+                print(f"    {_(KIND_NAMES[kind])}: {report.deleted_records[kind]}")
+        print(_("  earlier versions replaced before then: {n}").format(n=report.history_versions))
+    print(
+        _("  photo files nothing uses, stored before {when}: {n} ({mib:.1f} MiB)").format(
+            when=_when(report.grace_cutoff), n=report.blobs, mib=report.blob_bytes / 1048576
+        )
+    )
+    if report.kept_referenced:
+        print(
+            _("Old deletions kept because other records still refer to them: {n}").format(
+                n=report.kept_referenced
+            )
+        )
+    if report.kept_in_conflict:
+        print(
+            _("Old deletions kept because of an open conflict: {n}").format(
+                n=report.kept_in_conflict
+            )
+        )
+    if report.cutoff is not None and any(report.deleted_records.values()):
+        print(
+            _(
+                "Laptops that last synced before change {v} will sync from the beginning "
+                "(they lose nothing)."
+            ).format(v=report.horizon)
+        )
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, config: HubConfig) -> int:
     from desktop_app.hub import tls
 
@@ -502,6 +585,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     revoke.add_argument("device_id", metavar="DEVICE_ID")
     device.set_defaults(handler=cmd_device)
+
+    restored = sub.add_parser(
+        "restored",
+        parents=[common],
+        help=_("after restoring a backup: every laptop starts over at its next sync"),
+    )
+    restored.set_defaults(handler=cmd_restored)
+
+    purge_parser = sub.add_parser(
+        "purge",
+        parents=[common],
+        help=_("remove old deletions, earlier versions and unused photo files"),
+    )
+    purge_parser.add_argument(
+        "--older-than",
+        type=int,
+        required=True,
+        metavar="DAYS",
+        help=_("only what was deleted or replaced more than DAYS days ago"),
+    )
+    gc_parser = sub.add_parser(
+        "gc", parents=[common], help=_("remove photo files that no record uses")
+    )
+    for p in (purge_parser, gc_parser):
+        p.add_argument(
+            "--grace-hours",
+            type=float,
+            default=48.0,
+            metavar="HOURS",
+            help=_("keep unused photo files stored less than HOURS hours ago (default 48)"),
+        )
+        p.add_argument("--dry-run", action="store_true", help=_("only print what would be removed"))
+        p.add_argument("--json", action="store_true", help=_("print JSON"))
+        p.set_defaults(handler=cmd_purge)
 
     serve = sub.add_parser("serve", parents=[common], help=_("serve laptops over HTTPS"))
     serve.add_argument("--host", default="0.0.0.0", help=_("address to listen on"))

@@ -7,6 +7,7 @@ auto-migrations that stall silently are a known pain of other sync servers (HUB.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -14,6 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import UserError
@@ -21,7 +23,10 @@ from desktop_app.core.i18n import _
 from desktop_app.hub.tables import HubState
 from desktop_app.storage import migrate as library_migrations
 from desktop_app.storage.db import make_server_engine
+from desktop_app.storage.models import new_id
 from desktop_app.storage.store import ServerStore
+
+log = logging.getLogger(__name__)
 
 HUB_MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 HUB_VERSION_TABLE = "hub_alembic_version"
@@ -79,6 +84,8 @@ class HubStore(ServerStore):
                         "(run “jiangxin-hub init --database …” to create or upgrade it)."
                     )
                 )
+            with store.transaction() as s:
+                notice_restore(s)
         except BaseException:
             store.close()
             raise
@@ -98,9 +105,11 @@ def check_server(connection: Connection) -> None:
         )
 
 
-def migrate_hub(url: str, *, name: str = "") -> None:
+def migrate_hub(url: str, *, name: str = "") -> bool:
     """Create or upgrade the whole hub schema in one transaction (library chain, then the
-    hub's), and make the state row on first run."""
+    hub's), and make the state row on first run. True if the database turned out to be a
+    restored (or copied) one: the hub took a new epoch (`notice_restore`)."""
+    restored = False
     engine = make_server_engine(url)
     try:
         with engine.begin() as connection:
@@ -111,10 +120,70 @@ def migrate_hub(url: str, *, name: str = "") -> None:
             command.upgrade(hub_alembic_config(connection), "head")
             with Session(bind=connection) as s:
                 if s.get(HubState, 1) is None:
-                    s.add(HubState(id=1, name=name, version=0))
+                    s.add(
+                        HubState(
+                            id=1,
+                            name=name,
+                            version=0,
+                            epoch=new_id(),
+                            incarnation=incarnation(s.connection()),
+                        )
+                    )
+                    s.flush()
+                else:
+                    restored = notice_restore(s)
                     s.flush()
     finally:
         engine.dispose()
+    return restored
+
+
+def incarnation(connection: Connection) -> str:
+    """What names this copy of the hub's database: the cluster's system identifier and the
+    database's oid. `pg_dump` + `pg_restore` (into a new database, or on another server) and a
+    new cluster change it; the hub's own tables cannot, since a restore copies them."""
+    oid = connection.execute(
+        text("SELECT oid FROM pg_database WHERE datname = current_database()")
+    ).scalar_one()
+    try:
+        with connection.begin_nested():
+            system = connection.execute(
+                text("SELECT system_identifier FROM pg_control_system()")
+            ).scalar_one()
+    except DBAPIError:  # a server that hides it: the oid alone still notices most restores
+        system = ""
+    return f"{system}:{oid}"
+
+
+def notice_restore(s: Session) -> bool:
+    """Take a new epoch if the database is not the one the hub last wrote in (it was restored
+    from a backup, or copied): laptops that synced before then start over. True if so.
+
+    Run when the hub opens its database (`serve`, every `jiangxin-hub` command) and by `init`,
+    before any laptop is served. The row lock makes several hub processes starting at once
+    take one new epoch, not several."""
+    state = s.scalars(select(HubState).where(HubState.id == 1).with_for_update()).one_or_none()
+    if state is None:
+        return False
+    now = incarnation(s.connection())
+    if state.incarnation == now:
+        return False
+    restored = bool(state.incarnation)  # "" is a hub migrated from before epochs existed
+    if restored:
+        state.epoch = new_id()
+        log.warning("the hub's database was restored or copied: new epoch %s", state.epoch)
+    state.incarnation = now
+    return restored
+
+
+def new_epoch(s: Session) -> str:
+    """Start a new epoch by hand (`jiangxin-hub restored`): for a restore that keeps the
+    database's identity (a point-in-time recovery, `pg_restore --clean` into the same
+    database), which `notice_restore` cannot see."""
+    state = s.scalars(select(HubState).where(HubState.id == 1).with_for_update()).one()
+    state.epoch = new_id()
+    state.incarnation = incarnation(s.connection())
+    return state.epoch
 
 
 def next_version(s: Session) -> int:

@@ -11,9 +11,17 @@ class HubError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        details: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.message = message
+        self.details = dict(details or {})  # more fields of the error body (e.g. `reason`)
         if code is not None:
             self.code = code
         if status is not None:

@@ -48,7 +48,7 @@ from desktop_app.core.i18n import _
 from desktop_app.hub.database import HubStore, current_version, next_version
 from desktop_app.hub.errors import Forbidden, HubError
 from desktop_app.hub.principal import Principal
-from desktop_app.hub.tables import HubBlob, HubChange, PublishLog
+from desktop_app.hub.tables import HubBlob, HubChange, HubState, PublishLog
 from desktop_app.services import merge
 from desktop_app.services.labels import KIND_NAMES
 from desktop_app.services.pack_format import (
@@ -76,6 +76,7 @@ from desktop_app.storage.versions import chunks
 MAX_PUBLISH_ENTRIES = 2000
 DEFAULT_PAGE = 500
 MAX_PAGE = 2000
+MAINTENANCE_LOCK = 7340912  # advisory lock: purge and collection exclusive, publishes shared
 ATTEMPTS = 3  # a deadlock or serialization failure is retried (none is expected: see above)
 
 APPLIED, CONFLICT, REFUSED, UNCHANGED = "applied", "conflict", "refused", "unchanged"
@@ -108,12 +109,49 @@ def wire_entries(s: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str,
     return out
 
 
-def pull(store: HubStore, since: int, limit: int = DEFAULT_PAGE) -> dict[str, Any]:
+RESTORED, PURGED = "restored", "purged"  # why a laptop must start over (`resync_required`)
+
+
+def resync_required(reason: str) -> HubError:
+    """410 `resync_required`: the laptop forgets its cursor and what it believes the hub
+    holds, pulls everything and republishes what the hub lacks (docs/hub-protocol.md)."""
+    message = (
+        _(
+            "The hub was restored from a backup since this laptop last synced; this sync "
+            "starts over from the beginning."
+        )
+        if reason == RESTORED
+        else _(
+            "The hub has cleared old deletions this laptop had not received yet; this sync "
+            "starts over from the beginning."
+        )
+    )
+    return HubError(message, code="resync_required", status=410, details={"reason": reason})
+
+
+def check_cursor(state: HubState, since: int, epoch: str | None) -> None:
+    """Refuse a cursor that does not belong to this hub's history, saying why."""
+    if epoch is not None and epoch != state.epoch:
+        # The laptop synced under another epoch: the hub's history was rewound since.
+        raise resync_required(RESTORED)
+    if since > state.version:
+        # The laptop has seen versions this hub never handed out: restored from an older
+        # backup (and no epoch told, e.g. an old laptop), or another hub.
+        raise resync_required(RESTORED)
+    if 0 < since < state.purge_horizon:
+        # Deletions stamped after `since` may have been purged: pulling on would miss them.
+        raise resync_required(PURGED)
+
+
+def pull(
+    store: HubStore, since: int, limit: int = DEFAULT_PAGE, epoch: str | None = None
+) -> dict[str, Any]:
     """One page of changes with server_version > `since`, in server_version order.
 
     A page never splits the records of one publish (they share one server_version, and the
     next page asks for versions above the cursor): it ends before that publish, or, when the
-    publish alone is larger than a page, holds all of it.
+    publish alone is larger than a page, holds all of it. `epoch` is the one the laptop last
+    synced under (None from a laptop that does not send it).
     """
     if since < 0:
         raise HubError(_("The change cursor must not be negative."))
@@ -121,18 +159,10 @@ def pull(store: HubStore, since: int, limit: int = DEFAULT_PAGE) -> dict[str, An
     with store.session() as s:
         # One snapshot for the whole page: the change rows, the records and their ancestry.
         s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        hub_version = current_version(s)
-        if since > hub_version:
-            # The laptop has seen versions this hub never handed out: the hub was restored
-            # from an older backup or is another hub. Pulling from 0 re-merges safely.
-            raise HubError(
-                _(
-                    "The hub has been reset since this laptop last synced; "
-                    "the next sync starts from the beginning."
-                ),
-                code="resync_required",
-                status=410,
-            )
+        state = s.get(HubState, 1)
+        assert state is not None
+        hub_version = int(state.version)
+        check_cursor(state, since, epoch)
         rows = s.execute(
             select(HubChange.kind, HubChange.record_id, HubChange.server_version)
             .where(HubChange.server_version > since)
@@ -170,9 +200,13 @@ def pull(store: HubStore, since: int, limit: int = DEFAULT_PAGE) -> dict[str, An
                 entries.append({**wire, "server_version": int(r.server_version)})
     return {
         "entries": entries,
-        "cursor": int(page[-1].server_version) if page else since,
+        # The last page ends at the counter, not at its last entry: in this snapshot every
+        # change up to the counter is visible (versions follow commit order), and a cursor
+        # below a purge horizon would send the laptop back to the beginning at every sync.
+        "cursor": int(page[-1].server_version) if more else hub_version,
         "more": more,
         "hub_version": hub_version,
+        "epoch": state.epoch,
     }
 
 
@@ -248,7 +282,7 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
-def _lock(s: Session, names: Iterable[str]) -> None:
+def lock_records(s: Session, names: Iterable[str]) -> None:
     """Transaction-scoped advisory locks, taken in one sorted order (no deadlock)."""
     keys = sorted({_lock_key(n) for n in names})
     if keys:
@@ -420,6 +454,51 @@ def _check_photos(s: Session, items: list[_Item]) -> None:
             item.refuse(MISSING_BLOB, _("The photo's file has not been uploaded to the hub."))
 
 
+def _plan(s: Session, principal: Principal, items: list[_Item]) -> merge.MergePlan:
+    """The merge plan of the accepted items.
+
+    A team that takes the name of another team on the hub makes the merge core rename one of
+    the two ("name (2)", the one with the greater id, as on every laptop). When that is a team
+    the publisher does not lead, the rename would change another team's record, which a
+    leader may not do: the team entry is refused instead (and what refers to it), and the
+    rest is planned again."""
+    while True:
+        accepted = [i for i in items if i.accepted and i.entry is not None]
+        batch = EntryBatch(
+            entries={
+                kind: [i.entry for i in accepted if i.kind == kind and i.entry] for kind in KINDS
+            },
+            source_id=principal.device_id,
+            source_name=principal.user_name,
+            include_contacts=False,  # the hub never holds personal fields
+        )
+        try:
+            plan = merge.plan_merge(s, batch)
+        except UserError as exc:  # pre-checked above; kept as a refusal in words regardless
+            raise HubError(exc.message, code=INVALID) from None
+        foreign = [tid for tid, _new in plan.local_renames if tid not in principal.team_ids]
+        if principal.is_admin or not foreign:
+            return plan
+        taken = {team.name for tid in foreign if (team := s.get(ServiceTeam, tid)) is not None}
+        clashing = [
+            i
+            for i in accepted
+            if i.kind == "team" and i.entry is not None and i.entry.data is not None
+        ]
+        if not clashing:  # cannot happen (only team entries rename teams): refuse, not loop
+            raise Forbidden(_("Only records of your own teams can be published."))
+        named = [i for i in clashing if i.entry and i.entry.data and i.entry.data["name"] in taken]
+        for item in named or clashing:  # (all of them, should the name not be found)
+            item.refuse(
+                FORBIDDEN,
+                _(
+                    "Another team on the hub already has this name; give your team another "
+                    "name and sync again."
+                ),
+            )
+        _check_references(s, items)
+
+
 def _changed_keys(plan: merge.MergePlan) -> set[tuple[str, str]]:
     """The records this publish changed that have a row on the hub (added, updated, deleted,
     revived, renamed, or holding a newly learned ancestor). A deletion of a record the hub
@@ -488,23 +567,15 @@ def _publish_once(
                     )
                 if item.kind == "team":
                     names.add("team-names")
-        _lock(s, names)
+        lock_records(s, names)
+        # A purge or collection (`hub.purge`) holds this lock exclusively: the records and
+        # photo files checked below cannot be purged before this publish commits, and one
+        # lock instead of a lock per purged record (a purge may remove tens of thousands).
+        s.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": MAINTENANCE_LOCK})
         _check_permissions(s, principal, items)
         _check_photos(s, items)
         _check_references(s, items)  # last: it refuses what refers to a refused entry
-        accepted = [i for i in items if i.accepted and i.entry is not None]
-        batch = EntryBatch(
-            entries={
-                kind: [i.entry for i in accepted if i.kind == kind and i.entry] for kind in KINDS
-            },
-            source_id=principal.device_id,
-            source_name=principal.user_name,
-            include_contacts=False,  # the hub never holds personal fields
-        )
-        try:
-            plan = merge.plan_merge(s, batch)
-        except UserError as exc:  # pre-checked above; kept as a refusal in words regardless
-            raise HubError(exc.message, code=INVALID) from None
+        plan = _plan(s, principal, items)
         merge.apply_plan(s, plan)
         s.flush()
         version = _stamp_changes(s, _changed_keys(plan))

@@ -43,7 +43,18 @@ class HubBase(DeclarativeBase):
 
 
 class HubState(HubBase):
-    """One row: the hub's identity and its change counter (the pull cursor's clock)."""
+    """One row: the hub's identity and its change counter (the pull cursor's clock).
+
+    `epoch` names the hub's history: it changes whenever that history may have been rewound
+    (the database restored from a backup), and a laptop that synced under another epoch starts
+    over (docs/hub-protocol.md, "Starting over"). A value in this row alone cannot notice a
+    restore, since `pg_dump` copies the row with the rest; `incarnation` is what the row was
+    last written in (the cluster's system identifier and the database's oid, which a restore
+    into a new database or another server does not keep), so a hub that opens its database
+    and finds another incarnation knows it was restored and takes a new epoch
+    (`database.notice_restore`). `purge_horizon` is the counter value up to which deletions
+    were purged (`hub.purge`): a laptop that pulled less than that may have missed one.
+    """
 
     __tablename__ = "hub_state"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
@@ -51,6 +62,10 @@ class HubState(HubBase):
     name: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    epoch: Mapped[str] = mapped_column(String(36), default=new_id)
+    incarnation: Mapped[str] = mapped_column(Text, default="")
+    purge_horizon: Mapped[int] = mapped_column(BigInteger, default=0)
+    purged_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
 

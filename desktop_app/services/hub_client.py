@@ -65,7 +65,15 @@ class DeviceRevokedError(HubClientError):
 
 
 class ResyncRequired(HubClientError):
-    """The cursor is older than the hub's purge horizon: pull from 0."""
+    """The cursor does not belong to the hub's history any more: start over from 0.
+
+    `reason` is the hub's: "restored" (the hub was restored from an older backup: it may
+    lack what this laptop published) or "purged" (deletions older than the cursor were
+    purged: this laptop may have missed some)."""
+
+    def __init__(self, message: str, *, status: int = 0, code: str = "", reason: str = "") -> None:
+        super().__init__(message, status=status, code=code)
+        self.reason = reason
 
 
 def unreachable_sentence() -> str:
@@ -284,13 +292,14 @@ class HubClient:
 
     def _refusal(self, response: httpx.Response) -> HubClientError:
         status = response.status_code
-        code, message = "", ""
+        code, message, reason = "", "", ""
         try:
             body = response.json()
             error = body.get("error") if isinstance(body, dict) else None
             if isinstance(error, dict):
                 code = str(error.get("code", ""))
                 message = str(error.get("message", "")).strip()
+                reason = str(error.get("reason", ""))
         except (ValueError, UnicodeDecodeError):
             pass
         if status == 426 and not message:
@@ -305,7 +314,7 @@ class HubClient:
         if code == "device_revoked" or (status == 401 and code == "not_signed_in"):
             return DeviceRevokedError(message, status=status, code=code)
         if code == "resync_required":
-            return ResyncRequired(message, status=status, code=code)
+            return ResyncRequired(message, status=status, code=code, reason=reason)
         return HubClientError(message, status=status, code=code)
 
     def _json(self, response: httpx.Response) -> Any:
@@ -353,9 +362,14 @@ class HubClient:
     def me(self) -> dict[str, Any]:
         return self._object(self._send("GET", "/v1/me"))
 
-    def changes_raw(self, since: int, limit: int) -> bytes:
-        """One page of changes, as the bytes the hub sent (the caller stages them on disk)."""
-        return self._send("GET", "/v1/changes", params={"since": since, "limit": limit}).content
+    def changes_raw(self, since: int, limit: int, epoch: str = "") -> bytes:
+        """One page of changes, as the bytes the hub sent (the caller stages them on disk).
+        `epoch`: the hub epoch the cursor belongs to (the hub answers `resync_required` when
+        its history was rewound since); "" pulls from `since` whatever the epoch."""
+        params: dict[str, Any] = {"since": since, "limit": limit}
+        if epoch:
+            params["epoch"] = epoch
+        return self._send("GET", "/v1/changes", params=params).content
 
     def blobs_missing(self, shas: list[str]) -> list[str]:
         answer = self._object(self._send("POST", "/v1/blobs/missing", json={"sha256": shas}))

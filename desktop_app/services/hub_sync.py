@@ -81,6 +81,9 @@ from desktop_app.storage.library import Library
 from desktop_app.storage.models import HubKnown, HubLink, HubOutbox, MergeConflict, utcnow
 from desktop_app.storage.photostore import is_store_ext, photo_path
 
+# Why a sync starts over from the beginning (the hub's `resync_required` reasons).
+RESTORED, PURGED = "restored", "purged"
+
 PAGE_SIZE = 2000  # records per pulled page (the most the hub gives)
 DOWNLOADS_AT_ONCE = 4  # requests for photo files at the same time
 FILES_PER_REQUEST = 50  # photo files in one request (the hub serves at most 200)
@@ -417,6 +420,10 @@ class SyncReport:
     notes: list[str] = field(default_factory=list)
     waiting: int = 0
     backup: str | None = None
+    # Why this sync started over from the beginning ("restored" / "purged"; "" if it did
+    # not), and the sentence that says so to the user.
+    started_over: str = ""
+    started_over_message: str = ""
 
     @property
     def pulled(self) -> int:
@@ -440,6 +447,11 @@ class SyncReport:
             "refused": [r.to_json() for r in self.refused],
             "notes": self.notes,
             "waiting": self.waiting,
+            "started_over": (
+                {"reason": self.started_over, "message": self.started_over_message}
+                if self.started_over
+                else None
+            ),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -449,6 +461,7 @@ class SyncReport:
             "published": self.published,
             "conflicts": len(self.conflicts),
             "refused": len(self.refused),
+            "started_over": self.started_over_message,
         }
 
 
@@ -472,9 +485,10 @@ def sync(
     try:
         with _client(library, link) as client:
             progress.step(0, 1, _("Contacting the hub…"))
-            client.hello()
+            hello = client.hello()
+            start_over = _epoch_changed(link, hello)
             _send_outbox(library, client, link, report, progress)
-            _pull_and_merge(library, client, link, report, progress, backup, page_size)
+            _pull_and_merge(library, client, link, report, progress, backup, page_size, start_over)
             _publish(library, client, link, report, progress, batch_size)
     except Exception as exc:
         translated = exc if isinstance(exc, UserError) else user_error_for(exc, library.root)
@@ -522,36 +536,52 @@ def _take_write_lock(s: Session) -> None:
 # --- pull -----------------------------------------------------------------------------------
 
 
+@dataclass
+class _Pulled:
+    pages: list[Path]
+    cursor: int
+    epoch: str  # the hub's epoch the pages belong to ("" from a hub without epochs)
+    start_over: str  # RESTORED / PURGED when the pull started over from 0, else ""
+
+
 def _fetch_pages(
     client: HubClient,
     since: int,
+    epoch: str,
     staging: Path,
     progress: Progress,
     page_size: int,
     on_page: Callable[[dict[str, Any]], None] | None = None,
-) -> tuple[list[Path], int]:
-    """Write every page since `since` to `staging`; returns the files and the new cursor.
-    `on_page` sees each page as it arrives (to start fetching its photos)."""
+) -> _Pulled:
+    """Write every page since `since` (of the hub's history `epoch`) to `staging`.
+
+    `on_page` sees each page as it arrives (to start fetching its photos). When the hub
+    answers `resync_required` (its history was rewound, or deletions after `since` purged),
+    the pull starts over from 0, once."""
     pages: list[Path] = []
+    start_over = ""
     restarted = False
     cursor = since
+    page_epoch = ""
     while True:
         progress.check_cancelled()
         try:
-            raw = client.changes_raw(cursor, page_size)
-        except ResyncRequired:
+            raw = client.changes_raw(cursor, page_size, epoch)
+        except ResyncRequired as exc:
             if restarted:
                 raise
             restarted = True
+            start_over = exc.reason if exc.reason in (RESTORED, PURGED) else RESTORED
             for page in pages:
                 page.unlink(missing_ok=True)
-            pages, cursor = [], 0
+            pages, cursor, epoch = [], 0, ""
             continue
         try:
             page = json.loads(raw)
             next_cursor = int(page["cursor"])
             more = bool(page["more"])
             total = int(page.get("hub_version", next_cursor)) or 1
+            page_epoch = str(page.get("epoch", "") or "")
             if not isinstance(page["entries"], list):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
@@ -570,7 +600,7 @@ def _fetch_pages(
         cursor = next_cursor
         progress.step(min(cursor, total), total, _("Receiving changes from the hub…"))
         if not more:
-            return pages, cursor
+            return _Pulled(pages, cursor, page_epoch, start_over)
 
 
 def _read_pages(pages: list[Path]) -> dict[str, list[PackEntry]]:
@@ -715,7 +745,11 @@ def _pull_and_merge(
     progress: Progress,
     backup: bool,
     page_size: int,
+    start_over: str = "",
 ) -> None:
+    """Pull every change since the cursor and merge it in one transaction. `start_over`
+    (RESTORED / PURGED, or what the hub answers while pulling) pulls from 0 instead and
+    forgets what the hub was believed to hold (see `_start_over`)."""
     staging = library.tmp_dir / f"hub-pull-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
     placed: list[Path] = []
@@ -733,10 +767,17 @@ def _pull_and_merge(
                 }
             )
 
-        pages, cursor = _fetch_pages(
-            client, link.cursor, staging, progress, page_size, on_page=start_photos
+        pulled = _fetch_pages(
+            client,
+            0 if start_over else link.cursor,
+            "" if start_over else link.hub_epoch,
+            staging,
+            progress,
+            page_size,
+            on_page=start_photos,
         )
-        entries = _read_pages(pages)
+        start_over = start_over or pulled.start_over
+        entries = _read_pages(pulled.pages)
         report.pulled_entries = sum(len(v) for v in entries.values())
         ext_of: dict[str, str] = {}
         required: set[str] = set()
@@ -762,16 +803,22 @@ def _pull_and_merge(
             packs.flush_to_disk(
                 library.root, files=staged.values(), folders={p.parent for p in staged.values()}
             )
-        batch = EntryBatch(entries, source_id=link.hub_id, source_name=link.hub_name)
         progress.step(0, 1, _("Merging records…"))
         with library.transaction() as s:
             _take_write_lock(s)
             row = _link(s)
-            if row.hub_id != link.hub_id or row.cursor != link.cursor:
+            if (
+                row.hub_id != link.hub_id
+                or row.cursor != link.cursor
+                or row.hub_epoch != link.hub_epoch
+            ):
                 # Another sync of this library finished meanwhile: its merge stands; this
                 # one's pages may be older, so they are dropped and the next sync pulls anew.
                 raise UserError(_("Another sync of this library just finished; sync again."))
-            plan = merge.plan_merge(s, batch) if report.pulled_entries else None
+            if start_over:
+                _start_over(s, start_over, entries, report)
+            batch = EntryBatch(entries, source_id=link.hub_id, source_name=link.hub_name)
+            plan = merge.plan_merge(s, batch) if any(entries.values()) else None
             if plan is not None:
                 needed = packs.photos_to_write(library, plan)
                 late = {sha: ext_of[sha] for sha in needed if sha not in staged}
@@ -814,7 +861,8 @@ def _pull_and_merge(
                         for e in kind_entries
                     ),
                 )
-            row.cursor = cursor
+            row.cursor = pulled.cursor
+            row.hub_epoch = pulled.epoch or row.hub_epoch
     except BaseException as exc:
         packs.take_back(placed, made_folders)
         if made_backup is not None:
@@ -829,6 +877,75 @@ def _pull_and_merge(
         shutil.rmtree(staging, ignore_errors=True)
     if made_backup is not None:
         prune_automatic_backups(library)
+
+
+def _epoch_changed(link: HubLink, hello: dict[str, Any]) -> str:
+    """RESTORED if the hub's history is not the one this laptop last synced with (the hub
+    took a new epoch: it was restored from a backup), else "". A laptop that never synced
+    under an epoch adopts the hub's at this sync (the hub's counter check still notices a
+    rewind for it)."""
+    epoch = str(hello.get("epoch", "") or "")
+    return RESTORED if link.hub_epoch and epoch and epoch != link.hub_epoch else ""
+
+
+def _start_over(
+    s: Session, reason: str, entries: dict[str, list[PackEntry]], report: SyncReport
+) -> None:
+    """Forget what the hub was believed to hold; the whole pull is merged next (a no-op for
+    what this library has), `hub_known` is rebuilt from it, and every record the hub lacks
+    or holds in an older version waits to be published again: nothing is lost, and nothing
+    is duplicated (records are unique by id; a version the hub has comes back "unchanged").
+
+    After a purge (not a restore), a record the hub held in exactly this library's version
+    and holds no more was deleted on the hub and its deletion purged: it is deleted here too,
+    as the pulled deletion would have done (same revision, same tombstone tag as the hub's
+    if nobody changed it in between), instead of being published back to life. A record
+    changed here since is published: the change is kept."""
+    old_known = {
+        (str(k), str(r)): str(tag)
+        for k, r, tag in s.execute(select(HubKnown.kind, HubKnown.record_id, HubKnown.tag))
+    }
+    s.execute(delete(HubKnown))
+    report.started_over = reason
+    report.started_over_message = (
+        _(
+            "The hub was restored from an earlier backup; this laptop synced everything again "
+            "and sends back what the hub had lost."
+        )
+        if reason == RESTORED
+        else _(
+            "The hub had cleared old deletions; this laptop synced everything again from the "
+            "beginning."
+        )
+    )
+    if reason != PURGED:
+        return
+    pulled = {(e.kind, e.id) for kind_entries in entries.values() for e in kind_entries}
+    gone = sorted(key for key in old_known if key not in pulled)
+    kept: list[tuple[str, str, str]] = []
+    for kind in KIND_ORDER:
+        ids = [rid for k, rid in gone if k == kind]
+        if not ids:
+            continue
+        objs = merge.load_records(s, kind, ids)
+        ancestry = versions.ancestry(s, kind, ids)
+        for rid, obj in objs.items():
+            if obj.version_tag != old_known[(kind, rid)]:
+                continue  # changed here since: published again, the change is kept
+            if obj.deleted_at is not None:
+                kept.append((kind, rid, obj.version_tag))  # deleted on both sides already
+                continue
+            revision = obj.revision + 1
+            wire = tombstone_of(
+                kind,
+                rid,
+                revision,
+                utcnow(),
+                versions.tombstone_tag(kind, rid, revision),
+                ancestry.get(rid, set()) | {obj.version_tag},
+            )
+            entries[kind].append(parse_wire_entry(wire, 0, "changes"))
+    _set_known(s, kept)
 
 
 def _count_plan(plan: merge.MergePlan, report: SyncReport) -> None:

@@ -565,6 +565,8 @@ class HubLink(Base):
     user_name: Mapped[str] = mapped_column(String(64))
     device_id: Mapped[str] = mapped_column(String(36))
     cursor: Mapped[int] = mapped_column(BigInteger, default=0)  # pulled up to this hub version
+    # The epoch of the hub's history the cursor belongs to ("" before the first sync).
+    hub_epoch: Mapped[str] = mapped_column(String(36), default="", server_default="")
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sync_at: Mapped[datetime | None] = mapped_column(default=None)
     last_sync_result: Mapped[dict[str, Any] | None] = mapped_column(default=None)

@@ -378,6 +378,8 @@ class HubActions(QObject):
         message = _(
             "Synced: {pulled} changes received, {published} sent, {conflicts} conflicts."
         ).format(pulled=report.pulled, published=report.published, conflicts=len(report.conflicts))
+        if report.started_over_message:  # the hub was restored or purged: said calmly, once
+            message = report.started_over_message + " " + message
         self.ctx.show_status(message, 10000)
         if report.refused:
             lines = "\n".join(f"• {r.label}: {r.reason}" for r in report.refused[:20])

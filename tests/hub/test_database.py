@@ -92,3 +92,44 @@ def test_a_serving_hub_limits_statements_and_idle_transactions(hub_url: str) -> 
             assert idle == "1min"
     finally:
         store.close()
+
+
+def test_a_hub_upgraded_from_h0001_gets_an_epoch_without_starting_anyone_over(
+    pg_cluster: Cluster,
+) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from desktop_app.hub.database import hub_alembic_config
+    from desktop_app.hub.tables import HubState
+    from desktop_app.storage import migrate as library_migrations
+    from desktop_app.storage.db import make_server_engine
+
+    url = pg_cluster.create_database()
+    engine = make_server_engine(url)
+    with engine.begin() as connection:  # a hub set up before epochs existed, with history
+        command.upgrade(library_migrations.alembic_config(connection), "head")
+        command.upgrade(hub_alembic_config(connection), "h0001")
+        connection.execute(
+            text(
+                "INSERT INTO hub_state (id, hub_id, name, version, created_at) "
+                "VALUES (1, 'the-hub', '', 7, now())"
+            )
+        )
+    engine.dispose()
+    assert migrate_hub(url) is False  # an upgrade is not a restore
+    store = HubStore.open(url)
+    try:
+        with store.session() as s:
+            state = s.get(HubState, 1)
+            assert state is not None
+            assert len(state.epoch) == 36 and state.incarnation and state.version == 7
+            epoch = state.epoch
+    finally:
+        store.close()
+    store = HubStore.open(url)
+    try:
+        with store.session() as s:
+            assert s.get(HubState, 1).epoch == epoch  # type: ignore[union-attr]
+    finally:
+        store.close()

@@ -95,7 +95,9 @@ def test_publish_then_pull_carries_records_and_tombstones(hub: HubStore) -> None
     assert page["entries"][0]["record"]["deleted_at"] is not None
     assert page["entries"][0]["tag"] == gone["tag"]
     assert v1["tag"] in page["entries"][0]["ancestry"]
-    assert sync.pull(hub, 2) == {"entries": [], "cursor": 2, "more": False, "hub_version": 2}
+    empty = sync.pull(hub, 2)
+    assert empty.pop("epoch")  # the hub's history is named (docs/hub-protocol.md)
+    assert empty == {"entries": [], "cursor": 2, "more": False, "hub_version": 2}
 
 
 def test_an_edit_from_a_stale_base_is_a_conflict_kept_on_the_hub(hub: HubStore) -> None:
@@ -386,3 +388,39 @@ def test_each_request_gets_sentences_in_its_own_language() -> None:
         t.join()
     assert got == {"zh_CN": {"只能上传本队的资料。"}, "en": {message}}
     assert current_language() == "en" and _(message) == message
+
+
+def test_a_leaders_team_never_renames_another_teams_record(hub: HubStore) -> None:
+    """Regression: a leader's team named like another team on the hub made the merge core
+    rename that other team ("园林队 (2)", the one with the greater id) in the leader's
+    publish: a change to another team's record that the permission check did not see."""
+    low, high, mine_other = sorted(new_id() for _ in range(3))
+    sync.publish(hub, admin(), new_id(), [entry("team", team_data(high, "园林队"))])
+    # The leader's team has the smaller id: the hub's team would be the one renamed.
+    result = sync.publish(
+        hub,
+        leader(low, mine_other),
+        new_id(),
+        [
+            entry("team", team_data(low, "园林队")),
+            entry("guide", guide_data(new_id(), low, "引用被拒的队")),
+            entry("team", team_data(mine_other, "电工队")),
+        ],
+    )
+    assert [(r["outcome"], r.get("code")) for r in result["results"]] == [
+        ("refused", "forbidden"),
+        ("refused", "missing_reference"),
+        ("applied", None),
+    ]
+    assert "already has this name" in result["results"][0]["reason"]
+    with hub.session() as s:
+        assert s.get(ServiceTeam, high).name == "园林队"  # type: ignore[union-attr]
+        assert s.get(ServiceTeam, low) is None
+    # A leader whose team has the greater id: their own team is the one renamed, as on
+    # every laptop, and it is applied.
+    top = "f" * 8 + new_id()[8:]
+    result = sync.publish(hub, leader(top), new_id(), [entry("team", team_data(top, "园林队"))])
+    assert outcomes(result) == ["applied"]
+    with hub.session() as s:
+        assert s.get(ServiceTeam, high).name == "园林队"  # type: ignore[union-attr]
+        assert s.get(ServiceTeam, top).name == "园林队 (2)"  # type: ignore[union-attr]

@@ -955,3 +955,73 @@ class SharingModelWithHub(SharingModel):
             hub_sync.open_client = self._open_client
             self.http.close()
             self.hub.close()
+
+
+class SharingModelWithHubRestores(SharingModelWithHub):
+    """The hub is backed up at random moments (and once at the start) and restored from one of
+    its backups at others (a copy of its database put back in its place under the same name,
+    as pg_dump and pg_restore do): laptops must notice by themselves, start over, and in the
+    end still converge with nothing lost (docs/hub-protocol.md, "Starting over")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.backups: list[str] = []
+        self.back_up_the_hub()
+
+    def _admin(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(
+            host=str(self.cluster.socket_dir), user="postgres", dbname="postgres", autocommit=True
+        )
+
+    def _hub_name(self) -> str:
+        return str(self.hub.engine.url.database)
+
+    def back_up_the_hub(self) -> None:
+        name = "b_" + uuid.uuid4().hex[:12]
+        self.hub.engine.dispose()  # a template database must have no other sessions
+        with self._admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._hub_name()}"')
+        self.backups.append(name)
+
+    @rule(lib=st.integers(0, LIBRARIES - 1))
+    def sync_then_back_up(self, lib: int) -> None:
+        self.sync_one(lib)
+        self.back_up_the_hub()
+
+    def _restore(self, backup: str) -> None:
+        from starlette.testclient import TestClient
+
+        from desktop_app.hub.app import create_app
+        from desktop_app.hub.database import HubStore
+
+        before = state(self.hub)  # type: ignore[arg-type]
+        url = self.hub.engine.url.render_as_string(hide_password=False)
+        name = self._hub_name()
+        self.http.close()
+        self.hub.close()
+        with self._admin() as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{backup}"')
+        self.hub = HubStore.open(url)  # notices it is another database: a new epoch
+        self.http = TestClient(create_app(self.hub), base_url=self.URL)
+        COVERAGE["hub restores"] += 1
+        if state(self.hub) != before:  # type: ignore[arg-type]
+            COVERAGE["hub restores that lost something"] += 1
+
+    @rule(data=st.data())
+    def restore_the_hub(self, data: st.DataObject) -> None:
+        self._restore(data.draw(st.sampled_from(self.backups)))
+
+    @rule()
+    def restore_the_hub_from_the_first_backup(self) -> None:
+        self._restore(self.backups[0])
+
+    def teardown(self) -> None:
+        try:
+            super().teardown()
+        finally:
+            with self._admin() as conn:
+                for name in self.backups:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -46,6 +46,30 @@ def test_laptops_and_a_hub_converge(pg_cluster: object) -> None:
         SharingModelWithHub.cluster = None
 
 
+def test_laptops_converge_through_hub_restores(pg_cluster: object) -> None:
+    """The hub is backed up and restored from older backups between syncs: laptops notice,
+    start over, send back what the hub lost, and still converge with nothing lost."""
+    from hypothesis import settings
+    from hypothesis.stateful import run_state_machine_as_test
+
+    from tests.services.convergence_model import SharingModelWithHubRestores
+
+    SharingModelWithHubRestores.cluster = pg_cluster
+    budget = profile()
+    small = settings(
+        budget,
+        max_examples=min(budget.max_examples, 3),
+        stateful_step_count=min(budget.stateful_step_count, 30),
+    )
+    before = COVERAGE["hub restores that lost something"]
+    try:
+        run_state_machine_as_test(SharingModelWithHubRestores, settings=small)
+    finally:
+        SharingModelWithHubRestores.cluster = None
+    # The runs took the hub back to an older state at least once.
+    assert COVERAGE["hub restores that lost something"] > before
+
+
 def test_the_runs_above_made_and_resolved_conflicts() -> None:
     """Runs after the model's tests in this module (pytest keeps file order): a model that
     never made a conflict would prove nothing about resolving them."""

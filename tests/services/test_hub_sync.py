@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -300,3 +301,209 @@ def test_a_reader_cannot_publish_and_is_told_per_record(
     # Refused as a whole, nothing applied: not kept to be sent again.
     with laptop_b.session() as s:
         assert s.scalar(select(func.count()).select_from(HubOutbox)) == 0
+
+
+# --- a hub restored from an older backup, or purged: laptops start over ---------------------
+
+
+def _pg_tool(name: str) -> str:
+    from tests.pgserver import _bin_dir
+
+    bin_dir = _bin_dir()
+    assert bin_dir is not None
+    return str(bin_dir / name)
+
+
+def dump_hub(pg_cluster: Any, hub: Hub, target: Path) -> None:
+    """`pg_dump --format=custom`, as docs/hub-deploy.md's nightly backup does."""
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    name = make_url(hub.store.engine.url).database
+    subprocess.run(
+        [_pg_tool("pg_dump"), "--format=custom", f"--file={target}",
+         "-h", str(pg_cluster.socket_dir), "-U", "postgres", str(name)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+
+
+def restore_hub(pg_cluster: Any, hub: Hub, dump: Path) -> None:
+    """docs/hub-deploy.md's restore: stop the hub, drop and create the database, pg_restore,
+    start the hub again (same address and certificate). Nobody tells the hub it was
+    restored: it must notice by itself."""
+    import subprocess
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from desktop_app.hub.app import create_app
+    from desktop_app.hub.database import HubStore
+
+    url = hub.store.engine.url.render_as_string(hide_password=False)
+    name = str(make_url(url).database)
+    hub.served.stop()
+    hub.store.close()
+    with psycopg.connect(
+        host=str(pg_cluster.socket_dir), user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [_pg_tool("pg_restore"), "--no-owner", "-h", str(pg_cluster.socket_dir),
+         "-U", "postgres", f"--dbname={name}", str(dump)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    hub.store = HubStore.open(url)
+    hub.served.app = create_app(hub.store)
+    hub.served.restart_with(hub.cert)
+
+
+def hub_epoch(hub: Hub) -> str:
+    from desktop_app.hub.tables import HubState
+
+    with hub.store.session() as s:
+        state = s.get(HubState, 1)
+        assert state is not None
+        return state.epoch
+
+
+def _edit_member(library: Library, name: str, *, besides: str = "") -> str:
+    from desktop_app.storage.models import Member
+
+    with library.session() as s:
+        member_id = s.scalars(
+            select(Member.id)
+            .where(Member.deleted_at.is_(None), Member.id != besides)
+            .order_by(Member.id)
+        ).first()
+    assert member_id is not None
+    data = catalog.load_member(library, member_id)
+    data.name = name
+    catalog.save_member(library, data, member_id)
+    return member_id
+
+
+def test_a_hub_restored_from_an_older_backup_is_noticed_and_nothing_is_lost(
+    pg_cluster: Any, hub: Hub, laptop_a: Library, laptop_b: Library, tmp_path: Path
+) -> None:
+    connect(laptop_a, hub)
+    hub_sync.sync(laptop_a)
+    connect(laptop_b, hub)
+    hub_sync.sync(laptop_b)
+    dump = tmp_path / "hub.dump"
+    dump_hub(pg_cluster, hub, dump)
+    epoch = hub_epoch(hub)
+
+    # After the backup: A changes a team, deletes a guide and adds a member; B changes
+    # another guide.
+    team_id = _rename_first_team(laptop_a, "备份之后改的")
+    with laptop_a.session() as s:
+        guide_ids = s.scalars(
+            select(KIND_GUIDE.id).where(KIND_GUIDE.deleted_at.is_(None)).order_by(KIND_GUIDE.id)
+        ).all()
+    assert len(guide_ids) >= 2
+    catalog.delete_record(laptop_a, "guide", guide_ids[0])
+    new_member = catalog.save_member(laptop_a, catalog.MemberData(name="备份之后来的新人"))
+    assert hub_sync.sync(laptop_a).published == 3
+    guide = catalog.load_guide(laptop_b, guide_ids[1])
+    guide.title += "（备份之后）"
+    catalog.save_guide(laptop_b, guide, guide_ids[1])
+    hub_sync.sync(laptop_b)
+    hub_sync.sync(laptop_a)
+    assert state(laptop_a) == state(laptop_b) == state(hub.store)
+    after_edits = state(laptop_a)
+    cursor_a = hub_sync.status(laptop_a).cursor
+
+    restore_hub(pg_cluster, hub, dump)
+    assert hub_epoch(hub) != epoch  # noticed by the hub itself, at open
+    assert state(hub.store) != after_edits  # the hub lost the four changes
+
+    # B changes a member after the restore and syncs first, one record per publish, so the
+    # hub's counter passes A's cursor: only the epoch tells A that the history was rewound.
+    member_id = _edit_member(laptop_b, "恢复之后改的名字", besides=new_member)
+    report_b = hub_sync.sync(laptop_b, batch_size=1)
+    assert report_b.started_over == "restored"
+    assert "restored" in report_b.started_over_message
+    assert not report_b.conflicts and not report_b.refused
+    # B sends back what the hub lost (the four changes; B had pulled A's) and its new one.
+    assert report_b.published == 5 and report_b.pulled == 0
+    assert hub.version() > cursor_a
+
+    report_a = hub_sync.sync(laptop_a)
+    assert report_a.started_over == "restored"
+    assert not report_a.conflicts and not report_a.refused
+    assert report_a.updated == 1 and report_a.published == 0  # B's member; nothing twice
+
+    # Converged, and every version made survives as current.
+    assert state(laptop_a) == state(laptop_b) == state(hub.store)
+    final = state(hub.store)
+    assert {k: v for k, v in final.items() if k != ("member", member_id)} == {
+        k: v for k, v in after_edits.items() if k != ("member", member_id)
+    }
+    assert final[("guide", guide_ids[0])] == "deleted"
+    assert catalog.load_member(laptop_b, new_member).name == "备份之后来的新人"
+    assert catalog.load_team(laptop_a, team_id).description == "备份之后改的"
+    assert catalog.load_member(laptop_a, member_id).name == "恢复之后改的名字"
+    # Nothing duplicated: each lost change went back once (B's 4, A's 0 above), and no
+    # conflict was made on the hub either.
+    with hub.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(merge.MergeConflict)) == 0
+    for library in (laptop_a, laptop_b):
+        status = hub_sync.status(library)
+        assert status.waiting == 0 and status.open_conflicts == 0
+        assert status.last_result is not None and status.last_result["started_over"]
+    # The next syncs are ordinary again.
+    again = hub_sync.sync(laptop_a)
+    assert again.started_over == "" and again.pulled == 0 and again.published == 0
+
+
+def test_a_laptop_behind_a_purge_starts_over_and_misses_no_deletion(
+    hub: Hub, laptop_a: Library, laptop_b: Library
+) -> None:
+    from desktop_app.hub import purge
+    from desktop_app.storage.models import FieldSession, utcnow
+
+    with laptop_a.session() as s:
+        first = s.scalars(
+            select(FieldSession.id)
+            .where(FieldSession.deleted_at.is_(None))
+            .order_by(FieldSession.id)
+        ).first()
+    assert first is not None
+    second = catalog.save_session(laptop_a, catalog.load_session(laptop_a, first))  # a copy
+    connect(laptop_a, hub)
+    hub_sync.sync(laptop_a)
+    connect(laptop_b, hub)
+    hub_sync.sync(laptop_b)
+    # B goes away after changing the second session; A deletes both, and the hub purges the
+    # deletions long after.
+    session = catalog.load_session(laptop_b, second)
+    session.theme += "（B 离线时改的）"
+    catalog.save_session(laptop_b, session, second)
+    catalog.delete_record(laptop_a, "session", first)
+    catalog.delete_record(laptop_a, "session", second)
+    assert hub_sync.sync(laptop_a).published == 2
+    report = purge.purge(hub.store, 30, now=utcnow() + timedelta(days=60))
+    assert report.deleted_records == {"session": 2}
+
+    back = hub_sync.sync(laptop_b)
+    assert back.started_over == "purged" and "cleared old deletions" in back.started_over_message
+    # The deletion B never pulled still reaches it (its copy was the hub's, unchanged)...
+    assert state(laptop_b)[("session", first)] == "deleted"
+    assert ("session", first) not in state(hub.store)  # ...and is not published back to life
+    # ...while B's own change to the other one is kept: it goes to the hub again.
+    assert catalog.load_session(hub.store, second).theme.endswith("（B 离线时改的）")
+    assert back.published == 1 and not back.refused
+    status = hub_sync.status(laptop_b)
+    assert status.waiting == 0 and status.last_result is not None
+    assert status.last_result["started_over"] == back.started_over_message
+    again = hub_sync.sync(laptop_b)
+    assert again.started_over == "" and again.published == 0 and again.pulled == 0
+    # A pulls B's version of the session it deleted: kept, as current or as a conflict.
+    # (A's own cursor was below the horizon too: a laptop's cursor does not move with its
+    # own publishes, so it starts over once as well, and loses nothing by it.)
+    hub_sync.sync(laptop_a)
+    assert state(laptop_a)[("session", second)] != "deleted" or any(
+        c.record_id == second for c in merge.list_conflicts(laptop_a)
+    )

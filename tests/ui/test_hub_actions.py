@@ -159,3 +159,21 @@ def test_a_save_moves_the_waiting_count(demo_library: Library, qtbot: Any) -> No
     data.description = "新的介绍"
     catalog.save_team(demo_library, data, team_id)
     assert hub_sync.status(demo_library).waiting == after + 1
+
+
+def test_a_sync_that_started_over_says_so_in_the_status_bar(
+    demo_library: Library, qtbot: Any
+) -> None:
+    link(demo_library, f"https://127.0.0.1:{free_port()}")
+    w = MainWindow(demo_library, runner=SynchronousRunner(), settings=Settings())
+    qtbot.addWidget(w)
+    w.show()
+    sentence = "中心已从较早的备份恢复；本机已重新完整同步，并补传了中心丢失的资料。"
+    report = hub_sync.SyncReport(
+        published=3, started_over="restored", started_over_message=sentence
+    )
+    w.hub_actions._synced(report)  # type: ignore[attr-defined]
+    message = w.statusBar().currentMessage()
+    assert message.startswith(sentence) and "3 sent" in message
+    w.hub_actions._synced(hub_sync.SyncReport(published=1))  # type: ignore[attr-defined]
+    assert sentence not in w.statusBar().currentMessage()
