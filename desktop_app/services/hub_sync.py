@@ -5,10 +5,10 @@ A sync is pull, merge locally, publish (docs/hub-protocol.md):
 1. **Unfinished publishes first.** A publish is saved in `hub_outbox` before it is sent; if an
    earlier sync was killed before it learned the answer, the same publish (same id) is sent
    again and the hub answers with its stored result, so nothing is applied twice.
-2. **Pull.** Every page of changes since the cursor is fetched and written to `tmp/`; the
-   photo files the library lacks are downloaded and checked against their SHA-256, also into
-   `tmp/`. All of this happens before the write lock: the window stays usable, and a dropped
-   connection leaves the library untouched.
+2. **Pull.** Every page of changes since the cursor is fetched (kept in memory while small,
+   else written to `tmp/`); the photo files the library lacks are downloaded and checked
+   against their SHA-256 into `tmp/`. All of this happens before the write lock: the window
+   stays usable, and a dropped connection leaves the library untouched.
 3. **Merge.** One transaction: the pulled records are planned and applied with the same merge
    core as packs (a version changed on both sides becomes a conflict in the conflicts dialog),
    the photo files placed, the cursor moved and `hub_known` (what the hub holds) updated. The
@@ -40,7 +40,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, func, or_, select, tuple_
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -78,7 +78,14 @@ from desktop_app.storage import versions
 from desktop_app.storage.db import lock_for_writing
 from desktop_app.storage.kinds import KIND_ORDER, KINDS
 from desktop_app.storage.library import Library
-from desktop_app.storage.models import HubKnown, HubLink, HubOutbox, MergeConflict, utcnow
+from desktop_app.storage.models import (
+    HubDirty,
+    HubKnown,
+    HubLink,
+    HubOutbox,
+    MergeConflict,
+    utcnow,
+)
 from desktop_app.storage.photostore import is_store_ext, photo_path
 
 # Why a sync starts over from the beginning (the hub's `resync_required` reasons).
@@ -89,6 +96,11 @@ DOWNLOADS_AT_ONCE = 4  # requests for photo files at the same time
 FILES_PER_REQUEST = 50  # photo files in one request (the hub serves at most 200)
 PUBLISH_BATCH = 500  # records per publish (the hub allows up to 2,000)
 BLOB_QUERY = 5000  # hashes per "which do you lack?" question
+# Pulled pages are kept in memory up to this size, then written to `tmp/`: an incremental
+# sync (one small page) then makes no folder and no file (the folder's removal alone took
+# 5-30 ms of a 60 ms sync on a busy disk), and a first sync of thousands of records still
+# holds at most this much.
+PAGES_IN_MEMORY = 4 * 1024 * 1024
 
 
 class NotConnectedError(UserError):
@@ -322,11 +334,14 @@ class _Waiting:
     id: str
 
 
-def _waiting(s: Session) -> list[_Waiting]:
-    """Records whose current version the hub is not known to hold, in dependency order.
+def waiting_by_scan(s: Session) -> list[_Waiting]:
+    """Records whose current version the hub is not known to hold, in dependency order: the
+    definition of what waits to be published (every record against `hub_known`).
 
     Records with an open conflict wait until the user settles it (publishing one side would
-    only conflict again).
+    only conflict again). This reads the whole library; syncs and the status bar read
+    `hub_dirty` instead, which the database keeps equal to this (migration 0012; the tests
+    check the two agree).
     """
     blocked = _open_conflict_keys(s)
     found: list[_Waiting] = []
@@ -342,8 +357,41 @@ def _waiting(s: Session) -> list[_Waiting]:
     return found
 
 
+_KIND_RANK = {kind: n for n, kind in enumerate(KIND_ORDER)}
+
+
+def _waiting(s: Session) -> list[_Waiting]:
+    """What `waiting_by_scan` gives, read from `hub_dirty`: as many rows as changes wait, not
+    as many as the library holds (an incremental sync of 20,000 sessions spent most of its
+    time in the scan)."""
+    blocked = _open_conflict_keys(s)
+    rows = sorted(
+        (
+            (str(kind), str(rid))
+            for kind, rid in s.execute(select(HubDirty.kind, HubDirty.record_id))
+        ),
+        key=lambda key: (_KIND_RANK.get(key[0], len(_KIND_RANK)), key[1]),
+    )
+    return [
+        _Waiting(kind, rid) for kind, rid in rows if kind in KINDS and (kind, rid) not in blocked
+    ]
+
+
 def waiting_count(s: Session) -> int:
-    return len(_waiting(s))
+    """How many local changes wait to be published (the status bar): a count of `hub_dirty`,
+    less the records held back by an open conflict."""
+    dirty = int(s.scalar(select(func.count()).select_from(HubDirty)) or 0)
+    blocked = _open_conflict_keys(s)
+    if not blocked:
+        return dirty
+    held = sum(
+        1
+        for part in iter_chunks(sorted(blocked), 300)
+        for _row in s.execute(
+            select(HubDirty.kind).where(tuple_(HubDirty.kind, HubDirty.record_id).in_(part))
+        )
+    )
+    return dirty - held
 
 
 def status(library: Library) -> HubStatus:
@@ -383,9 +431,11 @@ def disconnect(library: Library) -> bool:
         except HubClientError:
             told = False
     with library.transaction() as s:
+        # The link first: its trigger clears `hub_dirty`, and the known versions then go
+        # without marking every record as waiting for a hub this library no longer has.
+        s.execute(delete(HubLink))
         s.execute(delete(HubOutbox))
         s.execute(delete(HubKnown))
-        s.execute(delete(HubLink))
     forget_token(library.library_id)
     return told
 
@@ -538,7 +588,7 @@ def _take_write_lock(s: Session) -> None:
 
 @dataclass
 class _Pulled:
-    pages: list[Path]
+    pages: list[Path | bytes]
     cursor: int
     epoch: str  # the hub's epoch the pages belong to ("" from a hub without epochs)
     start_over: str  # RESTORED / PURGED when the pull started over from 0, else ""
@@ -553,12 +603,14 @@ def _fetch_pages(
     page_size: int,
     on_page: Callable[[dict[str, Any]], None] | None = None,
 ) -> _Pulled:
-    """Write every page since `since` (of the hub's history `epoch`) to `staging`.
+    """Fetch every page since `since` (of the hub's history `epoch`), kept in memory while
+    small, else written to `staging`.
 
     `on_page` sees each page as it arrives (to start fetching its photos). When the hub
     answers `resync_required` (its history was rewound, or deletions after `since` purged),
     the pull starts over from 0, once."""
-    pages: list[Path] = []
+    pages: list[Path | bytes] = []
+    in_memory = 0
     start_over = ""
     restarted = False
     cursor = since
@@ -573,8 +625,9 @@ def _fetch_pages(
             restarted = True
             start_over = exc.reason if exc.reason in (RESTORED, PURGED) else RESTORED
             for page in pages:
-                page.unlink(missing_ok=True)
-            pages, cursor, epoch = [], 0, ""
+                if isinstance(page, Path):
+                    page.unlink(missing_ok=True)
+            pages, cursor, epoch, in_memory = [], 0, "", 0
             continue
         try:
             page = json.loads(raw)
@@ -588,9 +641,14 @@ def _fetch_pages(
             raise HubClientError(
                 _("The hub sent an answer this laptop cannot read; update Jiangxin.")
             ) from None
-        path = staging / f"page-{len(pages):05d}.json"
-        path.write_bytes(raw)
-        pages.append(path)
+        if in_memory + len(raw) <= PAGES_IN_MEMORY:
+            pages.append(raw)
+            in_memory += len(raw)
+        else:
+            staging.mkdir(parents=True, exist_ok=True)
+            path = staging / f"page-{len(pages):05d}.json"
+            path.write_bytes(raw)
+            pages.append(path)
         if on_page is not None:
             on_page(page)
         if more and next_cursor <= cursor:
@@ -603,12 +661,12 @@ def _fetch_pages(
             return _Pulled(pages, cursor, page_epoch, start_over)
 
 
-def _read_pages(pages: list[Path]) -> dict[str, list[PackEntry]]:
+def _read_pages(pages: list[Path | bytes]) -> dict[str, list[PackEntry]]:
     """The pulled entries, checked as a pack's are; a record changed twice while the pages
     were fetched appears once, in its latest version."""
     latest: dict[tuple[str, str], Any] = {}
-    for path in pages:
-        page = json.loads(path.read_bytes())
+    for raw in pages:
+        page = json.loads(raw.read_bytes() if isinstance(raw, Path) else raw)
         for item in page["entries"]:
             if not isinstance(item, dict):
                 continue
@@ -750,8 +808,7 @@ def _pull_and_merge(
     """Pull every change since the cursor and merge it in one transaction. `start_over`
     (RESTORED / PURGED, or what the hub answers while pulling) pulls from 0 instead and
     forgets what the hub was believed to hold (see `_start_over`)."""
-    staging = library.tmp_dir / f"hub-pull-{uuid.uuid4().hex}"
-    staging.mkdir(parents=True)
+    staging = library.tmp_dir / f"hub-pull-{uuid.uuid4().hex}"  # made when first needed
     placed: list[Path] = []
     made_folders: list[Path] = []
     made_backup: Path | None = None
@@ -874,7 +931,8 @@ def _pull_and_merge(
         raise
     finally:
         downloads.close()  # no download may still write into staging
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
     if made_backup is not None:
         prune_automatic_backups(library)
 

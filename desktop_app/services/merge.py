@@ -175,7 +175,14 @@ def plan_merge(s: Session, pack: RecordBatch) -> MergePlan:
         return local_sha.get(pid) or pack_sha.get(pid) or pid
 
     decisions: list[Decision] = []
-    names = _TeamNames(s)
+    names = _TeamNames(
+        s,
+        (
+            str(e.data["name"])
+            for e in pack.entries.get("team", [])
+            if e.data is not None and isinstance(e.data.get("name"), str)
+        ),
+    )
     for kind in KIND_ORDER:
         entries = pack.entries.get(kind, [])
         if not entries:
@@ -457,10 +464,16 @@ def _photos_to_revive(
                 ends_deleted.add(pid)
         elif decision.action == DELETE:
             ends_deleted.add(pid)
-    for pid in s.scalars(select(Photo.id).where(Photo.deleted_at.is_not(None))):
-        incoming = photo_decisions.get(pid)
-        if incoming is None or incoming.action not in (ADD, UPDATE):
-            ends_deleted.add(pid)
+    # Photos deleted here that stay deleted: only those the batch names or shows can change
+    # their fate (a hub publish of one record must not read every deleted photo).
+    touched = sorted(set(photo_decisions) | live_refs)
+    for part in chunks(touched):
+        for pid in s.scalars(
+            select(Photo.id).where(Photo.id.in_(part), Photo.deleted_at.is_not(None))
+        ):
+            incoming = photo_decisions.get(pid)
+            if incoming is None or incoming.action not in (ADD, UPDATE):
+                ends_deleted.add(pid)
     if not ends_deleted:
         return
     from desktop_app.storage.models import (
@@ -516,20 +529,39 @@ class _TeamNames:
     other's team, forever). A counter per name keeps a pack of thousands of teams with one
     name linear (a query per candidate took minutes)."""
 
-    def __init__(self, s: Session) -> None:
-        self.owner: dict[str, str] = {
-            name: tid
-            for tid, name in s.execute(
-                select(ServiceTeam.id, ServiceTeam.name).where(ServiceTeam.deleted_at.is_(None))
-            )
-        }
+    def __init__(self, s: Session, names: Iterable[str] = ()) -> None:
+        # Only the names this batch meets are read (a hub publish of one record must not read
+        # every team of the district): `names` up front, any other when first asked.
+        self.s = s
+        self.owner: dict[str, str | None] = {}  # name -> the live team holding it, or None
         self.next_number: dict[str, int] = {}
         self.incoming: dict[str, Decision] = {}  # this pack's team decisions so far, by id
         self.local_renames: list[tuple[str, str]] = []
+        wanted = sorted(set(names))
+        for part in chunks(wanted):
+            self.owner.update(dict.fromkeys(part))
+            self.owner.update(
+                (name, tid)
+                for tid, name in s.execute(
+                    select(ServiceTeam.id, ServiceTeam.name).where(
+                        ServiceTeam.deleted_at.is_(None), ServiceTeam.name.in_(part)
+                    )
+                )
+            )
+
+    def holder(self, name: str) -> str | None:
+        """The live team with this name as the plan stands."""
+        if name not in self.owner:
+            self.owner[name] = self.s.scalar(
+                select(ServiceTeam.id).where(
+                    ServiceTeam.deleted_at.is_(None), ServiceTeam.name == name
+                )
+            )
+        return self.owner[name]
 
     def _free(self, name: str) -> str:
         n = self.next_number.get(name, 2)
-        while f"{name} ({n})" in self.owner:
+        while self.holder(f"{name} ({n})") is not None:
             n += 1
         self.next_number[name] = n + 1
         return f"{name} ({n})"
@@ -546,13 +578,13 @@ class _TeamNames:
         local_data: dict[str, Any] | None,
         notes: list[str],
     ) -> str:
-        if local_data is not None and self.owner.get(local_data["name"]) == team_id:
-            del self.owner[local_data["name"]]
+        if local_data is not None and self.holder(local_data["name"]) == team_id:
+            self.owner[local_data["name"]] = None
         if data is None or data["deleted_at"]:
             return ""
         name = data["name"]
         rename_to = ""
-        holder = self.owner.get(name)
+        holder = self.holder(name)
         if holder is not None and holder != team_id:
             if team_id > holder:
                 rename_to = self._free(name)

@@ -584,6 +584,16 @@ class HubKnown(Base):
     tag: Mapped[str] = mapped_column(String(80))
 
 
+class HubDirty(Base):
+    """A record whose current version the hub is not known to hold, while the library is
+    connected: what the next sync publishes. Kept by SQLite triggers (migration 0012) on the
+    record tables, `hub_known` and `hub_link`, so every write path keeps it exact."""
+
+    __tablename__ = "hub_dirty"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
 class HubOutbox(Base):
     """A publish saved before it is sent: a retry after a lost answer re-sends it unchanged
     (same publish id), so the hub applies it once."""

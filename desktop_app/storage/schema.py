@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 
-REVISIONS: tuple[str, ...] = tuple(f"{n:04d}" for n in range(1, 12))  # "0001" … "0011"
+REVISIONS: tuple[str, ...] = tuple(f"{n:04d}" for n in range(1, 13))  # "0001" … "0012"
 HEAD = REVISIONS[-1]
 
 
