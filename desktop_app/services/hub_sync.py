@@ -86,7 +86,7 @@ from desktop_app.storage.models import (
     MergeConflict,
     utcnow,
 )
-from desktop_app.storage.photostore import is_store_ext, photo_path
+from desktop_app.storage.photostore import check_ext, check_sha256, is_store_ext, photo_path
 
 # Why a sync starts over from the beginning (the hub's `resync_required` reasons).
 RESTORED, PURGED = "restored", "purged"
@@ -96,11 +96,6 @@ DOWNLOADS_AT_ONCE = 4  # requests for photo files at the same time
 FILES_PER_REQUEST = 50  # photo files in one request (the hub serves at most 200)
 PUBLISH_BATCH = 500  # records per publish (the hub allows up to 2,000)
 BLOB_QUERY = 5000  # hashes per "which do you lack?" question
-# Pulled pages are kept in memory up to this size, then written to `tmp/`: an incremental
-# sync (one small page) then makes no folder and no file (the folder's removal alone took
-# 5-30 ms of a 60 ms sync on a busy disk), and a first sync of thousands of records still
-# holds at most this much.
-PAGES_IN_MEMORY = 4 * 1024 * 1024
 
 
 class NotConnectedError(UserError):
@@ -588,7 +583,7 @@ def _take_write_lock(s: Session) -> None:
 
 @dataclass
 class _Pulled:
-    pages: list[Path | bytes]
+    entries: dict[str, list[PackEntry]]  # by kind, each record once, in its latest version
     cursor: int
     epoch: str  # the hub's epoch the pages belong to ("" from a hub without epochs)
     start_over: str  # RESTORED / PURGED when the pull started over from 0, else ""
@@ -598,94 +593,90 @@ def _fetch_pages(
     client: HubClient,
     since: int,
     epoch: str,
-    staging: Path,
     progress: Progress,
     page_size: int,
     on_page: Callable[[dict[str, Any]], None] | None = None,
 ) -> _Pulled:
-    """Fetch every page since `since` (of the hub's history `epoch`), kept in memory while
-    small, else written to `staging`.
+    """Every change since `since` (of the hub's history `epoch`), checked as a pack's entries
+    are; a record changed twice while the pages were fetched appears once, in its latest
+    version.
 
+    The next page is asked for as soon as a page's cursor is read, and this page is checked
+    while the hub makes the next one: on a first sync the two waits (the hub building pages,
+    the laptop checking them) were one after the other, a third of the pull each.
     `on_page` sees each page as it arrives (to start fetching its photos). When the hub
     answers `resync_required` (its history was rewound, or deletions after `since` purged),
     the pull starts over from 0, once."""
-    pages: list[Path | bytes] = []
-    in_memory = 0
+    latest: dict[tuple[str, str], PackEntry] = {}
     start_over = ""
     restarted = False
     cursor = since
     page_epoch = ""
-    while True:
-        progress.check_cancelled()
-        try:
-            raw = client.changes_raw(cursor, page_size, epoch)
-        except ResyncRequired as exc:
-            if restarted:
-                raise
-            restarted = True
-            start_over = exc.reason if exc.reason in (RESTORED, PURGED) else RESTORED
-            for page in pages:
-                if isinstance(page, Path):
-                    page.unlink(missing_ok=True)
-            pages, cursor, epoch, in_memory = [], 0, "", 0
-            continue
-        try:
-            page = json.loads(raw)
-            next_cursor = int(page["cursor"])
-            more = bool(page["more"])
-            total = int(page.get("hub_version", next_cursor)) or 1
-            page_epoch = str(page.get("epoch", "") or "")
-            if not isinstance(page["entries"], list):
-                raise TypeError
-        except (ValueError, KeyError, TypeError):
-            raise HubClientError(
-                _("The hub sent an answer this laptop cannot read; update Jiangxin.")
-            ) from None
-        if in_memory + len(raw) <= PAGES_IN_MEMORY:
-            pages.append(raw)
-            in_memory += len(raw)
-        else:
-            staging.mkdir(parents=True, exist_ok=True)
-            path = staging / f"page-{len(pages):05d}.json"
-            path.write_bytes(raw)
-            pages.append(path)
-        if on_page is not None:
-            on_page(page)
-        if more and next_cursor <= cursor:
-            raise HubClientError(
-                _("The hub sent an answer this laptop cannot read; update Jiangxin.")
-            )
-        cursor = next_cursor
-        progress.step(min(cursor, total), total, _("Receiving changes from the hub…"))
-        if not more:
-            return _Pulled(pages, cursor, page_epoch, start_over)
-
-
-def _read_pages(pages: list[Path | bytes]) -> dict[str, list[PackEntry]]:
-    """The pulled entries, checked as a pack's are; a record changed twice while the pages
-    were fetched appears once, in its latest version."""
-    latest: dict[tuple[str, str], Any] = {}
-    for raw in pages:
-        page = json.loads(raw.read_bytes() if isinstance(raw, Path) else raw)
-        for item in page["entries"]:
-            if not isinstance(item, dict):
-                continue
-            record = item.get("record")
-            rid = record.get("id") if isinstance(record, dict) else item.get("id")
-            latest.pop((str(item.get("kind")), str(rid)), None)
-            latest[(str(item.get("kind")), str(rid))] = item
-    entries: dict[str, list[PackEntry]] = {kind: [] for kind in KIND_ORDER}
+    prefetch = ThreadPoolExecutor(max_workers=1)
+    upcoming: Future[bytes] | None = None
     try:
-        for index, item in enumerate(latest.values()):
-            entry = parse_wire_entry(item, index, "changes")
-            entries[entry.kind].append(entry)
+        while True:
+            progress.check_cancelled()
+            try:
+                if upcoming is not None:
+                    raw, upcoming = upcoming.result(), None
+                else:
+                    raw = client.changes_raw(cursor, page_size, epoch)
+            except ResyncRequired as exc:
+                if restarted:
+                    raise
+                restarted = True
+                start_over = exc.reason if exc.reason in (RESTORED, PURGED) else RESTORED
+                latest, cursor, epoch = {}, 0, ""
+                continue
+            try:
+                page = json.loads(raw)
+                next_cursor = int(page["cursor"])
+                more = bool(page["more"])
+                total = int(page.get("hub_version", next_cursor)) or 1
+                page_epoch = str(page.get("epoch", "") or "")
+                if not isinstance(page["entries"], list):
+                    raise TypeError
+            except (ValueError, KeyError, TypeError):
+                raise HubClientError(
+                    _("The hub sent an answer this laptop cannot read; update Jiangxin.")
+                ) from None
+            if more and next_cursor <= cursor:
+                raise HubClientError(
+                    _("The hub sent an answer this laptop cannot read; update Jiangxin.")
+                )
+            if more:
+                upcoming = prefetch.submit(client.changes_raw, next_cursor, page_size, epoch)
+            if on_page is not None:
+                on_page(page)
+            _check_page(page, latest)
+            cursor = next_cursor
+            progress.step(min(cursor, total), total, _("Receiving changes from the hub…"))
+            if not more:
+                entries: dict[str, list[PackEntry]] = {kind: [] for kind in KIND_ORDER}
+                for entry in latest.values():
+                    entries[entry.kind].append(entry)
+                return _Pulled(entries, cursor, page_epoch, start_over)
+    finally:
+        if upcoming is not None:
+            upcoming.cancel()
+        prefetch.shutdown(wait=True)  # a page still on its way is dropped with the pull
+
+
+def _check_page(page: dict[str, Any], latest: dict[tuple[str, str], PackEntry]) -> None:
+    """Check a page's entries as a pack's are, into `latest` (a later version of a record
+    replaces the earlier and moves to the end, so the order is the order of the latest)."""
+    try:
+        for item in page["entries"]:
+            entry = parse_wire_entry(item, len(latest), "changes")
+            latest.pop((entry.kind, entry.id), None)
+            latest[(entry.kind, entry.id)] = entry
     except ImportRejectedError as exc:
         raise HubClientError(
             _("The hub sent a record this laptop refuses ({reason}); nothing was changed.").format(
                 reason=str(exc)
             )
         ) from None
-    return entries
 
 
 class _Downloads:
@@ -707,14 +698,15 @@ class _Downloads:
         self._pending: list[str] = []
 
     def temp_of(self, sha: str) -> Path:
-        return self.staging / "photos" / sha[:2] / photo_path(Path("."), sha, self.ext[sha]).name
+        return self.staging / "photos" / sha[:2] / f"{sha}.{self.ext[sha]}"
 
     def add(self, wanted: dict[str, str]) -> None:
         """Queue files (sha -> ext) not asked for yet; full batches are sent at once."""
         for sha, ext in sorted(wanted.items()):
             if sha in self.ext:
                 continue
-            self.ext[sha] = ext
+            check_sha256(sha)  # both name a file in staging: checked once, here
+            self.ext[sha] = check_ext(ext)
             (self.staging / "photos" / sha[:2]).mkdir(parents=True, exist_ok=True)
             self._pending.append(sha)
         while len(self._pending) >= FILES_PER_REQUEST:
@@ -814,27 +806,29 @@ def _pull_and_merge(
     made_backup: Path | None = None
     downloads = _Downloads(client, staging, progress)
     try:
+        on_disk: dict[str, bool] = {}  # sha -> whether the library has the file (asked once)
+
+        def stored(sha: str, ext: str) -> bool:
+            found = on_disk.get(sha)
+            if found is None:
+                found = on_disk[sha] = photo_path(library.photos_dir, sha, ext).exists()
+            return found
 
         def start_photos(page: dict[str, Any]) -> None:
             downloads.add(
-                {
-                    sha: ext
-                    for sha, ext in _photos_of_page(page).items()
-                    if not photo_path(library.photos_dir, sha, ext).exists()
-                }
+                {sha: ext for sha, ext in _photos_of_page(page).items() if not stored(sha, ext)}
             )
 
         pulled = _fetch_pages(
             client,
             0 if start_over else link.cursor,
             "" if start_over else link.hub_epoch,
-            staging,
             progress,
             page_size,
             on_page=start_photos,
         )
         start_over = start_over or pulled.start_over
-        entries = _read_pages(pulled.pages)
+        entries = pulled.entries
         report.pulled_entries = sum(len(v) for v in entries.values())
         ext_of: dict[str, str] = {}
         required: set[str] = set()
@@ -845,11 +839,7 @@ def _pull_and_merge(
             ext_of[sha] = ext
             if not entry.data["deleted_at"]:
                 required.add(sha)
-        wanted = {
-            sha: ext
-            for sha, ext in ext_of.items()
-            if not photo_path(library.photos_dir, sha, ext).exists()
-        }
+        wanted = {sha: ext for sha, ext in ext_of.items() if not stored(sha, ext)}
         downloads.add(wanted)  # (already queued from the pages; anything else now)
         staged = {
             sha: path
