@@ -350,7 +350,7 @@ def test_session_form_has_the_grid_and_follows_imports(
     assert form.save()
     assert _order(library, session_id) == ids  # the form's save kept the photos
     # A new session: the grid waits until it is saved.
-    window.new_record()
+    window.record_actions.new_record()
     assert window.shown_form() is form and grid.session_id is None
     assert not grid.view.isEnabled()
 
