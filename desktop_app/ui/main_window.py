@@ -616,9 +616,11 @@ class MainWindow(QMainWindow):
     # --- actions ----------------------------------------------------------------------------
 
     def undo(self) -> None:
+        """Edit → Undo, for the features too (asks about unsaved form edits first)."""
         self.record_actions.undo()
 
     def redo(self) -> None:
+        """Edit → Redo (as `undo`)."""
         self.record_actions.redo()
 
     def _returned_to(self, record_id: str) -> None:
