@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QDialog, QInputDialog, QLineEdit, QMessageBox
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
@@ -40,7 +40,7 @@ from desktop_app.core.progress import Progress
 from desktop_app.services import handouts, listing
 from desktop_app.services.handouts import raster
 from desktop_app.storage.library import Library
-from desktop_app.ui import layout_state
+from desktop_app.ui import file_dialogs, layout_state
 from desktop_app.ui.handout_dialogs import (
     BOOKLET,
     FEEDBACK,
@@ -303,7 +303,7 @@ class HandoutActions(QObject):
         request = Request(BOOKLET, dialog.chosen_ids(), title=dialog.title(), name=dialog.title())
         target = None
         if not dialog.printing:
-            chosen, _filter = QFileDialog.getSaveFileName(
+            chosen = file_dialogs.save_file(
                 self.window,
                 _("Save the PDF as"),
                 str(self.default_target(request)),

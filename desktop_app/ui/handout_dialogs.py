@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.i18n import N_, _
 from desktop_app.services import handouts
-from desktop_app.ui import appearance
+from desktop_app.ui import appearance, file_dialogs
 
 GUIDE, REPORT, PACK, BOOKLET = "guide", "report", "pack", "booklet"
 SIGNIN, FEEDBACK = "signin", "feedback"
@@ -78,7 +77,7 @@ class PathRow(QWidget):
         layout.addWidget(button)
 
     def _choose(self) -> None:
-        chosen, _filter = QFileDialog.getSaveFileName(
+        chosen = file_dialogs.save_file(
             self, _("Save the PDF as"), self.edit.text(), _("PDF files (*.pdf)")
         )
         if chosen:

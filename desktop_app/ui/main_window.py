@@ -22,8 +22,9 @@ Start-up is kept short on large libraries: the lists read through plain `sqlite3
 painted a background thread imports the ORM and the forms, so the first click does not wait.
 
 The window is the coordinator: the lists themselves are `record_lists`' (sections, tables,
-sort arrows), the lazily built forms `record_pane`'s, and every menu beyond File → Quit, Edit,
-Record and Help's About comes from a feature module.
+sort arrows), the lazily built forms `record_pane`'s, the record actions (new, from template,
+save, delete, undo, redo) `record_actions`', and every menu beyond File → Quit, Edit, Record
+and Help's About comes from a feature module.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -64,6 +65,7 @@ from desktop_app.ui.first_paint import after_first_paint
 from desktop_app.ui.history import History
 from desktop_app.ui.models import RecordTableModel
 from desktop_app.ui.ops import WriterStatus, show_failure, wait_for_writes
+from desktop_app.ui.record_actions import RecordActions, window_action
 from desktop_app.ui.record_lists import SECTIONS, make_record_table, select_row
 from desktop_app.ui.record_pane import FORM_CLASSES, WARM_UP_MODULES, LazyForms, import_quietly
 from desktop_app.ui.session_filters import SessionFilterBar
@@ -88,6 +90,7 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     """The window; to its feature modules an `extensions.WindowContext`."""
 
+    record_actions: RecordActions  # New, Save, Delete…, Undo...: built with the menus
     # The feature modules' objects, kept by `_install_features` (tests reach them here).
     view_actions: ViewActions
     handout_actions: HandoutActions
@@ -186,7 +189,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.library_label)
         self.count_label = QLabel()
         self.statusBar().addWidget(self.count_label)
-        self.writer.changed.connect(self._update_actions)
+        self.writer.changed.connect(self.record_actions.update)
 
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -207,7 +210,7 @@ class MainWindow(QMainWindow):
         view.selectionModel().currentRowChanged.connect(
             lambda current, _previous, k=kind: self._on_current_changed(k, current)
         )
-        view.selectionModel().selectionChanged.connect(lambda *_args: self._update_actions())
+        view.selectionModel().selectionChanged.connect(lambda *_args: self.record_actions.update())
         self.models[kind] = model
         self.tables[kind] = view
         return view
@@ -220,7 +223,7 @@ class MainWindow(QMainWindow):
         )
         form.setObjectName(f"form_{kind}")
         form.saved.connect(lambda record_id, k=kind: self._on_saved(k, record_id))
-        form.dirtyChanged.connect(self._on_dirty_changed)
+        form.dirtyChanged.connect(self.show_modified)
         if kind == "member":
             form.runner = self.runner  # type: ignore[attr-defined]  # portrait thumbnails
         if kind == "session":
@@ -324,19 +327,6 @@ class MainWindow(QMainWindow):
         if self.warm_up_thread is not None:
             self.warm_up_thread.join()
 
-    def _action(
-        self,
-        text: str,
-        slot: Callable[[], object],
-        shortcuts: list[QKeySequence | QKeySequence.StandardKey] | None = None,
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcuts:
-            action.setShortcuts([QKeySequence(key) for key in shortcuts])
-        action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)
-        return action
-
     def _build_actions(self) -> None:
         toolbar = QToolBar(_("Main"))
         toolbar.setObjectName("main_toolbar")
@@ -361,36 +351,14 @@ class MainWindow(QMainWindow):
         self.search_box.setMaximumWidth(320)
         self.search_box.textChanged.connect(lambda _text: self._filter_timer.start())
 
-        self.new_action = self._action(_("New"), self.new_record, [QKeySequence.StandardKey.New])
-        self.template_action = self._action(
-            _("New session from template"),
-            self.new_session_from_template,
-            [QKeySequence("Ctrl+Shift+N")],
-        )
-        self.template_action.setToolTip(
-            _("A new session with the teams, venue, hosts and guides of the selected one")
-        )
-        self.save_action = self._action(
-            _("Save"), self.save_record, [QKeySequence.StandardKey.Save]
-        )
-        # Del only in the record lists: in a form's own tables it must not delete the record.
-        self.delete_action = QAction(_("Delete…"), self)
-        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.delete_action.triggered.connect(lambda _checked=False: self.delete_records())
-        for table in self.tables.values():  # not the session filters' date fields either
-            table.addAction(self.delete_action)
-        self.undo_action = self._action(_("Undo"), self.undo, [QKeySequence("Ctrl+Z")])
-        self.redo_action = self._action(
-            _("Redo"), self.redo, [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
-        )
-        self.undo_stack.canUndoChanged.connect(lambda _c: self._update_actions())
-        self.undo_stack.canRedoChanged.connect(lambda _c: self._update_actions())
-        self.undo_stack.undoTextChanged.connect(lambda _t: self._update_actions())
-        self.undo_stack.redoTextChanged.connect(lambda _t: self._update_actions())
+        self.record_actions = RecordActions(self)
+        actions = self.record_actions
+        self.new_action, self.template_action = actions.new_action, actions.template_action
+        self.save_action, self.delete_action = actions.save_action, actions.delete_action
+        self.undo_action, self.redo_action = actions.undo_action, actions.redo_action
 
-        self.find_action = self._action(
-            _("Find"), self._focus_search, [QKeySequence.StandardKey.Find]
+        self.find_action = window_action(
+            self, _("Find"), self._focus_search, [QKeySequence.StandardKey.Find]
         )
         for i, section in enumerate(SECTIONS):
             action = QAction(_("Go to {section}").format(section=_(section.title)), self)
@@ -421,7 +389,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.template_action)
         toolbar.addWidget(QLabel(" "))
         toolbar.addWidget(self.search_box)
-        self._update_actions()
+        self.record_actions.update()
 
     # --- where we are -----------------------------------------------------------------------
 
@@ -461,7 +429,7 @@ class MainWindow(QMainWindow):
         self._reload_lists(None if kind is None else [kind])
         form = self.shown_form()
         if form is not None and not form.is_dirty() and form.record_id() is not None:
-            self._show_record(form.kind, form.record_id())
+            self.show_record(form.kind, form.record_id())
 
     def reload_list(self, kind: str) -> None:
         """Reload one list (say, the sessions' photo counts), keeping its selection."""
@@ -487,7 +455,7 @@ class MainWindow(QMainWindow):
     def _select_row(self, kind: str, record_id: str) -> bool:
         return select_row(self.tables[kind], self.models[kind], record_id)
 
-    def _clear_list_selection(self) -> None:
+    def clear_list_selection(self) -> None:
         self._syncing = True
         try:
             table = self.current_table()
@@ -552,8 +520,8 @@ class MainWindow(QMainWindow):
         if record_id is None:
             self._show_empty()
         else:
-            self._show_record(self.current_kind, record_id)
-        self._update_actions()
+            self.show_record(self.current_kind, record_id)
+        self.record_actions.update()
 
     def _on_current_changed(self, kind: str, current: QModelIndex) -> None:
         if self._syncing or kind != self.current_kind:
@@ -570,7 +538,7 @@ class MainWindow(QMainWindow):
         if not self.confirm_leave():
             self._reselect_shown()
             return
-        self._show_record(kind, record_id)
+        self.show_record(kind, record_id)
 
     def _reselect_shown(self) -> None:
         """Put the list selection back on the record whose edits the user kept."""
@@ -584,7 +552,7 @@ class MainWindow(QMainWindow):
         finally:
             self._syncing = False
 
-    def _show_record(self, kind: str, record_id: str | None) -> None:
+    def show_record(self, kind: str, record_id: str | None) -> None:
         form = self.forms[kind]
         try:
             form.load(record_id)
@@ -592,12 +560,12 @@ class MainWindow(QMainWindow):
             self._show_empty()
             return
         self.detail_stack.setCurrentWidget(form)
-        self._update_actions()
+        self.record_actions.update()
 
     def _show_empty(self) -> None:
         self.detail_stack.setCurrentWidget(self.empty_page)
         self.setWindowModified(False)
-        self._update_actions()
+        self.record_actions.update()
 
     def select_record(self, kind: str, record_id: str) -> bool:
         """Go to a record's section and select it (the form shows it)."""
@@ -613,7 +581,7 @@ class MainWindow(QMainWindow):
         form = self.shown_form()
         if form is None:
             return True
-        if not self._wait_for_save(form):
+        if not self.wait_for_save(form):
             return False
         if not form.is_dirty():
             return True
@@ -626,13 +594,13 @@ class MainWindow(QMainWindow):
             Button.Save,
         )
         if answer == Button.Save:
-            return form.save() and self._wait_for_save(form) and not form.is_dirty()
+            return form.save() and self.wait_for_save(form) and not form.is_dirty()
         if answer == Button.Discard:
             form.revert()
             return True
         return False
 
-    def _wait_for_save(self, form: RecordForm) -> bool:
+    def wait_for_save(self, form: RecordForm) -> bool:
         """A save still on its way (behind an import) is waited for before the form is left."""
         write = form.saving()
         if write is None:
@@ -641,58 +609,19 @@ class MainWindow(QMainWindow):
             self, self.writer, write, _("Saving “{name}”…").format(name=form.heading.text())
         )
 
-    def _on_dirty_changed(self, _dirty: bool) -> None:
+    def show_modified(self, _dirty: bool) -> None:
         form = self.shown_form()
         self.setWindowModified(form is not None and form.is_dirty())
 
     # --- actions ----------------------------------------------------------------------------
 
-    def _update_actions(self) -> None:
-        form = self.shown_form()
-        kind, ids = self.current_selection() if self.models else ("", [])
-        has_record = bool(ids) or (form is not None and form.record_id() is not None)
-        self.save_action.setEnabled(form is not None)
-        self.delete_action.setEnabled(has_record)
-        self.template_action.setEnabled(kind == "session" and len(ids) == 1)
-        self.template_action.setVisible(kind == "session")
-        # While writes wait, the step one of them will push may be the one to undo.
-        busy = self.writer.is_busy()
-        self.undo_action.setEnabled(self.undo_stack.canUndo() or busy)
-        self.redo_action.setEnabled(self.undo_stack.canRedo() or busy)
-        undo_text = self.undo_stack.undoText()
-        redo_text = self.undo_stack.redoText()
-        self.undo_action.setText(
-            _("Undo {what}").format(what=undo_text) if undo_text else _("Undo")
-        )
-        self.redo_action.setText(
-            _("Redo {what}").format(what=redo_text) if redo_text else _("Redo")
-        )
-        # Tool buttons stay short; the full text is in the Edit menu and the tooltip.
-        self.undo_action.setIconText(_("Undo"))
-        self.redo_action.setIconText(_("Redo"))
+    def undo(self) -> None:
+        """Edit → Undo, for the features too (asks about unsaved form edits first)."""
+        self.record_actions.undo()
 
-    def new_record(self) -> None:
-        if not self.confirm_leave():
-            return
-        self._clear_list_selection()
-        self._show_record(self.current_kind, None)
-        form = self.current_form()
-        first = next(iter(form.field_widgets.values()), None)
-        if first is not None:
-            first.setFocus()
-
-    def new_session_from_template(self) -> None:
-        kind, ids = self.current_selection()
-        if kind != "session" or len(ids) != 1:
-            return
-        if not self.confirm_leave():
-            return
-        form: Any = self.forms["session"]
-        self._clear_list_selection()
-        form.load_template(ids[0])
-        self.detail_stack.setCurrentWidget(form)
-        self._on_dirty_changed(True)
-        self._update_actions()
+    def redo(self) -> None:
+        """Edit → Redo (as `undo`)."""
+        self.record_actions.redo()
 
     def _returned_to(self, record_id: str) -> None:
         """A template draft was discarded: the session it came from is selected again."""
@@ -701,12 +630,8 @@ class MainWindow(QMainWindow):
             self._select_row("session", record_id)
         finally:
             self._syncing = False
-        self._on_dirty_changed(False)
-        self._update_actions()
-
-    def save_record(self) -> bool:
-        form = self.shown_form()
-        return form.save() if form is not None else False
+        self.show_modified(False)
+        self.record_actions.update()
 
     def _on_saved(self, kind: str, record_id: str) -> None:
         self._reload_lists()
@@ -721,82 +646,8 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(_("Saved."), 4000)
         finally:
             self._syncing = False
-        self._on_dirty_changed(False)
-        self._update_actions()
-
-    def delete_records(self) -> None:
-        kind, ids = self.current_selection()
-        form = self.shown_form()
-        if not ids and form is not None and form.record_id() is not None:
-            ids = [form.record_id() or ""]
-        if not ids:
-            return
-        model = self.models[kind]
-        name = form.heading.text() if form is not None and form.record_id() == ids[0] else ""
-        if not name:
-            row = model.row_of(ids[0])
-            name = str(model.data(model.index(row, 0))) if row >= 0 else ""
-        Button = QMessageBox.StandardButton
-        from desktop_app.services.usage import delete_question
-
-        # Says what uses the records (sessions that cover a guide...) and what becomes of them.
-        question = delete_question(self.library, kind, ids, name)
-        answer = QMessageBox.question(
-            self, _("Delete"), question, Button.Yes | Button.No, Button.No
-        )
-        if answer != Button.Yes:
-            return
-        if form is not None and form.record_id() in ids:
-            if not self._wait_for_save(form):
-                return
-            form.revert()  # its edits go with the record
-        from desktop_app.ui.undo import DeleteCommand, delete_records, delete_text
-
-        library, text = self.library, delete_text(len(ids), name)
-
-        def done(result: tuple[dict[str, str], UserError | None]) -> None:
-            versions, refusal = result
-            if versions:
-                self.undo_stack.push(
-                    DeleteCommand(library, kind, versions, text=text, notify=self.record_changed)
-                )
-            for record_id in ids:
-                self.record_changed(kind, record_id)
-            if refusal is not None:
-                self.report(refusal)
-
-        self.writer.submit(text, lambda _progress: delete_records(library, kind, ids), on_done=done)
-
-    def _history_allowed(self) -> bool:
-        """Undo/redo replace what the library holds: unsaved form edits would be lost."""
-        form = self.shown_form()
-        if form is None or not form.is_dirty() or form.saving() is not None:
-            return True  # a save on its way is taken first: the step queues behind it
-        Button = QMessageBox.StandardButton
-        answer = QMessageBox.question(
-            self,
-            _("Unsaved changes"),
-            _(
-                "Undo and redo work on saved changes. Discard the unsaved changes to “{name}”?"
-            ).format(name=form.heading.text()),
-            Button.Discard | Button.Cancel,
-            Button.Cancel,
-        )
-        if answer != Button.Discard:
-            return False
-        form.revert()
-        return True
-
-    def undo(self) -> None:
-        # While writes wait, the step they will push may be the one to undo: queue it too.
-        can = self.undo_stack.canUndo() or self.writer.is_busy()
-        if can and self._history_allowed():
-            self.undo_stack.undo()
-
-    def redo(self) -> None:
-        can = self.undo_stack.canRedo() or self.writer.is_busy()
-        if can and self._history_allowed():
-            self.undo_stack.redo()
+        self.show_modified(False)
+        self.record_actions.update()
 
     def record_changed(self, kind: str, record_id: str) -> None:
         """An undo command changed a record: update the lists and show the record."""
@@ -804,7 +655,7 @@ class MainWindow(QMainWindow):
         form = self.shown_form()
         if kind != self.current_kind:
             if form is not None and form.record_id() == record_id and not form.is_dirty():
-                self._show_record(form.kind, record_id)
+                self.show_record(form.kind, record_id)
             return
         self._syncing = True
         try:
@@ -812,10 +663,10 @@ class MainWindow(QMainWindow):
         finally:
             self._syncing = False
         if visible:
-            self._show_record(kind, record_id)
+            self.show_record(kind, record_id)
         elif form is not None and form.record_id() == record_id:
             self._show_empty()
-        self._update_actions()
+        self.record_actions.update()
 
     def report(self, err: UserError) -> None:
         """Why something cannot be done, as its one sentence."""

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
 from desktop_app.services.reports import news
-from desktop_app.ui import appearance
+from desktop_app.ui import appearance, file_dialogs
 
 
 class NewsDialog(QDialog):
@@ -80,7 +79,7 @@ class NewsDialog(QDialog):
 
     def save(self, target: Path | None = None) -> Path | None:
         if target is None:
-            chosen, _filter = QFileDialog.getSaveFileName(
+            chosen = file_dialogs.save_file(
                 self, _("Save the news draft"), self.default_name, _("Text files (*.txt)")
             )
             if not chosen:

@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from desktop_app.core.i18n import _, ngettext
 from desktop_app.core.progress import Progress
 from desktop_app.services import backup as backup_service
 from desktop_app.storage.library import Library
-from desktop_app.ui import layout_state
+from desktop_app.ui import file_dialogs, layout_state
 from desktop_app.ui.conflicts_dialog import ConflictsDialog
 from desktop_app.ui.ops import ProgressOp, T, run_with_progress
 from desktop_app.ui.pack_dialogs import (
@@ -103,15 +103,15 @@ class PackActions(QObject):
     # --- asking (tests replace these) -------------------------------------------------------
 
     def ask_open_pack(self) -> Path | None:
-        chosen, _filter = QFileDialog.getOpenFileName(
-            self.window, _("Import knowledge pack"), str(last_dir()), _(PACK_FILTER)
+        chosen = file_dialogs.open_file(
+            self.window, _("Import knowledge pack"), _(PACK_FILTER), str(last_dir())
         )
         return Path(chosen) if chosen else None
 
     def ask_backup_target(self) -> Path | None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
         default = last_dir() / f"{self.ctx.library.name}-{stamp}.zip"
-        chosen, _filter = QFileDialog.getSaveFileName(
+        chosen = file_dialogs.save_file(
             self.window, _("Back up the library to"), str(default), _(BACKUP_FILTER)
         )
         return Path(chosen) if chosen else None

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.i18n import N_, _
 from desktop_app.services.labels import KIND_NAMES
-from desktop_app.ui import appearance
+from desktop_app.ui import appearance, file_dialogs
 
 if TYPE_CHECKING:
     # Packs and merges need the ORM: imported where used, not at start-up.
@@ -70,9 +69,7 @@ class PathRow(QWidget):
         layout.addWidget(button)
 
     def _choose(self) -> None:
-        chosen, _filter = QFileDialog.getSaveFileName(
-            self, self.title, self.edit.text(), self.file_filter
-        )
+        chosen = file_dialogs.save_file(self, self.title, self.edit.text(), self.file_filter)
         if chosen:
             self.edit.setText(chosen)
 

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import N_, _
 from desktop_app.core.progress import Progress
 from desktop_app.core.settings import Settings
 from desktop_app.core.timezones import in_zone
-from desktop_app.ui import layout_state, text_fit
+from desktop_app.ui import file_dialogs, layout_state, text_fit
 from desktop_app.ui.ops import run_with_progress
 
 if TYPE_CHECKING:
@@ -220,7 +220,7 @@ def export_photos(ctx: WindowContext) -> None:
     if count == 0:
         QMessageBox.information(ctx.window(), _("Export photos"), _("This session has no photos."))
         return
-    folder = QFileDialog.getExistingDirectory(ctx.window(), _("Export photos to"), _start_dir())
+    folder = file_dialogs.existing_folder(ctx.window(), _("Export photos to"), _start_dir())
     if not folder:
         return
     settings = layout_state.layout_settings()

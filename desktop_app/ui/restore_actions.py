@@ -18,7 +18,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.i18n import N_, _
 from desktop_app.core.progress import Progress
+from desktop_app.ui import file_dialogs
 from desktop_app.ui.ops import ProgressOp, run_with_progress
 
 if TYPE_CHECKING:
@@ -106,8 +106,8 @@ class RestoreDialog(QDialog):
             self.target.setText(str(unused_folder(self.library_parent, path.stem)))
 
     def _choose_source(self) -> None:
-        chosen, _filter = QFileDialog.getOpenFileName(
-            self, _("Restore backup"), str(self.start_dir), _(BACKUP_FILTER)
+        chosen = file_dialogs.open_file(
+            self, _("Restore backup"), _(BACKUP_FILTER), str(self.start_dir)
         )
         if chosen:
             self.set_source(Path(chosen))
@@ -115,7 +115,7 @@ class RestoreDialog(QDialog):
     def _choose_target(self) -> None:
         # Qt has no "new folder" picker: choose where it goes, the name stays editable.
         current = Path(self.target.text().strip() or str(self.library_parent / "library"))
-        chosen = QFileDialog.getExistingDirectory(
+        chosen = file_dialogs.existing_folder(
             self, _("Where the new folder goes"), str(current.parent)
         )
         if chosen:

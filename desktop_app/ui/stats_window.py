@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -48,6 +47,7 @@ from desktop_app.core.settings import Settings
 from desktop_app.services import listing
 from desktop_app.services.reports import period as periods
 from desktop_app.services.reports import stats
+from desktop_app.ui import file_dialogs
 from desktop_app.ui.stats_chart import SESSIONS_COLOUR, TRAINEES_COLOUR, BarChart
 
 if TYPE_CHECKING:
@@ -405,7 +405,7 @@ class StatsWindow(QWidget):
         }
         if target is None:
             default, file_filter = names[kind]
-            chosen, _filter = QFileDialog.getSaveFileName(self, _("Export"), default, file_filter)
+            chosen = file_dialogs.save_file(self, _("Export"), default, file_filter)
             if not chosen:
                 return
             target = Path(chosen)

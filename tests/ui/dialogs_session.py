@@ -7,7 +7,8 @@ Each dialog is opened the way the user opens it (its menu action, a form's "Add�
 so a modal one blocks in `exec()` meanwhile: a timer finds the new window, waits for it to
 lay out, looks at it and closes it. The library gets what the dialogs need first: a conflict
 (a team changed here and on another laptop), a pack to import, a guide with two versions, a
-session with a photo.
+session with a photo. The file choosers (Qt's own dialog, sized by ui/file_dialogs.py, as on
+a desktop that has none of its own) are opened from their buttons too and looked at alike.
 
 `python -m tests.ui.dialogs_session LIBRARY_DIR WORK_DIR [SHOTS_DIR]` also saves a screenshot
 of each dialog into SHOTS_DIR.
@@ -26,10 +27,13 @@ from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QDialog,
     QFileDialog,
+    QListView,
     QMenu,
     QProgressDialog,
+    QTreeView,
     QWidget,
 )
 
@@ -73,6 +77,45 @@ def prepare(library_dir: Path, work: Path) -> dict[str, str]:
         other.close()
         library.close()
     return {"team": tid, "guide": guide, "session": session, "pack": str(pack)}
+
+
+def file_list_problems(dialog: QFileDialog) -> list[str]:
+    """Cells of Qt's own file dialog cut off: its file list's columns (name, size, type,
+    date) and its side panel of places are item views, which clipped_texts does not read."""
+    problems = []
+    metrics = dialog.fontMetrics()
+    files = dialog.findChild(QTreeView, "treeView")
+    if files is not None and files.isVisible():
+        model, root, header = files.model(), files.rootIndex(), files.header()
+        for row in range(min(model.rowCount(root), 30)):
+            for column in range(model.columnCount(root)):
+                if header.isSectionHidden(column):
+                    continue
+                text = str(model.index(row, column, root).data() or "")
+                needed = metrics.horizontalAdvance(text) + 8
+                if column == 0:
+                    needed += files.iconSize().width() + 8
+                if needed > header.sectionSize(column):
+                    problems.append(
+                        f"file list “{text}” needs {needed}px, has {header.sectionSize(column)}"
+                    )
+    look_in = dialog.findChild(QComboBox, "lookInCombo")
+    if look_in is not None and look_in.isVisible():
+        folder = Path(dialog.directory().absolutePath())
+        shown = f"{folder.anchor}…{folder.name}"  # the least Qt's middle shortening keeps
+        room = look_in.width() - look_in.iconSize().width() - 40  # frame, arrow, margins
+        needed = metrics.horizontalAdvance(shown)
+        if needed > room:
+            problems.append(f"look in “{shown}” needs {needed}px, has {room}")
+    places = dialog.findChild(QListView, "sidebar")
+    if places is not None and places.isVisible():
+        room = places.viewport().width()
+        for row in range(places.model().rowCount()):
+            text = str(places.model().index(row, 0).data() or "")
+            needed = metrics.horizontalAdvance(text) + places.iconSize().width() + 12
+            if needed > room:
+                problems.append(f"places “{text}” needs {needed}px, has {room}")
+    return problems
 
 
 class Looker:
@@ -146,7 +189,13 @@ class Looker:
         frame = widget.frameGeometry()
         if not screen.contains(frame):
             self.problems.append(f"{self.step}/{name}: window {frame} is off the 1366×768 screen")
-        self.problems += [f"{self.step}/{name}: {p}" for p in clipped_texts(widget)]
+        problems = clipped_texts(widget)
+        if isinstance(widget, QFileDialog):
+            # Qt's "Look in" box shortens a long path in its middle by itself (both ends stay
+            # readable): file_list_problems checks the part that matters, the folder's name.
+            problems = [p for p in problems if "QComboBox(lookInCombo)" not in p]
+            problems += file_list_problems(widget)
+        self.problems += [f"{self.step}/{name}: {p}" for p in problems]
         if self.shots is not None:
             save_small_png(widget.grab(), self.shots / f"dialog-{self.step}-{name}.png")
         if isinstance(widget, QDialog):
@@ -165,12 +214,29 @@ def main(library_dir: str, work_dir: str, shots_dir: str | None) -> dict[str, An
     app = create_application()
     install_qt_translations(app, "zh_CN")
     appearance.apply_saved(settings)
-    from desktop_app.ui import pack_actions
+    from desktop_app.ui import file_dialogs, pack_actions
     from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.restore_actions import RestoreDialog
 
-    # The file choosers are the desktop's (or Qt's own): what comes after them is looked at.
-    QFileDialog.getExistingDirectory = staticmethod(lambda *_a, **_k: str(work))  # type: ignore[method-assign]
+    # The file choosers are looked at on their own (the *_chooser steps); where one comes
+    # before a dialog, it answers at once, so that what comes after it is looked at.
+    choose_pack = pack_actions.PackActions.ask_open_pack
+    choose_folder = file_dialogs.existing_folder
     pack_actions.PackActions.ask_open_pack = lambda self: Path(ids["pack"])  # type: ignore[method-assign]
+
+    def folder_given(opener: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            file_dialogs.existing_folder = lambda *_a, **_k: str(work)
+            try:
+                return opener()
+            finally:
+                file_dialogs.existing_folder = choose_folder
+
+        return run
+
+    def restore_dialog() -> RestoreDialog:
+        # Never shown (only its choosers are); the window owns it and takes it along.
+        return RestoreDialog(window, start_dir=work, library_parent=work)
 
     library = Library.open(Path(library_dir), write=True)
     window = MainWindow(library, settings=settings)
@@ -201,7 +267,7 @@ def main(library_dir: str, work_dir: str, shots_dir: str | None) -> dict[str, An
         ("conflicts", nothing, trigger("conflicts")),
         ("history", guide, trigger("record_history")),
         ("restore_backup", nothing, trigger("restore_backup")),
-        ("export_photos", session, trigger("export_photos_action")),
+        ("export_photos", session, folder_given(trigger("export_photos_action"))),
         ("handout_options", guide, trigger("handout_export")),
         ("booklet_options", guide, trigger("handout_booklet")),
         ("signin_options", session, trigger("handout_signin")),
@@ -217,6 +283,10 @@ def main(library_dir: str, work_dir: str, shots_dir: str | None) -> dict[str, An
         ("add_photos", session, lambda: form("session").photo_grid.choose_files()),
         ("help", nothing, trigger("help_guide")),
         ("shortcuts", nothing, trigger("help_shortcuts")),
+        ("pack_chooser", nothing, lambda: choose_pack(window.pack_actions)),
+        ("backup_chooser", nothing, lambda: window.pack_actions.ask_backup_target()),
+        ("restore_chooser", nothing, lambda: restore_dialog()._choose_source()),
+        ("folder_chooser", nothing, lambda: restore_dialog()._choose_target()),
     ]
     for step, contrast in (("18pt", False), ("18pt-contrast", True)):
         appearance.apply(appearance.TEXT_SIZES[-1], contrast)

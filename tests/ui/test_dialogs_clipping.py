@@ -37,6 +37,10 @@ DIALOGS = [
     "add_photos",
     "help",
     "shortcuts",
+    "pack_chooser",
+    "backup_chooser",
+    "restore_chooser",
+    "folder_chooser",
 ]
 
 
@@ -117,3 +121,68 @@ def test_the_photo_chooser_names_its_filter_and_follows_the_font(
     assert hides
     screen = QApplication.primaryScreen().availableGeometry().width()
     assert width >= min(file_dialogs.WIDTH_EMS * em, int(screen * 0.9))
+
+
+def test_no_file_chooser_of_a_fixed_size_is_left() -> None:
+    """The pack, backup, restore, export and PDF choosers were QFileDialog's static getters:
+    Qt's own dialog at its fixed size, cut off at 18 pt. All go through file_dialogs now."""
+    ui = Path(file_dialogs.__file__).parent
+    left = [
+        f"{path.relative_to(ui)}:{n}"
+        for path in sorted(ui.rglob("*.py"))
+        if path.name != "file_dialogs.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "QFileDialog.get" in line
+    ]
+    assert left == []
+
+
+def _look(monkeypatch: pytest.MonkeyPatch, answer: int) -> list[QFileDialog]:
+    """Replace the dialogs' exec: record each dialog, answer with `answer`."""
+    seen: list[QFileDialog] = []
+
+    def look_at(dialog: QFileDialog) -> int:
+        seen.append(dialog)
+        return answer
+
+    monkeypatch.setattr(QFileDialog, "exec", look_at)
+    return seen
+
+
+def _fits_the_font(dialog: QFileDialog) -> bool:
+    em = dialog.fontMetrics().horizontalAdvance("中")
+    screen = QApplication.primaryScreen().availableGeometry().width()
+    hides = dialog.testOption(QFileDialog.Option.HideNameFilterDetails)
+    return hides and dialog.width() >= min(file_dialogs.WIDTH_EMS * em, int(screen * 0.9))
+
+
+def test_the_save_chooser_offers_the_name_in_its_folder_and_follows_the_font(
+    large_text: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _look(monkeypatch, QFileDialog.DialogCode.Accepted.value)
+    proposed = tmp_path / "服务台账 20250101-20251231.pdf"
+    chosen = file_dialogs.save_file(None, "导出", str(proposed), "PDF 文件 (*.pdf)")
+    assert Path(chosen) == proposed  # accepted as offered
+    (dialog,) = seen
+    assert dialog.acceptMode() == QFileDialog.AcceptMode.AcceptSave
+    assert Path(dialog.directory().absolutePath()) == tmp_path
+    assert dialog.defaultSuffix() == "pdf"  # "台账" typed alone is saved as 台账.pdf
+    assert _fits_the_font(dialog)
+    cancelled = _look(monkeypatch, QFileDialog.DialogCode.Rejected.value)
+    assert file_dialogs.save_file(None, "导出", str(tmp_path), "PDF 文件 (*.pdf)") == ""
+    assert Path(cancelled[0].directory().absolutePath()) == tmp_path
+
+
+def test_the_folder_and_single_file_choosers_follow_the_font(
+    large_text: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "备份.zip").write_bytes(b"PK")
+    seen = _look(monkeypatch, QFileDialog.DialogCode.Rejected.value)
+    assert file_dialogs.existing_folder(None, "新文件夹放在", str(tmp_path)) == ""
+    assert file_dialogs.open_file(None, "恢复备份", "备份 (*.zip)", str(tmp_path)) == ""
+    folder, single = seen
+    assert folder.fileMode() == QFileDialog.FileMode.Directory
+    assert folder.testOption(QFileDialog.Option.ShowDirsOnly)
+    assert single.fileMode() == QFileDialog.FileMode.ExistingFile
+    assert Path(single.directory().absolutePath()) == tmp_path
+    assert _fits_the_font(folder) and _fits_the_font(single)

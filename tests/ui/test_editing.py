@@ -544,7 +544,7 @@ def test_a_refused_undo_leaves_the_stack_in_step_with_the_library(
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(str(a[2])))
     team_id = ids_by_name(demo_library, "team")["医疗卫生服务队"]
     window.select_record("team", team_id)
-    window.delete_records()
+    window.record_actions.delete_records()
     assert window.undo_stack.count() == 1
     # Another team takes the name (e.g. from a knowledge pack) before the user undoes.
     catalog.save_team(demo_library, catalog.TeamData(name="医疗卫生服务队"))

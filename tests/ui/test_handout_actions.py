@@ -10,13 +10,14 @@ import pypdfium2 as pdfium
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 
 from desktop_app.core.progress import Cancelled
 from desktop_app.core.settings import Settings
 from desktop_app.services import catalog as c
 from desktop_app.services import listing
 from desktop_app.storage.library import Library
+from desktop_app.ui import file_dialogs
 from desktop_app.ui import handout_actions as ha
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.workers import SynchronousRunner
@@ -240,7 +241,7 @@ def test_booklet_export(
 
     target = tmp_path / "booklet.pdf"
     monkeypatch.setattr(ha.BookletDialog, "exec", fake_exec)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *a, **k: str(target))
     window.handout_actions.booklet_action.trigger()
     doc = pdfium.PdfDocument(str(target))
     try:

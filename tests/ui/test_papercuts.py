@@ -359,7 +359,7 @@ def test_member_form_shows_the_teams_of_the_member(window: MainWindow) -> None:
     window.select_record("member", member_id)
     form: Any = window.shown_form()
     assert team.name in form.teams_label.text()
-    window.new_record()
+    window.record_actions.new_record()
     assert form.teams_label.text() == "Not in a team yet"
 
 

@@ -13,7 +13,6 @@ from PySide6.QtCore import QMimeData, QModelIndex, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.progress import Progress
 from desktop_app.services import listing, photos
 from desktop_app.storage.library import Library
+from desktop_app.ui import file_dialogs
 from desktop_app.ui.history import History
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.photo_grid import ICON_BOX, PhotoGrid, PhotoListModel, PixmapCache
@@ -350,7 +350,7 @@ def test_session_form_has_the_grid_and_follows_imports(
     assert form.save()
     assert _order(library, session_id) == ids  # the form's save kept the photos
     # A new session: the grid waits until it is saved.
-    window.new_record()
+    window.record_actions.new_record()
     assert window.shown_form() is form and grid.session_id is None
     assert not grid.view.isEnabled()
 
@@ -369,7 +369,7 @@ def test_export_and_cleanup_actions(
     out = tmp_path / "导出"
     out.mkdir()
     told: list[str] = []
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    monkeypatch.setattr(file_dialogs, "existing_folder", lambda *a, **k: str(out))
     offered: list[list[str]] = []
 
     def pick_size(_p: Any, _t: str, _l: str, items: list[str], *_a: Any) -> Any:
