@@ -13,9 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, QLocale, QRect, QTranslator
+from PySide6.QtCore import QDate, QFileInfo, QLocale, QRect, QTranslator
 from PySide6.QtGui import QColor, QKeySequence, QPalette
-from PySide6.QtWidgets import QApplication, QDateEdit, QFileDialog, QLabel, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QDateEdit,
+    QFileDialog,
+    QFileIconProvider,
+    QLabel,
+    QMessageBox,
+)
 
 from desktop_app.app import QT_EXTRA_CATALOG, install_qt_translations, set_qt_locale
 from desktop_app.core.i18n import set_language, translator_for
@@ -310,7 +317,14 @@ def test_extra_qt_strings_compile_from_their_source() -> None:
         name = context.findtext("name") or ""
         for message in context.iter("message"):
             source = message.findtext("source") or ""
-            assert translator.translate(name, source) == message.findtext("translation")
+            comment = message.findtext("comment")
+            assert translator.translate(name, source, comment) == message.findtext("translation")
+
+
+def test_file_dialog_types_are_chinese(chinese_qt: list[QTranslator], tmp_path: Path) -> None:
+    """The file dialog's Type column: a folder is 文件夹, not "Folder"."""
+    provider = QFileIconProvider()
+    assert provider.type(QFileInfo(str(tmp_path))) == "文件夹"
 
 
 def test_standard_buttons_and_calendar_are_chinese(

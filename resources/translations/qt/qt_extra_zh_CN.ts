@@ -14,4 +14,30 @@
         <translation>文件类型(&amp;T)：</translation>
     </message>
 </context>
+<context>
+    <name>QAbstractFileIconProvider</name>
+    <!-- The file dialog's "Type" column (Qt 6 moved these from QFileSystemModel). -->
+    <message>
+        <source>Folder</source>
+        <comment>All other platforms</comment>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>File Folder</source>
+        <comment>Match Windows Explorer</comment>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>%1 File</source>
+        <translation>%1 文件</translation>
+    </message>
+    <message>
+        <source>Drive</source>
+        <translation>驱动器</translation>
+    </message>
+</context>
 </TS>
