@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -174,6 +174,29 @@ class SessionData:
 
 
 # --- validation -----------------------------------------------------------------------------
+
+
+_D = TypeVar("_D")
+
+
+def storable(data: _D) -> _D:
+    """The form's data with every NUL character dropped from its text.
+
+    A NUL comes only from pasting out of another program and is never seen on screen, but a
+    record holding one could never be shared: packs and the hub (PostgreSQL cannot store it)
+    refuse it. Dropping it loses nothing the user typed."""
+    return cast(_D, _without_nul(data))
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        cleaned = {f.name: _without_nul(getattr(value, f.name)) for f in fields(value)}
+        return replace(value, **cleaned)
+    return value
 
 
 def validate_team(s: Session, data: TeamData, team_id: str | None) -> None:
@@ -356,6 +379,7 @@ def save_team(
     *,
     expected_version: str | None = None,
 ) -> str:
+    data = storable(data)
     with _writing(library) as s:
         validate_team(s, data, team_id)
         if team_id is None:
@@ -408,6 +432,7 @@ def save_member(
     *,
     expected_version: str | None = None,
 ) -> str:
+    data = storable(data)
     validate_member(data)
     with _writing(library) as s:
         if member_id is None:
@@ -432,6 +457,7 @@ def save_guide(
     *,
     expected_version: str | None = None,
 ) -> str:
+    data = storable(data)
     validate_guide(data)
     with _writing(library) as s:
         if guide_id is None:
@@ -461,6 +487,7 @@ def save_session(
     *,
     expected_version: str | None = None,
 ) -> str:
+    data = storable(data)
     validate_session(data)
     with _writing(library) as s:
         if session_id is None:

@@ -760,7 +760,9 @@ def _drop_rotated_cache(library: Library, sha256: str) -> None:
 
 
 def set_caption(library: Library, photo_id: str, caption: str) -> None:
-    caption = " ".join(caption.split())  # one line: captions become file names and print lines
+    # One line (captions become file names and print lines), without the NUL a paste can
+    # carry (packs and the hub refuse it: see catalog.storable).
+    caption = " ".join(caption.replace("\x00", "").split())
     with library.transaction() as s:
         photo: Photo = get_record(s, "photo", photo_id)
         if photo.caption == caption:

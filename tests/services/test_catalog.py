@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -126,3 +128,36 @@ def test_list_filter_and_sort(demo_library: Library) -> None:
     asc = listing.list_ids(demo_library, "guide", sort="title", descending=False)
     desc = listing.list_ids(demo_library, "guide", sort="title", descending=True)
     assert asc == list(reversed(desc))
+
+
+def test_a_pasted_nul_character_is_dropped_so_the_record_can_still_be_shared(
+    empty_library: Library, tmp_path: Path
+) -> None:
+    """A NUL (from a paste; invisible) used to be stored, and then every pack holding the
+    record was refused by its importer and the hub refused the record: it could never be
+    shared again."""
+    from desktop_app.services import packs
+
+    member_id = c.save_member(
+        empty_library,
+        c.MemberData(name="周\x00宗宝", honours=[c.Honour("北京市劳动模范\x00", 2020)]),
+    )
+    guide_id = c.save_guide(
+        empty_library,
+        c.GuideData(
+            title="修剪\x00技术",
+            tags=["修剪\x00"],
+            steps=[c.StepData("留3到5个饱满芽\x00，剪口斜45°")],
+            author_ids=[member_id],
+        ),
+    )
+    guide = c.load_guide(empty_library, guide_id)
+    assert guide.title == "修剪技术" and guide.tags == ["修剪"]
+    assert guide.steps[0].text == "留3到5个饱满芽，剪口斜45°"
+    member = c.load_member(empty_library, member_id)
+    assert member.name == "周宗宝" and member.honours[0].title == "北京市劳动模范"
+
+    pack = packs.export_pack(empty_library, tmp_path / "guide.jxpack").path
+    with Library.create(tmp_path / "other") as other:
+        packs.import_pack(other, pack, backup=False)
+        assert c.load_guide(other, guide_id).title == "修剪技术"
