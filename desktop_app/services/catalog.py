@@ -27,7 +27,7 @@ from desktop_app.core.i18n import _
 from desktop_app.core.timezones import default_zone_name
 from desktop_app.services import rules
 from desktop_app.services.labels import KIND_NAMES
-from desktop_app.services.records import get_record
+from desktop_app.services.records import get_record, live_team_named
 from desktop_app.storage import versions
 from desktop_app.storage.db import lock_for_writing
 from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
@@ -202,16 +202,8 @@ def _without_nul(value: Any) -> Any:
 def validate_team(s: Session, data: TeamData, team_id: str | None) -> None:
     errors = rules.team_errors(asdict(data))
     name = data.name.strip()
-    if "name" not in errors:
-        clash = s.scalar(
-            select(ServiceTeam.id).where(
-                ServiceTeam.name == name,
-                ServiceTeam.deleted_at.is_(None),
-                ServiceTeam.id != (team_id or ""),
-            )
-        )
-        if clash:
-            errors["name"] = _("A team named “{name}” already exists.").format(name=name)
+    if "name" not in errors and live_team_named(s, name, other_than=team_id or ""):
+        errors["name"] = _("A team named “{name}” already exists.").format(name=name)
     ids = [m.member_id for m in data.members]
     if ids and "members" not in errors:
         live = set(
@@ -529,16 +521,10 @@ def restore_record(
         check_expected(kind, obj, expected_version)
         if obj.deleted_at is None:
             return
-        if isinstance(obj, ServiceTeam):
-            clash = s.scalar(
-                select(func.count()).where(
-                    ServiceTeam.name == obj.name, ServiceTeam.deleted_at.is_(None)
-                )
+        if isinstance(obj, ServiceTeam) and live_team_named(s, obj.name):
+            raise ValidationError(
+                {"name": _("A team named “{name}” already exists.").format(name=obj.name)}
             )
-            if clash:
-                raise ValidationError(
-                    {"name": _("A team named “{name}” already exists.").format(name=obj.name)}
-                )
         versions.begin_version(s, kind, obj, reason="restore")
         obj.deleted_at = None
         versions.stamp(s, kind, obj)

@@ -36,6 +36,7 @@ from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.services.labels import KIND_NAMES
 from desktop_app.services.pack_format import PackEntry, RecordBatch
+from desktop_app.services.records import live_team_named
 from desktop_app.storage import versions
 from desktop_app.storage.bulk import insert_new
 from desktop_app.storage.db import lock_for_writing
@@ -552,11 +553,7 @@ class _TeamNames:
     def holder(self, name: str) -> str | None:
         """The live team with this name as the plan stands."""
         if name not in self.owner:
-            self.owner[name] = self.s.scalar(
-                select(ServiceTeam.id).where(
-                    ServiceTeam.deleted_at.is_(None), ServiceTeam.name == name
-                )
-            )
+            self.owner[name] = live_team_named(self.s, name)
         return self.owner[name]
 
     def _free(self, name: str) -> str:
@@ -1038,14 +1035,7 @@ def resolve_conflict_fields(
 def _check_team_name_free(s: Session, kind: str, obj: RecordMixin, data: dict[str, Any]) -> None:
     if kind != "team":
         return
-    taken = s.scalar(
-        select(ServiceTeam.id).where(
-            ServiceTeam.name == data["name"],
-            ServiceTeam.deleted_at.is_(None),
-            ServiceTeam.id != obj.id,
-        )
-    )
-    if taken:
+    if live_team_named(s, data["name"], other_than=obj.id):
         raise UserError(
             _(
                 "A team named “{name}” already exists here; rename it first, then take theirs."

@@ -16,6 +16,7 @@ from desktop_app.core.errors import RecordNotFoundError
 from desktop_app.core.i18n import _
 from desktop_app.services.labels import KIND_NAMES
 from desktop_app.storage.kinds import KINDS, RECORD_FIELDS, record_to_dict
+from desktop_app.storage.models import ServiceTeam
 
 __all__ = ["RECORD_FIELDS", "get_record", "record_to_dict"]
 
@@ -47,3 +48,15 @@ def get_record(
             _("No {kind} with id {id}.").format(kind=_(KIND_NAMES[kind]), id=record_id)
         )
     return obj
+
+
+def live_team_named(s: Session, name: str, *, other_than: str = "") -> str | None:
+    """The id of the live team called `name` (other than `other_than`), if any: team names
+    are unique among live teams (a deleted team frees its name)."""
+    return s.scalar(
+        select(ServiceTeam.id).where(
+            ServiceTeam.name == name,
+            ServiceTeam.deleted_at.is_(None),
+            ServiceTeam.id != other_than,
+        )
+    )

@@ -37,6 +37,7 @@ from desktop_app.core.errors import RecordNotFoundError, StaleRecordError, UserE
 from desktop_app.core.i18n import _
 from desktop_app.services import merge
 from desktop_app.services.labels import KIND_NAMES
+from desktop_app.services.records import live_team_named
 from desktop_app.storage import versions
 from desktop_app.storage.kinds import KINDS
 from desktop_app.storage.models import (
@@ -44,7 +45,6 @@ from desktop_app.storage.models import (
     RecordAncestry,
     RecordHistory,
     RecordMixin,
-    ServiceTeam,
 )
 from desktop_app.storage.store import RecordStore
 
@@ -151,14 +151,7 @@ def resolve(
 
 
 def _check_team_name_free(s: Session, obj: RecordMixin, data: dict[str, Any]) -> None:
-    taken = s.scalar(
-        select(ServiceTeam.id).where(
-            ServiceTeam.name == data["name"],
-            ServiceTeam.deleted_at.is_(None),
-            ServiceTeam.id != obj.id,
-        )
-    )
-    if taken:
+    if live_team_named(s, data["name"], other_than=obj.id):
         raise UserError(
             _(
                 "Cannot open the conflict again: another team is now called “{name}”. "
