@@ -21,8 +21,9 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
 )
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -234,6 +235,7 @@ class StatsWindow(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setSizes([560, 440])
+        self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
@@ -310,6 +312,7 @@ class StatsWindow(QWidget):
     def _show(self, result: stats.Statistics) -> None:
         self.result = result
         self.model.set_result(result)
+        self._fit_table()
         notes = result.total.notes()
         self.notes.setText(
             "\n".join(notes) if notes else _("No session was left out of any figure.")
@@ -317,6 +320,27 @@ class StatsWindow(QWidget):
         self.sessions.clear()
         self.sessions_title.setText(_("Click a row or a bar to see its sessions."))
         self._draw_chart()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit_table)  # once the splitter has its real width
+
+    def _fit_table(self) -> None:
+        """Give the table the width its columns need (at 18 pt its last columns hid behind a
+        scroll bar while the chart kept room it can do without: its labels turn), up to three
+        quarters of the window."""
+        header = self.table.horizontalHeader()
+        needed = sum(
+            max(header.sectionSizeHint(c), self.table.sizeHintForColumn(c))
+            for c in range(self.model.columnCount())
+        )
+        needed += 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width()
+        if not self.isVisible():
+            return
+        total = sum(self.splitter.sizes())
+        left = min(needed, total * 3 // 4)
+        if left > self.splitter.sizes()[0]:
+            self.splitter.setSizes([left, total - left])
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, UserError):

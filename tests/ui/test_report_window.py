@@ -154,3 +154,38 @@ def test_saving_the_news_draft_can_export_its_photos_beside_it(
     dialog.photos_box.setChecked(False)
     dialog.save(tmp_path / "out2" / "稿.txt")
     assert not (tmp_path / "out2" / "稿_photos").exists()
+
+
+def test_at_18_pt_every_statistics_column_shows_without_scrolling(
+    demo_library: Library, qtbot: Any, qapp: QApplication
+) -> None:
+    """At 18 pt the table's last columns hid behind a scroll bar while the chart (whose
+    labels turn and thin out) kept room it could do without."""
+    from desktop_app.ui import appearance
+
+    font, palette = QApplication.font(), QApplication.palette()
+    try:
+        appearance.apply(18, False)
+        window = MainWindow(demo_library, runner=SynchronousRunner(), settings=Settings())
+        qtbot.addWidget(window)
+        window.show()
+        sw = window.report_actions.show_statistics()
+        qtbot.addWidget(sw)
+        sw.resize(1366, 700)  # the team leaders' laptop screen
+        sw.set_period(Period(date(2025, 1, 1), date(2025, 12, 31)), "team")
+        qtbot.wait(100)  # the window fits its table once shown
+        QApplication.processEvents()
+        header = sw.table.horizontalHeader()
+        for column in range(sw.model.columnCount()):
+            wanted = max(header.sectionSizeHint(column), sw.table.sizeHintForColumn(column))
+            assert header.sectionSize(column) >= wanted, sw.model.headerData(
+                column, Qt.Orientation.Horizontal
+            )
+        assert sw.table.horizontalScrollBar().maximum() == 0  # nothing to scroll to
+    finally:
+        if appearance._state.filter is not None:
+            qapp.removeEventFilter(appearance._state.filter)
+        appearance._state = appearance._State()
+        qapp.setStyleSheet("")
+        QApplication.setPalette(palette)
+        QApplication.setFont(font)
