@@ -844,22 +844,15 @@ def _pull_and_merge(
                 required.add(sha)
         wanted = {sha: ext for sha, ext in ext_of.items() if not stored(sha, ext)}
         downloads.add(wanted)  # (already queued from the pages; anything else now)
-        staged: dict[str, Path] = {}
-
-        def wait_for_photos() -> None:
-            """The photo files still on their way, checked and on disk."""
-            staged.update(
-                (sha, path)
-                for sha, path in downloads.finish(required=required & set(wanted)).items()
-                if sha in wanted
+        staged = {
+            sha: path
+            for sha, path in downloads.finish(required=required & set(wanted)).items()
+            if sha in wanted
+        }
+        if staged:
+            packs.flush_to_disk(
+                library.root, files=staged.values(), folders={p.parent for p in staged.values()}
             )
-            if staged:
-                packs.flush_to_disk(
-                    library.root,
-                    files=staged.values(),
-                    folders={p.parent for p in staged.values()},
-                )
-
         progress.step(0, 1, _("Merging records…"))
         with library.transaction() as s:
             _take_write_lock(s)
@@ -876,29 +869,7 @@ def _pull_and_merge(
                 _start_over(s, start_over, entries, report)
             batch = EntryBatch(entries, source_id=link.hub_id, source_name=link.hub_name)
             plan = merge.plan_merge(s, batch) if any(entries.values()) else None
-            if plan is None:
-                wait_for_photos()
-                progress.check_cancelled()
-            else:
-                if plan.changes and backup:
-                    progress.step(0, 1, _("Backing up the library…"))
-                    made_backup = automatic_backup(library, "sync", prune=False)
-                    report.backup = str(made_backup)
-                # The records are merged while the last photo files arrive (the merge needs
-                # none of them; on a first sync the two took a third of the time each, one
-                # after the other). Nothing is committed before every file is placed.
-                try:
-                    merge.apply_plan(s, plan, progress)
-                    s.flush()
-                except IntegrityError as exc:
-                    raise HubClientError(
-                        _(
-                            "The hub's records do not fit this library ({reason}); nothing was "
-                            "changed."
-                        ).format(reason=str(exc.orig).splitlines()[0])
-                    ) from None
-                wait_for_photos()
-                progress.check_cancelled()  # the last chance: nothing is committed yet
+            if plan is not None:
                 needed = packs.photos_to_write(library, plan)
                 late = {sha: ext_of[sha] for sha in needed if sha not in staged}
                 if late:
@@ -909,6 +880,10 @@ def _pull_and_merge(
                         folders={p.parent for p in more.values()},
                     )
                     staged.update(more)
+                if plan.changes and backup:
+                    progress.step(0, 1, _("Backing up the library…"))
+                    made_backup = automatic_backup(library, "sync", prune=False)
+                    report.backup = str(made_backup)
                 packs.place_photos(library, needed, ext_of, staged, placed, made_folders)
                 if placed:
                     packs.flush_to_disk(
@@ -916,6 +891,16 @@ def _pull_and_merge(
                         files=(),
                         folders={p.parent for p in placed} | {library.photos_dir},
                     )
+                try:
+                    merge.apply_plan(s, plan, progress)
+                    s.flush()
+                except IntegrityError as exc:
+                    raise HubClientError(
+                        _(
+                            "The hub's records do not fit this library ({reason}); nothing was "
+                            "changed."
+                        ).format(reason=str(exc.orig).splitlines()[0])
+                    ) from None
                 report.photos_downloaded = len(needed)
                 _count_plan(plan, report)
                 _set_known(
