@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.i18n import N_, _
 from desktop_app.services import handouts
-from desktop_app.ui import appearance, file_dialogs
+from desktop_app.ui import appearance, pack_dialogs
 
 GUIDE, REPORT, PACK, BOOKLET = "guide", "report", "pack", "booklet"
 SIGNIN, FEEDBACK = "signin", "feedback"
@@ -61,34 +61,11 @@ class PaperBox(QComboBox):
         return str(self.currentData())
 
 
-class PathRow(QWidget):
-    """A file name with a "Choose…" button that opens the save dialog."""
+class PathRow(pack_dialogs.PathRow):
+    """The PDF's file name with a "Choose…" button (a pack's path row, for a PDF)."""
 
-    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.edit = QLineEdit(str(path))
-        self.edit.setObjectName("path")
-        self.edit.setMinimumWidth(360)
-        button = QPushButton(_("Choose…"))
-        button.clicked.connect(self._choose)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit, 1)
-        layout.addWidget(button)
-
-    def _choose(self) -> None:
-        chosen = file_dialogs.save_file(
-            self, _("Save the PDF as"), self.edit.text(), _("PDF files (*.pdf)")
-        )
-        if chosen:
-            self.edit.setText(chosen)
-
-    def path(self) -> Path | None:
-        text = self.edit.text().strip()
-        if not text:
-            return None
-        path = Path(text).expanduser()
-        return path if path.suffix.lower() == ".pdf" else path.with_name(path.name + ".pdf")
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, _("Save the PDF as"), _("PDF files (*.pdf)"), ".pdf")
 
 
 class ExportDialog(QDialog):
