@@ -214,7 +214,8 @@ class Service:
         except ValueError:
             raise HubError(BAD_REQUEST) from None
         epoch = request.query_params.get("epoch")  # absent from laptops before epochs
-        return JSONResponse(await self.call(request, sync.pull, self.store, since, limit, epoch))
+        body = await self.call(request, sync.pull_json, self.store, since, limit, epoch)
+        return Response(body, media_type="application/json")
 
     async def blobs_missing(self, request: Request) -> Response:
         await self.principal(request)

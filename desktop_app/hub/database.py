@@ -133,6 +133,10 @@ def migrate_hub(url: str, *, name: str = "") -> bool:
                 else:
                     restored = notice_restore(s)
                     s.flush()
+                from desktop_app.hub.sync import fill_change_entries  # (it imports this module)
+
+                fill_change_entries(s)
+                s.flush()
     finally:
         engine.dispose()
     return restored

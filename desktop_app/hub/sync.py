@@ -34,6 +34,7 @@ take turns on the one record, which is the point). We use the locks.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -143,71 +144,143 @@ def check_cursor(state: HubState, since: int, epoch: str | None) -> None:
         raise resync_required(PURGED)
 
 
-def pull(
+def _wire_text(wire: Wire) -> str:
+    """A wire entry as stored in `hub_change.wire` and sent as is (compact JSON, UTF-8 text)."""
+    return json.dumps(wire, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _with_version(text: str, server_version: int) -> str:
+    # The stored entry is a JSON object without its version: the version goes in front.
+    return f'{{"server_version":{int(server_version)},{text[1:]}'
+
+
+def pull_json(
     store: HubStore, since: int, limit: int = DEFAULT_PAGE, epoch: str | None = None
-) -> dict[str, Any]:
-    """One page of changes with server_version > `since`, in server_version order.
+) -> bytes:
+    """One page of changes with server_version > `since`, in server_version order, as the
+    JSON body of `GET /v1/changes`.
 
     A page never splits the records of one publish (they share one server_version, and the
     next page asks for versions above the cursor): it ends before that publish, or, when the
     publish alone is larger than a page, holds all of it. `epoch` is the one the laptop last
     synced under (None from a laptop that does not send it).
+
+    The entries are the ones their publishes stored (`HubChange.wire`), joined as text: a
+    page of 2,000 is two index reads, not 2,000 records loaded with their children and
+    ancestry and serialised again.
     """
     if since < 0:
         raise HubError(_("The change cursor must not be negative."))
     limit = max(1, min(limit, MAX_PAGE))
     with store.session() as s:
-        # One snapshot for the whole page: the change rows, the records and their ancestry.
+        # One snapshot for the whole page: the counter, the change rows (and any record an
+        # entry is made from).
         s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         state = s.get(HubState, 1)
         assert state is not None
         hub_version = int(state.version)
         check_cursor(state, since, epoch)
-        rows = s.execute(
-            select(HubChange.kind, HubChange.record_id, HubChange.server_version)
-            .where(HubChange.server_version > since)
-            .order_by(HubChange.server_version, HubChange.kind, HubChange.record_id)
-            .limit(limit + 1)
-        ).all()
-        more = len(rows) > limit
-        page = list(rows[:limit])
-        if more and rows[limit].server_version == page[-1].server_version:
-            last = page[-1].server_version
-            earlier = [r for r in page if r.server_version != last]
-            if earlier:
-                page = earlier
-            else:
-                page = list(
-                    s.execute(
-                        select(HubChange.kind, HubChange.record_id, HubChange.server_version)
-                        .where(HubChange.server_version == last)
-                        .order_by(HubChange.kind, HubChange.record_id)
-                    ).all()
-                )
-        if page:
-            more = more or bool(
-                s.scalar(
-                    select(HubChange.server_version)
-                    .where(HubChange.server_version > page[-1].server_version)
-                    .limit(1)
-                )
+        found = list(
+            s.scalars(
+                select(HubChange.server_version)
+                .where(HubChange.server_version > since)
+                .order_by(HubChange.server_version)
+                .limit(limit + 1)
             )
-        found = wire_entries(s, [(r.kind, r.record_id) for r in page])
-        entries = []
-        for r in page:
-            wire = found.get((r.kind, r.record_id))
-            if wire is not None:
-                entries.append({**wire, "server_version": int(r.server_version)})
-    return {
-        "entries": entries,
+        )
+        rows: list[Any] = []
+        more = False
+        if found:
+            last = found[min(limit, len(found)) - 1]
+            if len(found) > limit and found[limit] == last:
+                # The page would split a publish: end before it, or hold all of it.
+                earlier = [v for v in found[:limit] if v != last]
+                last = earlier[-1] if earlier else last
+            rows = list(
+                s.execute(
+                    select(
+                        HubChange.kind, HubChange.record_id, HubChange.server_version,
+                        HubChange.wire,
+                    )
+                    .where(HubChange.server_version > since, HubChange.server_version <= last)
+                    .order_by(HubChange.server_version, HubChange.kind, HubChange.record_id)
+                ).all()
+            )  # fmt: skip
+            more = (
+                s.scalar(
+                    select(HubChange.server_version).where(HubChange.server_version > last).limit(1)
+                )
+                is not None
+            )
+        # Rows stamped before the hub kept entries (schema h0003) get theirs made here.
+        made = wire_entries(s, [(r.kind, r.record_id) for r in rows if r.wire is None])
+        texts: list[str] = []
+        for r in rows:
+            text_ = r.wire
+            if text_ == "":
+                continue  # no record to send (see fill_change_entries)
+            if text_ is None:
+                wire = made.get((r.kind, r.record_id))
+                if wire is None:
+                    continue
+                text_ = _wire_text(wire)
+            texts.append(_with_version(text_, r.server_version))
+    head = {
         # The last page ends at the counter, not at its last entry: in this snapshot every
         # change up to the counter is visible (versions follow commit order), and a cursor
         # below a purge horizon would send the laptop back to the beginning at every sync.
-        "cursor": int(page[-1].server_version) if more else hub_version,
+        "cursor": int(rows[-1].server_version) if more else hub_version,
         "more": more,
         "hub_version": hub_version,
         "epoch": state.epoch,
     }
+    return (
+        json.dumps(head, ensure_ascii=False)[:-1] + ',"entries":[' + ",".join(texts) + "]}"
+    ).encode("utf-8")
+
+
+def fill_change_entries(s: Session, batch: int = MAX_PAGE) -> int:
+    """Store the wire entry of every change row that has none (rows stamped before schema
+    h0003), so that pulls send stored entries; run by `migrate_hub` after an upgrade. Returns
+    how many rows were filled."""
+    filled = 0
+    while True:
+        keys = [
+            (str(k), str(r))
+            for k, r in s.execute(
+                select(HubChange.kind, HubChange.record_id)
+                .where(HubChange.wire.is_(None))
+                .order_by(HubChange.kind, HubChange.record_id)
+                .limit(batch)
+            )
+        ]
+        if not keys:
+            return filled
+        wires = wire_entries(s, keys)
+        # (An ORM bulk update by primary key: one executemany.) A row whose record is gone
+        # keeps "" (never sent: see pull_json).
+        s.execute(
+            update(HubChange),
+            [
+                {
+                    "kind": kind,
+                    "record_id": record_id,
+                    "wire": _wire_text(wires[(kind, record_id)])
+                    if (kind, record_id) in wires
+                    else "",
+                }
+                for kind, record_id in keys
+            ],
+        )
+        filled += len(keys)
+
+
+def pull(
+    store: HubStore, since: int, limit: int = DEFAULT_PAGE, epoch: str | None = None
+) -> dict[str, Any]:
+    """`pull_json`, read back (for callers in this process: tests, tools)."""
+    page: dict[str, Any] = json.loads(pull_json(store, since, limit, epoch))
+    return page
 
 
 # --- publish ----------------------------------------------------------------------------------
@@ -518,14 +591,24 @@ def _stamp_changes(s: Session, keys: set[tuple[str, str]]) -> int:
     """Bump the counter (the very last thing before commit) and stamp the changed records."""
     if not keys:
         return current_version(s)
+    # Each record's entry as this publish leaves it, made before the counter's row lock is
+    # taken (it is held to commit). A changed key without a row (a deletion of a record the
+    # hub never held) stores "" and is not pulled.
+    wires = {key: _wire_text(wire) for key, wire in wire_entries(s, sorted(keys)).items()}
     version = next_version(s)
-    rows = [{"kind": k, "record_id": r, "server_version": version} for k, r in sorted(keys)]
+    rows = [
+        {"kind": k, "record_id": r, "server_version": version, "wire": wires.get((k, r), "")}
+        for k, r in sorted(keys)
+    ]
     for start in range(0, len(rows), 500):
         statement = pg_insert(HubChange).values(rows[start : start + 500])
         s.execute(
             statement.on_conflict_do_update(
                 index_elements=[HubChange.kind, HubChange.record_id],
-                set_={"server_version": statement.excluded.server_version},
+                set_={
+                    "server_version": statement.excluded.server_version,
+                    "wire": statement.excluded.wire,
+                },
             )
         )
     return version

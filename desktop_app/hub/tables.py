@@ -71,12 +71,20 @@ class HubState(HubBase):
 
 
 class HubChange(HubBase):
-    """The counter value of the publish that last changed a record (tombstones included)."""
+    """The counter value of the publish that last changed a record (tombstones included),
+    and the record's wire entry as that publish left it (`sync.pull` sends it as stored).
+
+    The entry is made once, by the publish, instead of by every pull: each change is
+    published once and pulled by every laptop, and making entries from the records (loading
+    each with its children and its ancestry) was most of a pull's work (docs/hub-protocol.md,
+    BENCHMARKS.md). "" when the record has no row (nothing to pull); NULL in rows stamped
+    before schema h0003 until `migrate_hub` fills them (a pull makes theirs meanwhile)."""
 
     __tablename__ = "hub_change"
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     server_version: Mapped[int] = mapped_column(BigInteger)
+    wire: Mapped[str | None] = mapped_column(Text, default=None)
 
     __table_args__ = (Index("ix_hub_change_server_version", "server_version"),)
 

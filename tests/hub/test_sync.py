@@ -8,15 +8,16 @@ photo file are missing is refused alone, the rest goes through.
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from desktop_app.hub import sync
 from desktop_app.hub.blobs import DatabaseBlobStore
-from desktop_app.hub.database import HubStore, current_version
+from desktop_app.hub.database import HubStore, current_version, migrate_hub
 from desktop_app.hub.errors import Forbidden, HubError
 from desktop_app.hub.tables import HubChange, PublishLog
 from desktop_app.storage.models import Guide, MergeConflict, RecordHistory, ServiceTeam
@@ -424,3 +425,66 @@ def test_a_leaders_team_never_renames_another_teams_record(hub: HubStore) -> Non
     with hub.session() as s:
         assert s.get(ServiceTeam, high).name == "园林队"  # type: ignore[union-attr]
         assert s.get(ServiceTeam, top).name == "园林队 (2)"  # type: ignore[union-attr]
+
+
+def _stored_and_made(hub: HubStore) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """Each change row's stored entry, and the entry made from the records as they are now."""
+    with hub.session() as s:
+        rows = s.execute(select(HubChange.kind, HubChange.record_id, HubChange.wire)).all()
+        made = sync.wire_entries(s, [(r.kind, r.record_id) for r in rows])
+    stored = {(r.kind, r.record_id): json.loads(r.wire) if r.wire else None for r in rows}
+    return stored, made
+
+
+def _a_history(hub: HubStore) -> None:
+    """Publishes that change records in every way the hub stamps: adds, an update, a
+    conflict, a deletion, a deletion of a record the hub never held, and a team renamed by
+    the merge core (two teams published under one name)."""
+    team, other, guide, member = new_id(), new_id(), new_id(), new_id()
+    base = entry("guide", guide_data(guide, team, "修剪"))
+    sync.publish(
+        hub,
+        admin(),
+        new_id(),
+        [
+            entry("member", member_data(member, "周宗宝")),
+            entry("team", team_data(team, "园林队", members=[member])),
+            base,
+        ],
+    )
+    mine = entry("guide", guide_data(guide, team, "修剪（张）", revision=2), [base["tag"]])
+    theirs = entry("guide", guide_data(guide, team, "修剪（李）", revision=2), [base["tag"]])
+    assert outcomes(sync.publish(hub, admin(), new_id(), [mine])) == ["applied"]
+    assert outcomes(sync.publish(hub, admin(), new_id(), [theirs])) == ["conflict"]
+    gone = tombstone("guide", guide, 3, ancestry=[base["tag"], mine["tag"]])
+    never = tombstone("guide", new_id(), 2, ancestry=[])
+    sync.publish(hub, admin(), new_id(), [gone, never])
+    sync.publish(hub, admin(), new_id(), [entry("team", team_data(other, "园林队"))])
+
+
+def test_a_pull_sends_the_entry_each_publish_stored(hub: HubStore) -> None:
+    # The hub makes a record's wire entry once, when a publish changes it, and pulls send it
+    # as stored: it must be exactly the entry the record has now, for every way a publish
+    # changes a record, or laptops would pull something the hub does not hold.
+    _a_history(hub)
+    stored, made = _stored_and_made(hub)
+    assert len(made) == 4 and stored == made  # (the deletion never held has no row)
+    entries, _cursor = pull_all(hub, limit=2)
+    pulled = {(e["kind"], e["record"]["id"]): e for e in entries}
+    assert all(isinstance(e.pop("server_version"), int) for e in entries)
+    assert pulled == made
+
+
+def test_a_hub_from_before_stored_entries_pulls_the_same_and_is_filled_on_upgrade(
+    hub: HubStore, hub_url: str
+) -> None:
+    _a_history(hub)
+    before = pull_all(hub, limit=3)
+    with hub.transaction() as s:
+        s.execute(update(HubChange).values(wire=None))  # as schema h0002 left them
+    assert pull_all(hub, limit=3) == before  # made from the records meanwhile
+    migrate_hub(hub_url)  # `jiangxin-hub init` on the upgraded hub fills them
+    stored, made = _stored_and_made(hub)
+    assert all(v is not None for k, v in stored.items() if k in made)
+    assert {k: v for k, v in stored.items() if v is not None} == made
+    assert pull_all(hub, limit=3) == before
