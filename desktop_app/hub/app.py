@@ -34,7 +34,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from desktop_app import __version__
 from desktop_app.core.i18n import N_, request_language, translator_for
 from desktop_app.hub import accounts, auth_routes, sync
-from desktop_app.hub.blobs import MAX_BLOB, BlobStore, DatabaseBlobStore, check_name, too_large
+from desktop_app.hub.blobs import (
+    MAX_BLOB,
+    BlobStore,
+    DatabaseBlobStore,
+    check_name,
+    reads_of,
+    too_large,
+)
 from desktop_app.hub.database import HubStore
 from desktop_app.hub.errors import Forbidden, HubError, IncompatiblePeer, NotSignedIn
 from desktop_app.hub.principal import Principal
@@ -50,7 +57,7 @@ SCHEMA_HEADER = "jiangxin-schema"
 MAX_JSON = 32 * 1024 * 1024  # a publish of 2,000 entries is a few MiB
 MAX_SMALL_JSON = 1024 * 1024  # "which of these 5,000 files do you lack?" is ~350 KiB
 MAX_FETCH = 200  # photo files asked for in one /v1/blobs/fetch
-FETCH_READ = 10  # of which read from the database at once
+FETCH_READ_BYTES = 8 * 1024 * 1024  # of which read from the database at once (or one larger)
 
 BAD_REQUEST = N_("The request is not what the hub expects (update Jiangxin on this laptop).")
 BAD_JSON = N_("The request's body is not valid JSON.")
@@ -261,16 +268,22 @@ class Service:
         wanted = [check_name(sha) for sha in dict.fromkeys(shas)]
 
         async def frames() -> AsyncIterator[bytes]:
-            # A few files per database read: one query each cost a round trip per photo, all
-            # of them in memory at once could be hundreds of megabytes.
-            for start in range(0, len(wanted), FETCH_READ):
-                part = wanted[start : start + FETCH_READ]
+            # Read as many files at once as fit in FETCH_READ_BYTES: a query per few photos
+            # spent the hub's time on database round trips (a first sync asks for tens of
+            # thousands of small files), all of them at once could be hundreds of megabytes.
+            sizes = await self.call(request, self.blobs.sizes, wanted)
+            present = [(sha, sizes[sha]) for sha in wanted if sha in sizes]
+            for part in reads_of(present, FETCH_READ_BYTES):
                 found = await self.call(request, self.blobs.get_some, part)
-                for sha in part:
-                    data = found.get(sha)
-                    if data is not None:
-                        yield f"{sha} {len(data)}\n".encode("ascii")
-                        yield data
+                # One chunk per read, not two per file: each chunk is a trip through the
+                # server's send path (and a TLS record), which cost more than the bytes.
+                chunk = b"".join(
+                    f"{sha} {len(found[sha])}\n".encode("ascii") + found[sha]
+                    for sha in part
+                    if sha in found
+                )
+                if chunk:
+                    yield chunk
 
         return StreamingResponse(frames(), media_type="application/octet-stream")
 

@@ -68,6 +68,10 @@ class BlobStore(Protocol):
         """The blobs of `shas` the hub has (a few at a time: each may be megabytes)."""
         ...
 
+    def sizes(self, shas: list[str]) -> dict[str, int]:
+        """The size of each blob of `shas` the hub has."""
+        ...
+
 
 class DatabaseBlobStore:
     """Blobs as bytea rows of `hub_blob` in the hub's database."""
@@ -119,3 +123,23 @@ class DatabaseBlobStore:
         with self.store.session() as s:
             rows = s.execute(select(HubBlob.sha256, HubBlob.data).where(HubBlob.sha256.in_(wanted)))
             return {str(sha): bytes(data) for sha, data in rows}
+
+    def sizes(self, shas: list[str]) -> dict[str, int]:
+        wanted = [check_name(sha) for sha in shas]
+        with self.store.session() as s:
+            rows = s.execute(select(HubBlob.sha256, HubBlob.size).where(HubBlob.sha256.in_(wanted)))
+            return {str(sha): int(size) for sha, size in rows}
+
+
+def reads_of(sizes: list[tuple[str, int]], max_bytes: int) -> list[list[str]]:
+    """`sizes` (sha, size) in order, in groups to read at once: each at most `max_bytes`
+    together, or one file alone if larger."""
+    groups: list[list[str]] = []
+    total = 0
+    for sha, size in sizes:
+        if not groups or total + size > max_bytes:
+            groups.append([])
+            total = 0
+        groups[-1].append(sha)
+        total += size
+    return groups

@@ -482,28 +482,35 @@ def _damaged() -> str:
 
 class _Frames:
     """Reads the frames of /v1/blobs/fetch ("<sha256> <size>\n" then the bytes) from a
-    stream of chunks, never holding more than one chunk beyond what it hands out."""
+    stream of chunks, never holding more than one chunk beyond what it hands out.
+
+    What is handed out is passed over by position, not cut off the buffer: a chunk of 1 MiB
+    holds hundreds of small photos, and cutting copied the rest of the chunk for each (the
+    copies took seconds of a 50,000-photo first sync)."""
 
     HEADER_MAX = 64 + 1 + 20 + 1
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
         self._buffer = b""
+        self._at = 0  # where in `_buffer` what is not handed out yet begins
 
     def _fill(self) -> bool:
         chunk = next(self._chunks, None)
         if chunk is None:
             return False
-        self._buffer += chunk
+        self._buffer = self._buffer[self._at :] + chunk
+        self._at = 0
         return True
 
     def header(self) -> tuple[str, int] | None:
-        while b"\n" not in self._buffer:
-            if len(self._buffer) > self.HEADER_MAX or not self._fill():
-                if self._buffer:
+        while (end := self._buffer.find(b"\n", self._at)) < 0:
+            if len(self._buffer) - self._at > self.HEADER_MAX or not self._fill():
+                if len(self._buffer) > self._at:
                     raise HubClientError(_damaged())
                 return None
-        line, self._buffer = self._buffer.split(b"\n", 1)
+        line = self._buffer[self._at : end]
+        self._at = end + 1
         parts = line.decode("ascii", "replace").split(" ")
         if len(parts) != 2 or not parts[1].isdigit() or len(parts[0]) != 64:
             raise HubClientError(_damaged())
@@ -512,8 +519,9 @@ class _Frames:
     def body(self, size: int) -> Iterator[bytes]:
         left = size
         while left:
-            if not self._buffer and not self._fill():
+            if self._at >= len(self._buffer) and not self._fill():
                 raise HubClientError(_damaged())  # the answer ended inside a file
-            piece, self._buffer = self._buffer[:left], self._buffer[left:]
+            piece = self._buffer[self._at : self._at + left]
+            self._at += len(piece)
             left -= len(piece)
             yield piece

@@ -93,7 +93,7 @@ RESTORED, PURGED = "restored", "purged"
 
 PAGE_SIZE = 2000  # records per pulled page (the most the hub gives)
 DOWNLOADS_AT_ONCE = 4  # requests for photo files at the same time
-FILES_PER_REQUEST = 50  # photo files in one request (the hub serves at most 200)
+FILES_PER_REQUEST = 200  # photo files in one request (the hub serves at most 200)
 PUBLISH_BATCH = 500  # records per publish (the hub allows up to 2,000)
 BLOB_QUERY = 5000  # hashes per "which do you lack?" question
 

@@ -360,9 +360,14 @@ def test_a_hub_whose_connections_are_all_busy_says_try_later(hub_url: str) -> No
     assert "try again later" in answer.json()["error"]["message"]
 
 
-def test_many_photo_files_come_in_one_answer(client: TestClient, hub: HubStore) -> None:
+@pytest.mark.parametrize("read_bytes", [8 * 1024 * 1024, 40, 1])
+def test_many_photo_files_come_in_one_answer(
+    client: TestClient, hub: HubStore, read_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """/v1/blobs/fetch: every file the hub has, framed "<sha> <size>\\n" + bytes, in the
-    order asked; one it lacks is left out; bad names and too many at once are refused."""
+    order asked; one it lacks is left out; bad names and too many at once are refused.
+    The same whether the hub reads all the files at once, a few, or one at a time."""
+    monkeypatch.setattr("desktop_app.hub.app.FETCH_READ_BYTES", read_bytes)
     token, _device = sign_in(hub, "leader", (new_id(),))
     files = [b"\xff\xd8 photo %d " % n * (n + 1) for n in range(3)]
     shas = [hashlib.sha256(f).hexdigest() for f in files]

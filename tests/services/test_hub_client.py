@@ -6,6 +6,7 @@ The sync itself is tested end to end against the real hub in test_hub_sync.py.""
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -223,3 +226,24 @@ def test_fetched_frames_are_checked_and_a_cut_answer_is_refused() -> None:
         b"".join(frames.body(len(data)))
     with pytest.raises(HubClientError):
         _Frames(iter([b"x" * 200])).header()
+
+
+@given(
+    files=st.lists(st.binary(min_size=0, max_size=300), min_size=1, max_size=12),
+    cuts=st.lists(st.integers(min_value=0, max_value=5000), max_size=20),
+)
+@settings(max_examples=200, deadline=None)
+def test_many_frames_cut_anywhere_read_back_exactly(files: list[bytes], cuts: list[int]) -> None:
+    """Frames of many files, in chunks cut at any points (several frames in one chunk, a
+    header split across chunks), read back as the files they were, in order."""
+    import hashlib
+
+    from desktop_app.services.hub_client import _Frames
+
+    stream = b"".join(f"{hashlib.sha256(f).hexdigest()} {len(f)}\n".encode() + f for f in files)
+    points = sorted({0, len(stream), *(c % (len(stream) + 1) for c in cuts)})
+    frames = _Frames(iter([stream[a:b] for a, b in itertools.pairwise(points)]))
+    got = []
+    while (header := frames.header()) is not None:
+        got.append((header[0], b"".join(frames.body(header[1]))))
+    assert got == [(hashlib.sha256(f).hexdigest(), f) for f in files]
