@@ -86,7 +86,13 @@ from desktop_app.storage.models import (
     MergeConflict,
     utcnow,
 )
-from desktop_app.storage.photostore import check_ext, check_sha256, is_store_ext, photo_path
+from desktop_app.storage.photostore import (
+    StoredFiles,
+    check_ext,
+    check_sha256,
+    is_store_ext,
+    photo_path,
+)
 
 # Why a sync starts over from the beginning (the hub's `resync_required` reasons).
 RESTORED, PURGED = "restored", "purged"
@@ -561,15 +567,20 @@ def _record_failure(library: Library, message: str) -> None:
 
 
 def _set_known(s: Session, rows: Iterable[tuple[str, str, str]]) -> None:
-    """Record the versions the hub holds (kind, id, tag)."""
+    """Record the versions the hub holds (kind, id, tag).
+
+    One statement run for every row (an executemany), not statements of a few hundred rows
+    each compiled anew: a first sync records tens of thousands."""
     values = [{"kind": k, "record_id": r, "tag": t} for k, r, t in rows]
-    for part in iter_chunks(values, 300):
-        stmt = sqlite_insert(HubKnown).values(part)
-        s.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["kind", "record_id"], set_={"tag": stmt.excluded.tag}
-            )
-        )
+    if not values:
+        return
+    stmt = sqlite_insert(HubKnown)
+    s.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["kind", "record_id"], set_={"tag": stmt.excluded.tag}
+        ),
+        values,
+    )
 
 
 def _take_write_lock(s: Session) -> None:
@@ -809,13 +820,10 @@ def _pull_and_merge(
     made_backup: Path | None = None
     downloads = _Downloads(client, staging, progress)
     try:
-        on_disk: dict[str, bool] = {}  # sha -> whether the library has the file (asked once)
+        on_disk = StoredFiles(library.photos_dir)  # (a listing per folder, not a stat per file)
 
         def stored(sha: str, ext: str) -> bool:
-            found = on_disk.get(sha)
-            if found is None:
-                found = on_disk[sha] = photo_path(library.photos_dir, sha, ext).exists()
-            return found
+            return on_disk.has(sha, ext)
 
         def start_photos(page: dict[str, Any]) -> None:
             downloads.add(

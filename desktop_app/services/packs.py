@@ -82,7 +82,7 @@ from desktop_app.storage.db import lock_for_writing
 from desktop_app.storage.kinds import KINDS as RECORD_KINDS
 from desktop_app.storage.library import Library
 from desktop_app.storage.models import Guide
-from desktop_app.storage.photostore import photo_path
+from desktop_app.storage.photostore import StoredFiles, photo_path
 
 PACK_SUFFIX = ".jxpack"
 
@@ -416,13 +416,14 @@ def photos_to_write(library: Library, plan: merge.MergePlan) -> list[str]:
     import, or a hub sync's)."""
     needed: dict[str, None] = {}  # in order, each once (a list's `in` made this quadratic:
     # 21 s of a 20,000-session import or first sync went to it)
+    stored = StoredFiles(library.photos_dir)
     for d in plan.decisions:
         if d.kind != "photo" or d.data is None or d.id in plan.photo_map:
             continue
         if d.action != merge.ADD and not d.local_tag and not d.revive:
             continue  # not here and not coming: e.g. deleted here already
         sha = d.data["sha256"]
-        if sha not in needed and not photo_path(library.photos_dir, sha, d.data["ext"]).exists():
+        if sha not in needed and not stored.has(sha, d.data["ext"]):
             needed[sha] = None
     return list(needed)
 

@@ -10,6 +10,7 @@ or delete a file outside the store (`../../victim/important.docx`).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -67,3 +68,26 @@ def photo_relpath(sha256: str, ext: str) -> Path:
 
 def photo_path(photos_dir: Path, sha256: str, ext: str) -> Path:
     return photos_dir / photo_relpath(sha256, ext)
+
+
+class StoredFiles:
+    """Which photo files the store holds, asked for many at a time (a pack import or a
+    first sync asks about each of tens of thousands): one directory listing per folder,
+    made when first needed, instead of a `stat` per file (seconds at 50,000 photos).
+
+    A snapshot: files placed after a folder was listed are not seen. Ask before placing."""
+
+    def __init__(self, photos_dir: Path) -> None:
+        self._photos_dir = photos_dir
+        self._listed: dict[str, frozenset[str]] = {}
+
+    def has(self, sha256: str, ext: str) -> bool:
+        sha, ext = check_sha256(sha256), check_ext(ext)
+        names = self._listed.get(sha[:2])
+        if names is None:
+            try:
+                names = frozenset(os.listdir(self._photos_dir / sha[:2]))
+            except (FileNotFoundError, NotADirectoryError):
+                names = frozenset()
+            self._listed[sha[:2]] = names
+        return f"{sha}.{ext}" in names
