@@ -116,7 +116,9 @@ def migrate_hub(url: str, *, name: str = "") -> bool:
             check_server(connection)
             # Two hubs' `init` at once would race on CREATE TABLE: one waits for the other.
             connection.execute(text("SELECT pg_advisory_xact_lock(7340911)"))
+            library_before = MigrationContext.configure(connection).get_current_revision()
             command.upgrade(library_migrations.alembic_config(connection), "head")
+            library_after = MigrationContext.configure(connection).get_current_revision()
             command.upgrade(hub_alembic_config(connection), "head")
             with Session(bind=connection) as s:
                 if s.get(HubState, 1) is None:
@@ -135,7 +137,10 @@ def migrate_hub(url: str, *, name: str = "") -> bool:
                     s.flush()
                 from desktop_app.hub.sync import fill_change_entries  # (it imports this module)
 
-                fill_change_entries(s)
+                # The stored pull entries are the records' wire form under the schema they
+                # were made in: a new library schema may change that form, so they are all
+                # made again.
+                fill_change_entries(s, remake=library_before not in (None, library_after))
                 s.flush()
     finally:
         engine.dispose()

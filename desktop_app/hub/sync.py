@@ -239,10 +239,12 @@ def pull_json(
     ).encode("utf-8")
 
 
-def fill_change_entries(s: Session, batch: int = MAX_PAGE) -> int:
+def fill_change_entries(s: Session, *, remake: bool = False, batch: int = MAX_PAGE) -> int:
     """Store the wire entry of every change row that has none (rows stamped before schema
-    h0003), so that pulls send stored entries; run by `migrate_hub` after an upgrade. Returns
-    how many rows were filled."""
+    h0003), or of every row if `remake` (the library schema changed), so that pulls send
+    stored entries; run by `migrate_hub` after an upgrade. Returns how many were filled."""
+    if remake:
+        s.execute(update(HubChange).values(wire=None))
     filled = 0
     while True:
         keys = [

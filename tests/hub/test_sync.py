@@ -488,3 +488,22 @@ def test_a_hub_from_before_stored_entries_pulls_the_same_and_is_filled_on_upgrad
     assert all(v is not None for k, v in stored.items() if k in made)
     assert {k: v for k, v in stored.items() if v is not None} == made
     assert pull_all(hub, limit=3) == before
+
+
+def test_stored_entries_are_made_again_when_the_library_schema_changes(
+    hub: HubStore, hub_url: str
+) -> None:
+    # An entry is the record's wire form under the schema it was made in; after a library
+    # migration (here: the last one undone, then `init` again) every entry is made anew.
+    from alembic import command
+
+    from desktop_app.storage import migrate as library_migrations
+
+    _a_history(hub)
+    with hub.transaction() as s:
+        s.execute(update(HubChange).values(wire='{"kind":"team","stale":true}'))
+    with hub.engine.begin() as connection:
+        command.downgrade(library_migrations.alembic_config(connection), "-1")
+    migrate_hub(hub_url)
+    stored, made = _stored_and_made(hub)
+    assert len(made) == 4 and stored == made
