@@ -84,6 +84,7 @@ from desktop_app.storage.models import (
     HubLink,
     HubOutbox,
     MergeConflict,
+    Photo,
     utcnow,
 )
 from desktop_app.storage.photostore import (
@@ -880,14 +881,25 @@ def _pull_and_merge(
             if plan is not None:
                 needed = packs.photos_to_write(library, plan)
                 late = {sha: ext_of[sha] for sha in needed if sha not in staged}
-                if late:
-                    more = _download(client, late, staging, progress, required=set(late))
+                revived = {
+                    sha: ext
+                    for sha, ext in _revived_without_file(s, library, plan).items()
+                    if sha not in late and sha not in staged
+                }
+                if late or revived:
+                    more = _download(
+                        client, {**late, **revived}, staging, progress, required=set(late)
+                    )
                     packs.flush_to_disk(
                         library.root,
                         files=more.values(),
                         folders={p.parent for p in more.values()},
                     )
                     staged.update(more)
+                    for sha, ext in revived.items():
+                        if sha in more:  # (a file the hub lacks: the photo comes back as before)
+                            ext_of[sha] = ext
+                            needed.append(sha)
                 if plan.changes and backup:
                     progress.step(0, 1, _("Backing up the library…"))
                     made_backup = automatic_backup(library, "sync", prune=False)
@@ -936,6 +948,24 @@ def _pull_and_merge(
             shutil.rmtree(staging, ignore_errors=True)
     if made_backup is not None:
         prune_automatic_backups(library)
+
+
+def _revived_without_file(s: Session, library: Library, plan: merge.MergePlan) -> dict[str, str]:
+    """sha -> ext of the photos this merge brings back whose file the library lacks, and whose
+    entry the pull did not carry.
+
+    A photo cleaned up here (deleted, its file removed) comes back when a pulled record shows
+    it (`merge._photos_to_revive`). A pack carries the photo and its file with the record; a
+    pull carries only what changed on the hub, so the file is fetched from the hub, which
+    holds it (it holds the photo, alive, since the record showing it was published)."""
+    ids = [d.id for d in plan.decisions if d.kind == "photo" and d.revive and d.data is None]
+    found: dict[str, str] = {}
+    on_disk = StoredFiles(library.photos_dir)
+    for part in versions.chunks(ids):
+        for sha, ext in s.execute(select(Photo.sha256, Photo.ext).where(Photo.id.in_(part))):
+            if not on_disk.has(sha, ext):
+                found[check_sha256(sha)] = check_ext(ext)
+    return found
 
 
 def _epoch_changed(link: HubLink, hello: dict[str, Any]) -> str:

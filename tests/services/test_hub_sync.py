@@ -507,3 +507,60 @@ def test_a_laptop_behind_a_purge_starts_over_and_misses_no_deletion(
     assert state(laptop_a)[("session", second)] != "deleted" or any(
         c.record_id == second for c in merge.list_conflicts(laptop_a)
     )
+
+
+def test_a_photo_cleaned_up_here_and_shown_by_a_pulled_record_comes_back_with_its_file(
+    hub: Hub, laptop_a: Library, laptop_b: Library
+) -> None:
+    """Laptop A takes a photo out of its session and cleans up (the photo is deleted and its
+    file removed); meanwhile laptop B makes the same photo a member's portrait and syncs. A's
+    next sync brings the photo back (a record shows it) and must bring its file too: the hub
+    sends only the member, not the photo it did not change, so the file is fetched for the
+    revived photo. Before, the photo came back without a file and every pack export of A
+    was refused ("the photo's file is missing")."""
+    from desktop_app.services import packs, photos
+    from desktop_app.storage.models import FieldSession, Member, Photo, SessionPhoto
+
+    connect(laptop_a, hub)
+    hub_sync.sync(laptop_a)
+    connect(laptop_b, hub)
+    hub_sync.sync(laptop_b)
+    hub_sync.sync(laptop_a)  # (A's cursor passes what A published itself)
+    with laptop_a.session() as s:
+        counts = dict(
+            s.execute(
+                select(SessionPhoto.photo_id, func.count())
+                .join(FieldSession)
+                .group_by(SessionPhoto.photo_id)
+            ).all()
+        )
+        photo_id, session_id = next(
+            (p, sid)
+            for p, sid in s.execute(select(SessionPhoto.photo_id, SessionPhoto.session_id))
+            if counts[p] == 1
+            and not s.scalar(select(func.count()).where(Member.portrait_photo_id == p))
+        )
+        member_id = s.scalars(select(Member.id).where(Member.deleted_at.is_(None))).first()
+        sha, ext = s.execute(select(Photo.sha256, Photo.ext).where(Photo.id == photo_id)).one()
+    assert member_id is not None
+    file_a = photo_path(laptop_a.photos_dir, sha, ext)
+
+    session = catalog.load_session(laptop_a, session_id)
+    session.photo_ids = [p for p in session.photo_ids if p != photo_id]
+    catalog.save_session(laptop_a, session, session_id)
+    assert photo_id in photos.unused_photos(laptop_a)
+    photos.cleanup_unused(laptop_a)
+    assert not file_a.exists()
+
+    member = catalog.load_member(laptop_b, member_id)
+    member.portrait_photo_id = photo_id
+    catalog.save_member(laptop_b, member, member_id)
+    hub_sync.sync(laptop_b)
+
+    hub_sync.sync(laptop_a)
+    with laptop_a.session() as s:
+        assert s.get(Photo, photo_id).deleted_at is None  # type: ignore[union-attr]
+    assert file_a.is_file()
+    packs.export_pack(laptop_a, laptop_a.root.parent / "a.jxpack")
+    hub_sync.sync(laptop_b)
+    assert state(laptop_a) == state(laptop_b)
