@@ -6,10 +6,14 @@ import argparse
 import getpass
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from desktop_app.cli.common import CliContext, print_json
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
+
+if TYPE_CHECKING:
+    from desktop_app.services import hub_sync
 
 PASSWORD_ENV = "JIANGXIN_HUB_PASSWORD"
 
@@ -119,17 +123,27 @@ def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
     )
     print(_("Conflicts: {n}").format(n=len(report.conflicts)))
     for item in report.conflicts:
-        print(f"  {item.kind} {item.id[:8]}  {item.label}  {item.reason}")
+        print(_note_line(item))
     if report.conflicts:
         print(_("See them with “jiangxin conflicts list”."))
     print(_("Refused by the hub: {n}").format(n=len(report.refused)))
     for item in report.refused:
-        print(f"  {item.kind} {item.id[:8]}  {item.label}  {item.reason}")
+        print(_note_line(item))
     for note in report.notes:
         print(note)
     if report.waiting:
         print(_("Changes still waiting to be published: {n}").format(n=report.waiting))
     return 0
+
+
+def _note_line(item: hub_sync.RecordNote) -> str:
+    """One record of the report: its kind as the reader calls it ("服务队", not "team"), the
+    start of its id (what `jiangxin show` and `conflicts resolve` take), its name, why."""
+    from desktop_app.services.labels import KIND_NAMES
+
+    label = KIND_NAMES.get(item.kind)
+    kind = _(label) if label else item.kind
+    return f"  {kind} {item.id[:8]}  {item.label}  {item.reason}"
 
 
 def cmd_status(ctx: CliContext, args: argparse.Namespace) -> int:

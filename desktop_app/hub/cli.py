@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -42,6 +42,9 @@ from desktop_app.cli.common import print_json, print_table
 from desktop_app.core.errors import UserError
 from desktop_app.core.fsutil import atomic_writer, writing_to
 from desktop_app.core.i18n import SUPPORTED_LANGUAGES, _, pgettext, set_language
+
+if TYPE_CHECKING:
+    from desktop_app.hub.accounts import DeviceInfo
 
 PROG = "jiangxin-hub"
 CONFIG_DIR_ENV = "JIANGXIN_HUB_CONFIG_DIR"
@@ -368,17 +371,36 @@ def cmd_device(args: argparse.Namespace, config: HubConfig) -> int:
                 )
         elif args.device_command == "revoke":
             with store.transaction() as s:
-                changed = accounts.revoke_device(s, args.device_id)
+                device_id = _device_id(accounts.list_devices(s), args.device_id)
+                changed = accounts.revoke_device(s, device_id)
             print(
                 (
                     _("Laptop {id} is disconnected from the hub.")
                     if changed
                     else _("Laptop {id} was already disconnected.")
-                ).format(id=args.device_id)
+                ).format(id=device_id)
             )
     finally:
         store.close()
     return 0
+
+
+def _device_id(devices: list[DeviceInfo], given: str) -> str:
+    """The laptop whose id starts with what the administrator typed: `device list` prints
+    36-character ids, and the start of one is what a person copies (as `jiangxin conflicts
+    resolve` takes). A start shared by several laptops is refused, naming them."""
+    from desktop_app.hub import accounts
+
+    start = given.strip().lower()
+    if not start:
+        return given
+    found = [d for d in devices if d.id.lower().startswith(start)]
+    if len(found) > 1:
+        raise accounts.AccountError(
+            _("Several laptops have an id that starts with “{start}”: {ids}. Type more of it.")
+            .format(start=given.strip(), ids=", ".join(f"{d.id} ({d.user_name})" for d in found))
+        )  # fmt: skip
+    return found[0].id if found else given
 
 
 def restored_notice() -> str:

@@ -259,6 +259,13 @@ def connect(
         link.user_name = info.user_name
         link.device_id = info.device_id
         link.connected_at = utcnow()
+        last = dict(link.last_sync_result or {})
+        if last.get("ok") is False:
+            # Signed in again (after a revoked laptop, a changed password): the failure
+            # before is over, and "last attempt failed" must not stay in the status bar.
+            for key in ("ok", "message", "at"):
+                last.pop(key, None)
+            link.last_sync_result = last or None
     return info
 
 

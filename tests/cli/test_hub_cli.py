@@ -111,3 +111,29 @@ def test_connect_sync_status_disconnect(
     assert "Not connected to a hub." in out
     with Library.open(demo_dir, write=False) as library:
         assert library.name  # the library is intact and opens
+
+
+def test_sync_report_names_each_records_kind_in_the_users_language(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lines of conflicts and refusals say "服务队", never the wire's "team"."""
+    from desktop_app.services import hub_sync
+
+    team_id = "a89df9c5-7652-4bed-8edd-ab4ce477d004"
+    report = hub_sync.SyncReport(
+        conflicts=[
+            hub_sync.RecordNote("guide", "9fe9a149-a815", "花后修剪", "两台电脑上都有修改。")
+        ],
+        refused=[
+            hub_sync.RecordNote("team", team_id, "专业技术服务2队", "只能上传本队的资料。"),
+            hub_sync.RecordNote("poster", "0123456789", "海报", "?"),  # a newer hub's kind
+        ],
+        waiting=2,
+    )
+    monkeypatch.setattr(hub_sync, "sync", lambda library, progress=None: report)
+    code, out, err = run(capsys, "--lang", "zh_CN", "--library", str(demo_dir), "hub", "sync")
+    assert code == 0, err
+    assert "  服务队 a89df9c5  专业技术服务2队  只能上传本队的资料。" in out
+    assert "  技能指南 9fe9a149  花后修剪  两台电脑上都有修改。" in out
+    assert "  poster 01234567  海报" in out
+    assert "team " not in out and "guide " not in out

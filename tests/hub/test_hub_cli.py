@@ -344,3 +344,46 @@ def test_purge_and_gc_commands(
 
     report = json.loads(out)
     assert report["dry_run"] is False and report["cutoff"] is None and report["blobs"] == 0
+
+
+def test_device_revoke_takes_the_start_of_an_id(
+    hub_env: tuple[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`device list` prints 36-character ids; the administrator copies the start of one (as
+    `jiangxin conflicts resolve` takes it), and that laptop, and only it, is disconnected."""
+    url, _config = hub_env
+    assert _run(capsys, "init", "--database", url, "--admin", "admin")[0] == 0
+    assert _run(capsys, "user", "add", "li", "--role", "reader")[0] == 0
+    store = HubStore.open(url)
+    try:
+        with store.session() as s:
+            token, who = accounts.login(s, "li", PASSWORD, "李师傅的笔记本")
+            other_token, _other = accounts.login(s, "li", PASSWORD, "办公室的电脑")
+        code, out, err = _run(capsys, "device", "revoke", who.device_id[:8].upper())
+        assert code == 0, err
+        assert who.device_id in out  # the whole id, so the administrator sees which one
+        with pytest.raises(DeviceRevoked):
+            accounts.authenticate(store, token)
+        accounts.authenticate(store, other_token)  # the other laptop still syncs
+    finally:
+        store.close()
+
+
+def test_device_revoke_refuses_a_start_shared_by_several_laptops() -> None:
+    from datetime import UTC, datetime
+
+    from desktop_app.hub.cli import _device_id
+
+    now = datetime.now(UTC)
+    devices = [
+        accounts.DeviceInfo(id=i, user_name=u, name="vm", created_at=now, last_seen_at=None,
+                            revoked_at=None)
+        for i, u in (("ab12cd34-0000", "li"), ("ab12ff00-1111", "zhang"))
+    ]  # fmt: skip
+    assert _device_id(devices, " AB12CD ") == "ab12cd34-0000"
+    assert _device_id(devices, "no-such-device") == "no-such-device"  # refused by revoke_device
+    with pytest.raises(accounts.AccountError) as shared:
+        _device_id(devices, "ab12")
+    assert "ab12cd34-0000 (li)" in str(shared.value) and "ab12ff00-1111 (zhang)" in str(
+        shared.value
+    )

@@ -286,6 +286,29 @@ def test_unreachable_hub_and_revoked_laptop_are_sentences(hub: Hub, laptop_a: Li
     assert state(laptop_a) == before
 
 
+def test_signing_in_again_after_a_revoke_clears_the_failed_attempt(
+    hub: Hub, laptop_a: Library
+) -> None:
+    """The administrator disconnected the laptop; the leader connects again: the status no
+    longer says the last attempt failed (the status bar's "上次尝试未成功"), and the last
+    sync's time stays."""
+    connect(laptop_a, hub)
+    hub_sync.sync(laptop_a)
+    synced_at = hub_sync.status(laptop_a).last_sync_at
+    hub.revoke_all()
+    with pytest.raises(hc.DeviceRevokedError):
+        hub_sync.sync(laptop_a)
+    failed = hub_sync.status(laptop_a).last_result
+    assert failed is not None and failed["ok"] is False
+    connect(laptop_a, hub)
+    again = hub_sync.status(laptop_a)
+    assert again.connected and again.last_sync_at == synced_at
+    assert (again.last_result or {}).get("ok") is not False
+    assert "message" not in (again.last_result or {})
+    hub_sync.sync(laptop_a)
+    assert (hub_sync.status(laptop_a).last_result or {}).get("ok") is True
+
+
 def test_a_reader_cannot_publish_and_is_told_per_record(
     hub: Hub, laptop_a: Library, laptop_b: Library
 ) -> None:
