@@ -427,10 +427,14 @@ class HubActions(QObject):
         if report.started_over_message:  # the hub was restored or purged: said calmly, once
             message = report.started_over_message + " " + message
         self.ctx.show_status(message, 10000)
+        # What the merge or the hub had to say (a team renamed because its name was taken, a
+        # reader's changes not sent): said once in a box, as the CLI prints it.
+        notes = "\n".join(report.notes)
         if report.refused:
-            QMessageBox.information(
-                self.window, _("Not accepted by the hub"), refused_text(report.refused)
-            )
+            text = refused_text(report.refused) + ("\n\n" + notes if notes else "")
+            QMessageBox.information(self.window, _("Not accepted by the hub"), text)
+        elif notes:
+            QMessageBox.information(self.window, _("Synced with the hub"), notes)
         if report.conflicts:
             answer = QMessageBox.question(
                 self.window,

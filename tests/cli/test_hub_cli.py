@@ -137,3 +137,46 @@ def test_sync_report_names_each_records_kind_in_the_users_language(
     assert "  技能指南 9fe9a149  花后修剪  两台电脑上都有修改。" in out
     assert "  poster 01234567  海报" in out
     assert "team " not in out and "guide " not in out
+
+
+def test_a_conflict_from_the_hub_is_resolved_without_talk_of_a_pack(
+    hub: Hub,
+    demo_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop_app.services import catalog, listing
+
+    monkeypatch.setenv("JIANGXIN_HUB_PASSWORD", PASSWORD)
+    b_dir = tmp_path / "b"
+    assert run(capsys, "--library", str(b_dir), "init")[0] == 0
+    for folder in (demo_dir, b_dir):
+        lib = ["--library", str(folder)]
+        code, _out, err = run(
+            capsys, *lib, "hub", "connect", hub.url, "--user", "admin",
+            "--fingerprint", hub.cert.fingerprint,
+        )  # fmt: skip
+        assert code == 0, err
+        assert run(capsys, *lib, "hub", "sync")[0] == 0
+    with Library.open(demo_dir, write=True) as a:
+        team_id = str(next(iter(listing.list_rows(a, "team")))["id"])
+    for folder, text in ((demo_dir, "A 的介绍"), (b_dir, "B 的介绍")):
+        with Library.open(folder, write=True) as library:
+            data = catalog.load_team(library, team_id)
+            data.description = text
+            catalog.save_team(library, data, team_id)
+    assert run(capsys, "--library", str(demo_dir), "hub", "sync")[0] == 0
+    code, out, _err = run(capsys, "--library", str(b_dir), "hub", "sync", "--json")
+    (conflict,) = json.loads(out)["conflicts"]
+    code, out, _err = run(capsys, "--library", str(b_dir), "conflicts", "list", "--json")
+    (listed,) = json.loads(out)
+    code, out, err = run(
+        capsys, "--library", str(b_dir), "conflicts", "resolve", listed["id"][:8],
+        "--keep", "theirs",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.strip() == "Took the other version." and "pack" not in out
+    assert conflict["id"] == team_id
+    with Library.open(b_dir, write=False) as library:
+        assert catalog.load_team(library, team_id).description == "A 的介绍"

@@ -267,3 +267,27 @@ def test_the_connect_dialog_starts_with_the_hub_this_library_is_connected_to(
     monkeypatch.setattr(ha.ConnectHubDialog, "exec", exec_)
     actions.connect_hub()
     assert shown == [(url, "zhang")]
+
+
+def test_what_the_sync_had_to_say_is_shown(
+    demo_library: Library, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team renamed by the merge, a reader's changes not sent: the window says it, as
+    `jiangxin hub sync` prints it (it was dropped before)."""
+    link(demo_library, f"https://127.0.0.1:{free_port()}")
+    w = MainWindow(demo_library, runner=SynchronousRunner(), settings=Settings())
+    qtbot.addWidget(w)
+    w.show()
+    boxes: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, t, text: boxes.append((t, text)))
+    renamed = (
+        "The team “甲队” is renamed “甲队（2）” here, because another team already has that name."
+    )
+    w.hub_actions._synced(hub_sync.SyncReport(updated=1, notes=[renamed]))  # type: ignore[attr-defined]
+    assert boxes == [("Synced with the hub", renamed)]
+    reason = "Only records of your own teams can be published."
+    note = hub_sync.RecordNote("team", "a89df9c5-7652", "专业技术服务2队", reason)
+    w.hub_actions._synced(hub_sync.SyncReport(refused=[note], notes=[renamed]))  # type: ignore[attr-defined]
+    assert boxes[1][0] == "Not accepted by the hub" and boxes[1][1].endswith(renamed)
+    w.hub_actions._synced(hub_sync.SyncReport(updated=1))  # type: ignore[attr-defined]
+    assert len(boxes) == 2  # nothing to say: no box
