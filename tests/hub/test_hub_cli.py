@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import ssl
@@ -387,3 +388,34 @@ def test_device_revoke_refuses_a_start_shared_by_several_laptops() -> None:
     assert "ab12cd34-0000 (li)" in str(shared.value) and "ab12ff00-1111 (zhang)" in str(
         shared.value
     )
+
+
+def test_user_list_names_a_leaders_teams_and_add_warns_of_a_team_the_hub_lacks(
+    hub_env: tuple[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The union office reads team names, not UUIDs; a mistyped (or not yet published) team
+    id is pointed out when the leader is added."""
+    from desktop_app.hub import sync
+    from tests.hub.wire import admin, entry, new_id, team_data
+
+    url, _config = hub_env
+    assert _run(capsys, "init", "--database", url, "--admin", "admin")[0] == 0
+    team, missing = new_id(), new_id()
+    store = HubStore.open(url)
+    try:
+        sync.publish(store, admin(), new_id(), [entry("team", team_data(team, "专业技术服务2队"))])
+    finally:
+        store.close()
+    code, out, err = _run(capsys, "user", "add", "zhang", "--role", "leader", "--team", team)
+    assert code == 0, err
+    assert "not on the hub" not in out
+    code, out, err = _run(capsys, "user", "add", "li", "--role", "leader", "--team", missing)
+    assert code == 0, err
+    assert f"The team {missing} is not on the hub yet" in out
+    code, out, _err = _run(capsys, "user", "list")
+    assert f"专业技术服务2队 ({team[:8]})" in out
+    assert f"{missing} (not on the hub yet)" in out
+    code, out, _err = _run(capsys, "user", "list", "--json")
+    by_name = {u["name"]: u for u in json.loads(out)}
+    assert by_name["zhang"]["team_names"] == {team: "专业技术服务2队"}
+    assert by_name["li"]["team_names"] == {}
