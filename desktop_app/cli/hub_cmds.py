@@ -98,9 +98,21 @@ def cmd_connect(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
     from desktop_app.services import hub_sync
+    from desktop_app.services.hub_client import DeviceRevokedError
 
     with ctx.open_library(write=True) as library:
-        report = hub_sync.sync(library)
+        try:
+            report = hub_sync.sync(library)
+        except DeviceRevokedError as exc:
+            # The administrator's sentence, then the way back.
+            raise UserError(
+                str(exc).rstrip()
+                + " "
+                + _(
+                    "Everything in this library stays here; once the union office agrees, "
+                    "sign in again with “jiangxin hub connect”."
+                )
+            ) from None
     if args.json:
         print_json(report.to_json())
         return 0

@@ -393,12 +393,16 @@ class HubActions(QObject):
             return report
 
         def failed(exc: BaseException) -> bool:
-            from desktop_app.services.hub_client import HubUnreachableError
+            from desktop_app.services.hub_client import DeviceRevokedError, HubUnreachableError
 
             self.update_status()
             if isinstance(exc, HubUnreachableError):
                 # Nothing is wrong with the library: a calm line, not an error box.
                 self.ctx.show_status(str(exc), 15000)
+                return True
+            if isinstance(exc, DeviceRevokedError):
+                # The administrator's sentence, then what the user can do about it.
+                QMessageBox.warning(self.window, _("Cannot sync"), revoked_text(str(exc)))
                 return True
             return False
 
@@ -486,6 +490,18 @@ def two_lines(fingerprint: str) -> str:
     """A 95-character fingerprint as two lines of 16 pairs, easier to compare by eye."""
     pairs = fingerprint.split(":")
     return ":".join(pairs[:16]) + ":\n" + ":".join(pairs[16:])
+
+
+def revoked_text(sentence: str) -> str:
+    """ "This laptop was disconnected by the administrator", and the way back."""
+    return (
+        sentence
+        + "\n"
+        + _(
+            "Everything in this library stays on this computer. To sync again, ask the union "
+            "office, then sign in again with File → Connect to hub…"
+        )
+    )
 
 
 SHOWN_REFUSALS = 20  # lines in the "not accepted" box; the rest are counted

@@ -180,3 +180,18 @@ def test_a_conflict_from_the_hub_is_resolved_without_talk_of_a_pack(
     assert conflict["id"] == team_id
     with Library.open(b_dir, write=False) as library:
         assert catalog.load_team(library, team_id).description == "A 的介绍"
+
+
+def test_a_revoked_laptop_is_told_the_way_back(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.services import hub_client, hub_sync
+
+    def revoked(library: Any, progress: Any = None) -> Any:
+        raise hub_client.DeviceRevokedError("这台电脑已被管理员断开与中心的连接。", status=401)
+
+    monkeypatch.setattr(hub_sync, "sync", revoked)
+    code, out, err = run(capsys, "--lang", "zh_CN", "--library", str(demo_dir), "hub", "sync")
+    assert code == 1 and out == ""
+    assert err.startswith("jiangxin: 这台电脑已被管理员断开与中心的连接。")
+    assert "jiangxin hub connect" in err and "Traceback" not in err

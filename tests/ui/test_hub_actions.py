@@ -291,3 +291,31 @@ def test_what_the_sync_had_to_say_is_shown(
     assert boxes[1][0] == "Not accepted by the hub" and boxes[1][1].endswith(renamed)
     w.hub_actions._synced(hub_sync.SyncReport(updated=1))  # type: ignore[attr-defined]
     assert len(boxes) == 2  # nothing to say: no box
+
+
+def test_a_revoked_laptop_is_told_the_way_back(
+    demo_library: Library, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The administrator's sentence, then that nothing is lost and how to sign in again."""
+    from desktop_app.services import hub_client
+
+    link(demo_library, f"https://127.0.0.1:{free_port()}")
+    w = MainWindow(demo_library, runner=SynchronousRunner(), settings=Settings())
+    qtbot.addWidget(w)
+    w.show()
+    actions = w.hub_actions  # type: ignore[attr-defined]
+    actions.update_status()
+    sentence = "这台电脑已被管理员断开与中心的连接。"
+
+    def revoked(library: Any, progress: Any = None) -> Any:
+        raise hub_client.DeviceRevokedError(sentence, status=401)
+
+    monkeypatch.setattr(hub_sync, "sync", revoked)
+    boxes: list[str] = []
+    for name in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, lambda _p, _t, text, *a: boxes.append(text))
+    actions.sync()
+    qtbot.waitUntil(lambda: actions.job is None, timeout=5000)
+    assert len(boxes) == 1
+    assert boxes[0].startswith(sentence)
+    assert "stays on this computer" in boxes[0] and "Connect to hub" in boxes[0]
