@@ -6,10 +6,14 @@ import argparse
 import getpass
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from desktop_app.cli.common import CliContext, print_json
 from desktop_app.core.errors import UserError
 from desktop_app.core.i18n import _
+
+if TYPE_CHECKING:
+    from desktop_app.services import hub_sync
 
 PASSWORD_ENV = "JIANGXIN_HUB_PASSWORD"
 
@@ -94,9 +98,21 @@ def cmd_connect(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
     from desktop_app.services import hub_sync
+    from desktop_app.services.hub_client import DeviceRevokedError
 
     with ctx.open_library(write=True) as library:
-        report = hub_sync.sync(library)
+        try:
+            report = hub_sync.sync(library)
+        except DeviceRevokedError as exc:
+            # The administrator's sentence, then the way back.
+            raise UserError(
+                str(exc).rstrip()
+                + " "
+                + _(
+                    "Everything in this library stays here; once the union office agrees, "
+                    "sign in again with “jiangxin hub connect”."
+                )
+            ) from None
     if args.json:
         print_json(report.to_json())
         return 0
@@ -119,17 +135,27 @@ def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
     )
     print(_("Conflicts: {n}").format(n=len(report.conflicts)))
     for item in report.conflicts:
-        print(f"  {item.kind} {item.id[:8]}  {item.label}  {item.reason}")
+        print(_note_line(item))
     if report.conflicts:
         print(_("See them with “jiangxin conflicts list”."))
     print(_("Refused by the hub: {n}").format(n=len(report.refused)))
     for item in report.refused:
-        print(f"  {item.kind} {item.id[:8]}  {item.label}  {item.reason}")
+        print(_note_line(item))
     for note in report.notes:
         print(note)
     if report.waiting:
         print(_("Changes still waiting to be published: {n}").format(n=report.waiting))
     return 0
+
+
+def _note_line(item: hub_sync.RecordNote) -> str:
+    """One record of the report: its kind as the reader calls it ("服务队", not "team"), the
+    start of its id (what `jiangxin show` and `conflicts resolve` take), its name, why."""
+    from desktop_app.services.labels import KIND_NAMES
+
+    label = KIND_NAMES.get(item.kind)
+    kind = _(label) if label else item.kind
+    return f"  {kind} {item.id[:8]}  {item.label}  {item.reason}"
 
 
 def cmd_status(ctx: CliContext, args: argparse.Namespace) -> int:

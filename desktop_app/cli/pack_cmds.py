@@ -186,7 +186,8 @@ def cmd_conflicts_list(ctx: CliContext, args: argparse.Namespace) -> int:
 def cmd_conflicts_resolve(ctx: CliContext, args: argparse.Namespace) -> int:
     with ctx.open_library(write=True) as library:
         merge.resolve_conflict(library, args.id, args.keep)
-    print(_("Kept your version.") if args.keep == "mine" else _("Took the version from the pack."))
+    # "The other version": a conflict comes from a pack or from the hub (hub_sync).
+    print(_("Kept your version.") if args.keep == "mine" else _("Took the other version."))
     return 0
 
 

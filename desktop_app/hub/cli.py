@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -42,6 +42,9 @@ from desktop_app.cli.common import print_json, print_table
 from desktop_app.core.errors import UserError
 from desktop_app.core.fsutil import atomic_writer, writing_to
 from desktop_app.core.i18n import SUPPORTED_LANGUAGES, _, pgettext, set_language
+
+if TYPE_CHECKING:
+    from desktop_app.hub.accounts import DeviceInfo
 
 PROG = "jiangxin-hub"
 CONFIG_DIR_ENV = "JIANGXIN_HUB_CONFIG_DIR"
@@ -264,10 +267,21 @@ def cmd_user(args: argparse.Namespace, config: HubConfig) -> int:
             password = read_password(_("Password for {name}: ").format(name=args.name))
             with store.transaction() as s:
                 accounts.create_user(s, args.name, args.role, password, args.team)
+                names = _team_names(s, args.team or [])
             print(_("User {name} added ({role}).").format(name=args.name, role=args.role))
+            for team_id in args.team or []:
+                if team_id.strip() in names:
+                    continue
+                print(
+                    _(
+                        "The team {id} is not on the hub yet: check the id with "
+                        "“jiangxin list teams” on the laptop that has it."
+                    ).format(id=team_id)
+                )
         elif args.user_command == "list":
             with store.session() as s:
                 users = accounts.list_users(s)
+                names = _team_names(s, [t for u in users for t in u.team_ids])
             if args.json:
                 print_json(
                     [
@@ -275,6 +289,7 @@ def cmd_user(args: argparse.Namespace, config: HubConfig) -> int:
                             "name": u.name,
                             "role": u.role,
                             "team_ids": list(u.team_ids),
+                            "team_names": {t: names[t] for t in u.team_ids if t in names},
                             "created_at": u.created_at.isoformat(),
                             "disabled_at": u.disabled_at.isoformat() if u.disabled_at else None,
                             "devices": u.devices,
@@ -292,7 +307,13 @@ def cmd_user(args: argparse.Namespace, config: HubConfig) -> int:
                         _("Disabled"),
                     ],
                     [
-                        [u.name, u.role, " ".join(u.team_ids), str(u.devices), _when(u.disabled_at)]
+                        [
+                            u.name,
+                            u.role,
+                            "、".join(_team_cell(t, names) for t in u.team_ids),
+                            str(u.devices),
+                            _when(u.disabled_at),
+                        ]
                         for u in users
                     ],
                 )
@@ -368,17 +389,61 @@ def cmd_device(args: argparse.Namespace, config: HubConfig) -> int:
                 )
         elif args.device_command == "revoke":
             with store.transaction() as s:
-                changed = accounts.revoke_device(s, args.device_id)
+                device_id = _device_id(accounts.list_devices(s), args.device_id)
+                changed = accounts.revoke_device(s, device_id)
             print(
                 (
                     _("Laptop {id} is disconnected from the hub.")
                     if changed
                     else _("Laptop {id} was already disconnected.")
-                ).format(id=args.device_id)
+                ).format(id=device_id)
             )
     finally:
         store.close()
     return 0
+
+
+def _team_names(s: Any, team_ids: list[str]) -> dict[str, str]:
+    """The names of the teams the hub holds, by id: `user list` shows a leader's teams by
+    name (the union office does not read UUIDs), `user add` warns about an id it lacks."""
+    from sqlalchemy import select
+
+    from desktop_app.storage.models import ServiceTeam
+
+    wanted = sorted({t.strip() for t in team_ids if t.strip()})
+    if not wanted:
+        return {}
+    rows = s.execute(
+        select(ServiceTeam.id, ServiceTeam.name).where(
+            ServiceTeam.id.in_(wanted), ServiceTeam.deleted_at.is_(None)
+        )
+    )
+    return {str(team_id): str(name) for team_id, name in rows}
+
+
+def _team_cell(team_id: str, names: dict[str, str]) -> str:
+    name = names.get(team_id)
+    if name is None:  # not published yet: the whole id, to compare with a laptop's list
+        return _("{id} (not on the hub yet)").format(id=team_id)
+    return f"{name} ({team_id[:8]})"
+
+
+def _device_id(devices: list[DeviceInfo], given: str) -> str:
+    """The laptop whose id starts with what the administrator typed: `device list` prints
+    36-character ids, and the start of one is what a person copies (as `jiangxin conflicts
+    resolve` takes). A start shared by several laptops is refused, naming them."""
+    from desktop_app.hub import accounts
+
+    start = given.strip().lower()
+    if not start:
+        return given
+    found = [d for d in devices if d.id.lower().startswith(start)]
+    if len(found) > 1:
+        raise accounts.AccountError(
+            _("Several laptops have an id that starts with “{start}”: {ids}. Type more of it.")
+            .format(start=given.strip(), ids=", ".join(f"{d.id} ({d.user_name})" for d in found))
+        )  # fmt: skip
+    return found[0].id if found else given
 
 
 def restored_notice() -> str:

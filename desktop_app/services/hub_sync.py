@@ -260,6 +260,13 @@ def connect(
         link.user_name = info.user_name
         link.device_id = info.device_id
         link.connected_at = utcnow()
+        last = dict(link.last_sync_result or {})
+        if last.get("ok") is False:
+            # Signed in again (after a revoked laptop, a changed password): the failure
+            # before is over, and "last attempt failed" must not stay in the status bar.
+            for key in ("ok", "message", "at"):
+                last.pop(key, None)
+            link.last_sync_result = last or None
     return info
 
 
@@ -1131,6 +1138,30 @@ def _publish(
         entries = _entries_to_publish(s, _waiting(s))
     if not entries:
         return
+    try:
+        _publish_entries(library, client, link, entries, report, progress, batch_size)
+    except HubClientError as exc:
+        if exc.status != 403:
+            raise
+        # The account may only read (a reader): refused as a whole, nothing applied. The
+        # pull before it is done and kept, so this sync is not a failure: the changes made
+        # here stay waiting, and the report says why they were not sent.
+        report.notes.append(
+            _("{reason} The changes made on this computer stay here; none was sent.").format(
+                reason=str(exc).rstrip()
+            )
+        )
+
+
+def _publish_entries(
+    library: Library,
+    client: HubClient,
+    link: HubLink,
+    entries: list[dict[str, Any]],
+    report: SyncReport,
+    progress: Progress,
+    batch_size: int,
+) -> None:
     _upload_photos(library, client, entries, report, progress)
     total = len(entries)
     sent = 0

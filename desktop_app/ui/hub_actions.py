@@ -16,6 +16,7 @@ The services (`services/hub_sync.py`) and httpx are imported when used, not at s
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -177,6 +178,16 @@ class ConnectHubDialog(QDialog):
             self.accept()
 
 
+@dataclass(frozen=True)
+class ConnectAttempt:
+    """A connect that failed, to open the dialog again as the user left it."""
+
+    url: str
+    user: str
+    found: hub_sync.Probe | None
+    message: str
+
+
 class HubActions(QObject):
     def __init__(self, ctx: WindowContext) -> None:
         super().__init__(ctx.window())
@@ -185,6 +196,7 @@ class HubActions(QObject):
         self.job: ProgressOp | None = None
         self.dialog: ConnectHubDialog | None = None
         self.connected = False
+        self.state: hub_sync.HubStatus | None = None  # as the status bar last showed it
         self.connect_action = self._action("hub_connect", _("Connect to hub…"), self.connect_hub)
         self.connect_action.setStatusTip(_("Sync this library with the district union's hub"))
         self.sync_action = self._action("hub_sync", _("Sync"), self.sync)
@@ -253,6 +265,7 @@ class HubActions(QObject):
         self.ctx.runner.run(count, on_done=self.show_status, on_error=lambda _exc: None)
 
     def show_status(self, state: hub_sync.HubStatus | None) -> None:
+        self.state = state
         if state is None or not state.connected:
             self._set_connected(False)
             self.status_label.hide()
@@ -268,18 +281,35 @@ class HubActions(QObject):
 
     # --- connect ----------------------------------------------------------------------------
 
-    def ask_connect(self) -> ConnectHubDialog | None:
-        """The dialog, filled in and accepted (tests replace `ConnectHubDialog.exec`)."""
-        dialog = ConnectHubDialog(self.window, self.ctx.runner)
+    def ask_connect(self, again: ConnectAttempt | None = None) -> ConnectHubDialog | None:
+        """The dialog, filled in and accepted (tests replace `ConnectHubDialog.exec`).
+
+        It starts with the hub this library is connected to (signing in again after the
+        administrator disconnected the laptop), or with what the user typed in an attempt that
+        failed, the certificate as they compared it and the hub's sentence: only the password
+        is typed again."""
+        state = self.state if self.state is not None and self.state.connected else None
+        dialog = ConnectHubDialog(
+            self.window,
+            self.ctx.runner,
+            url=again.url if again else state.url if state else "",
+            user=again.user if again else state.user_name if state else "",
+        )
+        if again is not None:
+            if again.found is not None:
+                dialog.show_probe(again.found)
+                dialog.matches.setChecked(not again.found.certificate.trusted_by_system)
+            dialog.show_message(again.message)
+            dialog.password.setFocus()
         self.dialog = dialog
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog
 
-    def connect_hub(self) -> None:
+    def connect_hub(self, again: ConnectAttempt | None = None) -> None:
         if self.job is not None:
             return
-        dialog = self.ask_connect()
+        dialog = self.ask_connect(again)
         if dialog is None or dialog.found is None:
             return
         library = self.ctx.library
@@ -302,12 +332,22 @@ class HubActions(QObject):
             )
             self.update_status()
 
+        def failed(exc: BaseException) -> bool:
+            if not isinstance(exc, UserError):
+                return False  # an internal error: the usual box
+            # A wrong password, a disabled account, an unreachable hub: said in the dialog,
+            # opened again with everything but the password as it was.
+            attempt = ConnectAttempt(url=url, user=user, found=found, message=str(exc))
+            QTimer.singleShot(0, lambda: self.connect_hub(attempt))
+            return True
+
         self._run(
             _("Connecting to the hub…"),
             op,
             done,
             _("Cannot connect"),
             label=_("Connect to the hub"),
+            on_failed=failed,
         )
 
     def disconnect_hub(self) -> None:
@@ -353,12 +393,16 @@ class HubActions(QObject):
             return report
 
         def failed(exc: BaseException) -> bool:
-            from desktop_app.services.hub_client import HubUnreachableError
+            from desktop_app.services.hub_client import DeviceRevokedError, HubUnreachableError
 
             self.update_status()
             if isinstance(exc, HubUnreachableError):
                 # Nothing is wrong with the library: a calm line, not an error box.
                 self.ctx.show_status(str(exc), 15000)
+                return True
+            if isinstance(exc, DeviceRevokedError):
+                # The administrator's sentence, then what the user can do about it.
+                QMessageBox.warning(self.window, _("Cannot sync"), revoked_text(str(exc)))
                 return True
             return False
 
@@ -378,22 +422,23 @@ class HubActions(QObject):
         message = _(
             "Synced: {pulled} changes received, {published} sent, {conflicts} conflicts."
         ).format(pulled=report.pulled, published=report.published, conflicts=len(report.conflicts))
+        if report.refused:  # the line stays after the box is closed: it must say so too
+            message += " " + ngettext(
+                "{n} not accepted by the hub (kept on this computer).",
+                "{n} not accepted by the hub (kept on this computer).",
+                len(report.refused),
+            ).format(n=len(report.refused))
         if report.started_over_message:  # the hub was restored or purged: said calmly, once
             message = report.started_over_message + " " + message
         self.ctx.show_status(message, 10000)
+        # What the merge or the hub had to say (a team renamed because its name was taken, a
+        # reader's changes not sent): said once in a box, as the CLI prints it.
+        notes = "\n".join(report.notes)
         if report.refused:
-            lines = "\n".join(f"• {r.label}: {r.reason}" for r in report.refused[:20])
-            QMessageBox.information(
-                self.window,
-                _("Not accepted by the hub"),
-                ngettext(
-                    "The hub did not accept {n} record:",
-                    "The hub did not accept {n} records:",
-                    len(report.refused),
-                ).format(n=len(report.refused))
-                + "\n"
-                + lines,
-            )
+            text = refused_text(report.refused) + ("\n\n" + notes if notes else "")
+            QMessageBox.information(self.window, _("Not accepted by the hub"), text)
+        elif notes:
+            QMessageBox.information(self.window, _("Synced with the hub"), notes)
         if report.conflicts:
             answer = QMessageBox.question(
                 self.window,
@@ -445,6 +490,58 @@ def two_lines(fingerprint: str) -> str:
     """A 95-character fingerprint as two lines of 16 pairs, easier to compare by eye."""
     pairs = fingerprint.split(":")
     return ":".join(pairs[:16]) + ":\n" + ":".join(pairs[16:])
+
+
+def revoked_text(sentence: str) -> str:
+    """ "This laptop was disconnected by the administrator", and the way back."""
+    return (
+        sentence
+        + "\n"
+        + _(
+            "Everything in this library stays on this computer. To sync again, ask the union "
+            "office, then sign in again with File → Connect to hub…"
+        )
+    )
+
+
+SHOWN_REFUSALS = 20  # lines in the "not accepted" box; the rest are counted
+
+
+def note_kind(kind: str) -> str:
+    """What a record of `kind` is called ("服务队"); a kind this version does not know (a
+    newer hub's) as it is."""
+    from desktop_app.services.labels import KIND_NAMES
+
+    label = KIND_NAMES.get(kind)
+    return _(label) if label else kind
+
+
+def refused_text(refused: list[hub_sync.RecordNote]) -> str:
+    """The "not accepted" box: how many, each record with its kind and the hub's reason, and
+    that nothing was lost (the changes stay here and are offered again at the next sync)."""
+    lines = [
+        ngettext(
+            "The hub did not accept {n} record:",
+            "The hub did not accept {n} records:",
+            len(refused),
+        ).format(n=len(refused))
+    ]
+    lines += [
+        _("• {kind} “{label}”: {reason}").format(
+            kind=note_kind(r.kind), label=r.label or r.id[:8], reason=r.reason
+        )
+        for r in refused[:SHOWN_REFUSALS]
+    ]
+    if len(refused) > SHOWN_REFUSALS:
+        more = len(refused) - SHOWN_REFUSALS
+        lines.append(_("…and {n} more.").format(n=more))
+    lines.append(
+        _(
+            "Your changes to them are kept on this computer and are offered to the hub again "
+            "at the next sync."
+        )
+    )
+    return "\n".join(lines)
 
 
 def status_text(state: hub_sync.HubStatus) -> str:

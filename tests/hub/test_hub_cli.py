@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import ssl
@@ -344,3 +345,77 @@ def test_purge_and_gc_commands(
 
     report = json.loads(out)
     assert report["dry_run"] is False and report["cutoff"] is None and report["blobs"] == 0
+
+
+def test_device_revoke_takes_the_start_of_an_id(
+    hub_env: tuple[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`device list` prints 36-character ids; the administrator copies the start of one (as
+    `jiangxin conflicts resolve` takes it), and that laptop, and only it, is disconnected."""
+    url, _config = hub_env
+    assert _run(capsys, "init", "--database", url, "--admin", "admin")[0] == 0
+    assert _run(capsys, "user", "add", "li", "--role", "reader")[0] == 0
+    store = HubStore.open(url)
+    try:
+        with store.session() as s:
+            token, who = accounts.login(s, "li", PASSWORD, "李师傅的笔记本")
+            other_token, _other = accounts.login(s, "li", PASSWORD, "办公室的电脑")
+        code, out, err = _run(capsys, "device", "revoke", who.device_id[:8].upper())
+        assert code == 0, err
+        assert who.device_id in out  # the whole id, so the administrator sees which one
+        with pytest.raises(DeviceRevoked):
+            accounts.authenticate(store, token)
+        accounts.authenticate(store, other_token)  # the other laptop still syncs
+    finally:
+        store.close()
+
+
+def test_device_revoke_refuses_a_start_shared_by_several_laptops() -> None:
+    from datetime import UTC, datetime
+
+    from desktop_app.hub.cli import _device_id
+
+    now = datetime.now(UTC)
+    devices = [
+        accounts.DeviceInfo(id=i, user_name=u, name="vm", created_at=now, last_seen_at=None,
+                            revoked_at=None)
+        for i, u in (("ab12cd34-0000", "li"), ("ab12ff00-1111", "zhang"))
+    ]  # fmt: skip
+    assert _device_id(devices, " AB12CD ") == "ab12cd34-0000"
+    assert _device_id(devices, "no-such-device") == "no-such-device"  # refused by revoke_device
+    with pytest.raises(accounts.AccountError) as shared:
+        _device_id(devices, "ab12")
+    assert "ab12cd34-0000 (li)" in str(shared.value) and "ab12ff00-1111 (zhang)" in str(
+        shared.value
+    )
+
+
+def test_user_list_names_a_leaders_teams_and_add_warns_of_a_team_the_hub_lacks(
+    hub_env: tuple[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The union office reads team names, not UUIDs; a mistyped (or not yet published) team
+    id is pointed out when the leader is added."""
+    from desktop_app.hub import sync
+    from tests.hub.wire import admin, entry, new_id, team_data
+
+    url, _config = hub_env
+    assert _run(capsys, "init", "--database", url, "--admin", "admin")[0] == 0
+    team, missing = new_id(), new_id()
+    store = HubStore.open(url)
+    try:
+        sync.publish(store, admin(), new_id(), [entry("team", team_data(team, "专业技术服务2队"))])
+    finally:
+        store.close()
+    code, out, err = _run(capsys, "user", "add", "zhang", "--role", "leader", "--team", team)
+    assert code == 0, err
+    assert "not on the hub" not in out
+    code, out, err = _run(capsys, "user", "add", "li", "--role", "leader", "--team", missing)
+    assert code == 0, err
+    assert f"The team {missing} is not on the hub yet" in out
+    code, out, _err = _run(capsys, "user", "list")
+    assert f"专业技术服务2队 ({team[:8]})" in out
+    assert f"{missing} (not on the hub yet)" in out
+    code, out, _err = _run(capsys, "user", "list", "--json")
+    by_name = {u["name"]: u for u in json.loads(out)}
+    assert by_name["zhang"]["team_names"] == {team: "专业技术服务2队"}
+    assert by_name["li"]["team_names"] == {}

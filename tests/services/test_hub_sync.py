@@ -146,6 +146,12 @@ def test_connect_pins_the_certificate_and_a_first_sync_fills_an_empty_laptop(
     assert status.waiting == 0 and status.last_sync_at is not None
 
 
+def _first_guide() -> Any:
+    from desktop_app.storage.models import Guide
+
+    return select(Guide.id).where(Guide.deleted_at.is_(None)).order_by(Guide.id)
+
+
 def _rename_first_team(library: Library, description: str) -> str:
     with library.session() as s:
         team_id = s.scalars(
@@ -286,6 +292,29 @@ def test_unreachable_hub_and_revoked_laptop_are_sentences(hub: Hub, laptop_a: Li
     assert state(laptop_a) == before
 
 
+def test_signing_in_again_after_a_revoke_clears_the_failed_attempt(
+    hub: Hub, laptop_a: Library
+) -> None:
+    """The administrator disconnected the laptop; the leader connects again: the status no
+    longer says the last attempt failed (the status bar's "上次尝试未成功"), and the last
+    sync's time stays."""
+    connect(laptop_a, hub)
+    hub_sync.sync(laptop_a)
+    synced_at = hub_sync.status(laptop_a).last_sync_at
+    hub.revoke_all()
+    with pytest.raises(hc.DeviceRevokedError):
+        hub_sync.sync(laptop_a)
+    failed = hub_sync.status(laptop_a).last_result
+    assert failed is not None and failed["ok"] is False
+    connect(laptop_a, hub)
+    again = hub_sync.status(laptop_a)
+    assert again.connected and again.last_sync_at == synced_at
+    assert (again.last_result or {}).get("ok") is not False
+    assert "message" not in (again.last_result or {})
+    hub_sync.sync(laptop_a)
+    assert (hub_sync.status(laptop_a).last_result or {}).get("ok") is True
+
+
 def test_a_reader_cannot_publish_and_is_told_per_record(
     hub: Hub, laptop_a: Library, laptop_b: Library
 ) -> None:
@@ -294,10 +323,26 @@ def test_a_reader_cannot_publish_and_is_told_per_record(
     connect(laptop_b, hub, user="reader")
     hub_sync.sync(laptop_b)
     _rename_first_team(laptop_b, "读者的修改")
-    with pytest.raises(hc.HubClientError) as refused:
-        hub_sync.sync(laptop_b)
-    assert refused.value.status == 403
-    assert hub_sync.status(laptop_b).waiting == 1
+    # Meanwhile a guide changes on the hub: the reader's sync still brings it, and is a
+    # sync that happened (its time in the status bar), not "the last attempt failed".
+    with laptop_a.session() as s:
+        guide_id = s.scalars(_first_guide()).first()
+    assert guide_id is not None
+    guide = catalog.load_guide(laptop_a, guide_id)
+    guide.season = "管理员改的季节"
+    catalog.save_guide(laptop_a, guide, guide_id)
+    hub_sync.sync(laptop_a)
+    before = hub_sync.status(laptop_b).last_sync_at
+    report = hub_sync.sync(laptop_b)
+    assert report.updated == 1 and report.published == 0
+    assert catalog.load_guide(laptop_b, guide_id).season == "管理员改的季节"
+    (note,) = report.notes
+    assert "may read from the hub but not publish" in note and "stay here" in note
+    status = hub_sync.status(laptop_b)
+    assert status.waiting == 1  # the reader's change is kept, waiting
+    assert status.last_sync_at is not None and before is not None
+    assert status.last_sync_at > before
+    assert (status.last_result or {}).get("ok") is True
     # Refused as a whole, nothing applied: not kept to be sent again.
     with laptop_b.session() as s:
         assert s.scalar(select(func.count()).select_from(HubOutbox)) == 0

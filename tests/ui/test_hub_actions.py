@@ -177,3 +177,145 @@ def test_a_sync_that_started_over_says_so_in_the_status_bar(
     assert message.startswith(sentence) and "3 sent" in message
     w.hub_actions._synced(hub_sync.SyncReport(published=1))  # type: ignore[attr-defined]
     assert sentence not in w.statusBar().currentMessage()
+
+
+def test_refused_records_are_reported_with_their_kind_and_what_became_of_them(
+    demo_library: Library, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A leader syncing another team's record: the box names each record with its kind and
+    says the changes stay on this computer; the status bar line, which stays after the box is
+    closed, counts them too."""
+    link(demo_library, f"https://127.0.0.1:{free_port()}")
+    w = MainWindow(demo_library, runner=SynchronousRunner(), settings=Settings())
+    qtbot.addWidget(w)
+    w.show()
+    boxes: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: boxes.append(text))
+    reason = "Only records of your own teams can be published."
+    note = hub_sync.RecordNote("team", "a89df9c5-7652", "专业技术服务2队", reason, "forbidden")
+    w.hub_actions._synced(hub_sync.SyncReport(published=2, refused=[note]))  # type: ignore[attr-defined]
+    message = w.statusBar().currentMessage()
+    assert "2 sent" in message and "1 not accepted by the hub (kept on this computer)" in message
+    assert len(boxes) == 1
+    assert f"• service team “专业技术服务2队”: {reason}" in boxes[0]
+    assert "kept on this computer" in boxes[0] and "next sync" in boxes[0]
+    many = [hub_sync.RecordNote("member", f"m{i:07d}", f"队员{i}", reason) for i in range(25)]
+    w.hub_actions._synced(hub_sync.SyncReport(refused=many))  # type: ignore[attr-defined]
+    assert "队员19" in boxes[1] and "队员20" not in boxes[1] and "…and 5 more." in boxes[1]
+
+
+def test_a_failed_connect_opens_the_dialog_again_as_the_user_left_it(
+    window: MainWindow, served: Served, monkeypatch: pytest.MonkeyPatch, qtbot: Any
+) -> None:
+    """A wrong password (here: a hub that refuses the sign-in) is said in the dialog, opened
+    again with the address, the user and the compared certificate: only the password is typed
+    again, no error box."""
+    seen: list[dict[str, Any]] = []
+    boxes: list[str] = []
+    for name in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: boxes.append(str(a)))
+
+    def exec_(dialog: ha.ConnectHubDialog) -> int:
+        if not seen:
+            dialog.url.setText(served.url)
+            dialog.user.setText("li")
+            dialog.password.setText("wrong-password")
+            dialog.check()
+            dialog.matches.setChecked(True)
+        seen.append(
+            {
+                "url": dialog.url.text(),
+                "user": dialog.user.text(),
+                "password": dialog.password.text(),
+                "message": dialog.message.text() if not dialog.message.isHidden() else "",
+                "fingerprint": dialog.fingerprint.text().replace(":\n", ":"),
+                "can_connect": dialog.connect_button.isEnabled(),
+            }
+        )
+        return 1 if len(seen) == 1 else 0
+
+    monkeypatch.setattr(ha.ConnectHubDialog, "exec", exec_)
+    actions = window.hub_actions  # type: ignore[attr-defined]
+    actions.connect_hub()
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    again = seen[1]
+    assert boxes == []
+    assert (again["url"], again["user"], again["password"]) == (served.url, "li", "")
+    assert again["message"] and served.cert.fingerprint in again["fingerprint"]
+    assert again["can_connect"]  # the certificate stays compared
+    assert not hub_sync.status(window.library).connected
+
+
+def test_the_connect_dialog_starts_with_the_hub_this_library_is_connected_to(
+    demo_library: Library, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signing in again after the administrator disconnected the laptop: the address and the
+    user are there already."""
+    url = f"https://127.0.0.1:{free_port()}"
+    link(demo_library, url)
+    w = MainWindow(demo_library, runner=SynchronousRunner(), settings=Settings())
+    qtbot.addWidget(w)
+    w.show()
+    actions = w.hub_actions  # type: ignore[attr-defined]
+    actions.update_status()
+    shown: list[tuple[str, str]] = []
+
+    def exec_(dialog: ha.ConnectHubDialog) -> int:
+        shown.append((dialog.url.text(), dialog.user.text()))
+        return 0
+
+    monkeypatch.setattr(ha.ConnectHubDialog, "exec", exec_)
+    actions.connect_hub()
+    assert shown == [(url, "zhang")]
+
+
+def test_what_the_sync_had_to_say_is_shown(
+    demo_library: Library, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team renamed by the merge, a reader's changes not sent: the window says it, as
+    `jiangxin hub sync` prints it (it was dropped before)."""
+    link(demo_library, f"https://127.0.0.1:{free_port()}")
+    w = MainWindow(demo_library, runner=SynchronousRunner(), settings=Settings())
+    qtbot.addWidget(w)
+    w.show()
+    boxes: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, t, text: boxes.append((t, text)))
+    renamed = (
+        "The team “甲队” is renamed “甲队（2）” here, because another team already has that name."
+    )
+    w.hub_actions._synced(hub_sync.SyncReport(updated=1, notes=[renamed]))  # type: ignore[attr-defined]
+    assert boxes == [("Synced with the hub", renamed)]
+    reason = "Only records of your own teams can be published."
+    note = hub_sync.RecordNote("team", "a89df9c5-7652", "专业技术服务2队", reason)
+    w.hub_actions._synced(hub_sync.SyncReport(refused=[note], notes=[renamed]))  # type: ignore[attr-defined]
+    assert boxes[1][0] == "Not accepted by the hub" and boxes[1][1].endswith(renamed)
+    w.hub_actions._synced(hub_sync.SyncReport(updated=1))  # type: ignore[attr-defined]
+    assert len(boxes) == 2  # nothing to say: no box
+
+
+def test_a_revoked_laptop_is_told_the_way_back(
+    demo_library: Library, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The administrator's sentence, then that nothing is lost and how to sign in again."""
+    from desktop_app.services import hub_client
+
+    link(demo_library, f"https://127.0.0.1:{free_port()}")
+    w = MainWindow(demo_library, runner=SynchronousRunner(), settings=Settings())
+    qtbot.addWidget(w)
+    w.show()
+    actions = w.hub_actions  # type: ignore[attr-defined]
+    actions.update_status()
+    sentence = "这台电脑已被管理员断开与中心的连接。"
+
+    def revoked(library: Any, progress: Any = None) -> Any:
+        raise hub_client.DeviceRevokedError(sentence, status=401)
+
+    monkeypatch.setattr(hub_sync, "sync", revoked)
+    boxes: list[str] = []
+    for name in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, lambda _p, _t, text, *a: boxes.append(text))
+    actions.sync()
+    qtbot.waitUntil(lambda: actions.job is None, timeout=5000)
+    assert len(boxes) == 1
+    assert boxes[0].startswith(sentence)
+    assert "stays on this computer" in boxes[0] and "Connect to hub" in boxes[0]
