@@ -134,8 +134,8 @@ class ConflictsDialog(QDialog):
         self.empty.setObjectName("empty")
         self.hint = QLabel(
             _(
-                "Tick fields in the “Theirs” column to take just those. Whichever way, the "
-                "next exchange carries your decision to the other laptop."
+                "Tick fields in the “Theirs” column to take just those. Whichever way, your "
+                "decision travels with the next pack exchange or hub sync."
             )
         )
         self.hint.setObjectName("conflict_hint")
