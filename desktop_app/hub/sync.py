@@ -166,7 +166,7 @@ def pull_json(
     synced under (None from a laptop that does not send it).
 
     The entries are the ones their publishes stored (`HubChange.wire`), joined as text: a
-    page of 2,000 is two index reads, not 2,000 records loaded with their children and
+    page of 2,000 is three index reads, not 2,000 records loaded with their children and
     ancestry and serialised again.
     """
     if since < 0:
