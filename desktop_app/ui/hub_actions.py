@@ -112,6 +112,7 @@ class ConnectHubDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.user.textChanged.connect(lambda _t: self._update_buttons())
+        self.password.textChanged.connect(lambda _t: self._update_buttons())
         self._update_buttons()
 
     def _address_changed(self, _text: str) -> None:
@@ -125,7 +126,10 @@ class ConnectHubDialog(QDialog):
         confirmed = self.found is not None and (
             self.found.certificate.trusted_by_system or self.matches.isChecked()
         )
-        self.connect_button.setEnabled(bool(confirmed and self.user.text().strip()))
+        # (Without a password the hub can only answer "wrong password".)
+        self.connect_button.setEnabled(
+            bool(confirmed and self.user.text().strip() and self.password.text())
+        )
         self.check_button.setEnabled(bool(self.url.text().strip()))
 
     def show_message(self, text: str) -> None:

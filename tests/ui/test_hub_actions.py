@@ -94,6 +94,10 @@ def test_connect_dialog_shows_the_fingerprint_before_connecting(
     assert not dialog.connect_button.isEnabled()
     dialog.matches.setChecked(True)
     assert dialog.connect_button.isEnabled()
+    dialog.password.clear()  # no password: nothing to connect with
+    assert not dialog.connect_button.isEnabled()
+    dialog.password.setText("secret")
+    assert dialog.connect_button.isEnabled()
     dialog.show()
     dialog.resize(640, dialog.sizeHint().height())
     shoot(dialog, "connect_dialog")
@@ -230,6 +234,7 @@ def test_a_failed_connect_opens_the_dialog_again_as_the_user_left_it(
                 "message": dialog.message.text() if not dialog.message.isHidden() else "",
                 "fingerprint": dialog.fingerprint.text().replace(":\n", ":"),
                 "can_connect": dialog.connect_button.isEnabled(),
+                "compared": dialog.matches.isChecked(),
             }
         )
         return 1 if len(seen) == 1 else 0
@@ -242,7 +247,8 @@ def test_a_failed_connect_opens_the_dialog_again_as_the_user_left_it(
     assert boxes == []
     assert (again["url"], again["user"], again["password"]) == (served.url, "li", "")
     assert again["message"] and served.cert.fingerprint in again["fingerprint"]
-    assert again["can_connect"]  # the certificate stays compared
+    assert again["compared"]  # the certificate stays compared: only the password is missing
+    assert not again["can_connect"]
     assert not hub_sync.status(window.library).connected
 
 
