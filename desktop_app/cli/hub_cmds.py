@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from desktop_app.cli.common import CliContext, print_json
 from desktop_app.core.errors import UserError
-from desktop_app.core.i18n import _
+from desktop_app.core.i18n import _, sentences
 
 if TYPE_CHECKING:
     from desktop_app.services import hub_sync
@@ -106,11 +106,12 @@ def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
         except DeviceRevokedError as exc:
             # The administrator's sentence, then the way back.
             raise UserError(
-                str(exc).rstrip()
-                + " "
-                + _(
-                    "Everything in this library stays here; once the union office agrees, "
-                    "sign in again with “jiangxin hub connect”."
+                sentences(
+                    str(exc),
+                    _(
+                        "Everything in this library stays here; once the union office agrees, "
+                        "sign in again with “jiangxin hub connect”."
+                    ),
                 )
             ) from None
     if args.json:

@@ -105,6 +105,23 @@ def request_language(lang: str) -> Iterator[None]:
         _request.reset(token)
 
 
+FULL_WIDTH_ENDS = ("。", "！", "？", "；", "：", "）", "」", "”")
+
+
+def sentences(*parts: str) -> str:
+    """Translated sentences one after another: a space after a Latin full stop, none after a
+    Chinese one (a space between Chinese sentences reads as a gap)."""
+    out = ""
+    for part in parts:
+        part = part.strip()
+        if not part:
+            continue
+        if out and not out.endswith(FULL_WIDTH_ENDS):
+            out += " "
+        out += part
+    return out
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it yet."""
     return message

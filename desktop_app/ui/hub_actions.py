@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.errors import UserError
-from desktop_app.core.i18n import _, ngettext
+from desktop_app.core.i18n import _, ngettext, sentences
 from desktop_app.core.progress import Progress
 from desktop_app.ui.ops import ProgressOp, T, run_with_progress, show_failure
 from desktop_app.ui.workers import BackgroundRunner
@@ -427,13 +427,16 @@ class HubActions(QObject):
             "Synced: {pulled} changes received, {published} sent, {conflicts} conflicts."
         ).format(pulled=report.pulled, published=report.published, conflicts=len(report.conflicts))
         if report.refused:  # the line stays after the box is closed: it must say so too
-            message += " " + ngettext(
-                "{n} not accepted by the hub (kept on this computer).",
-                "{n} not accepted by the hub (kept on this computer).",
-                len(report.refused),
-            ).format(n=len(report.refused))
+            message = sentences(
+                message,
+                ngettext(
+                    "{n} not accepted by the hub (kept on this computer).",
+                    "{n} not accepted by the hub (kept on this computer).",
+                    len(report.refused),
+                ).format(n=len(report.refused)),
+            )
         if report.started_over_message:  # the hub was restored or purged: said calmly, once
-            message = report.started_over_message + " " + message
+            message = sentences(report.started_over_message, message)
         self.ctx.show_status(message, 10000)
         # What the merge or the hub had to say (a team renamed because its name was taken, a
         # reader's changes not sent): said once in a box, as the CLI prints it.

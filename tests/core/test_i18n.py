@@ -96,3 +96,12 @@ def test_a_word_with_two_meanings_gets_two_translations() -> None:
         assert i18n.pgettext("where a record came from", "From") == "From"
     finally:
         i18n.set_language(None)
+
+
+def test_sentences_are_joined_with_a_space_only_after_a_latin_full_stop() -> None:
+    from desktop_app.core.i18n import sentences
+
+    assert sentences("已同步。", "中心未接受 1 项。") == "已同步。中心未接受 1 项。"
+    assert sentences("Synced.", "1 not accepted.") == "Synced. 1 not accepted."
+    assert sentences("中心已从备份恢复。", "", "  ", "Synced.") == "中心已从备份恢复。Synced."
+    assert sentences() == ""
