@@ -459,6 +459,11 @@ class RecordNote:
     label: str
     reason: str = ""
     code: str = ""
+    tag: str = ""  # the version sent (refusals)
+    # Refused at the last sync too, in this very version: the user was told already (the
+    # window says only what is new; the change is still offered at every sync, so a leader
+    # given the team meanwhile gets it through).
+    repeated: bool = False
 
     def to_json(self) -> dict[str, str]:
         return dict(self.__dict__)
@@ -520,8 +525,22 @@ class SyncReport:
             "published": self.published,
             "conflicts": len(self.conflicts),
             "refused": len(self.refused),
+            "refused_versions": [[r.kind, r.id, r.tag] for r in self.refused],
             "started_over": self.started_over_message,
         }
+
+
+def _refused_before(result: dict[str, Any] | None) -> set[tuple[str, str, str]]:
+    """The versions the last sync reported refused (kind, id, tag), from the stored result
+    (read defensively: anything else in it is ignored)."""
+    found = (result or {}).get("refused_versions")
+    if not isinstance(found, list):
+        return set()
+    return {
+        (item[0], item[1], item[2])
+        for item in found
+        if isinstance(item, list) and len(item) == 3 and all(isinstance(x, str) for x in item)
+    }
 
 
 def sync(
@@ -540,6 +559,7 @@ def sync(
     with library.session() as s:
         link = _link(s)
         s.expunge(link)
+    refused_before = _refused_before(link.last_sync_result)
     report = SyncReport()
     try:
         with _client(library, link) as client:
@@ -555,6 +575,8 @@ def sync(
         if translated is not None and translated is not exc:
             raise translated from None
         raise
+    for note in report.refused:
+        note.repeated = (note.kind, note.id, note.tag) in refused_before
     with library.transaction() as s:
         row = _link(s)
         report.waiting = waiting_count(s)
@@ -1268,6 +1290,7 @@ def _apply_answer(
                     label,
                     str(result.get("reason", "")) or _("Refused by the hub."),
                     str(result.get("code", "")),
+                    tag=str(entry.get("tag", "")),
                 )
             )
     with library.transaction() as s:

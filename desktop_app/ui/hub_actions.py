@@ -441,8 +441,11 @@ class HubActions(QObject):
         # What the merge or the hub had to say (a team renamed because its name was taken, a
         # reader's changes not sent): said once in a box, as the CLI prints it.
         notes = "\n".join(report.notes)
-        if report.refused:
-            text = refused_text(report.refused) + ("\n\n" + notes if notes else "")
+        # Refusals of the very versions refused at the last sync were told then: the box says
+        # only what is new (the status line keeps counting them all).
+        new_refusals = [r for r in report.refused if not r.repeated]
+        if new_refusals:
+            text = refused_text(new_refusals) + ("\n\n" + notes if notes else "")
             QMessageBox.information(self.window, _("Not accepted by the hub"), text)
         elif notes:
             QMessageBox.information(self.window, _("Synced with the hub"), notes)
@@ -572,6 +575,13 @@ def status_text(state: hub_sync.HubStatus) -> str:
         )
     else:
         parts.append(_("nothing to send"))
+    refused = last.get("refused")
+    if isinstance(refused, int) and refused > 0 and state.waiting:
+        parts.append(
+            ngettext("{n} not accepted by the hub", "{n} not accepted by the hub", refused).format(
+                n=refused
+            )
+        )
     if state.open_conflicts:
         parts.append(
             ngettext("{n} conflict", "{n} conflicts", state.open_conflicts).format(

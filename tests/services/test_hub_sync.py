@@ -609,3 +609,33 @@ def test_a_photo_cleaned_up_here_and_shown_by_a_pulled_record_comes_back_with_it
     packs.export_pack(laptop_a, laptop_a.root.parent / "a.jxpack")
     hub_sync.sync(laptop_b)
     assert state(laptop_a) == state(laptop_b)
+
+
+def test_a_refusal_is_told_once_per_version_and_the_change_is_still_offered(
+    hub: Hub, laptop_a: Library, laptop_b: Library
+) -> None:
+    """A leader's change to another team's team is refused at every sync (it stays on the
+    laptop, offered again in case the leader is given the team); the report marks a refusal
+    of the very version refused last time as repeated, so the window tells it once. Changed
+    again, it is new again."""
+    from desktop_app.hub import accounts
+
+    connect(laptop_a, hub)
+    hub_sync.sync(laptop_a)
+    import uuid
+
+    with hub.store.transaction() as s:  # the leader of a team the hub does not have yet
+        accounts.create_user(s, "leader", "leader", PASSWORD, team_ids=[str(uuid.uuid4())])
+    connect(laptop_b, hub, user="leader")
+    hub_sync.sync(laptop_b)
+    _rename_first_team(laptop_b, "队长改的别队说明")
+    first = hub_sync.sync(laptop_b)
+    assert [(r.kind, r.repeated) for r in first.refused] == [("team", False)]
+    assert first.refused[0].tag
+    second = hub_sync.sync(laptop_b)
+    assert [(r.kind, r.repeated) for r in second.refused] == [("team", True)]
+    status = hub_sync.status(laptop_b)
+    assert status.waiting == 1 and (status.last_result or {}).get("refused") == 1
+    _rename_first_team(laptop_b, "又改了一次")
+    third = hub_sync.sync(laptop_b)
+    assert [(r.kind, r.repeated) for r in third.refused] == [("team", False)]

@@ -206,6 +206,12 @@ def test_refused_records_are_reported_with_their_kind_and_what_became_of_them(
     many = [hub_sync.RecordNote("member", f"m{i:07d}", f"队员{i}", reason) for i in range(25)]
     w.hub_actions._synced(hub_sync.SyncReport(refused=many))  # type: ignore[attr-defined]
     assert "队员19" in boxes[1] and "队员20" not in boxes[1] and "…and 5 more." in boxes[1]
+    # The same versions refused again at the next sync: told already, no box; the status
+    # line still counts them.
+    again = [hub_sync.RecordNote(**{**n.__dict__, "repeated": True}) for n in many]
+    w.hub_actions._synced(hub_sync.SyncReport(refused=again))  # type: ignore[attr-defined]
+    assert len(boxes) == 2
+    assert "25 not accepted by the hub" in w.statusBar().currentMessage()
 
 
 def test_a_failed_connect_opens_the_dialog_again_as_the_user_left_it(
@@ -325,3 +331,10 @@ def test_a_revoked_laptop_is_told_the_way_back(
     assert len(boxes) == 1
     assert boxes[0].startswith(sentence)
     assert "stays on this computer" in boxes[0] and "Connect to hub" in boxes[0]
+
+
+def test_the_status_bar_says_how_many_waiting_changes_the_hub_did_not_accept() -> None:
+    base = hub_sync.HubStatus(connected=True, waiting=4, last_result={"ok": True, "refused": 3})
+    assert "4 changes to send · 3 not accepted by the hub" in ha.status_text(base)
+    base.waiting = 0  # sent meanwhile (the leader was given the team): nothing to say
+    assert "not accepted" not in ha.status_text(base)
