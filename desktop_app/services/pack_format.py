@@ -413,9 +413,23 @@ def parse_json(
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise reject(
             _("The file “{name}” in the {what} is not valid JSON: {reason}").format(
-                name=name, what=what, reason=exc
+                name=name, what=what, reason=_json_reason(exc)
             )
         ) from None
+
+
+def _json_reason(exc: BaseException) -> str:
+    """Why JSON did not parse, in the UI language: Python's own words name its internals
+    ("maximum recursion depth exceeded", "use sys.set_int_max_str_digits()")."""
+    if isinstance(exc, UnicodeDecodeError):
+        return _("it is not UTF-8 text")
+    if isinstance(exc, RecursionError):
+        return _("it is nested too deeply")
+    if isinstance(exc, json.JSONDecodeError):
+        return _("error at line {line}, column {column}").format(line=exc.lineno, column=exc.colno)
+    if "digits" in str(exc):
+        return _("a number has too many digits")
+    return str(exc)  # our own, translated (`_no_constant`)
 
 
 def parse_manifest_files(manifest: dict[str, Any], zf: SafeZip) -> dict[str, str]:
@@ -430,7 +444,7 @@ def parse_manifest_files(manifest: dict[str, Any], zf: SafeZip) -> dict[str, str
         if not isinstance(sha, str) or not SHA_RE.match(sha):
             raise reject(
                 _("The {what}'s manifest has no valid checksum for “{name}”.").format(
-                    what=what, name=name
+                    what=what, name=shown_name(str(name))
                 )
             )
         hashes[str(name)] = sha
@@ -438,7 +452,9 @@ def parse_manifest_files(manifest: dict[str, Any], zf: SafeZip) -> dict[str, str
     missing = sorted(set(hashes) - present)
     if missing:
         raise reject(
-            _("The {what} is incomplete: “{name}” is missing.").format(what=what, name=missing[0])
+            _("The {what} is incomplete: “{name}” is missing.").format(
+                what=what, name=shown_name(missing[0])
+            )
         )
     unlisted = sorted(present - set(hashes))
     if unlisted:
@@ -831,17 +847,22 @@ class Pack:
     entries: dict[str, list[PackEntry]] = field(default_factory=dict)
     photo_members: dict[str, str] = field(default_factory=dict)  # sha256 -> member name
 
+    # The manifest is the sender's word: its library's id and name are shown in the window
+    # and on the terminal and kept in history, so they are text of one short line (a name
+    # with line breaks or terminal escapes is shown escaped), and "contacts" means `true`.
     @property
     def source_id(self) -> str:
-        return str(self.manifest.get("source_library", {}).get("id", ""))
+        value = self.manifest.get("source_library", {}).get("id", "")
+        return value if isinstance(value, str) and ID_RE.match(value) else ""
 
     @property
     def source_name(self) -> str:
-        return str(self.manifest.get("source_library", {}).get("name", ""))
+        value = self.manifest.get("source_library", {}).get("name", "")
+        return shown_name(value) if isinstance(value, str) else ""
 
     @property
     def include_contacts(self) -> bool:
-        return bool(self.manifest.get("include_contacts", False))
+        return self.manifest.get("include_contacts", False) is True
 
     def close(self) -> None:
         self.zip.close()
