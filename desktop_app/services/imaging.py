@@ -95,6 +95,28 @@ def _looks_like_heif(head: bytes) -> bool:
     return len(head) >= 12 and head[4:8] == b"ftyp"
 
 
+# The ISO BMFF brands of still HEIF (and AVIF) files; a video (MP4, MOV, 3GP) has others.
+HEIF_BRANDS = frozenset(
+    {b"mif1", b"msf1", b"miaf", b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
+    | {b"hevm", b"hevs", b"avif", b"avis"}
+)
+SNIFF_BYTES = 256
+
+
+def looks_like_picture(head: bytes) -> bool:
+    """Whether the first `SNIFF_BYTES` of a file are those of a format we accept: a cheap
+    look before copying, so that a video on a camera card is refused without being copied
+    whole into the library first."""
+    if _looks_like_heif(head):
+        end = min(len(head), int.from_bytes(head[:4], "big"))
+        brands = {head[8:12]} | {head[at : at + 4] for at in range(16, end - 3, 4)}
+        return bool(brands & HEIF_BRANDS)
+    return head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (
+        head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+    )
+
+
 def _heif_cut_short(path: Path) -> bool:
     """Whether a HEIF file ends before its top-level boxes do (a copy cut short).
 
@@ -137,7 +159,7 @@ def open_image(path: Path) -> Iterator[Image.Image]:
 
     try:
         with path.open("rb") as handle:
-            head = handle.read(32)
+            head = handle.read(SNIFF_BYTES)
     except FileNotFoundError:
         raise BadImage(NOT_A_FILE) from None
     except OSError as exc:
@@ -156,6 +178,8 @@ def open_image(path: Path) -> Iterator[Image.Image]:
     except Image.DecompressionBombError as exc:
         raise BadImage(TOO_LARGE, **_bomb_params(str(exc))) from None
     except UnidentifiedImageError:
+        if looks_like_picture(head):  # a JPEG, PNG, TIFF or HEIC cut short in its header
+            raise BadImage(DAMAGED) from None
         fmt = _other_format(path)
         if fmt:
             raise BadImage(UNSUPPORTED, format=fmt) from None
@@ -169,28 +193,6 @@ def open_image(path: Path) -> Iterator[Image.Image]:
         if width * height > MAX_PIXELS:
             raise BadImage(TOO_LARGE, megapixels=round(width * height / 1e6), limit=_limit_mp())
         yield img
-
-
-# The ISO BMFF brands of still HEIF (and AVIF) files; a video (MP4, MOV, 3GP) has others.
-HEIF_BRANDS = frozenset(
-    {b"mif1", b"msf1", b"miaf", b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
-    | {b"hevm", b"hevs", b"avif", b"avis"}
-)
-SNIFF_BYTES = 256
-
-
-def looks_like_picture(head: bytes) -> bool:
-    """Whether the first `SNIFF_BYTES` of a file are those of a format we accept: a cheap
-    look before copying, so that a video on a camera card is refused without being copied
-    whole into the library first."""
-    if _looks_like_heif(head):
-        end = min(len(head), int.from_bytes(head[:4], "big"))
-        brands = {head[8:12]} | {head[at : at + 4] for at in range(16, end - 3, 4)}
-        return bool(brands & HEIF_BRANDS)
-    return head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (
-        head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
-        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
-    )
 
 
 def _limit_mp() -> int:
