@@ -142,3 +142,35 @@ def test_restoring_a_damaged_older_library_is_one_line_not_an_internal_error(
     line = _one_chinese_line(proc.stderr)
     assert "无法升级" in line and "内部错误" not in line, line
     assert not target.exists()
+
+
+def test_no_report_writes_over_a_file_of_the_library(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report stats --xlsx LIBRARY/library.sqlite3` replaced the database with a workbook
+    (the reports alone did not guard their destinations): the library was gone."""
+    db = demo_dir / "library.sqlite3"
+    link = tmp_path / "报表.pdf"
+    link.symlink_to(db)
+    conn = sqlite3.connect(db)
+    session = conn.execute("SELECT id FROM field_session").fetchone()[0]
+    member = conn.execute("SELECT id FROM member").fetchone()[0]
+    conn.close()
+    before = db.read_bytes()
+    lib = ["--library", str(demo_dir)]
+    year = ["--from", "2020-01-01", "--to", "2030-12-31"]
+    for target in (db, demo_dir / "library.sqlite3-wal", demo_dir / "photos" / "x", link):
+        for command in (
+            ["report", "stats", *year, "--xlsx", str(target)],
+            ["report", "stats", *year, "--csv", str(target)],
+            ["report", "stats", *year, "--pdf", str(target)],
+            ["report", "member", member, "-o", str(target)],
+            ["report", "news", session, "-o", str(target)],
+            ["report", "photos", *year, "-o", str(target)],
+        ):
+            code = main([*lib, *command])
+            err = capsys.readouterr().err
+            assert code == 1 and "part of the library" in err, (command, err)
+            assert err.count("\n") == 1
+    assert db.read_bytes() == before and link.is_symlink()
+    assert not (demo_dir / "photos" / "x").exists()
