@@ -362,3 +362,22 @@ def test_a_library_on_read_only_media_is_checked_and_backed_up_not_called_damage
         code = main([*lib, "pack", "import", str(pack), *dry])
         err = capsys.readouterr().err
         assert code == 1 and "read-only" in err and err.count("\n") == 1, (dry, err)
+
+
+def test_a_stored_language_never_names_a_catalogue_elsewhere(tmp_path: Path) -> None:
+    """The window's statistics export passed the stored `handout.language` straight to
+    gettext, which reads `<translations>/<language>/LC_MESSAGES/jiangxin.mo`: a setting of
+    "../../../../tmp/x" loaded any catalogue there."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    from desktop_app.core.i18n import locale_dir, translator_for
+
+    folder = tmp_path / "evil" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    catalog = Catalog(locale="en")
+    catalog.add("Team", "PWNED")
+    with (folder / "jiangxin.mo").open("wb") as handle:
+        write_mo(handle, catalog)
+    hostile = os.path.relpath(tmp_path / "evil", locale_dir())
+    assert translator_for(hostile)("Team") == translator_for("zh_CN")("Team") != "PWNED"
