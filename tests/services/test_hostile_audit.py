@@ -207,6 +207,28 @@ def test_the_sending_library_is_named_in_one_printable_line(
     assert (report.source_name, report.source_id) == ("", "")
 
 
+@pytest.mark.parametrize("folder", ["photos", "tmp"])
+def test_an_import_into_a_library_whose_folder_is_a_file_is_refused_in_words(
+    folder: str, demo_library: Library, tmp_path: Path
+) -> None:
+    """A library whose `photos` or `tmp` is a file (damage, or a sync tool's doing): the
+    import crashed with FileExistsError / NotADirectoryError (exit 70)."""
+    illustrate(demo_library)
+    pack = packs.export_pack(demo_library, tmp_path / "p.jxpack").path
+    root = demo_library.root
+    demo_library.close()
+    with Library.create(tmp_path / "lib") as library:
+        shutil.rmtree(library.root / folder, ignore_errors=True)
+        (library.root / folder).write_text("not a folder")
+        before = library_state(library)
+        with pytest.raises(UserError) as caught:
+            packs.import_pack(library, pack)
+        assert str(library.root) in str(caught.value) and "\n" not in str(caught.value)
+        assert library_state(library) == before
+        assert not list((library.root / "backups").glob("*.sqlite3"))
+    assert root.is_dir()
+
+
 # --- photo files --------------------------------------------------------------------------------
 
 HEICS = ["IMG_5195.HEIC", "arrow.heic", "xiaomi.heic"]
