@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from desktop_app.core.fsutil import atomic_writer, fsync_dir, fsync_file
 from desktop_app.core.i18n import N_
 from desktop_app.core.timezones import from_wall_time, is_known_zone
+from desktop_app.services.rules import year_in_range
 from desktop_app.storage.photostore import check_sha256, photo_path
 
 if TYPE_CHECKING:
@@ -278,6 +279,10 @@ def _exif_datetime(value: Any, offset: Any) -> str | None:
     else:
         # Cameras record local time without a zone: take the laptop's zone, as the user would.
         aware = naive.astimezone()
+    if not year_in_range(aware):
+        # A camera whose clock said 9999: stored, every pack of the library was refused
+        # ("malformed record ... taken_at") on every other laptop. No date, then.
+        return None
     return aware.astimezone(UTC).isoformat()
 
 

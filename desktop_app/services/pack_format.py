@@ -32,7 +32,7 @@ from typing import IO, Any, Protocol
 from desktop_app.core.errors import ImportRejectedError
 from desktop_app.core.i18n import _
 from desktop_app.core.timezones import is_known_zone, unknown_zone_message
-from desktop_app.services.rules import RECORD_RULES
+from desktop_app.services.rules import EARLIEST_YEAR, LATEST_YEAR, RECORD_RULES
 from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
 from desktop_app.storage.kinds import KIND_ORDER, upgrade_dict
 from desktop_app.storage.kinds import KINDS as RECORD_KINDS
@@ -560,7 +560,7 @@ def _enum(values: set[Any]) -> Callable[[Any], Any]:
     return check
 
 
-MIN_YEAR, MAX_YEAR = 1000, 9000  # far from datetime's limits at any UTC offset
+MIN_YEAR, MAX_YEAR = EARLIEST_YEAR, LATEST_YEAR  # far from datetime's limits at any offset
 
 
 def iso_utc(value: datetime) -> str:

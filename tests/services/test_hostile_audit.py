@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import zipfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,12 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from desktop_app.cli import main
-from desktop_app.core.errors import ImportRejectedError, LibraryDamagedError, UserError
+from desktop_app.core.errors import (
+    ImportRejectedError,
+    LibraryDamagedError,
+    UserError,
+    ValidationError,
+)
 from desktop_app.core.i18n import set_language
 from desktop_app.services import imaging, packs, photos
 from desktop_app.services.backup import restore_backup
@@ -403,3 +409,70 @@ def test_a_stored_language_never_names_a_catalogue_elsewhere(tmp_path: Path) -> 
         write_mo(handle, catalog)
     hostile = os.path.relpath(tmp_path / "evil", locale_dir())
     assert translator_for(hostile)("Team") == translator_for("zh_CN")("Team") != "PWNED"
+
+
+def test_a_huge_pasted_name_saves_in_moments(empty_library: Library) -> None:
+    """A name's sort key was the pinyin of all of it, at about 30 µs a character: a paste
+    of five million characters into a team's name held the save for many minutes."""
+    import time
+
+    from desktop_app.services import catalog
+    from desktop_app.storage.sortkeys import KEY_CHARS, pinyin_key
+
+    huge = "服务队" * 100_000
+    assert pinyin_key(huge) == pinyin_key(huge[:KEY_CHARS])
+    assert pinyin_key("专业技术服务2队") < pinyin_key("专业技术服务10队")
+    start = time.monotonic()
+    team = catalog.save_team(empty_library, catalog.TeamData(name="长" * 300_000))
+    assert time.monotonic() - start < 20  # minutes before; about a second now
+    assert catalog.load_team(empty_library, team).name == "长" * 300_000
+
+
+@pytest.mark.parametrize("stamp", ["9999:12:31 23:59:59", "0001:01:01 00:00:00"])
+def test_a_camera_clock_a_pack_would_refuse_gives_no_date(
+    stamp: str, empty_library: Library, tmp_path: Path
+) -> None:
+    """A photo whose EXIF said 9999-12-31 was stored with that date: every pack of the
+    library was then refused on every other laptop ("malformed record ... taken_at")."""
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = stamp
+    path = tmp_path / "clock.jpg"
+    Image.new("RGB", (64, 48), (200, 80, 40)).save(path, "JPEG", exif=exif.tobytes())
+    (result,) = photos.import_photos(empty_library, [path])
+    assert result.status == photos.IMPORTED and result.photo_id
+    assert photos.photo_info(empty_library, result.photo_id).taken_at is None
+    pack = packs.export_pack(empty_library, tmp_path / "p.jxpack").path
+    with Library.create(tmp_path / "other") as other:
+        assert len(packs.import_pack(other, pack).added) == 1
+
+
+@pytest.mark.parametrize(
+    "when",
+    [datetime(9999, 12, 31, 12, tzinfo=UTC), datetime(1, 1, 1, 12, tzinfo=UTC)],
+)
+def test_a_session_date_a_pack_would_refuse_is_refused_by_the_form(
+    when: datetime, empty_library: Library
+) -> None:
+    """The form's date field goes up to 9999 (Qt's default range): such a session was saved,
+    and no other laptop could import a pack of the library again."""
+    from desktop_app.services import catalog
+
+    for data in (
+        catalog.SessionData(starts_at=when, theme="主题"),
+        catalog.SessionData(starts_at=datetime(2025, 5, 1, tzinfo=UTC), ends_at=when, theme="x"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            catalog.save_session(empty_library, data)
+        assert "between the years 1000 and 9000" in str(caught.value)
+
+
+def test_pasted_half_characters_are_saved_not_crashed(empty_library: Library) -> None:
+    """Half of a UTF-16 pair (pasted damaged text) in a form field could not be written as
+    UTF-8: the save failed with "Internal error"."""
+    from desktop_app.services import catalog
+
+    team = catalog.save_team(
+        empty_library, catalog.TeamData(name="服务队\ud800", description="\ud83d\ude00")
+    )
+    saved = catalog.load_team(empty_library, team)
+    assert (saved.name, saved.description) == ("服务队\ufffd", "😀")
