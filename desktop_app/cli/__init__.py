@@ -19,7 +19,7 @@ from desktop_app import __version__
 from desktop_app.cli.common import CliContext, fail
 from desktop_app.core.crashlog import log_internal_error
 from desktop_app.core.errors import UserError
-from desktop_app.core.i18n import SUPPORTED_LANGUAGES, _, set_language
+from desktop_app.core.i18n import N_, SUPPORTED_LANGUAGES, _, ngettext, set_language
 from desktop_app.core.writefail import damage_error_for, user_error_for
 
 # Imported only when a command is given: opening the window must not pay for every
@@ -36,6 +36,39 @@ COMMAND_MODULES = [
 ]
 
 
+# argparse's own words (usage errors, the help's headings) go through its module's `_`, which
+# reads no catalogue of ours: marked here for extraction and translated by pointing that `_`
+# at ours (`build_parser`).
+ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("unrecognized arguments: %s"),
+    N_("the following arguments are required: %s"),
+    N_("one of the arguments %s is required"),
+    N_("not allowed with argument %s"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("ignored explicit argument %r"),
+    N_("unexpected option string: %s"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line in the UI language, exit 1 ("a problem the message
+    explains"; argparse's 2 means damage found in this program's exit codes)."""
+
+    def error(self, message: str) -> NoReturn:
+        line = _("{message} (see “{command} --help”)").format(message=message, command=self.prog)
+        self.exit(1, f"{self.prog}: {line}\n")
+
+
 def _global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"jiangxin {__version__}")
     parser.add_argument(
@@ -49,7 +82,9 @@ def _global_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    setattr(argparse, "_", _)  # noqa: B010 (a module's global, see ARGPARSE_MESSAGES)
+    setattr(argparse, "ngettext", ngettext)  # noqa: B010
+    parser = _Parser(
         prog="jiangxin",
         description=_("匠心课堂 (Jiangxin): service teams, practical guides and field sessions."),
     )

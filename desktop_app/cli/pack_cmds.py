@@ -141,6 +141,7 @@ def print_report(report: packs.ImportReport) -> None:
 def cmd_import(ctx: CliContext, args: argparse.Namespace) -> int:
     with ctx.open_library(write=not args.dry_run) as library:
         if args.dry_run:
+            library.refuse_if_unwritable()  # as the import would be
             report = packs.preview_import(library, Path(args.file))
         else:
             report = packs.import_pack(library, Path(args.file))

@@ -128,8 +128,10 @@ def N_(message: str) -> str:
 
 
 def translator_for(lang: str) -> Callable[[str], str]:
-    """A translation function for a fixed language (handouts, reports)."""
-    return _translations(lang).gettext
+    """A translation function for a fixed language (handouts, reports). The language is
+    often a stored setting, and it names a folder of catalogues: anything but a language we
+    ship reads as the default one, never as a path to some other `.mo` file."""
+    return _translations(lang if lang in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE).gettext
 
 
 set_language(None)

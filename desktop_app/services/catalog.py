@@ -180,17 +180,25 @@ _D = TypeVar("_D")
 
 
 def storable(data: _D) -> _D:
-    """The form's data with every NUL character dropped from its text.
+    """The form's data with every NUL character dropped from its text, and every lone UTF-16
+    surrogate replaced by U+FFFD.
 
     A NUL comes only from pasting out of another program and is never seen on screen, but a
     record holding one could never be shared: packs and the hub (PostgreSQL cannot store it)
-    refuse it. Dropping it loses nothing the user typed."""
+    refuse it. Dropping it loses nothing the user typed. Half of a UTF-16 pair (pasted
+    damaged text) cannot be written as UTF-8 at all: the save crashed ("Internal error"); a
+    whole pair given as two halves becomes its character."""
     return cast(_D, _without_nul(data))
 
 
 def _without_nul(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        value = value.replace("\x00", "")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
     if isinstance(value, list):
         return [_without_nul(v) for v in value]
     if is_dataclass(value) and not isinstance(value, type):

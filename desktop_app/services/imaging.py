@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from desktop_app.core.fsutil import atomic_writer, fsync_dir, fsync_file
 from desktop_app.core.i18n import N_
 from desktop_app.core.timezones import from_wall_time, is_known_zone
+from desktop_app.services.rules import year_in_range
 from desktop_app.storage.photostore import check_sha256, photo_path
 
 if TYPE_CHECKING:
@@ -95,6 +96,60 @@ def _looks_like_heif(head: bytes) -> bool:
     return len(head) >= 12 and head[4:8] == b"ftyp"
 
 
+# The ISO BMFF brands of still HEIF (and AVIF) files; a video (MP4, MOV, 3GP) has others.
+HEIF_BRANDS = frozenset(
+    {b"mif1", b"msf1", b"miaf", b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
+    | {b"hevm", b"hevs", b"avif", b"avis"}
+)
+SNIFF_BYTES = 256
+
+
+def looks_like_picture(head: bytes) -> bool:
+    """Whether the first `SNIFF_BYTES` of a file are those of a format we accept: a cheap
+    look before copying, so that a video on a camera card is refused without being copied
+    whole into the library first."""
+    if _looks_like_heif(head):
+        end = min(len(head), int.from_bytes(head[:4], "big"))
+        brands = {head[8:12]} | {head[at : at + 4] for at in range(16, end - 3, 4)}
+        return bool(brands & HEIF_BRANDS)
+    return head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (
+        head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+    )
+
+
+def _heif_cut_short(path: Path) -> bool:
+    """Whether a HEIF file ends before its top-level boxes do (a copy cut short).
+
+    libheif decodes the tiles it has and paints the missing ones green without a word, so a
+    truncated HEIC would import as a half-green picture; a truncated JPEG is refused by
+    Pillow. Each top-level box says its size: the file must hold them all."""
+    try:
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            at = 0
+            while at < size:
+                handle.seek(at)
+                header = handle.read(16)
+                if len(header) < 8:
+                    return True
+                length = int.from_bytes(header[:4], "big")
+                if length == 1:  # a 64-bit size follows the type
+                    if len(header) < 16:
+                        return True
+                    length = int.from_bytes(header[8:16], "big")
+                    if length < 16:
+                        return True
+                elif length == 0:  # the box runs to the end of the file
+                    return False
+                elif length < 8:
+                    return True
+                at += length
+            return at > size
+    except OSError:
+        return True
+
+
 # --- opening -----------------------------------------------------------------------------------
 
 
@@ -105,7 +160,7 @@ def open_image(path: Path) -> Iterator[Image.Image]:
 
     try:
         with path.open("rb") as handle:
-            head = handle.read(32)
+            head = handle.read(SNIFF_BYTES)
     except FileNotFoundError:
         raise BadImage(NOT_A_FILE) from None
     except OSError as exc:
@@ -124,6 +179,8 @@ def open_image(path: Path) -> Iterator[Image.Image]:
     except Image.DecompressionBombError as exc:
         raise BadImage(TOO_LARGE, **_bomb_params(str(exc))) from None
     except UnidentifiedImageError:
+        if looks_like_picture(head):  # a JPEG, PNG, TIFF or HEIC cut short in its header
+            raise BadImage(DAMAGED) from None
         fmt = _other_format(path)
         if fmt:
             raise BadImage(UNSUPPORTED, format=fmt) from None
@@ -132,7 +189,7 @@ def open_image(path: Path) -> Iterator[Image.Image]:
         raise BadImage(DAMAGED) from None
     with img:
         width, height = img.size
-        if width <= 0 or height <= 0:
+        if width <= 0 or height <= 0 or (img.format == "HEIF" and _heif_cut_short(path)):
             raise BadImage(DAMAGED)
         if width * height > MAX_PIXELS:
             raise BadImage(TOO_LARGE, megapixels=round(width * height / 1e6), limit=_limit_mp())
@@ -222,6 +279,10 @@ def _exif_datetime(value: Any, offset: Any) -> str | None:
     else:
         # Cameras record local time without a zone: take the laptop's zone, as the user would.
         aware = naive.astimezone()
+    if not year_in_range(aware):
+        # A camera whose clock said 9999: stored, every pack of the library was refused
+        # ("malformed record ... taken_at") on every other laptop. No date, then.
+        return None
     return aware.astimezone(UTC).isoformat()
 
 
@@ -566,10 +627,17 @@ def prepare_import(
     src = Path(source)
     try:
         if not src.is_file():
-            raise BadImage(NOT_A_FILE)
+            # A FIFO or a device is there but is no file (and opening a FIFO would block).
+            raise BadImage(NOT_A_PICTURE if src.exists() else NOT_A_FILE)
         try:
             if src.stat().st_size == 0:
                 raise BadImage(EMPTY)
+            with src.open("rb") as handle:
+                head = handle.read(SNIFF_BYTES)
+            if not looks_like_picture(head):
+                # Refused for what it is, before a copy of a 4 GB video fills the disk.
+                with open_image(src):
+                    pass
             temp, sha, size = copy_and_hash(src, Path(tmp_dir))
         except StoreWriteError:
             raise  # the library's disk: the caller stops the import and says so
@@ -692,3 +760,12 @@ def worker_init(owner_pid: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True, name="owner-watch").start()
+    # What decoders say about a hostile file (libtiff's "Not enough data at scanline 0",
+    # Pillow's "Corrupt EXIF data" warnings) reached the terminal as English lines among
+    # ours: the file's refusal is reported in words, the rest is noise. Exceptions of a
+    # job travel back to the app, which never reads a worker's stderr.
+    warnings.simplefilter("ignore")
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from desktop_app.core.errors import LibraryDamagedError, UserError
 from desktop_app.core.i18n import _
-from desktop_app.storage.library import Library
+from desktop_app.storage.library import Library, read_only_uri
 from desktop_app.storage.models import Photo
 from desktop_app.storage.photostore import StoredPathError, photo_path
 
@@ -77,7 +77,7 @@ def check_database_file(db_path: Path) -> list[Problem]:
         if db_path.is_file() and db_path.stat().st_size == 0:
             # SQLite reads an empty file as an empty database; for a library it is damage.
             return [_database_damaged(db_path, _("the file is empty"))]
-        conn = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(db_path), uri=True)
         # Damaged text must be reported, not crash the check: read it as bytes.
         conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
         try:

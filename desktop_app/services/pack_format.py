@@ -32,7 +32,7 @@ from typing import IO, Any, Protocol
 from desktop_app.core.errors import ImportRejectedError
 from desktop_app.core.i18n import _
 from desktop_app.core.timezones import is_known_zone, unknown_zone_message
-from desktop_app.services.rules import RECORD_RULES
+from desktop_app.services.rules import EARLIEST_YEAR, LATEST_YEAR, RECORD_RULES
 from desktop_app.storage.enums import SessionRole, TeamCategory, TeamRole
 from desktop_app.storage.kinds import KIND_ORDER, upgrade_dict
 from desktop_app.storage.kinds import KINDS as RECORD_KINDS
@@ -413,9 +413,23 @@ def parse_json(
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise reject(
             _("The file “{name}” in the {what} is not valid JSON: {reason}").format(
-                name=name, what=what, reason=exc
+                name=name, what=what, reason=_json_reason(exc)
             )
         ) from None
+
+
+def _json_reason(exc: BaseException) -> str:
+    """Why JSON did not parse, in the UI language: Python's own words name its internals
+    ("maximum recursion depth exceeded", "use sys.set_int_max_str_digits()")."""
+    if isinstance(exc, UnicodeDecodeError):
+        return _("it is not UTF-8 text")
+    if isinstance(exc, RecursionError):
+        return _("it is nested too deeply")
+    if isinstance(exc, json.JSONDecodeError):
+        return _("error at line {line}, column {column}").format(line=exc.lineno, column=exc.colno)
+    if "digits" in str(exc):
+        return _("a number has too many digits")
+    return str(exc)  # our own, translated (`_no_constant`)
 
 
 def parse_manifest_files(manifest: dict[str, Any], zf: SafeZip) -> dict[str, str]:
@@ -430,7 +444,7 @@ def parse_manifest_files(manifest: dict[str, Any], zf: SafeZip) -> dict[str, str
         if not isinstance(sha, str) or not SHA_RE.match(sha):
             raise reject(
                 _("The {what}'s manifest has no valid checksum for “{name}”.").format(
-                    what=what, name=name
+                    what=what, name=shown_name(str(name))
                 )
             )
         hashes[str(name)] = sha
@@ -438,7 +452,9 @@ def parse_manifest_files(manifest: dict[str, Any], zf: SafeZip) -> dict[str, str
     missing = sorted(set(hashes) - present)
     if missing:
         raise reject(
-            _("The {what} is incomplete: “{name}” is missing.").format(what=what, name=missing[0])
+            _("The {what} is incomplete: “{name}” is missing.").format(
+                what=what, name=shown_name(missing[0])
+            )
         )
     unlisted = sorted(present - set(hashes))
     if unlisted:
@@ -544,7 +560,7 @@ def _enum(values: set[Any]) -> Callable[[Any], Any]:
     return check
 
 
-MIN_YEAR, MAX_YEAR = 1000, 9000  # far from datetime's limits at any UTC offset
+MIN_YEAR, MAX_YEAR = EARLIEST_YEAR, LATEST_YEAR  # far from datetime's limits at any offset
 
 
 def iso_utc(value: datetime) -> str:
@@ -831,17 +847,22 @@ class Pack:
     entries: dict[str, list[PackEntry]] = field(default_factory=dict)
     photo_members: dict[str, str] = field(default_factory=dict)  # sha256 -> member name
 
+    # The manifest is the sender's word: its library's id and name are shown in the window
+    # and on the terminal and kept in history, so they are text of one short line (a name
+    # with line breaks or terminal escapes is shown escaped), and "contacts" means `true`.
     @property
     def source_id(self) -> str:
-        return str(self.manifest.get("source_library", {}).get("id", ""))
+        value = self.manifest.get("source_library", {}).get("id", "")
+        return value if isinstance(value, str) and ID_RE.match(value) else ""
 
     @property
     def source_name(self) -> str:
-        return str(self.manifest.get("source_library", {}).get("name", ""))
+        value = self.manifest.get("source_library", {}).get("name", "")
+        return shown_name(value) if isinstance(value, str) else ""
 
     @property
     def include_contacts(self) -> bool:
-        return bool(self.manifest.get("include_contacts", False))
+        return self.manifest.get("include_contacts", False) is True
 
     def close(self) -> None:
         self.zip.close()

@@ -56,7 +56,7 @@ from desktop_app.core.fsutil import (
 )
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
-from desktop_app.core.writefail import user_error_for
+from desktop_app.core.writefail import user_error_for, write_failure
 from desktop_app.services import merge, record_history
 from desktop_app.services.backup import automatic_backup, prune_automatic_backups
 from desktop_app.services.integrity import reading_stored_records
@@ -527,6 +527,11 @@ def _import(
             made_backup.unlink(missing_ok=True)
         # A full or read-only disk is said in words; the transaction was rolled back.
         translated = user_error_for(exc, library.root) if isinstance(exc, Exception) else None
+        if translated is None and isinstance(exc, OSError):
+            # The library's own folders refused otherwise (a `photos` or `tmp` that is a
+            # file crashed the import): still the place, in words. The pack's read errors
+            # are refusals already.
+            translated = write_failure(exc, library.root)
         if translated is not None:
             raise translated from None
         raise

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from desktop_app.core.i18n import _
@@ -26,6 +26,11 @@ Errors = dict[str, str]
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-()]{5,22}[0-9]$")
 EARLIEST_HONOUR_YEAR = 1949
 LATEST_HONOUR_YEAR = 2100
+# The years a stored time may fall in (UTC), far from datetime's limits at any UTC offset:
+# 0001-01-01T00:00+01:00 is before the first instant Python can hold, and 9999-12-31T20:00Z
+# overflows when shown in Beijing. Nothing real is that old or that far ahead; a pack
+# refuses a record outside them, so a form (or a camera's clock) must not store one.
+EARLIEST_YEAR, LATEST_YEAR = 1000, 9000
 
 
 def _text(value: Any) -> str:
@@ -39,6 +44,14 @@ def _when(value: Any) -> datetime | None:
     if isinstance(value, str):
         return datetime.fromisoformat(value)
     return None
+
+
+def year_in_range(when: datetime) -> bool:
+    """Whether a time falls in the years a record may hold (`EARLIEST_YEAR`...)."""
+    try:
+        return EARLIEST_YEAR <= when.astimezone(UTC).year <= LATEST_YEAR
+    except (ValueError, OverflowError):
+        return False
 
 
 def _twice(values: Sequence[Any]) -> bool:
@@ -112,6 +125,11 @@ def session_errors(session: Mapping[str, Any]) -> Errors:
     starts, ends = _when(session.get("starts_at")), _when(session.get("ends_at"))
     if starts is not None and ends is not None and ends < starts:
         errors["ends_at"] = _("The session cannot end before it starts.")
+    for name, when in (("starts_at", starts), ("ends_at", ends)):
+        if when is not None and not year_in_range(when):
+            errors[name] = _("Enter a date between the years {first} and {last}.").format(
+                first=EARLIEST_YEAR, last=LATEST_YEAR
+            )
     zone = session.get("time_zone")
     if zone is not None and not is_known_zone(zone):
         errors["time_zone"] = unknown_zone_message(str(zone))

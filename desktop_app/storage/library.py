@@ -184,12 +184,23 @@ def clear_tmp(root: Path) -> None:
             part.unlink()
 
 
+def read_only_uri(db_path: Path) -> str:
+    """A URI that opens a database for reading, on read-only media too: there SQLite cannot
+    make the `-shm` file a WAL database needs ("unable to open database file", which `check`
+    reported as damage and `backup` as a read-only destination), and nobody can write the
+    database meanwhile, so it is opened immutable (as `Library.open` does)."""
+    uri = f"{db_path.absolute().as_uri()}?mode=ro"
+    if not os.access(db_path.parent, os.W_OK):
+        uri += "&immutable=1"
+    return uri
+
+
 def backup_database(db_path: Path, target: Path) -> Path:
     """Consistent copy of a live database with SQLite's online backup API."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
     try:
-        src = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)
+        src = sqlite3.connect(read_only_uri(db_path), uri=True)
         try:
             dst = sqlite3.connect(tmp)
             try:
@@ -359,6 +370,20 @@ class Library:
             self._lock.release()
             self._lock = None
 
+    def refuse_if_unwritable(self) -> None:
+        """Raise what a writable open raises for a read-only folder or database, for a
+        library opened read-only to preview a change: a dry run refuses what its real run
+        refuses (a pack import's dry run on a write-protected stick said what it would add)."""
+        if self._immutable:
+            raise LibraryError(
+                _("The library folder {path} is read-only; it cannot be changed.").format(
+                    path=self.root
+                )
+            )
+        unwritable = _unwritable_file(self.root)
+        if unwritable is not None:
+            raise _not_writable_error(self.root, unwritable)
+
     @contextlib.contextmanager
     def reading_file(self, path: Path) -> Iterator[None]:
         """Declare in the lock information that this writer reads `path` (a pack being
@@ -489,9 +514,8 @@ class Library:
         from desktop_app.storage.db import make_engine
 
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        backup_database(
-            db_path, root / paths.BACKUPS_DIR / f"pre-migrate-{revision}-{stamp}.sqlite3"
-        )
+        backup = root / paths.BACKUPS_DIR / f"pre-migrate-{revision}-{stamp}.sqlite3"
+        backup_database(db_path, backup)
         engine = make_engine(db_path)
         try:
             from desktop_app.storage import versions
@@ -499,6 +523,23 @@ class Library:
             # Tags need application code, which migrations must not import: stamped here,
             # in the migration's own transaction.
             migrate.upgrade(engine, after=versions.backfill if revision < "0005" else None)
+        except Exception as exc:
+            from desktop_app.core.writefail import user_error_for
+
+            # The migration ran in one transaction: the database is as it was, so the copy
+            # made for it is only clutter (and would pile up at every refused open).
+            backup.unlink(missing_ok=True)
+            translated = user_error_for(exc, root)
+            if translated is not None:
+                raise translated from None  # a full or read-only disk, in words
+            # Rows that are not what their version of the app wrote (text that is no date,
+            # a list that is no JSON...): reading them to migrate fails. Damage, in words.
+            raise LibraryDamagedError(
+                _(
+                    "The library {path} cannot be updated to this version of Jiangxin: "
+                    "its database holds damaged records; it was left as it was."
+                ).format(path=root)
+            ) from None
         finally:
             engine.dispose()
 

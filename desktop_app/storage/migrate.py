@@ -27,12 +27,26 @@ def script_revisions() -> list[str]:
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
+def _begin(connection: Connection) -> None:
+    """Open the transaction now, on SQLite. pysqlite begins one only before a statement that
+    changes rows, never before CREATE, ALTER or DROP: each of those committed on its own, so a
+    migration that failed half-way (a damaged row its data step could not read) left the
+    schema changed under the old revision, and every later open failed on "duplicate
+    column". Begun here, a failure rolls back the schema with the data."""
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi = connection.connection.dbapi_connection
+    if not getattr(dbapi, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def upgrade(
     engine: Engine, target: str = "head", *, after: Callable[[Connection], None] | None = None
 ) -> None:
     """Upgrade in one transaction; `after` runs in it too (data steps that need application
     code), so a crash at any point leaves the library at the revision it had."""
     with engine.begin() as connection:
+        _begin(connection)
         command.upgrade(alembic_config(connection), target)
         if after is not None:
             after(connection)
@@ -40,4 +54,5 @@ def upgrade(
 
 def downgrade(engine: Engine, target: str) -> None:
     with engine.begin() as connection:
+        _begin(connection)
         command.downgrade(alembic_config(connection), target)

@@ -197,3 +197,24 @@ def test_restore_into_the_top_folder_of_an_empty_disk(
     assert not [p for p in disk.iterdir() if p.name.startswith(".jiangxin-restore-")]
     with Library.open(disk) as restored:
         assert not check_library(restored).damaged
+
+
+def test_a_video_on_a_nearly_full_disk_is_refused_and_the_photos_beside_it_import(
+    small_disk: SmallDisk, testdata: Path, tmp_path: Path
+) -> None:
+    """A camera card's folder with a video: the video was copied whole into the library
+    before it was refused, so on a nearly full disk the import stopped with "not enough disk
+    space" and imported none of the photos."""
+    disk = small_disk("6m")
+    card = tmp_path / "DCIM"
+    card.mkdir()
+    (card / "MVI_0001.MP4").write_bytes(
+        (24).to_bytes(4, "big") + b"ftypisom" + bytes(4) + b"isommp42" + os.urandom(16 * 1024**2)
+    )
+    shutil.copy(testdata / "landscape_1.jpg", card / "IMG_0001.jpg")
+    with Library.create(disk / "lib") as library:
+        results = {Path(r.path).name: r for r in photos.import_photos(library, [card])}
+        assert results["IMG_0001.jpg"].status == photos.IMPORTED
+        assert results["MVI_0001.MP4"].status == photos.REJECTED
+        assert "not a picture" in results["MVI_0001.MP4"].reason
+        assert not any(library.tmp_dir.iterdir())

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.errors import UserError
-from desktop_app.core.fsutil import atomic_write_bytes
+from desktop_app.core.fsutil import atomic_write_bytes, check_destination
 from desktop_app.core.i18n import _
 from desktop_app.services.reports.tables import DATE, DATETIME, Table
 
@@ -44,6 +44,7 @@ def csv_text(table: Table) -> str:
 
 def write_csv(target: Path, table: Table) -> Path:
     """Write `table` to `target` (UTF-8 with BOM) atomically."""
+    check_destination(Path(target))  # never over a file of a library
     data = csv_text(table).encode("utf-8-sig")
     try:
         atomic_write_bytes(Path(target), data)

@@ -20,6 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Table, TableStyle
 
+from desktop_app.core.fsutil import check_destination
 from desktop_app.core.i18n import N_
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.services.handouts.document import PageInfo, write_pdf
@@ -282,6 +283,7 @@ def render_ledger(
     progress: Progress | None = None,
 ) -> int:
     """Write the ledger PDF atomically; returns the number of pages."""
+    check_destination(Path(target), libraries=[library.root])  # never over a file of a library
     styles = make_styles("A4")
     today = datetime.now(UTC).astimezone().date()
     info = PageInfo(

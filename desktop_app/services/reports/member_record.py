@@ -16,6 +16,7 @@ from pathlib import Path
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph
 
+from desktop_app.core.fsutil import check_destination
 from desktop_app.core.i18n import N_
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.services.handouts.document import PageInfo, write_pdf
@@ -168,6 +169,7 @@ def render_member_record(
     progress: Progress | None = None,
 ) -> int:
     """Write the record's PDF atomically; returns the number of pages."""
+    check_destination(Path(target), libraries=[library.root])  # never over a file of a library
     styles = make_styles("A4")
     width = styles.layout.frame_width
     today = datetime.now(UTC).astimezone().date()

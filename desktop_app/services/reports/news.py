@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop_app.core.errors import UserError
-from desktop_app.core.fsutil import atomic_write_text
+from desktop_app.core.fsutil import atomic_write_text, check_destination
 from desktop_app.core.i18n import _
 from desktop_app.services.records import get_record
 from desktop_app.storage.enums import SessionRole, TeamRole
@@ -322,6 +322,7 @@ def news_draft(library: Library, session_id: str) -> str:
 
 def write_news(target: Path, text: str) -> Path:
     """Save the draft as UTF-8 text (with a BOM: Windows Notepad and WPS then read it right)."""
+    check_destination(Path(target))  # never over a file of a library
     try:
         atomic_write_text(Path(target), "\ufeff" + text.replace("\n", "\r\n"))
     except OSError as exc:

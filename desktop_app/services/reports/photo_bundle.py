@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.core.errors import UserError
-from desktop_app.core.fsutil import atomic_writer
+from desktop_app.core.fsutil import atomic_writer, check_destination
 from desktop_app.core.i18n import _
 from desktop_app.core.progress import NullProgress, Progress
 from desktop_app.services import photos
@@ -74,6 +74,7 @@ def build_bundle(
 ) -> BundleResult:
     """Write the period's photo bundle to `target` (a .zip)."""
     progress = progress or NullProgress()
+    check_destination(Path(target), libraries=[library.root])  # never over a file of a library
     sessions = _sessions_with_photos(library, period)
     if not sessions:
         raise UserError(_("No session of this period has photos."))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.errors import UserError
-from desktop_app.core.fsutil import atomic_write_bytes
+from desktop_app.core.fsutil import atomic_write_bytes, check_destination
 from desktop_app.core.i18n import _
 from desktop_app.services.reports.tables import DATE, DATETIME, FLOAT, INT, Table
 
@@ -108,6 +108,7 @@ def workbook_bytes(tables: list[Table]) -> bytes:
 
 def write_xlsx(target: Path, tables: list[Table]) -> Path:
     """Write the workbook to `target` atomically."""
+    check_destination(Path(target))  # never over a file of a library
     data = workbook_bytes(tables)
     try:
         atomic_write_bytes(Path(target), data)
