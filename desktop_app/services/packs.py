@@ -71,6 +71,7 @@ from desktop_app.services.pack_format import (
     TOMBSTONES_NAME,
     Pack,
     RecordBatch,
+    check_importable,
     read_pack,
     references,
     sha256_bytes,
@@ -282,11 +283,9 @@ def export_pack(
             },
             "files": files,
         }
-        zf.writestr(
-            MANIFEST_NAME,
-            json.dumps(manifest, ensure_ascii=False, indent=1),
-            compress_type=zipfile.ZIP_DEFLATED,
-        )
+        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+        check_importable(MANIFEST_NAME, manifest_bytes, 0, _("knowledge pack"))
+        zf.writestr(MANIFEST_NAME, manifest_bytes, compress_type=zipfile.ZIP_DEFLATED)
     return ExportResult(
         path=target,
         counts={kind: len(records[kind]) for kind in KINDS},
@@ -307,6 +306,7 @@ def _write_json(
     zf: zipfile.ZipFile, name: str, items: list[dict[str, Any]], files: dict[str, dict[str, Any]]
 ) -> None:
     data = json.dumps(items, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    check_importable(name, data, len(items), _("knowledge pack"))
     zf.writestr(_zipinfo(name, compress=True), data)
     files[name] = {"sha256": sha256_bytes(data), "size": len(data)}
 

@@ -694,3 +694,42 @@ def test_photos_are_checked_and_copied_without_the_write_lock(
     report = packs.import_pack(empty_library, good_pack, progress=WriteMeanwhile())
     assert seen == ["wrote"]
     assert len(report.added) == 19 and report.new_photo_files == 7
+
+
+def test_a_pack_the_importer_would_refuse_is_refused_when_it_is_made(
+    demo_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pack one laptop makes, every other laptop must be able to read: the export checks
+    each JSON file against the bounds the importer holds it to (records of one kind, size,
+    values). At exactly the demo library's sizes both go through; one record fewer allowed,
+    both refuse, the export in one sentence and without leaving a file. (A library of 22,000
+    sessions made packs no laptop could import before the bounds were raised.)"""
+    from desktop_app.core.errors import UserError
+    from desktop_app.services import pack_format
+
+    full = tmp_path / "full.jxpack"
+    packs.export_pack(demo_library, full)
+    with zipfile.ZipFile(full) as zf:
+        jsons = {n: zf.read(n) for n in zf.namelist() if n.endswith(".json")}
+    records = max(len(json.loads(d)) for n, d in jsons.items() if n != "manifest.json")
+    exact = ZipLimits(
+        max_records=records,
+        max_json_size=max(len(d) for d in jsons.values()),
+        max_json_values=max(pack_format.json_values(d) for d in jsons.values()),
+    )
+    monkeypatch.setattr(pack_format, "DEFAULT_LIMITS", exact)
+    again = tmp_path / "again.jxpack"
+    packs.export_pack(demo_library, again)
+    read_pack(again, exact).close()
+    for fewer in (
+        ZipLimits(max_records=records - 1),
+        ZipLimits(max_json_values=exact.max_json_values - 1),
+    ):
+        monkeypatch.setattr(pack_format, "DEFAULT_LIMITS", fewer)
+        refused = tmp_path / "refused.jxpack"
+        with pytest.raises(UserError, match="too large for Jiangxin to read") as told:
+            packs.export_pack(demo_library, refused)
+        assert "\n" not in str(told.value) and "hub" in str(told.value)
+        assert not refused.exists() and list(tmp_path.glob("refused*")) == []
+        with pytest.raises(ImportRejectedError):
+            read_pack(full, fewer).close()
