@@ -152,10 +152,9 @@ def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
 def _note_line(item: hub_sync.RecordNote) -> str:
     """One record of the report: its kind as the reader calls it ("服务队", not "team"), the
     start of its id (what `jiangxin show` and `conflicts resolve` take), its name, why."""
-    from desktop_app.services.labels import KIND_NAMES
+    from desktop_app.services.labels import KIND_NAMES, label
 
-    label = KIND_NAMES.get(item.kind)
-    kind = _(label) if label else item.kind
+    kind = label(KIND_NAMES, item.kind)  # (a kind of a newer hub's shows as it is)
     return f"  {kind} {item.id[:8]}  {item.label}  {item.reason}"
 
 

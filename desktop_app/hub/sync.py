@@ -149,6 +149,13 @@ def _wire_text(wire: Wire) -> str:
     return json.dumps(wire, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
+def entry_texts(s: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """What `hub_change.wire` holds for each key: its entry as stored text, or "" for a key
+    whose record has no row (a deletion the hub never held: nothing to pull)."""
+    made = wire_entries(s, keys)
+    return {key: _wire_text(made[key]) if key in made else "" for key in keys}
+
+
 def _with_version(text: str, server_version: int) -> str:
     # The stored entry is a JSON object without its version: the version goes in front.
     return f'{{"server_version":{int(server_version)},{text[1:]}'
@@ -213,18 +220,12 @@ def pull_json(
                 is not None
             )
         # Rows stamped before the hub kept entries (schema h0003) get theirs made here.
-        made = wire_entries(s, [(r.kind, r.record_id) for r in rows if r.wire is None])
-        texts: list[str] = []
-        for r in rows:
-            text_ = r.wire
-            if text_ == "":
-                continue  # no record to send (see fill_change_entries)
-            if text_ is None:
-                wire = made.get((r.kind, r.record_id))
-                if wire is None:
-                    continue
-                text_ = _wire_text(wire)
-            texts.append(_with_version(text_, r.server_version))
+        made = entry_texts(s, [(r.kind, r.record_id) for r in rows if r.wire is None])
+        texts = [
+            _with_version(text_, r.server_version)
+            for r in rows
+            if (text_ := r.wire if r.wire is not None else made[(r.kind, r.record_id)])
+        ]  # ("" is a row with no record to send)
     head = {
         # The last page ends at the counter, not at its last entry: in this snapshot every
         # change up to the counter is visible (versions follow commit order), and a cursor
@@ -258,20 +259,12 @@ def fill_change_entries(s: Session, *, remake: bool = False, batch: int = MAX_PA
         ]
         if not keys:
             return filled
-        wires = wire_entries(s, keys)
-        # (An ORM bulk update by primary key: one executemany.) A row whose record is gone
-        # keeps "" (never sent: see pull_json).
+        # (An ORM bulk update by primary key: one executemany.)
         s.execute(
             update(HubChange),
             [
-                {
-                    "kind": kind,
-                    "record_id": record_id,
-                    "wire": _wire_text(wires[(kind, record_id)])
-                    if (kind, record_id) in wires
-                    else "",
-                }
-                for kind, record_id in keys
+                {"kind": kind, "record_id": record_id, "wire": text_}
+                for (kind, record_id), text_ in entry_texts(s, keys).items()
             ],
         )
         filled += len(keys)
@@ -596,11 +589,11 @@ def _stamp_changes(s: Session, keys: set[tuple[str, str]]) -> int:
     # Each record's entry as this publish leaves it, made before the counter's row lock is
     # taken (it is held to commit). A changed key without a row (a deletion of a record the
     # hub never held) stores "" and is not pulled.
-    wires = {key: _wire_text(wire) for key, wire in wire_entries(s, sorted(keys)).items()}
+    texts = entry_texts(s, sorted(keys))
     version = next_version(s)
     rows = [
-        {"kind": k, "record_id": r, "server_version": version, "wire": wires.get((k, r), "")}
-        for k, r in sorted(keys)
+        {"kind": k, "record_id": r, "server_version": version, "wire": text_}
+        for (k, r), text_ in texts.items()
     ]
     for start in range(0, len(rows), 500):
         statement = pg_insert(HubChange).values(rows[start : start + 500])

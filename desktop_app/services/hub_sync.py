@@ -5,8 +5,8 @@ A sync is pull, merge locally, publish (docs/hub-protocol.md):
 1. **Unfinished publishes first.** A publish is saved in `hub_outbox` before it is sent; if an
    earlier sync was killed before it learned the answer, the same publish (same id) is sent
    again and the hub answers with its stored result, so nothing is applied twice.
-2. **Pull.** Every page of changes since the cursor is fetched (kept in memory while small,
-   else written to `tmp/`); the photo files the library lacks are downloaded and checked
+2. **Pull.** Every page of changes since the cursor is fetched and checked as a pack's
+   entries are (kept in memory); the photo files the library lacks are downloaded and checked
    against their SHA-256 into `tmp/`. All of this happens before the write lock: the window
    stays usable, and a dropped connection leaves the library untouched.
 3. **Merge.** One transaction: the pulled records are planned and applied with the same merge
@@ -850,14 +850,18 @@ def _pull_and_merge(
     made_backup: Path | None = None
     downloads = _Downloads(client, staging, progress)
     try:
-        on_disk = StoredFiles(library.photos_dir)  # (a listing per folder, not a stat per file)
-
-        def stored(sha: str, ext: str) -> bool:
-            return on_disk.has(sha, ext)
+        # Which files the library has, to start downloads early (a listing per folder, not a
+        # stat per file). The merge asks again under the write lock: a pack import may have
+        # placed files meanwhile, and a file placed by this sync is taken back if it fails.
+        on_disk = StoredFiles(library.photos_dir)
 
         def start_photos(page: dict[str, Any]) -> None:
             downloads.add(
-                {sha: ext for sha, ext in _photos_of_page(page).items() if not stored(sha, ext)}
+                {
+                    sha: ext
+                    for sha, ext in _photos_of_page(page).items()
+                    if not on_disk.has(sha, ext)
+                }
             )
 
         pulled = _fetch_pages(
@@ -880,7 +884,7 @@ def _pull_and_merge(
             ext_of[sha] = ext
             if not entry.data["deleted_at"]:
                 required.add(sha)
-        wanted = {sha: ext for sha, ext in ext_of.items() if not stored(sha, ext)}
+        wanted = {sha: ext for sha, ext in ext_of.items() if not on_disk.has(sha, ext)}
         downloads.add(wanted)  # (already queued from the pages; anything else now)
         staged = {
             sha: path
@@ -908,11 +912,12 @@ def _pull_and_merge(
             batch = EntryBatch(entries, source_id=link.hub_id, source_name=link.hub_name)
             plan = merge.plan_merge(s, batch) if any(entries.values()) else None
             if plan is not None:
-                needed = packs.photos_to_write(library, plan)
+                in_store = StoredFiles(library.photos_dir)  # (under the write lock)
+                needed = packs.photos_to_write(library, plan, in_store)
                 late = {sha: ext_of[sha] for sha in needed if sha not in staged}
                 revived = {
                     sha: ext
-                    for sha, ext in _revived_without_file(s, library, plan).items()
+                    for sha, ext in _revived_without_file(s, plan, in_store).items()
                     if sha not in late and sha not in staged
                 }
                 if late or revived:
@@ -979,7 +984,9 @@ def _pull_and_merge(
         prune_automatic_backups(library)
 
 
-def _revived_without_file(s: Session, library: Library, plan: merge.MergePlan) -> dict[str, str]:
+def _revived_without_file(
+    s: Session, plan: merge.MergePlan, on_disk: StoredFiles
+) -> dict[str, str]:
     """sha -> ext of the photos this merge brings back whose file the library lacks, and whose
     entry the pull did not carry.
 
@@ -989,7 +996,6 @@ def _revived_without_file(s: Session, library: Library, plan: merge.MergePlan) -
     holds it (it holds the photo, alive, since the record showing it was published)."""
     ids = [d.id for d in plan.decisions if d.kind == "photo" and d.revive and d.data is None]
     found: dict[str, str] = {}
-    on_disk = StoredFiles(library.photos_dir)
     for part in versions.chunks(ids):
         for sha, ext in s.execute(select(Photo.sha256, Photo.ext).where(Photo.id.in_(part))):
             if not on_disk.has(sha, ext):

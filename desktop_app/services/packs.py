@@ -411,12 +411,14 @@ def import_report(
     return report
 
 
-def photos_to_write(library: Library, plan: merge.MergePlan) -> list[str]:
+def photos_to_write(
+    library: Library, plan: merge.MergePlan, stored: StoredFiles | None = None
+) -> list[str]:
     """SHA-256 of the incoming photos whose files this merge adds to the store (a pack's
-    import, or a hub sync's)."""
+    import, or a hub sync's). `stored`: the store's files as the caller listed them already."""
     needed: dict[str, None] = {}  # in order, each once (a list's `in` made this quadratic:
     # 21 s of a 20,000-session import or first sync went to it)
-    stored = StoredFiles(library.photos_dir)
+    stored = stored or StoredFiles(library.photos_dir)
     for d in plan.decisions:
         if d.kind != "photo" or d.data is None or d.id in plan.photo_map:
             continue

@@ -517,18 +517,11 @@ def revoked_text(sentence: str) -> str:
 SHOWN_REFUSALS = 20  # lines in the "not accepted" box; the rest are counted
 
 
-def note_kind(kind: str) -> str:
-    """What a record of `kind` is called ("服务队"); a kind this version does not know (a
-    newer hub's) as it is."""
-    from desktop_app.services.labels import KIND_NAMES
-
-    label = KIND_NAMES.get(kind)
-    return _(label) if label else kind
-
-
 def refused_text(refused: list[hub_sync.RecordNote]) -> str:
     """The "not accepted" box: how many, each record with its kind and the hub's reason, and
     that nothing was lost (the changes stay here and are offered again at the next sync)."""
+    from desktop_app.services.labels import KIND_NAMES, label
+
     lines = [
         ngettext(
             "The hub did not accept {n} record:",
@@ -538,7 +531,10 @@ def refused_text(refused: list[hub_sync.RecordNote]) -> str:
     ]
     lines += [
         _("• {kind} “{label}”: {reason}").format(
-            kind=note_kind(r.kind), label=r.label or r.id[:8], reason=r.reason
+            # (a kind of a newer hub's shows as it is)
+            kind=label(KIND_NAMES, r.kind),
+            label=r.label or r.id[:8],
+            reason=r.reason,
         )
         for r in refused[:SHOWN_REFUSALS]
     ]

@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 
 from desktop_app.cli import main
-from desktop_app.storage import migrate
-from desktop_app.storage.db import make_engine
 from tests.fresh_python import REPO
+from tests.services.oldlib import old_library
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -104,19 +103,7 @@ def test_damaged_photos_print_no_decoder_warnings(tmp_path: Path, testdata: Path
 
 def _old_damaged_library_backup(tmp_path: Path) -> Path:
     """A backup of a library from before 0004 whose team's expertise is not JSON."""
-    db = tmp_path / "old.sqlite3"
-    engine = make_engine(db)
-    migrate.upgrade(engine, "0003")
-    engine.dispose()
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute("INSERT INTO library_meta (key, value) VALUES ('library_id', 'old')")
-        conn.execute(
-            "INSERT INTO service_team (id, name, kind, parent_union, description, expertise,"
-            " member_count_note, created_at, updated_at, revision) VALUES ('t1', '老队',"
-            " 'other', '', '', 'not json', '', '2024-01-01', '2024-01-01', 1)"
-        )
-    conn.close()
+    db = old_library(tmp_path / "old", "expertise_that_is_no_json") / "library.sqlite3"
     data = db.read_bytes()
     manifest = {
         "format": "jiangxin-backup",

@@ -35,41 +35,11 @@ from desktop_app.core.i18n import set_language
 from desktop_app.services import imaging, packs, photos
 from desktop_app.services.backup import restore_backup
 from desktop_app.services.pack_format import read_pack
-from desktop_app.storage import migrate
-from desktop_app.storage.db import make_engine
 from desktop_app.storage.library import Library
+from tests.services.oldlib import DAMAGED_OLD_ROWS, old_library
 from tests.services.packkit import illustrate, library_state, read_members
 
 # --- an older library whose rows its migration cannot read ----------------------------------
-
-TEAM_ROW = (
-    "INSERT INTO service_team (id, name, kind, parent_union, description, expertise,"
-    " member_count_note, created_at, updated_at, revision) VALUES ('t1', ?, 'other', '', '',"
-    " ?, '', ?, '2024-01-01', 1)"
-)
-DAMAGED_OLD_ROWS = {
-    # name: (team name, expertise, created_at) as a damaged disk or another tool left them
-    "expertise_that_is_no_json": ("老服务队", "not json", "2024-01-01"),
-    "date_that_is_no_date": ("老服务队", "[]", "garbage"),
-    "name_that_is_bytes": (b"\xff\xfe", "[]", "2024-01-01"),
-}
-
-
-def _old_library(root: Path, shape: str) -> Path:
-    """A library at revision 0003 (before the pinyin keys and the version tags, whose data
-    steps read every record) holding one damaged row."""
-    root.mkdir()
-    db = root / "library.sqlite3"
-    engine = make_engine(db)
-    migrate.upgrade(engine, "0003")
-    engine.dispose()
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute("INSERT INTO library_meta (key, value) VALUES ('library_id', 'old-lib')")
-        conn.execute(TEAM_ROW, DAMAGED_OLD_ROWS[shape])
-    conn.execute("PRAGMA journal_mode = WAL")  # as every library is
-    conn.close()
-    return root
 
 
 def _dump(db: Path) -> list[str]:
@@ -101,7 +71,7 @@ def test_an_older_library_whose_rows_break_its_migration_is_refused_in_words(
 ) -> None:
     """Opening it (and restoring a backup of it) crashed with JSONDecodeError, ValueError or
     TypeError out of the migration: "Internal error", exit 70."""
-    root = _old_library(tmp_path / "old", shape)
+    root = old_library(tmp_path / "old", shape)
     before = _dump(root / "library.sqlite3")
     for _attempt in range(2):  # a second open finds it as the first did
         with pytest.raises(LibraryDamagedError, match="cannot be updated") as caught:
